@@ -1,0 +1,27 @@
+"""One exception handler: application errors become 4xx JSON with field messages, never a 500."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from annotations.errors import ApplicationError
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, ApplicationError):
+        if exc.fields:
+            body = {name: messages if isinstance(messages, list) else [messages] for name, messages in exc.fields.items()}
+        else:
+            body = {"detail": exc.message}
+        body.update(exc.extra)
+        return Response(body, status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        exc = ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
+    return drf_exception_handler(exc, context)
+
+
+NOT_FOUND = Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)

@@ -1,0 +1,102 @@
+"""Gold: what an adjudicator decided for a document, and who decided each part."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from .claims import Stance
+from .reliability import admiralty_constraints
+from .spans import span_constraints
+
+
+class AdjudicationStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", "In progress"
+    FINAL = "final", "Final"
+
+
+class Adjudication(models.Model):
+    document = models.OneToOneField("annotations.Document", on_delete=models.CASCADE, related_name="adjudication")
+    adjudicator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="adjudications")
+    status = models.CharField(
+        max_length=16, choices=AdjudicationStatus.choices, default=AdjudicationStatus.IN_PROGRESS
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=AdjudicationStatus.values), name="adjudication_status_valid"),
+            models.CheckConstraint(
+                condition=~Q(status=AdjudicationStatus.FINAL) | Q(decided_at__isnull=False),
+                name="adjudication_final_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Gold for {self.document} ({self.status})"
+
+
+class GoldDecision(models.TextChoices):
+    ACCEPTED = "accepted", "Accepted as marked"
+    EDITED = "edited", "Edited by the adjudicator"
+    ADDED = "added", "Added by the adjudicator"
+
+
+class GoldSpan(models.Model):
+    adjudication = models.ForeignKey(Adjudication, on_delete=models.CASCADE, related_name="spans")
+    label = models.ForeignKey("annotations.LabelType", on_delete=models.PROTECT, related_name="gold_spans")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    text = models.TextField()
+    decision = models.CharField(max_length=16, choices=GoldDecision.choices, default=GoldDecision.ACCEPTED)
+    source_spans = models.ManyToManyField(
+        "annotations.Span", blank=True, related_name="gold_spans", help_text="Reviewer spans this was taken from."
+    )
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["adjudication", "start", "end", "id"]
+        constraints = [
+            *span_constraints("gold_span"),
+            models.UniqueConstraint(fields=["adjudication", "start", "end", "label"], name="gold_span_unique"),
+        ]
+
+
+class GoldClaimLink(models.Model):
+    gold_span = models.ForeignKey(GoldSpan, on_delete=models.CASCADE, related_name="claim_links")
+    claim = models.ForeignKey("annotations.Claim", on_delete=models.CASCADE, related_name="gold_links")
+    stance = models.CharField(max_length=16, choices=Stance.choices)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["gold_span", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["gold_span", "claim"], name="gold_link_unique_span_claim"),
+            models.CheckConstraint(condition=Q(stance__in=Stance.values), name="gold_link_stance_valid"),
+        ]
+
+
+class GoldReliability(models.Model):
+    adjudication = models.ForeignKey(Adjudication, on_delete=models.CASCADE, related_name="ratings")
+    gold_span = models.ForeignKey(GoldSpan, null=True, blank=True, on_delete=models.CASCADE, related_name="ratings")
+    source_reliability = models.CharField(max_length=1)
+    credibility = models.PositiveSmallIntegerField()
+    note = models.TextField(blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "gold reliability grades"
+        constraints = [
+            *admiralty_constraints("gold_rating"),
+            models.UniqueConstraint(
+                fields=["adjudication"], condition=Q(gold_span__isnull=True), name="gold_rating_one_outlet_grade"
+            ),
+            models.UniqueConstraint(
+                fields=["adjudication", "gold_span"], condition=Q(gold_span__isnull=False), name="gold_rating_per_span"
+            ),
+        ]

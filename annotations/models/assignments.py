@@ -1,0 +1,43 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class AssignmentStatus(models.TextChoices):
+    LEASED = "leased", "Leased"
+    SUBMITTED = "submitted", "Submitted"
+    SKIPPED = "skipped", "Skipped"
+    EXPIRED = "expired", "Lease expired"
+
+
+class Assignment(models.Model):
+    """One reviewer's work on one document."""
+
+    document = models.ForeignKey("annotations.Document", on_delete=models.CASCADE, related_name="assignments")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments")
+    status = models.CharField(max_length=16, choices=AssignmentStatus.choices, default=AssignmentStatus.LEASED)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    skip_reason = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["document", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "reviewer"], name="assignment_unique_reviewer_per_document"),
+            models.CheckConstraint(condition=Q(status__in=AssignmentStatus.values), name="assignment_status_valid"),
+            models.CheckConstraint(
+                condition=~Q(status=AssignmentStatus.SUBMITTED) | Q(submitted_at__isnull=False),
+                name="assignment_submitted_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["reviewer", "status"], name="assignment_reviewer_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.document} for {self.reviewer} ({self.status})"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == AssignmentStatus.SUBMITTED

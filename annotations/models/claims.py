@@ -1,0 +1,82 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Verdict(models.TextChoices):
+    UNVERIFIED = "unverified", "Unverified"
+    SUPPORTED = "supported", "Supported"
+    REFUTED = "refuted", "Refuted"
+    MIXED = "mixed", "Mixed"
+    UNVERIFIABLE = "unverifiable", "Unverifiable"
+
+
+class Stance(models.TextChoices):
+    SUPPORTS = "supports", "Supports"
+    REFUTES = "refutes", "Refutes"
+    MENTIONS = "mentions", "Mentions"
+
+
+class Claim(models.Model):
+    """A checkable statement, e.g. '30 soldiers killed at Rusafa on 8 Nov 2023'."""
+
+    project = models.ForeignKey("annotations.Project", on_delete=models.CASCADE, related_name="claims")
+    text = models.TextField()
+    event_date = models.DateField(null=True, blank=True)
+    place = models.CharField(max_length=200, blank=True)
+    actor = models.CharField(max_length=200, blank=True)
+    casualty_figure = models.PositiveIntegerField(null=True, blank=True)
+    verdict = models.CharField(max_length=16, choices=Verdict.choices, default=Verdict.UNVERIFIED)
+    rationale = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="claims_created"
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["project", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="claim_text_not_empty"),
+            models.CheckConstraint(condition=Q(verdict__in=Verdict.values), name="claim_verdict_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class ClaimVerdictChange(models.Model):
+    """The history of a claim's verdict: who changed it, from what, to what, and why."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="verdict_changes")
+    from_verdict = models.CharField(max_length=16, choices=Verdict.choices)
+    to_verdict = models.CharField(max_length=16, choices=Verdict.choices)
+    rationale = models.TextField(blank=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["claim", "changed_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(to_verdict__in=Verdict.values), name="verdict_change_valid"),
+        ]
+
+
+class ClaimLink(models.Model):
+    """A reviewer's span used as evidence for (or against) a claim."""
+
+    span = models.ForeignKey("annotations.Span", on_delete=models.CASCADE, related_name="claim_links")
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="links")
+    stance = models.CharField(max_length=16, choices=Stance.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["claim", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["span", "claim"], name="claim_link_unique_span_claim"),
+            models.CheckConstraint(condition=Q(stance__in=Stance.values), name="claim_link_stance_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"span {self.span_id} {self.stance} claim {self.claim_id}"

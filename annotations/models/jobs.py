@@ -1,0 +1,68 @@
+"""Long-running work is a row you can look at: status, progress, results, errors, timings."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class Job(models.Model):
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING)
+    progress = models.FloatField(default=0.0, help_text="0 to 1")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    enqueued = models.BooleanField(default=False, help_text="Whether the broker accepted the task message.")
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
+    @classmethod
+    def job_constraints(cls, prefix: str) -> list[models.BaseConstraint]:
+        return [
+            models.CheckConstraint(condition=Q(status__in=JobStatus.values), name=f"{prefix}_status_valid"),
+            models.CheckConstraint(condition=Q(progress__gte=0, progress__lte=1), name=f"{prefix}_progress_0_to_1"),
+        ]
+
+
+class AgreementRun(Job):
+    project = models.ForeignKey("annotations.Project", on_delete=models.CASCADE, related_name="agreement_runs")
+    input_fingerprint = models.CharField(max_length=64, blank=True)
+    results = models.JSONField(default=dict, blank=True)
+    timings = models.JSONField(default=dict, blank=True)
+
+    class Meta(Job.Meta):
+        constraints = Job.job_constraints("agreement_run")
+
+
+class ExportFormat(models.TextChoices):
+    JSONL = "jsonl", "JSON Lines"
+    CONLL = "conll", "CoNLL (BIO)"
+    WEB_ANNOTATION = "web-annotation", "W3C Web Annotation"
+    CLAIMREVIEW = "claimreview", "schema.org ClaimReview"
+    CSV = "csv", "CSV of spans"
+
+
+class ExportJob(Job):
+    project = models.ForeignKey("annotations.Project", on_delete=models.CASCADE, related_name="exports")
+    format = models.CharField(max_length=32, choices=ExportFormat.choices)
+    options = models.JSONField(default=dict, blank=True)
+    counts = models.JSONField(default=dict, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    file_name = models.CharField(max_length=200, blank=True, help_text="Server-generated, under EXPORT_ROOT.")
+
+    class Meta(Job.Meta):
+        constraints = [
+            *Job.job_constraints("export_job"),
+            models.CheckConstraint(condition=Q(format__in=ExportFormat.values), name="export_job_format_valid"),
+        ]
+

@@ -1,0 +1,33 @@
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Length
+from django.db.models.lookups import Exact
+
+
+def span_constraints(prefix: str) -> list[models.BaseConstraint]:
+    """Offsets are code points of the document text: 0 <= start < end, and text is that slice."""
+    return [
+        models.CheckConstraint(condition=Q(start__gte=0), name=f"{prefix}_start_not_negative"),
+        models.CheckConstraint(condition=Q(start__lt=F("end")), name=f"{prefix}_start_before_end"),
+        models.CheckConstraint(condition=Exact(Length("text"), F("end") - F("start")), name=f"{prefix}_text_length"),
+    ]
+
+
+class Span(models.Model):
+    """A reviewer's highlighted [start, end) range of a document, with one label."""
+
+    assignment = models.ForeignKey("annotations.Assignment", on_delete=models.CASCADE, related_name="spans")
+    label = models.ForeignKey("annotations.LabelType", on_delete=models.PROTECT, related_name="spans")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    text = models.TextField(help_text="document.text[start:end], kept for exports and checks")
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["assignment", "start", "end", "id"]
+        constraints = span_constraints("span")
+
+    def __str__(self) -> str:
+        return f"{self.label.name} [{self.start}, {self.end})"

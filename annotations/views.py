@@ -1,0 +1,66 @@
+"""Server-rendered pages. Same access checks and selectors as the API."""
+
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from annotations.access import ROLE_RANK, access_project_by_slug
+from annotations.errors import NotFound
+from annotations.models import Role
+from annotations.selectors.documents import document_list
+from annotations.selectors.projects import project_labels, project_list_for_user
+
+
+@login_required
+@require_GET
+def home(request):
+    return render(request, "annotations/home.html", {"projects": project_list_for_user(request.user)})
+
+
+@login_required
+@require_GET
+def project_page(request, slug: str):
+    try:
+        project, membership = access_project_by_slug(request.user, slug)
+    except NotFound:
+        raise Http404("No such project.") from None
+    can_see_documents = ROLE_RANK[membership.role] >= ROLE_RANK[Role.ADJUDICATOR]
+    page = Paginator(document_list(project).defer("text"), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "annotations/project.html",
+        {
+            "project": project,
+            "membership": membership,
+            "labels": project_labels(project),
+            "documents": page if can_see_documents else None,
+        },
+    )
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "annotations/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+@require_GET
+def healthz(request):
+    """For load balancers and compose health checks: the database answers."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+def csrf_failure(request, reason=""):
+    """Says why a form was refused (usually an expired page) instead of Django's bare 403."""
+    return render(request, "annotations/csrf_failure.html", {"reason": reason}, status=403)

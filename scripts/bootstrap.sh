@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Creates .venv (Python 3.11) and installs the pinned requirements. Usage: scripts/bootstrap.sh [requirements file]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REQUIREMENTS="${1:-requirements.txt}"
+PYTHON="${PYTHON:-python3.11}"
+command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+stamp=".venv/.installed-$(basename "$REQUIREMENTS")"
+if [ ! -f "$stamp" ] || [ "$REQUIREMENTS" -nt "$stamp" ] || [ requirements.txt -nt "$stamp" ]; then
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$REQUIREMENTS"
+  touch "$stamp"
+fi

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Browser tests drive Debian's Chromium (Playwright cannot download its own here) with an Arabic font.
+set -euo pipefail
+if [ -x /usr/bin/chromium ] && fc-list :lang=ar 2>/dev/null | grep -qi "noto"; then
+  exit 0
+fi
+if [ "$(id -u)" != "0" ]; then
+  echo "Browser tests need Debian's chromium and fonts-noto-core: sudo apt-get install -y --no-install-recommends chromium fonts-noto-core" >&2
+  exit 0
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends chromium fonts-noto-core >/dev/null

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Sets everything up and runs the whole test suite.
+# Uses PostgreSQL (127.0.0.1:5432, user postgres) and Redis (127.0.0.1:6379) when they answer,
+# SQLite and in-process tasks otherwise. With CI=true both services are required.
+# Extra arguments go to pytest, e.g. scripts/test.sh tests/agreement -q
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh requirements-dev.txt
+scripts/install-browser.sh
+
+answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+if [ "${CI:-}" = "true" ]; then
+  for port in 5432 6379; do
+    answers "$port" || { echo "CI=true but nothing answers on 127.0.0.1:$port (PostgreSQL 5432, Redis 6379)" >&2; exit 1; }
+  done
+fi
+if [ -z "${DATABASE_URL:-}" ] && [ "${WORKBENCH_TEST_DB:-}" != "sqlite" ] && answers 5432; then
+  export DATABASE_URL="postgres://postgres@127.0.0.1:5432/workbench"
+fi
+if [ -z "${TEST_REDIS_URL:-}" ] && answers 6379; then
+  export TEST_REDIS_URL="redis://127.0.0.1:6379/14"
+fi
+echo "database: ${DATABASE_URL:-SQLite}; redis for worker tests: ${TEST_REDIS_URL:-none}"
+exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,75 @@
+"""seed_demo: idempotent, ships its own seed articles, refuses when DEBUG is off."""
+
+import unicodedata
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from annotations.models import Document, LabelType, Membership, Project
+from annotations.services.demo import SEED_DIR
+
+SEED_FILES = sorted(Path(SEED_DIR).glob("*.txt"))
+
+
+def counts():
+    from django.contrib.auth import get_user_model
+
+    return {
+        model.__name__: model.objects.count()
+        for model in (Project, Document, LabelType, Membership, get_user_model())
+    }
+
+
+def test_seed_demo_twice_adds_nothing_the_second_time(db, settings, capsys):
+    settings.DEBUG = True
+    call_command("seed_demo", "--password", "demo-pass")
+    first = counts()
+    assert first == {"Project": 1, "Document": 2, "LabelType": 7, "Membership": 5, "User": 5}
+    call_command("seed_demo")
+    assert counts() == first
+    assert "passwords unchanged" in capsys.readouterr().out
+
+
+def test_seed_articles_are_the_shipped_files_exactly(db, settings):
+    settings.DEBUG = True
+    call_command("seed_demo", "--password", "demo-pass")
+    assert len(SEED_FILES) == 2
+    for path in SEED_FILES:
+        document = Document.objects.get(external_id=path.stem)
+        assert document.text == unicodedata.normalize("NFC", path.read_text(encoding="utf-8"))
+
+
+def test_demo_labels_cover_conflict_events_in_both_languages(db, settings):
+    settings.DEBUG = True
+    call_command("seed_demo", "--password", "demo-pass")
+    labels = list(LabelType.objects.order_by("order").values_list("name", "name_ar", "hotkey"))
+    assert [name for name, _, _ in labels] == [
+        "actor", "place", "date_time", "casualty_figure", "weapon", "attributed_source", "event",
+    ]
+    assert all(name_ar for _, name_ar, _ in labels)
+    assert [hotkey for _, _, hotkey in labels] == list("1234567")
+
+
+def test_demo_accounts_can_sign_in(db, settings, client):
+    settings.DEBUG = True
+    call_command("seed_demo", "--password", "demo-pass")
+    for username in ["manager", "adjudicator", "reviewer1", "reviewer2", "reviewer3"]:
+        assert client.login(username=username, password="demo-pass")
+
+
+def test_random_passwords_are_printed(db, settings, capsys):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert out.count("password ") == 5
+
+
+def test_refuses_when_debug_is_off_without_force(db, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG is off, so pass --force"):
+        call_command("seed_demo")
+    assert Project.objects.count() == 0
+    call_command("seed_demo", "--force", "--password", "x")
+    assert Project.objects.count() == 1

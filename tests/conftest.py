@@ -1,0 +1,120 @@
+"""Shared setup: services that CI must have, the no-network guard, role fixtures and API clients."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+from rest_framework.test import APIClient
+
+from annotations.models import Role
+from tests.factories import DocumentFactory, LabelTypeFactory, MembershipFactory, ProjectFactory, UserFactory
+
+IN_CI = os.environ.get("CI") == "true"
+TEST_PASSWORD = "pw-for-tests-1"
+
+
+def require_service(what: str, available: bool, how: str) -> None:
+    """Skip locally when a service is missing; in CI a missing service is a failure, never a skip."""
+    if available:
+        return
+    message = f"{what} is not available ({how})"
+    if IN_CI:
+        pytest.fail(f"CI=true: {message}")
+    pytest.skip(message)
+
+
+# --- No network at run time (SECURITY-TESTS 23a): only loopback connections are allowed. -------------
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _check_address(sock, address):
+    if sock.family in (socket.AF_INET, socket.AF_INET6):
+        host = address[0]
+        if not (host in ("localhost", "::1") or str(host).startswith("127.")):
+            raise AssertionError(f"test tried to reach the network: {address!r}")
+
+
+def _guarded_connect(self, address):
+    _check_address(self, address)
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self, address):
+    _check_address(self, address)
+    return _real_connect_ex(self, address)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_outbound_network():
+    socket.socket.connect = _guarded_connect
+    socket.socket.connect_ex = _guarded_connect_ex
+    yield
+    socket.socket.connect = _real_connect
+    socket.socket.connect_ex = _real_connect_ex
+
+
+# --- Roles ----------------------------------------------------------------------------------------------
+@pytest.fixture
+def project(db):
+    project = ProjectFactory(slug="badia", name="أخبار البادية")
+    for order, (name, name_ar, hotkey) in enumerate(
+        [("actor", "فاعل", "1"), ("place", "مكان", "2"), ("casualty_figure", "عدد الضحايا", "3")]
+    ):
+        LabelTypeFactory(project=project, name=name, name_ar=name_ar, hotkey=hotkey, order=order)
+    return project
+
+
+def _member(project, username, role):
+    user = UserFactory(username=username)
+    MembershipFactory(project=project, user=user, role=role)
+    return user
+
+
+@pytest.fixture
+def manager(project):
+    return _member(project, "manager", Role.MANAGER)
+
+
+@pytest.fixture
+def adjudicator(project):
+    return _member(project, "adjudicator", Role.ADJUDICATOR)
+
+
+@pytest.fixture
+def reviewer1(project):
+    return _member(project, "reviewer1", Role.REVIEWER)
+
+
+@pytest.fixture
+def reviewer2(project):
+    return _member(project, "reviewer2", Role.REVIEWER)
+
+
+@pytest.fixture
+def other_project(db):
+    return ProjectFactory(slug="other", name="Other desk")
+
+
+@pytest.fixture
+def outsider(other_project):
+    """A manager of another project: a member of the workbench, a stranger to `project`."""
+    return _member(other_project, "outsider", Role.MANAGER)
+
+
+@pytest.fixture
+def document(project):
+    return DocumentFactory(project=project)
+
+
+@pytest.fixture
+def api_client_for():
+    def make(user=None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from annotations import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("projects/<slug:slug>/", views.project_page, name="project"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("api/", include("annotations.api.urls", namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # The split view serves its script from our origin, so the page runs under `script-src 'self'`.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("healthz", views.healthz, name="healthz"),
+]
