@@ -56,6 +56,12 @@ def no_outbound_network():
     socket.socket.connect_ex = _real_connect_ex
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Hashing is not under test here; PBKDF2's iterations would dominate the suite's time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 # --- Roles ----------------------------------------------------------------------------------------------
 @pytest.fixture
 def project(db):
