@@ -3,6 +3,7 @@
 import hashlib
 import json
 import unicodedata
+from unittest import mock
 
 import pytest
 from django.core.management import call_command, execute_from_command_line
@@ -11,7 +12,9 @@ from annotations.models import Document, DocumentStats, Source
 
 
 def run(*argv):
-    execute_from_command_line(["manage.py", "import_articles", *map(str, argv)])
+    """As from a shell (exit code, stderr), but keeping the test's database connection open."""
+    with mock.patch("django.core.management.base.connections.close_all"):
+        execute_from_command_line(["manage.py", "import_articles", *map(str, argv)])
 
 
 def snapshot():
