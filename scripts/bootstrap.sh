@@ -10,6 +10,12 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=".venv/.installed-$(basename "$REQUIREMENTS")"
 if [ ! -f "$stamp" ] || [ "$REQUIREMENTS" -nt "$stamp" ] || [ requirements.txt -nt "$stamp" ]; then
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$REQUIREMENTS"
+  mkdir -p var
+  # pip's output goes to a log (this machine's pip config prints a warning per package); shown on failure.
+  if ! .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$REQUIREMENTS" >var/pip-install.log 2>&1; then
+    cat var/pip-install.log >&2
+    echo "pip install -r $REQUIREMENTS failed (log above, also in var/pip-install.log)" >&2
+    exit 1
+  fi
   touch "$stamp"
 fi

@@ -79,7 +79,10 @@ def test_proclitic_waw_is_not_split():
     assert texts("وتستفيد هذه الخلايا و جرى") == ["وتستفيد", "هذه", "الخلايا", "و", "جرى"]
 
 
-@pytest.mark.parametrize("emoji", ["👍", "🇮🇶", "👍🏽", "👨\u200d👩\u200d👧", "❤\ufe0f", "🏳\ufe0f\u200d🌈", "1\ufe0f\u20e3"])
+@pytest.mark.parametrize(
+    "emoji",
+    ["👍", "🇮🇶", "👍🏽", "👨\u200d👩\u200d👧", "❤\ufe0f", "🏳\ufe0f\u200d🌈", "1\ufe0f\u20e3"],
+)
 def test_emoji_sequences_are_one_token(emoji):
     text = f"قال {emoji} الجيش"
     assert texts(text) == ["قال", emoji, "الجيش"]
