@@ -73,3 +73,13 @@ def test_refuses_when_debug_is_off_without_force(db, settings):
     assert Project.objects.count() == 0
     call_command("seed_demo", "--force", "--password", "x")
     assert Project.objects.count() == 1
+
+
+def test_shipped_seed_files_are_the_shared_seeds():
+    """The project ships its own copy of ../shared/seeds/; where that folder is beside us, they are identical."""
+    shared = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+    if not shared.is_dir():
+        pytest.skip("no ../shared/seeds beside this checkout")
+    assert sorted(p.name for p in shared.glob("*.txt")) == [p.name for p in SEED_FILES]
+    for path in SEED_FILES:
+        assert path.read_bytes() == (shared / path.name).read_bytes()
