@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from annotations.errors import NotFound, PermissionDenied
-from annotations.models import Membership, Project, Role
+from annotations.models import Assignment, Membership, Project, Role, Span
 
 # What each role may do, beyond what every member may do (read the project, its labels, its claims).
 ROLE_RANK = {Role.REVIEWER: 1, Role.ADJUDICATOR: 2, Role.MANAGER: 3}
@@ -48,3 +48,42 @@ def projects_visible_to(user) -> QuerySet[Project]:
     if not getattr(user, "is_authenticated", False):
         return Project.objects.none()
     return Project.objects.filter(memberships__user=user)
+
+
+def _can_see_all_work(membership: Membership | None) -> bool:
+    """Adjudicators and managers see every reviewer's work; reviewers only their own (blind review)."""
+    return membership is not None and ROLE_RANK[membership.role] >= ROLE_RANK[Role.ADJUDICATOR]
+
+
+def access_assignment(user, assignment_id, *, for_write: bool = False) -> Assignment:
+    """An assignment the caller may read (its reviewer, or the project's adjudicators and managers)
+    or write (its reviewer only). Anything else is NotFound, the same as a missing id."""
+    if not getattr(user, "is_authenticated", False):
+        raise NotFound()
+    try:
+        assignment = Assignment.objects.select_related("document__project", "reviewer").get(pk=int(assignment_id))
+    except (Assignment.DoesNotExist, TypeError, ValueError):
+        raise NotFound() from None
+    if assignment.reviewer_id == user.pk:
+        if Membership.objects.filter(project_id=assignment.document.project_id, user=user).exists():
+            return assignment
+        raise NotFound()
+    if for_write:
+        raise NotFound()
+    if _can_see_all_work(membership_for(user, assignment.document.project_id)):
+        return assignment
+    raise NotFound()
+
+
+def access_span(user, span_id, *, for_write: bool = False) -> Span:
+    """A span, under the same rules as its assignment."""
+    try:
+        assignment_id = Span.objects.filter(pk=int(span_id)).values_list("assignment_id", flat=True).first()
+    except (TypeError, ValueError):
+        assignment_id = None
+    if assignment_id is None:
+        raise NotFound()
+    assignment = access_assignment(user, assignment_id, for_write=for_write)
+    span = Span.objects.select_related("label").get(pk=int(span_id))
+    span.assignment = assignment
+    return span

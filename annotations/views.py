@@ -10,9 +10,10 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from annotations.access import ROLE_RANK, access_project_by_slug
+from annotations.access import ROLE_RANK, access_assignment, access_project_by_slug
 from annotations.errors import NotFound
-from annotations.models import Role
+from annotations.models import AssignmentStatus, Role
+from annotations.selectors.assignments import assignment_detail, assignments_of_reviewer
 from annotations.selectors.documents import document_list
 from annotations.selectors.projects import project_labels, project_list_for_user
 
@@ -20,7 +21,11 @@ from annotations.selectors.projects import project_labels, project_list_for_user
 @login_required
 @require_GET
 def home(request):
-    return render(request, "annotations/home.html", {"projects": project_list_for_user(request.user)})
+    return render(
+        request,
+        "annotations/home.html",
+        {"projects": project_list_for_user(request.user), "assignments": assignments_of_reviewer(request.user)[:50]},
+    )
 
 
 @login_required
@@ -41,6 +46,45 @@ def project_page(request, slug: str):
             "labels": project_labels(project),
             "documents": page if can_see_documents else None,
         },
+    )
+
+
+@login_required
+@require_GET
+def workspace(request, assignment_id: int):
+    """The annotation workspace: the article right-to-left, labels with hotkeys, the reviewer's spans."""
+    try:
+        assignment = access_assignment(request.user, assignment_id)
+    except NotFound:
+        raise Http404("No such assignment.") from None
+    detail = assignment_detail(assignment)
+    project = detail.document.project
+    editable = detail.reviewer_id == request.user.pk and detail.status != AssignmentStatus.SUBMITTED
+    spans = [
+        {"id": s.id, "start": s.start, "end": s.end, "label": s.label.name, "text": s.text, "version": s.version}
+        for s in detail.spans.all()
+    ]
+    bootstrap = {
+        "assignment": {"id": detail.id, "status": detail.status, "editable": editable,
+                       "reviewer": detail.reviewer.get_username()},
+        "document": {"id": detail.document.id, "title": detail.document.title, "text": detail.document.text},
+        "labels": [
+            {"name": label.name, "name_ar": label.name_ar, "color": label.color, "hotkey": label.hotkey}
+            for label in project_labels(project)
+        ],
+        "spans": spans,
+        "snapToWords": project.snap_to_words,
+        "urls": {
+            "spans": f"/api/assignments/{detail.id}/spans/",
+            "span": "/api/spans/",
+            "submit": f"/api/assignments/{detail.id}/submit/",
+        },
+    }
+    return render(
+        request,
+        "annotations/workspace.html",
+        {"assignment": detail, "project": project, "document": detail.document, "bootstrap": bootstrap,
+         "editable": editable},
     )
 
 

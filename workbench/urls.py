@@ -8,6 +8,7 @@ from annotations import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("projects/<slug:slug>/", views.project_page, name="project"),
+    path("assignments/<int:assignment_id>/", views.workspace, name="workspace"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

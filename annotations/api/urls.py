@@ -6,7 +6,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from annotations.api import documents, projects
+from annotations.api import assignments, documents, projects
 
 
 @extend_schema(exclude=True)
@@ -35,4 +35,9 @@ urlpatterns = [
     path("projects/", projects.ProjectListApi.as_view(), name="project-list"),
     path("projects/<int:project_id>/", projects.ProjectDetailApi.as_view(), name="project-detail"),
     path("projects/<int:project_id>/documents/", documents.ProjectDocumentsApi.as_view(), name="project-documents"),
+    path("assignments/", assignments.MyAssignmentsApi.as_view(), name="assignment-list"),
+    path("assignments/<int:assignment_id>/", assignments.AssignmentDetailApi.as_view(), name="assignment-detail"),
+    path("assignments/<int:assignment_id>/spans/", assignments.AssignmentSpansApi.as_view(), name="assignment-spans"),
+    path("assignments/<int:assignment_id>/submit/", assignments.AssignmentSubmitApi.as_view(), name="assignment-submit"),
+    path("spans/<int:span_id>/", assignments.SpanDetailApi.as_view(), name="span-detail"),
 ]

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from annotations.models import LabelType, Membership, Project, Role
+from annotations.services.assignments import assignment_open
 from annotations.services.documents import ImportResult, documents_import
 
 DEMO_SLUG = "demo"
@@ -85,4 +86,9 @@ def demo_seed(*, password: str | None = None) -> DemoSeedResult:
                 result.users_created.append(username)
             Membership.objects.get_or_create(project=project, user=user, defaults={"role": role})
         result.imported = documents_import(project=project, paths=sorted(SEED_DIR.glob("*.txt")))
+        # The first k reviewers get every seed article, so the workspace has work in it straight away.
+        reviewers = User.objects.filter(username__in=[name for name, role in DEMO_USERS if role == Role.REVIEWER])
+        for document in project.documents.order_by("id"):
+            for reviewer in reviewers.order_by("username")[: project.overlap_k]:
+                assignment_open(document=document, reviewer=reviewer)
     return result

@@ -10,6 +10,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
+from annotations.models import Assignment
+from annotations.services.spans import span_create
+
 ROLES = ["anonymous", "outsider", "reviewer1", "adjudicator", "manager"]
 ALL = dict.fromkeys(ROLES)
 DENIED_API = {"anonymous": 401, "outsider": 404}
@@ -28,6 +31,16 @@ MATRIX = {
     "api-docs": {"GET": dict.fromkeys(ROLES, 200)},
     "api:project-list": {"GET": {**dict.fromkeys(ROLES, 200), "anonymous": 401}},
     "api:project-detail": {"GET": {**dict.fromkeys(ROLES, 200), **DENIED_API}},
+    "workspace": {"GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 200, "adjudicator": 200, "manager": 200}},
+    "api:assignment-list": {"GET": {**dict.fromkeys(ROLES, 200), "anonymous": 401}},
+    "api:assignment-detail": {"GET": {**DENIED_API, "reviewer1": 200, "adjudicator": 200, "manager": 200}},
+    # writes belong to the assignment's reviewer alone; for anyone else the assignment does not exist
+    "api:assignment-spans": {"POST": {**DENIED_API, "reviewer1": 201, "adjudicator": 404, "manager": 404}},
+    "api:assignment-submit": {"POST": {**DENIED_API, "reviewer1": 200, "adjudicator": 404, "manager": 404}},
+    "api:span-detail": {
+        "PATCH": {**DENIED_API, "reviewer1": 200, "adjudicator": 404, "manager": 404},
+        "DELETE": {**DENIED_API, "reviewer1": 204, "adjudicator": 404, "manager": 404},
+    },
     "api:project-documents": {
         "GET": {**DENIED_API, "reviewer1": 403, "adjudicator": 200, "manager": 200},
         "POST": {**DENIED_API, "reviewer1": 403, "adjudicator": 403, "manager": 201},
@@ -60,6 +73,14 @@ def users(project, manager, adjudicator, reviewer1, outsider):
     return {"outsider": outsider, "reviewer1": reviewer1, "adjudicator": adjudicator, "manager": manager}
 
 
+@pytest.fixture
+def work(project, reviewer1, document):
+    """reviewer1's assignment with one span: the objects the routes with ids point at."""
+    assignment = Assignment.objects.create(document=document, reviewer=reviewer1)
+    span = span_create(assignment=assignment, start=0, end=2, label="actor")
+    return {"assignment_id": assignment.id, "span_id": span.id}
+
+
 def client_for(role, users):
     client = APIClient()
     if role != "anonymous":
@@ -67,16 +88,21 @@ def client_for(role, users):
     return client
 
 
-def url_for(name, project):
+def url_for(name, project, work):
     from django.urls import reverse
 
-    kwargs = {"project_id": project.id, "slug": project.slug}
+    kwargs = {"project_id": project.id, "slug": project.slug, **work}
     pattern = named_routes()[name]
     wanted = {key: kwargs[key] for key in pattern.pattern.converters}
     return reverse(name, kwargs=wanted)
 
 
-BODIES = {"api:project-documents": {"text": "خبر من مصفوفة الصلاحيات"}, "api:token": {"username": "x", "password": "y"}}
+BODIES = {
+    "api:project-documents": {"text": "خبر من مصفوفة الصلاحيات"},
+    "api:token": {"username": "x", "password": "y"},
+    "api:assignment-spans": {"start": 0, "end": 2, "label": "place"},
+    "api:span-detail": {"version": 1, "label": "place"},
+}
 
 
 def test_every_route_is_in_the_matrix():
@@ -84,8 +110,8 @@ def test_every_route_is_in_the_matrix():
 
 
 @pytest.mark.parametrize("name", sorted(MATRIX))
-def test_route_answers_as_the_matrix_says(name, users, project):
-    url = url_for(name, project)
+def test_route_answers_as_the_matrix_says(name, users, project, work):
+    url = url_for(name, project, work)
     for method, expected_by_role in MATRIX[name].items():
         for role in ROLES:
             client = client_for(role, users)
@@ -97,10 +123,11 @@ def test_route_answers_as_the_matrix_says(name, users, project):
 
 
 @pytest.mark.parametrize("name", sorted(n for n in MATRIX if n.startswith("api:") and n != "api:root"))
-def test_other_methods_are_405_for_members(name, users, project):
-    url = url_for(name, project)
+def test_other_methods_are_405_for_members(name, users, project, work):
+    url = url_for(name, project, work)
     for method in set(API_METHODS) - set(MATRIX[name]):
-        response = client_for("manager", users).generic(method, url)
+        owner = "reviewer1" if "assignment" in name or "span" in name else "manager"
+        response = client_for(owner, users).generic(method, url)
         assert response.status_code == 405, (name, method)
         assert response.json() == {"detail": f'Method "{method}" not allowed.'}
 

@@ -1,0 +1,96 @@
+"""Writing spans: offsets are code points of the document's NFC text, checked before anything is saved."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from annotations.errors import ApplicationError, Conflict
+from annotations.models import Assignment, AssignmentStatus, LabelType, Span
+from annotations.text.offsets import validate_span
+
+SUBMITTED = "Assignment already submitted."
+
+
+def assignment_check_open(assignment: Assignment) -> None:
+    """Submitted work is frozen (409); a reviewer edits only until they submit."""
+    if assignment.status == AssignmentStatus.SUBMITTED:
+        raise Conflict(SUBMITTED)
+
+
+def label_for(assignment: Assignment, name) -> LabelType:
+    if not isinstance(name, str) or not name:
+        raise ApplicationError("A label is required.", fields={"label": ["This field is required."]})
+    label = LabelType.objects.filter(project_id=assignment.document.project_id, name=name).first()
+    if label is None:
+        raise ApplicationError(f"Unknown label {name!r}.", fields={"label": [f'Unknown label "{name}" for this project.']})
+    return label
+
+
+def span_check_offsets(text: str, start, end, quote=None) -> None:
+    """Field errors for bounds, order, split characters and a quote that differs from the text."""
+    errors = validate_span(text, start, end)
+    if errors:
+        raise ApplicationError("Invalid span offsets.", fields={name: [message] for name, message in errors.items()})
+    if quote is not None and quote != text[start:end]:
+        raise ApplicationError(
+            "The quote differs from the text.",
+            fields={"quote": [f"Quote does not match text[{start}:{end}]."]},
+        )
+
+
+def _touch(assignment: Assignment) -> None:
+    Assignment.objects.filter(pk=assignment.pk).update(updated_at=timezone.now())
+
+
+def span_create(*, assignment: Assignment, start, end, label, quote=None) -> Span:
+    """A new span on the reviewer's assignment. The stored text is always the document's own slice."""
+    with transaction.atomic():
+        assignment = Assignment.objects.select_for_update().select_related("document").get(pk=assignment.pk)
+        assignment_check_open(assignment)
+        label_type = label_for(assignment, label)
+        text = assignment.document.text
+        span_check_offsets(text, start, end, quote)
+        span = Span.objects.create(assignment=assignment, label=label_type, start=start, end=end, text=text[start:end])
+        _touch(assignment)
+    return span
+
+
+def span_update(*, span: Span, version, start=None, end=None, label=None, quote=None) -> Span:
+    """Moves or relabels a span if nobody changed it since `version` was read; else Conflict with the current one."""
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ApplicationError("version is required.", fields={"version": ["A valid integer is required."]})
+    with transaction.atomic():
+        assignment = Assignment.objects.select_for_update().select_related("document").get(pk=span.assignment_id)
+        assignment_check_open(assignment)
+        current = Span.objects.select_related("label").get(pk=span.pk)
+        new_start = current.start if start is None else start
+        new_end = current.end if end is None else end
+        text = assignment.document.text
+        span_check_offsets(text, new_start, new_end, quote)
+        label_type = current.label if label is None else label_for(assignment, label)
+        updated = Span.objects.filter(pk=span.pk, version=version).update(
+            start=new_start,
+            end=new_end,
+            text=text[new_start:new_end],
+            label=label_type,
+            version=F("version") + 1,
+            updated_at=timezone.now(),
+        )
+        if not updated:
+            raise Conflict(
+                "This span was changed since you loaded it.",
+                extra={"current": {"id": current.pk, "start": current.start, "end": current.end,
+                                   "label": current.label.name, "text": current.text, "version": current.version}},
+            )
+        _touch(assignment)
+    return Span.objects.select_related("label").get(pk=span.pk)
+
+
+def span_delete(*, span: Span) -> None:
+    with transaction.atomic():
+        assignment = Assignment.objects.select_for_update().get(pk=span.assignment_id)
+        assignment_check_open(assignment)
+        Span.objects.filter(pk=span.pk).delete()
+        _touch(assignment)
