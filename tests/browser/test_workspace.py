@@ -1,0 +1,275 @@
+"""The annotation workspace in a real Chromium: selections become exact code point spans."""
+
+import re
+import time
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from annotations.models import Assignment, Role, Span
+from annotations.services.demo import CONFLICT_EVENT_LABELS, SEED_DIR, labels_ensure
+from annotations.services.spans import span_create
+from annotations.text.tokens import tokenize
+from tests.browser.conftest import sign_in
+from tests.factories import DocumentFactory, MembershipFactory, ProjectFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SEED_TEXT = unicodedata.normalize("NFC", sorted(Path(SEED_DIR).glob("*.txt"))[0].read_text(encoding="utf-8"))
+# tashkeel, tatweel, an emoji, a flag, a Latin word with digits, an RLM, an LRM, an embedding
+SPECIAL_TEXT = (
+    "قَالَ المرصد إن الجيـــش 👍 نفّذ هجوماً على SY24 وقتل 30 جندياً\u200f في 2023 🇮🇶 قرب "
+    "\u202bالرقة\u202c و\u200eISIS\u200e أيضاً."
+)
+
+# JavaScript helpers run in the page: a DOM Range over UTF-16 offsets of the article's text.
+RANGE_JS = """
+([start, end]) => {
+  const article = document.getElementById("article");
+  const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
+  const range = document.createRange();
+  let seen = 0, node, setStart = false;
+  while ((node = walker.nextNode())) {
+    const len = node.data.length;
+    if (!setStart && start <= seen + len) { range.setStart(node, start - seen); setStart = true; }
+    if (end <= seen + len) { range.setEnd(node, end - seen); break; }
+    seen += len;
+  }
+  return range;
+}
+"""
+SELECT_JS = f"""
+(offsets) => {{
+  const range = ({RANGE_JS})(offsets);
+  const selection = window.getSelection();
+  selection.removeAllRanges();
+  selection.addRange(range);
+  return selection.toString();
+}}
+"""
+RECTS_JS = f"""
+(offsets) => {{
+  const rects = ({RANGE_JS})(offsets).getClientRects();
+  return Array.from(rects).map(r => ({{left: r.left, right: r.right, top: r.top, bottom: r.bottom}}));
+}}
+"""
+
+
+def utf16(text: str, index: int) -> int:
+    return len(text[:index].encode("utf-16-le")) // 2
+
+
+@pytest.fixture
+def workspace(live_server, page):
+    """A reviewer signed in on the workspace of a document; returns a function that opens one."""
+    project = ProjectFactory(slug="badia", name="أخبار البادية")
+    labels_ensure(project, CONFLICT_EVENT_LABELS)
+    reviewer = UserFactory(username="reviewer1")
+    MembershipFactory(project=project, user=reviewer, role=Role.REVIEWER)
+    sign_in(page, live_server, "reviewer1")
+
+    def open_document(text: str, *, snap: bool = True) -> Assignment:
+        project.snap_to_words = snap
+        project.save()
+        document = DocumentFactory(project=project, text=text)
+        assignment = Assignment.objects.create(document=document, reviewer=reviewer)
+        page.goto(f"{live_server.url}/assignments/{assignment.id}/")
+        page.wait_for_selector("body[data-workspace-ready=true]")
+        return assignment
+
+    return open_document
+
+
+def wait_for(page, expression: str, timeout: float = 15.0):
+    """Polls a JS expression. (Playwright's wait_for_function uses eval, which our CSP forbids.)"""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(f"() => Boolean({expression})"):
+        assert time.monotonic() < deadline, f"timed out waiting for: {expression}"
+        page.wait_for_timeout(50)
+
+
+def wait_saved(page):
+    wait_for(page, "document.getElementById('save-status').textContent === 'All changes saved'")
+    wait_for(page, "!document.querySelector('.span-item.pending')")
+
+
+def stored(assignment):
+    return list(Span.objects.filter(assignment=assignment).order_by("start", "end").values_list("start", "end", "label__name", "text"))
+
+
+def test_mouse_selection_then_hotkey_stores_the_word(workspace, page, screenshot):
+    assignment = workspace(SEED_TEXT)
+    word = "الرصافة"
+    start = SEED_TEXT.index(word)
+    # Drag from inside the word's second letter to inside its second-to-last: snapping makes it whole.
+    rects = page.evaluate(RECTS_JS, [utf16(SEED_TEXT, start + 1), utf16(SEED_TEXT, start + len(word) - 1)])
+    assert len(rects) == 1
+    rect = rects[0]
+    y = (rect["top"] + rect["bottom"]) / 2
+    page.mouse.move(rect["right"] - 2, y)  # right-to-left: the word begins on the right
+    page.mouse.down()
+    page.mouse.move((rect["left"] + rect["right"]) / 2, y, steps=4)
+    page.mouse.move(rect["left"] + 2, y, steps=4)
+    page.mouse.up()
+    assert page.evaluate("window.getSelection().toString()") in word
+    page.keyboard.press("1")
+    wait_saved(page)
+    assert stored(assignment) == [(start, start + len(word), "actor", word)]
+    assert page.locator(".span-item .span-text").inner_text() == word
+    screenshot("workspace-seed")
+    # a span saved is a span shown after reload
+    page.reload()
+    page.wait_for_selector("body[data-workspace-ready=true]")
+    assert page.locator(".span-item .span-text").all_inner_texts() == [word]
+    assert page.locator(".seg.marked").first.inner_text() == word
+
+
+def test_keyboard_selection_then_hotkey(workspace, page):
+    assignment = workspace(SEED_TEXT)
+    word = "داعش"
+    start = SEED_TEXT.index(word)
+    page.locator("#article").focus()
+    page.evaluate(SELECT_JS, [utf16(SEED_TEXT, start), utf16(SEED_TEXT, start)])  # the caret, as a click leaves it
+    for _ in range(len(word)):
+        page.keyboard.press("Shift+ArrowLeft")  # in right-to-left text, left is forward
+    assert page.evaluate("window.getSelection().toString()") == word
+    page.keyboard.press("2")
+    wait_saved(page)
+    assert stored(assignment) == [(start, start + len(word), "place", word)]
+
+
+@pytest.mark.parametrize("snap", [True, False])
+def test_offsets_round_trip_through_tashkeel_tatweel_emoji_latin_and_bidi_marks(workspace, page, snap):
+    assignment = workspace(SPECIAL_TEXT, snap=snap)
+    targets = ["قَالَ", "الجيـــش", "👍", "نفّذ", "SY24", "30", "جندياً", "2023", "🇮🇶", "الرقة", "ISIS", "أيضاً"]
+    expected = []
+    for target in targets:
+        start = SPECIAL_TEXT.index(target)
+        end = start + len(target)
+        selected = page.evaluate(SELECT_JS, [utf16(SPECIAL_TEXT, start), utf16(SPECIAL_TEXT, end)])
+        assert selected == target
+        page.keyboard.press("1")
+        expected.append((start, end, "actor", target))
+        wait_saved(page)
+    assert stored(assignment) == sorted(expected)
+
+
+def test_without_snapping_a_partial_word_keeps_its_letters_and_marks(workspace, page):
+    assignment = workspace(SPECIAL_TEXT, snap=False)
+    start = SPECIAL_TEXT.index("قَالَ")
+    # select ق plus half of its fatha's cluster boundary: the end moves past the mark, not before it
+    page.evaluate(SELECT_JS, [utf16(SPECIAL_TEXT, start), utf16(SPECIAL_TEXT, start + 1)])
+    page.keyboard.press("1")
+    wait_saved(page)
+    assert stored(assignment) == [(start, start + 2, "actor", "قَ")]
+
+
+def test_overlapping_spans_are_drawn_and_each_can_be_deleted(workspace, page, screenshot):
+    text = "شن عناصر تنظيم داعش هجوماً على مواقع قوات النظام ببادية الرصافة عند مثلث الرقة-حمص-ديرالزور."
+    assignment = workspace(text)
+    spans = [
+        ("event", text.index("هجوماً"), text.index(" عند")),  # the whole attack phrase
+        ("actor", text.index("قوات"), text.index(" ببادية")),  # nested inside it
+        ("place", text.index("ببادية"), text.index(" عند")),  # nested, next to the actor
+        ("place", text.index("الرصافة"), text.index(" عند")),  # nested inside the place
+        ("actor", text.index("عناصر"), text.index(" هجوماً")),  # overlaps nothing above
+    ]
+    for label, start, end in spans:
+        span_create(assignment=assignment, start=start, end=end, label=label)
+    page.reload()
+    page.wait_for_selector("body[data-workspace-ready=true]")
+    assert page.locator(".span-item").count() == 5
+    # where three spans overlap, three underline lanes are drawn
+    inner = page.locator(".seg.marked", has_text="الرصافة")
+    shadows = inner.evaluate("el => getComputedStyle(el).boxShadow")
+    assert len(re.findall(r"rgb\(", shadows)) == 3, shadows
+    assert inner.evaluate("el => el.dataset.spans.split(' ').length") == 3
+    screenshot("workspace-overlaps")
+    # clicking cycles through the overlapping spans, innermost first
+    inner.click()
+    assert page.locator("#selected-span bdi").inner_text() == "الرصافة"
+    inner.click()
+    assert page.locator("#selected-span bdi").inner_text() == "ببادية الرصافة"
+    for remaining in range(5, 0, -1):
+        page.locator(".span-item").first.click()
+        page.keyboard.press("Delete")
+        wait_for(page, f"document.querySelectorAll('.span-item').length === {remaining - 1}")
+        wait_saved(page)
+        assert Span.objects.filter(assignment=assignment).count() == remaining - 1
+    assert page.locator(".seg.marked").count() == 0
+
+
+def test_relabel_and_undo(workspace, page):
+    text = "قتل 30 عنصراً من قوات النظام"
+    assignment = workspace(text)
+    start = text.index("30")
+    page.evaluate(SELECT_JS, [start, start + 2])
+    page.keyboard.press("4")  # casualty_figure
+    wait_saved(page)
+    page.locator(".span-item").first.click()
+    page.keyboard.press("1")  # relabel as actor
+    wait_saved(page)
+    assert stored(assignment) == [(start, start + 2, "actor", "30")]
+    page.keyboard.press("Control+z")  # undo the relabel
+    wait_saved(page)
+    assert stored(assignment) == [(start, start + 2, "casualty_figure", "30")]
+    page.keyboard.press("Control+z")  # undo the creation
+    wait_saved(page)
+    assert stored(assignment) == []
+
+
+def test_a_failed_save_is_shown_and_retried(workspace, page):
+    text = "قتل 30 عنصراً من قوات النظام"
+    assignment = workspace(text)
+    failures = {"left": 2}
+
+    def flaky(route):
+        if route.request.method == "POST" and failures["left"]:
+            failures["left"] -= 1
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/api/assignments/*/spans/", flaky)
+    start = text.index("قوات")
+    page.evaluate(SELECT_JS, [start, start + 4])
+    page.keyboard.press("1")
+    wait_for(page, "document.getElementById('save-status').textContent.startsWith('Not saved')")
+    assert "retrying" in page.locator("#message").inner_text()
+    wait_saved(page)  # the retries go through once the network is back
+    assert failures["left"] == 0
+    assert stored(assignment) == [(start, start + 4, "actor", "قوات")]
+    assert page.locator("#message").is_hidden()
+
+
+def test_a_refused_save_is_explained_and_undrawn(workspace, page):
+    text = "قتل 30 عنصراً"
+    assignment = workspace(text)
+    Assignment.objects.filter(pk=assignment.pk).update(status="submitted", submitted_at="2026-01-01T00:00:00Z")
+    page.evaluate(SELECT_JS, [0, 3])
+    page.keyboard.press("1")
+    wait_for(page, "document.getElementById('message').textContent.includes('already submitted')")
+    assert page.locator(".span-item").count() == 0 and stored(assignment) == []
+
+
+def test_browser_tokenizer_matches_the_server(workspace, page):
+    workspace("نص")
+    samples = [SEED_TEXT, SPECIAL_TEXT, "👨‍👩‍👧 و١٬٠٠٠ قتيل، 3.5% «داعش» “أثريا-الرقة” ـ\u200cـ ، ؟"]
+    for sample in samples:
+        tokens = page.evaluate(
+            """async (text) => {
+                const model = await import('/static/annotations/js/textmodel.js');
+                return model.tokenize(Array.from(text));
+            }""",
+            sample,
+        )
+        assert [tuple(t) for t in tokens] == [(t.start, t.end) for t in tokenize(sample)]
+
+
+def test_the_article_is_right_to_left_in_an_arabic_font(workspace, page, screenshot):
+    workspace(SEED_TEXT)
+    article = page.locator("#article")
+    assert article.evaluate("el => getComputedStyle(el).direction") == "rtl"
+    assert article.inner_text() == SEED_TEXT  # the text appears in one element, in order
+    screenshot("workspace-rtl")
