@@ -6,16 +6,18 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from annotations.access import ROLE_RANK, access_assignment, access_project_by_slug
 from annotations.errors import NotFound
-from annotations.models import AssignmentStatus, Role
+from annotations.models import Assignment, AssignmentStatus, Role
 from annotations.selectors.assignments import assignment_detail, assignments_of_reviewer
 from annotations.selectors.documents import document_list
 from annotations.selectors.projects import project_labels, project_list_for_user
+from annotations.selectors.search import documents_matching, snippets
 
 
 @login_required
@@ -36,7 +38,19 @@ def project_page(request, slug: str):
     except NotFound:
         raise Http404("No such project.") from None
     can_see_documents = ROLE_RANK[membership.role] >= ROLE_RANK[Role.ADJUDICATOR]
-    page = Paginator(document_list(project).defer("text"), 50).get_page(request.GET.get("page"))
+    query = request.GET.get("q", "")[:200]
+    results = None
+    if query.strip():
+        mine = Prefetch("assignments", queryset=Assignment.objects.filter(reviewer=request.user), to_attr="mine")
+        matching = documents_matching(membership, query).prefetch_related(mine)
+        found = Paginator(matching, 20).get_page(request.GET.get("page"))
+        for document in found:
+            document.match_count, document.snippets = snippets(document.text, query)
+            document.my_assignment = document.mine[0] if document.mine else None
+        results = found
+    page = None
+    if can_see_documents and results is None:
+        page = Paginator(document_list(project).defer("text", "search_text"), 50).get_page(request.GET.get("page"))
     return render(
         request,
         "annotations/project.html",
@@ -44,7 +58,9 @@ def project_page(request, slug: str):
             "project": project,
             "membership": membership,
             "labels": project_labels(project),
-            "documents": page if can_see_documents else None,
+            "documents": page,
+            "query": query,
+            "results": results,
         },
     )
 

@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from annotations.text.normalize import fold_for_search
+
 
 class Source(models.Model):
     """A news outlet (or other publisher) that documents come from."""
@@ -39,6 +41,9 @@ class Document(models.Model):
     url = models.URLField(max_length=2000, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     external_id = models.CharField(max_length=200, blank=True)
+    search_text = models.TextField(
+        blank=True, editable=False, help_text="The text folded for search (alef forms, tashkeel, digits…)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -71,6 +76,7 @@ class Document(models.Model):
         # Stored once, in NFC: offsets and hashes are always of the same code points.
         self.text = unicodedata.normalize("NFC", self.text)
         self.sha256 = text_sha256(self.text)
+        self.search_text = fold_for_search(self.text)
         super().save(*args, **kwargs)
 
 
