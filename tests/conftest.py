@@ -6,10 +6,9 @@ import os
 import socket
 
 import pytest
-from rest_framework.test import APIClient
 
-from annotations.models import Role
-from tests.factories import DocumentFactory, LabelTypeFactory, MembershipFactory, ProjectFactory, UserFactory
+# Django-dependent imports live inside the fixtures, so the pure packages' tests also run with
+# `-p no:django --noconftest`-free invocations such as `pytest -p no:django tests/agreement`.
 
 IN_CI = os.environ.get("CI") == "true"
 TEST_PASSWORD = "pw-for-tests-1"
@@ -57,14 +56,17 @@ def no_outbound_network():
 
 
 @pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
+def fast_password_hashing(request):
     """Hashing is not under test here; PBKDF2's iterations would dominate the suite's time."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    if request.config.pluginmanager.hasplugin("django"):  # absent in `pytest -p no:django tests/text`
+        request.getfixturevalue("settings").PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 # --- Roles ----------------------------------------------------------------------------------------------
 @pytest.fixture
 def project(db):
+    from tests.factories import LabelTypeFactory, ProjectFactory
+
     project = ProjectFactory(slug="badia", name="أخبار البادية")
     for order, (name, name_ar, hotkey) in enumerate(
         [("actor", "فاعل", "1"), ("place", "مكان", "2"), ("casualty_figure", "عدد الضحايا", "3")]
@@ -74,6 +76,8 @@ def project(db):
 
 
 def _member(project, username, role):
+    from tests.factories import MembershipFactory, UserFactory
+
     user = UserFactory(username=username)
     MembershipFactory(project=project, user=user, role=role)
     return user
@@ -81,42 +85,48 @@ def _member(project, username, role):
 
 @pytest.fixture
 def manager(project):
-    return _member(project, "manager", Role.MANAGER)
+    return _member(project, "manager", "manager")
 
 
 @pytest.fixture
 def adjudicator(project):
-    return _member(project, "adjudicator", Role.ADJUDICATOR)
+    return _member(project, "adjudicator", "adjudicator")
 
 
 @pytest.fixture
 def reviewer1(project):
-    return _member(project, "reviewer1", Role.REVIEWER)
+    return _member(project, "reviewer1", "reviewer")
 
 
 @pytest.fixture
 def reviewer2(project):
-    return _member(project, "reviewer2", Role.REVIEWER)
+    return _member(project, "reviewer2", "reviewer")
 
 
 @pytest.fixture
 def other_project(db):
+    from tests.factories import ProjectFactory
+
     return ProjectFactory(slug="other", name="Other desk")
 
 
 @pytest.fixture
 def outsider(other_project):
     """A manager of another project: a member of the workbench, a stranger to `project`."""
-    return _member(other_project, "outsider", Role.MANAGER)
+    return _member(other_project, "outsider", "manager")
 
 
 @pytest.fixture
 def document(project):
+    from tests.factories import DocumentFactory
+
     return DocumentFactory(project=project)
 
 
 @pytest.fixture
 def api_client_for():
+    from rest_framework.test import APIClient
+
     def make(user=None) -> APIClient:
         client = APIClient()
         if user is not None:
