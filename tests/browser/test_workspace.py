@@ -273,3 +273,42 @@ def test_the_article_is_right_to_left_in_an_arabic_font(workspace, page, screens
     assert article.evaluate("el => getComputedStyle(el).direction") == "rtl"
     assert article.inner_text() == SEED_TEXT  # the text appears in one element, in order
     screenshot("workspace-rtl")
+
+
+def test_offset_tables_round_trip_on_random_text(workspace, page):
+    # SECURITY-TESTS 36b: the browser's UTF-16 <-> code point conversion, against Python's, on random
+    # mixes of Arabic letters, harakat, tatweel, joiners, RLM, astral emoji and ASCII.
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from annotations.text.offsets import codepoint_to_utf16, utf16_to_codepoint
+
+    workspace("نص")
+    alphabet = st.sampled_from(list("ابتثجحخدذرسشصضطظعغفقكلمنهوي") + [chr(c) for c in range(0x064B, 0x0653)]
+                               + ["\u0640", "\u200c", "\u200d", "\u200f", "👍", "🇮", "🇶", "😀", "a", "1", " "])
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.text(alphabet=alphabet, max_size=40))
+    def check(text):
+        result = page.evaluate(
+            """async (text) => {
+                const { OffsetTable } = await import('/static/annotations/js/textmodel.js');
+                const table = new OffsetTable(text);
+                const toU16 = Array.from({ length: table.length + 1 }, (_, i) => table.toUtf16(i));
+                const toCp = Array.from({ length: text.length + 1 }, (_, u) => {
+                  try { return table.toCodePoint(u, 'strict'); } catch (e) { return null; }
+                });
+                return { toU16, toCp };
+            }""",
+            text,
+        )
+        assert result["toU16"] == [codepoint_to_utf16(text, i) for i in range(len(text) + 1)]
+        expected = []
+        for u in range(len(text.encode("utf-16-le")) // 2 + 1):
+            try:
+                expected.append(utf16_to_codepoint(text, u))
+            except ValueError:
+                expected.append(None)  # inside a surrogate pair: refused, not rounded
+        assert result["toCp"] == expected
+
+    check()
