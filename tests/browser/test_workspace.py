@@ -312,3 +312,39 @@ def test_offset_tables_round_trip_on_random_text(workspace, page):
         assert result["toCp"] == expected
 
     check()
+
+
+def test_hostile_strings_stay_inert_in_the_workspace(live_server, page):
+    # SECURITY-TESTS 16 and 17: a label and article text carrying markup are shown literally, never run.
+    from annotations.models import LabelType
+
+    project = ProjectFactory(slug="hostile", name="<svg onload=alert(3)>")
+    hostile_label = "</script><script>alert(1)</script>"
+    LabelType.objects.create(project=project, name=hostile_label, name_ar="<img src=x onerror=alert(5)>", hotkey="1")
+    text = "<script>alert(4)</script> قال <img src=x onerror=alert(2)> المرصد"
+    reviewer = UserFactory(username="reviewer1")
+    MembershipFactory(project=project, user=reviewer, role=Role.REVIEWER)
+    assignment = Assignment.objects.create(document=DocumentFactory(project=project, text=text), reviewer=reviewer)
+    sign_in(page, live_server, "reviewer1")
+    page.goto(f"{live_server.url}/assignments/{assignment.id}/")
+    page.wait_for_selector("body[data-workspace-ready=true]")
+    assert page.evaluate("JSON.parse(document.getElementById('workspace-data').textContent).labels[0].name") == hostile_label
+    assert page.locator("#article").text_content() == text
+    start = text.index("المرصد")
+    page.evaluate(SELECT_JS, [start, start + len("المرصد")])
+    page.locator(".label-button").first.click()  # applying a label by clicking it
+    wait_saved(page)
+    assert stored(assignment) == [(start, start + len("المرصد"), hostile_label, "المرصد")]
+    assert hostile_label in page.locator(".span-item").inner_text()
+    assert page.dialogs == []
+    assert page.evaluate("document.querySelectorAll(\"img[src='x'], svg[onload], #article script\").length") == 0
+
+
+def test_another_reviewers_workspace_is_not_found(live_server, page, workspace):
+    assignment = workspace("نص الخبر")
+    other = UserFactory(username="reviewer2")
+    MembershipFactory(project=assignment.document.project, user=other, role=Role.REVIEWER)
+    page.context.clear_cookies()
+    sign_in(page, live_server, "reviewer2")
+    response = page.goto(f"{live_server.url}/assignments/{assignment.id}/")
+    assert response.status == 404 and "نص الخبر" not in page.content()
