@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from annotations.errors import NotFound, PermissionDenied
-from annotations.models import Assignment, Membership, Project, Role, Span
+from annotations.models import Assignment, Document, GoldSpan, Membership, Project, Role, Span
 
 # What each role may do, beyond what every member may do (read the project, its labels, its claims).
 ROLE_RANK = {Role.REVIEWER: 1, Role.ADJUDICATOR: 2, Role.MANAGER: 3}
@@ -87,3 +87,26 @@ def access_span(user, span_id, *, for_write: bool = False) -> Span:
     span = Span.objects.select_related("label").get(pk=int(span_id))
     span.assignment = assignment
     return span
+
+
+def access_document_for_adjudication(user, document_id) -> Document:
+    """A document of a project where the caller adjudicates or manages; NotFound / PermissionDenied otherwise."""
+    try:
+        project_id = Document.objects.filter(pk=int(document_id)).values_list("project_id", flat=True).first()
+    except (TypeError, ValueError):
+        project_id = None
+    if project_id is None:
+        raise NotFound()
+    access_project(user, project_id, min_role=Role.ADJUDICATOR)
+    return Document.objects.select_related("project", "source").get(pk=int(document_id))
+
+
+def access_gold_span(user, gold_span_id) -> GoldSpan:
+    try:
+        document_id = GoldSpan.objects.filter(pk=int(gold_span_id)).values_list("adjudication__document_id", flat=True).first()
+    except (TypeError, ValueError):
+        document_id = None
+    if document_id is None:
+        raise NotFound()
+    access_document_for_adjudication(user, document_id)
+    return GoldSpan.objects.select_related("adjudication__document__project", "label").get(pk=int(gold_span_id))

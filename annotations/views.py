@@ -18,6 +18,7 @@ from annotations.selectors.assignments import assignment_detail, assignments_of_
 from annotations.selectors.documents import document_list
 from annotations.selectors.projects import project_labels, project_list_for_user
 from annotations.selectors.search import documents_matching, snippets
+from annotations.selectors.agreement import agreement_dashboard
 
 
 @login_required
@@ -124,3 +125,24 @@ def healthz(request):
 def csrf_failure(request, reason=""):
     """Says why a form was refused (usually an expired page) instead of Django's bare 403."""
     return render(request, "annotations/csrf_failure.html", {"reason": reason}, status=403)
+
+
+@login_required
+@require_GET
+def agreement_dashboard_page(request, slug: str):
+    """Agreement between reviewers (managers only: the numbers compare reviewers' labels)."""
+    from django.core.exceptions import PermissionDenied as Forbidden
+
+    from annotations.errors import PermissionDenied
+
+    try:
+        project, membership = access_project_by_slug(request.user, slug, min_role=Role.MANAGER)
+    except NotFound:
+        raise Http404("No such project.") from None
+    except PermissionDenied:
+        raise Forbidden("Only the project's managers see agreement.") from None
+    return render(
+        request,
+        "annotations/agreement_dashboard.html",
+        {"project": project, "membership": membership, "data": agreement_dashboard(project)},
+    )

@@ -198,6 +198,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status`; name each choice set after its concept.
+    "ENUM_NAME_OVERRIDES": {
+        "AssignmentStatusEnum": "annotations.models.assignments.AssignmentStatus",
+        "JobStatusEnum": "annotations.models.jobs.JobStatus",
+        "AdjudicationStatusEnum": "annotations.models.adjudication.AdjudicationStatus",
+    },
 }
 
 # Celery. With no broker configured, tasks run in-process right after the transaction commits,

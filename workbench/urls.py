@@ -3,12 +3,16 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from annotations import views
+from annotations import views, views_queue
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("projects/<slug:slug>/", views.project_page, name="project"),
+    path("projects/<slug:slug>/agreement/", views.agreement_dashboard_page, name="agreement-dashboard"),
     path("assignments/<int:assignment_id>/", views.workspace, name="workspace"),
+    path("projects/<slug:slug>/next/", views_queue.queue_next_page, name="queue-next-page"),
+    path("projects/<slug:slug>/adjudication/", views_queue.adjudication_queue_page, name="adjudication-queue-page"),
+    path("adjudication/<int:document_id>/", views_queue.adjudication_page, name="adjudication-page"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

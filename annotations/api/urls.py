@@ -6,7 +6,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from annotations.api import assignments, documents, projects
+from annotations.api import adjudication, assignments, documents, projects, queue
+from annotations.api import agreement as agreement_api
 
 
 @extend_schema(exclude=True)
@@ -40,4 +41,20 @@ urlpatterns = [
     path("assignments/<int:assignment_id>/spans/", assignments.AssignmentSpansApi.as_view(), name="assignment-spans"),
     path("assignments/<int:assignment_id>/submit/", assignments.AssignmentSubmitApi.as_view(), name="assignment-submit"),
     path("spans/<int:span_id>/", assignments.SpanDetailApi.as_view(), name="span-detail"),
+    path("projects/<int:project_id>/queue/next/", queue.QueueNextApi.as_view(), name="queue-next"),
+    path("assignments/<int:assignment_id>/skip/", queue.AssignmentSkipApi.as_view(), name="assignment-skip"),
+    path("projects/<int:project_id>/progress/", queue.ProjectProgressApi.as_view(), name="project-progress"),
+    path("projects/<int:project_id>/adjudication/", adjudication.AdjudicationQueueApi.as_view(), name="adjudication-queue"),
+    path("documents/<int:document_id>/adjudication/", adjudication.AdjudicationApi.as_view(), name="adjudication"),
+    path("documents/<int:document_id>/adjudication/spans/", adjudication.GoldSpansApi.as_view(), name="gold-spans"),
+    path("documents/<int:document_id>/adjudication/accept-agreed/", adjudication.AcceptAgreedApi.as_view(),
+         name="accept-agreed"),
+    path("documents/<int:document_id>/adjudication/reliability/", adjudication.GoldReliabilityApi.as_view(),
+         name="gold-reliability"),
+    path("documents/<int:document_id>/adjudication/finalize/", adjudication.FinalizeApi.as_view(), name="finalize"),
+    path("gold-spans/<int:gold_span_id>/", adjudication.GoldSpanDetailApi.as_view(), name="gold-span-detail"),
+    path("gold-spans/<int:gold_span_id>/claim-links/", adjudication.GoldClaimLinksApi.as_view(), name="gold-claim-links"),
+    path("projects/<int:project_id>/agreement-runs/", agreement_api.ProjectAgreementRunsApi.as_view(), name="agreement-runs"),
+    path("agreement-runs/<int:run_id>/", agreement_api.AgreementRunDetailApi.as_view(), name="agreement-run-detail"),
+    path("agreement-runs/<int:run_id>/results.csv", agreement_api.AgreementRunCsvApi.as_view(), name="agreement-run-csv"),
 ]

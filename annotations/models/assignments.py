@@ -33,7 +33,10 @@ class Assignment(models.Model):
                 name="assignment_submitted_has_time",
             ),
         ]
-        indexes = [models.Index(fields=["reviewer", "status"], name="assignment_reviewer_status_idx")]
+        indexes = [
+            models.Index(fields=["reviewer", "status"], name="assignment_reviewer_status_idx"),
+            models.Index(fields=["status", "lease_expires_at"], name="assignment_lease_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.document} for {self.reviewer} ({self.status})"

@@ -41,6 +41,11 @@ class Document(models.Model):
     url = models.URLField(max_length=2000, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     external_id = models.CharField(max_length=200, blank=True)
+    # Queue counters, changed only by services/queue.py under a row lock: how many reviewers hold or
+    # have submitted this document, and how many submitted. Kept on the row so `queue/next` is an
+    # index scan on 100,000 documents instead of an aggregate.
+    slots_taken = models.PositiveIntegerField(default=0, editable=False)
+    submitted_count = models.PositiveIntegerField(default=0, editable=False)
     search_text = models.TextField(
         blank=True, editable=False, help_text="The text folded for search (alef forms, tashkeel, digits…)."
     )
@@ -52,8 +57,15 @@ class Document(models.Model):
             models.UniqueConstraint(fields=["project", "sha256"], name="document_unique_text_per_project"),
             models.CheckConstraint(condition=~Q(text=""), name="document_text_not_empty"),
             models.CheckConstraint(condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="document_sha256_hex"),
+            models.CheckConstraint(
+                condition=Q(submitted_count__lte=models.F("slots_taken")), name="document_submitted_within_slots"
+            ),
         ]
-        indexes = [models.Index(fields=["project", "external_id"], name="document_external_id_idx")]
+        indexes = [
+            models.Index(fields=["project", "external_id"], name="document_external_id_idx"),
+            models.Index(fields=["project", "-slots_taken", "id"], name="document_queue_idx"),
+            models.Index(fields=["project", "submitted_count"], name="document_ready_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title or f"Document {self.pk}"

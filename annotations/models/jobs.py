@@ -39,9 +39,21 @@ class AgreementRun(Job):
     input_fingerprint = models.CharField(max_length=64, blank=True)
     results = models.JSONField(default=dict, blank=True)
     timings = models.JSONField(default=dict, blank=True)
+    reason = models.CharField(max_length=16, blank=True, help_text="What asked for it: manual, submission, rerun, command.")
+    rerun_requested = models.BooleanField(
+        default=False, help_text="Set while running when new work arrives: one more run follows this one."
+    )
 
     class Meta(Job.Meta):
-        constraints = Job.job_constraints("agreement_run")
+        constraints = [
+            *Job.job_constraints("agreement_run"),
+            # The debounce, also as a rule the database keeps: at most one run in flight per project.
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=Q(status__in=[JobStatus.PENDING, JobStatus.RUNNING]),
+                name="agreement_run_one_in_flight_per_project",
+            ),
+        ]
 
 
 class ExportFormat(models.TextChoices):

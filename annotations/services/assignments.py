@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
-from annotations.errors import ApplicationError
+from annotations.errors import ApplicationError, Conflict
 from annotations.models import Assignment, AssignmentStatus, Document, Membership, Role
+from annotations.services.agreement_runs import agreement_run_request
 from annotations.services.spans import assignment_check_open
 
 
 def assignment_open(*, document: Document, reviewer) -> Assignment:
-    """Gives `reviewer` the document without a lease (a manager's direct assignment); idempotent."""
+    """Gives `reviewer` the document without a lease (a manager's direct assignment); idempotent.
+
+    Takes one of the document's k slots, like a lease from the queue, but never expires."""
     if not Membership.objects.filter(project_id=document.project_id, user=reviewer, role=Role.REVIEWER).exists():
         raise ApplicationError("Only reviewers of the project can be assigned.", fields={"reviewer": ["Not a reviewer of this project."]})
-    assignment, _ = Assignment.objects.get_or_create(document=document, reviewer=reviewer)
-    return assignment
+    with transaction.atomic():
+        existing = Assignment.objects.filter(document=document, reviewer=reviewer).first()
+        if existing is not None:
+            return existing
+        if not Document.objects.filter(pk=document.pk, slots_taken__lt=document.project.overlap_k).update(
+            slots_taken=F("slots_taken") + 1
+        ):
+            raise Conflict("This document already has all its reviewers.")
+        return Assignment.objects.create(document=document, reviewer=reviewer)
 
 
 def assignment_submit(*, assignment: Assignment) -> Assignment:
@@ -29,4 +40,8 @@ def assignment_submit(*, assignment: Assignment) -> Assignment:
         locked.lease_expires_at = None
         locked.version += 1
         locked.save(update_fields=["status", "submitted_at", "lease_expires_at", "version", "updated_at"])
+        # its slot was taken when the document was leased; the check constraint keeps submitted <= taken
+        Document.objects.filter(pk=locked.document_id).update(submitted_count=F("submitted_count") + 1)
+        # Debounced, and sent to Celery only when this transaction commits.
+        agreement_run_request(project=locked.document.project, reason="submission")
     return locked

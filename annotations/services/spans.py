@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -11,12 +13,17 @@ from annotations.models import Assignment, AssignmentStatus, LabelType, Span
 from annotations.text.offsets import validate_span
 
 SUBMITTED = "Assignment already submitted."
+CLOSED = {
+    AssignmentStatus.SUBMITTED: SUBMITTED,
+    AssignmentStatus.EXPIRED: "Your lease on this document expired and it went back to the queue; your spans are kept as a draft.",
+    AssignmentStatus.SKIPPED: "You skipped this document.",
+}
 
 
 def assignment_check_open(assignment: Assignment) -> None:
-    """Submitted work is frozen (409); a reviewer edits only until they submit."""
-    if assignment.status == AssignmentStatus.SUBMITTED:
-        raise Conflict(SUBMITTED)
+    """Submitted, skipped and expired work is frozen (409); a reviewer edits only while it is theirs."""
+    if assignment.status in CLOSED:
+        raise Conflict(CLOSED[assignment.status])
 
 
 def label_for(assignment: Assignment, name) -> LabelType:
@@ -41,13 +48,18 @@ def span_check_offsets(text: str, start, end, quote=None) -> None:
 
 
 def _touch(assignment: Assignment) -> None:
-    Assignment.objects.filter(pk=assignment.pk).update(updated_at=timezone.now())
+    """Work keeps a lease alive: a reviewer who is annotating never loses the document to the queue."""
+    now = timezone.now()
+    changes = {"updated_at": now}
+    if assignment.lease_expires_at is not None:
+        changes["lease_expires_at"] = now + timedelta(minutes=assignment.document.project.lease_minutes)
+    Assignment.objects.filter(pk=assignment.pk).update(**changes)
 
 
 def span_create(*, assignment: Assignment, start, end, label, quote=None) -> Span:
     """A new span on the reviewer's assignment. The stored text is always the document's own slice."""
     with transaction.atomic():
-        assignment = Assignment.objects.select_for_update().select_related("document").get(pk=assignment.pk)
+        assignment = Assignment.objects.select_for_update(of=("self",)).select_related("document__project").get(pk=assignment.pk)
         assignment_check_open(assignment)
         label_type = label_for(assignment, label)
         text = assignment.document.text
@@ -62,7 +74,7 @@ def span_update(*, span: Span, version, start=None, end=None, label=None, quote=
     if isinstance(version, bool) or not isinstance(version, int):
         raise ApplicationError("version is required.", fields={"version": ["A valid integer is required."]})
     with transaction.atomic():
-        assignment = Assignment.objects.select_for_update().select_related("document").get(pk=span.assignment_id)
+        assignment = Assignment.objects.select_for_update(of=("self",)).select_related("document__project").get(pk=span.assignment_id)
         assignment_check_open(assignment)
         current = Span.objects.select_related("label").get(pk=span.pk)
         new_start = current.start if start is None else start
@@ -90,7 +102,7 @@ def span_update(*, span: Span, version, start=None, end=None, label=None, quote=
 
 def span_delete(*, span: Span) -> None:
     with transaction.atomic():
-        assignment = Assignment.objects.select_for_update().get(pk=span.assignment_id)
+        assignment = Assignment.objects.select_for_update(of=("self",)).select_related("document__project").get(pk=span.assignment_id)
         assignment_check_open(assignment)
         Span.objects.filter(pk=span.pk).delete()
         _touch(assignment)

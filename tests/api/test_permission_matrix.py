@@ -10,8 +10,11 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
-from annotations.models import Assignment
+from annotations.models import AgreementRun, Claim, Role
+from annotations.services.adjudication import gold_span_create
+from annotations.services.assignments import assignment_open, assignment_submit
 from annotations.services.spans import span_create
+from tests.factories import DocumentFactory, MembershipFactory, UserFactory
 
 ROLES = ["anonymous", "outsider", "reviewer1", "adjudicator", "manager"]
 ALL = dict.fromkeys(ROLES)
@@ -45,6 +48,32 @@ MATRIX = {
         "GET": {**DENIED_API, "reviewer1": 403, "adjudicator": 200, "manager": 200},
         "POST": {**DENIED_API, "reviewer1": 403, "adjudicator": 403, "manager": 201},
     },
+    # agreement results compare reviewers' labels: managers only (blind review); other members get 403
+    # on project routes and 404 on run ids, like everybody else
+    "api:agreement-runs": {
+        "GET": {**DENIED_API, "reviewer1": 403, "adjudicator": 403, "manager": 200},
+        "POST": {**DENIED_API, "reviewer1": 403, "adjudicator": 403, "manager": 202},
+    },
+    "api:agreement-run-detail": {"GET": {**DENIED_API, "reviewer1": 404, "adjudicator": 404, "manager": 200}},
+    "api:agreement-run-csv": {"GET": {**DENIED_API, "reviewer1": 404, "adjudicator": 404, "manager": 200}},
+    "agreement-dashboard": {"GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 403, "manager": 200}},
+    # the queue hands documents to reviewers only
+    "api:queue-next": {"GET": {**DENIED_API, "reviewer1": 200, "adjudicator": 403, "manager": 403}},
+    "api:assignment-skip": {"POST": {**DENIED_API, "reviewer1": 200, "adjudicator": 404, "manager": 404}},
+    "queue-next-page": {"POST": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 302, "adjudicator": 403, "manager": 403}},
+    # progress and adjudication show every reviewer's work: adjudicators and managers
+    "api:project-progress": {"GET": {**DENIED_API, "reviewer1": 403, "adjudicator": 200, "manager": 200}},
+    "api:adjudication-queue": {"GET": {**DENIED_API, "reviewer1": 403, "adjudicator": 200, "manager": 200}},
+    "api:adjudication": {"GET": {**DENIED_API, "reviewer1": 403, "adjudicator": 200, "manager": 200}},
+    "api:gold-spans": {"POST": {**DENIED_API, "reviewer1": 403, "adjudicator": 201, "manager": 201}},
+    "api:accept-agreed": {"POST": {**DENIED_API, "reviewer1": 403, "adjudicator": 200, "manager": 200}},
+    "api:gold-reliability": {"PUT": {**DENIED_API, "reviewer1": 403, "adjudicator": 200, "manager": 200}},
+    # the first finalize wins; the next one is told who decided (409)
+    "api:finalize": {"POST": {**DENIED_API, "reviewer1": 403, "adjudicator": 200, "manager": 409}},
+    "api:gold-span-detail": {"DELETE": {**DENIED_API, "reviewer1": 403, "adjudicator": 204, "manager": 404}},
+    "api:gold-claim-links": {"POST": {**DENIED_API, "reviewer1": 403, "adjudicator": 201, "manager": 201}},
+    "adjudication-queue-page": {"GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 200, "manager": 200}},
+    "adjudication-page": {"GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 200, "manager": 200}},
 }
 # Django's admin checks is_staff itself; none of these users is staff.
 ADMIN_NAMESPACE = "admin"
@@ -74,11 +103,24 @@ def users(project, manager, adjudicator, reviewer1, outsider):
 
 
 @pytest.fixture
-def work(project, reviewer1, document):
-    """reviewer1's assignment with one span: the objects the routes with ids point at."""
-    assignment = Assignment.objects.create(document=document, reviewer=reviewer1)
+def work(project, reviewer1, reviewer2, adjudicator, document):
+    """The objects the routes with ids point at: reviewer1's open assignment with one span, an agreement
+    run, and a document that two other reviewers submitted, with one gold span and a claim."""
+    assignment = assignment_open(document=document, reviewer=reviewer1)
     span = span_create(assignment=assignment, start=0, end=2, label="actor")
-    return {"assignment_id": assignment.id, "span_id": span.id}
+    run = AgreementRun.objects.create(project=project, status="done")
+    ready = DocumentFactory(project=project)
+    reviewer3 = UserFactory(username="reviewer3")
+    MembershipFactory(project=project, user=reviewer3, role=Role.REVIEWER)
+    for reviewer in (reviewer2, reviewer3):
+        done = assignment_open(document=ready, reviewer=reviewer)
+        span_create(assignment=done, start=0, end=2, label="actor")
+        assignment_submit(assignment=done)
+    ready.refresh_from_db()
+    gold = gold_span_create(document=ready, adjudicator=adjudicator, start=0, end=2, label="actor")
+    claim = Claim.objects.create(project=project, text="هاجم عناصر داعش قوات النظام")
+    return {"assignment_id": assignment.id, "span_id": span.id, "run_id": run.id, "document_id": ready.id,
+            "gold_span_id": gold.id, "claim_id": claim.id}
 
 
 def client_for(role, users):
@@ -102,7 +144,16 @@ BODIES = {
     "api:token": {"username": "x", "password": "y"},
     "api:assignment-spans": {"start": 0, "end": 2, "label": "place"},
     "api:span-detail": {"version": 1, "label": "place"},
+    "api:assignment-skip": {"reason": "off topic"},
+    "api:gold-spans": {"start": 0, "end": 2, "label": "place"},
+    "api:gold-reliability": {"source_reliability": "B", "credibility": 2},
+    "api:gold-claim-links": lambda work: {"claim": work["claim_id"], "stance": "supports"},
 }
+
+
+def body_for(name, work):
+    body = BODIES.get(name, {})
+    return body(work) if callable(body) else body
 
 
 def test_every_route_is_in_the_matrix():
@@ -115,7 +166,7 @@ def test_route_answers_as_the_matrix_says(name, users, project, work):
     for method, expected_by_role in MATRIX[name].items():
         for role in ROLES:
             client = client_for(role, users)
-            body = json.dumps(BODIES.get(name, {}))
+            body = json.dumps(body_for(name, work))
             response = client.generic(method, url, data=body, content_type="application/json")
             assert response.status_code == expected_by_role[role], (name, method, role, response.content[:200])
             if role == "outsider" and expected_by_role[role] == 404:

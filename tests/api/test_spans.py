@@ -3,6 +3,7 @@
 import pytest
 
 from annotations.models import Assignment, Span
+from annotations.services.assignments import assignment_open
 from tests.factories import DocumentFactory, LabelTypeFactory, ProjectFactory
 
 # SECURITY-TESTS 35: الجيش is code points 6..11 but UTF-16 units 7..12 (the emoji is two units).
@@ -12,7 +13,7 @@ EMOJI_TEXT = "قال 👍 الجيش إن 30 جندياً قتلوا"
 @pytest.fixture
 def assignment(project, reviewer1):
     document = DocumentFactory(project=project, text=EMOJI_TEXT)
-    return Assignment.objects.create(document=document, reviewer=reviewer1)
+    return assignment_open(document=document, reviewer=reviewer1)
 
 
 @pytest.fixture
@@ -59,7 +60,7 @@ def test_a_boundary_inside_a_letter_and_its_marks_is_refused(api, project, revie
     # the stored text has fatha (U+064E, class 30) at 7 and shadda (U+0651, class 33) at 8.
     document = DocumentFactory(project=project, text="كان مَرَّة")
     assert document.text[6:9] == "\u0631\u064e\u0651"
-    assignment = Assignment.objects.create(document=document, reviewer=reviewer1)
+    assignment = assignment_open(document=document, reviewer=reviewer1)
     response = post_span(api, assignment, start=4, end=7, label="actor")  # ends between ر and its marks
     assert response.status_code == 400
     assert response.json() == {"end": ["Span boundary falls inside a character: a combining mark (U+064E) follows it."]}
@@ -131,7 +132,7 @@ def test_patch_needs_the_current_version(api, assignment):
 
 def test_patch_refuses_read_only_fields_and_changes_nothing(api, assignment, project, reviewer2):
     # SECURITY-TESTS 6: mass assignment.
-    other = Assignment.objects.create(document=DocumentFactory(project=project), reviewer=reviewer2)
+    other = assignment_open(document=DocumentFactory(project=project), reviewer=reviewer2)
     span = post_span(api, assignment, start=6, end=11, label="actor").json()
     response = api.patch(
         f"/api/spans/{span['id']}/",
@@ -171,7 +172,7 @@ def test_submitted_work_is_frozen(api, assignment):
 def test_other_reviewers_spans_are_invisible_and_untouchable(api_client_for, assignment, reviewer2, outsider, project):
     # SECURITY-TESTS 1 and 4: the same 404 as for a missing id; nothing in the body; rows unchanged.
     span = post_span(api_client_for(assignment.reviewer), assignment, start=6, end=11, label="actor").json()
-    Assignment.objects.create(document=assignment.document, reviewer=reviewer2)
+    assignment_open(document=assignment.document, reviewer=reviewer2)
     for intruder in (reviewer2, outsider):
         client = api_client_for(intruder)
         for method, url, body in [

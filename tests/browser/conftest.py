@@ -39,7 +39,13 @@ def page(browser):
     page = context.new_page()
     page.dialogs = []
     page.console_errors = []
-    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    page.accept_dialogs = False  # a test that confirms (Submit, Finalize) sets this; XSS tests expect none
+
+    def on_dialog(dialog):
+        page.dialogs.append(dialog.message)
+        dialog.accept() if page.accept_dialogs else dialog.dismiss()
+
+    page.on("dialog", on_dialog)
     page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
     yield page
     context.close()

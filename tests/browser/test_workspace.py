@@ -11,6 +11,7 @@ from annotations.models import Assignment, Role, Span
 from annotations.services.demo import CONFLICT_EVENT_LABELS, SEED_DIR, labels_ensure
 from annotations.services.spans import span_create
 from annotations.text.tokens import tokenize
+from annotations.services.assignments import assignment_open
 from tests.browser.conftest import sign_in
 from tests.factories import DocumentFactory, MembershipFactory, ProjectFactory, UserFactory
 
@@ -73,7 +74,7 @@ def workspace(live_server, page):
         project.snap_to_words = snap
         project.save()
         document = DocumentFactory(project=project, text=text)
-        assignment = Assignment.objects.create(document=document, reviewer=reviewer)
+        assignment = assignment_open(document=document, reviewer=reviewer)
         page.goto(f"{live_server.url}/assignments/{assignment.id}/")
         page.wait_for_selector("body[data-workspace-ready=true]")
         return assignment
@@ -324,7 +325,7 @@ def test_hostile_strings_stay_inert_in_the_workspace(live_server, page):
     text = "<script>alert(4)</script> قال <img src=x onerror=alert(2)> المرصد"
     reviewer = UserFactory(username="reviewer1")
     MembershipFactory(project=project, user=reviewer, role=Role.REVIEWER)
-    assignment = Assignment.objects.create(document=DocumentFactory(project=project, text=text), reviewer=reviewer)
+    assignment = assignment_open(document=DocumentFactory(project=project, text=text), reviewer=reviewer)
     sign_in(page, live_server, "reviewer1")
     page.goto(f"{live_server.url}/assignments/{assignment.id}/")
     page.wait_for_selector("body[data-workspace-ready=true]")

@@ -4,6 +4,7 @@ import pytest
 
 from annotations.models import Assignment, Membership
 from annotations.selectors.search import documents_matching, snippets
+from annotations.services.assignments import assignment_open
 from tests.factories import DocumentFactory
 
 SEED_SENTENCE = "و جرى الهجوم بالأسلحة الرشاشة وتمكن من إيقاع عدد كبير من القتلى والجرحى، إذ تأكد مقتل 30 من العسكريين"
@@ -39,7 +40,7 @@ def test_variants_match(documents, manager, project, query, expected):
 def test_reviewers_search_only_their_own_documents(documents, reviewer1, project):
     membership = Membership.objects.get(user=reviewer1, project=project)
     assert list(documents_matching(membership, "اسلحة")) == []
-    Assignment.objects.create(document=documents["weapons"], reviewer=reviewer1)
+    assignment_open(document=documents["weapons"], reviewer=reviewer1)
     assert list(documents_matching(membership, "اسلحة")) == [documents["weapons"]]
 
 

@@ -1,0 +1,177 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotations.access import access_document_for_adjudication, access_gold_span
+from annotations.api.fields import StrictCharField, StrictIntegerField
+from annotations.api.pagination import Pagination
+from annotations.api.permissions import project_for
+from annotations.models import Adjudication, Assignment, AssignmentStatus, GoldSpan, ReliabilityRating, Role
+from annotations.selectors.queue import adjudication_queue, reviewer_names
+from annotations.services.adjudication import (
+    adjudication_finalize,
+    candidates,
+    document_check_ready,
+    gold_accept_agreed,
+    gold_claim_link_create,
+    gold_reliability_set,
+    gold_span_create,
+    gold_span_delete,
+)
+
+
+class AdjudicationQueueItemOutput(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Document id.")
+    title = serializers.CharField()
+    agreement = serializers.FloatField(allow_null=True, help_text="Mean pairwise overlap span F1 of its reviewers.")
+    in_progress = serializers.BooleanField()
+
+
+class GoldSpanOutput(serializers.ModelSerializer):
+    label = serializers.CharField(source="label.name")
+    decided_by = serializers.CharField(source="decided_by.username")
+    claim_links = serializers.SerializerMethodField()
+
+    class Meta:
+        model = GoldSpan
+        fields = ["id", "start", "end", "label", "text", "decision", "decided_by", "decided_at", "claim_links"]
+
+    def get_claim_links(self, gold) -> list[dict]:
+        return [{"claim": link.claim_id, "stance": link.stance, "decided_by": link.decided_by.username}
+                for link in gold.claim_links.all()]
+
+
+class GoldSpanInput(serializers.Serializer):
+    start = StrictIntegerField(min_value=0, max_value=2**31 - 1)
+    end = StrictIntegerField(min_value=1, max_value=2**31 - 1)
+    label = StrictCharField(max_length=64)
+    quote = StrictCharField(required=False, trim_whitespace=False)
+
+
+class GoldReliabilityInput(serializers.Serializer):
+    source_reliability = StrictCharField(max_length=1)
+    credibility = StrictIntegerField(min_value=1, max_value=6)
+    note = StrictCharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class GoldClaimLinkInput(serializers.Serializer):
+    claim = StrictIntegerField(min_value=1)
+    stance = StrictCharField(max_length=16)
+
+
+def adjudication_state(document) -> dict:
+    """Everything the adjudication page needs: reviewers' work merged on the text, and the gold so far."""
+    submitted = list(Assignment.objects.filter(document=document, status=AssignmentStatus.SUBMITTED).order_by("id"))
+    names = reviewer_names(a.id for a in submitted)
+    adjudication = Adjudication.objects.filter(document=document).select_related("adjudicator").first()
+    gold_spans = []
+    gold_reliability = None
+    if adjudication is not None:
+        gold_spans = GoldSpanOutput(
+            adjudication.spans.select_related("label", "decided_by").prefetch_related("claim_links__decided_by"),
+            many=True,
+        ).data
+        rating = adjudication.ratings.filter(gold_span__isnull=True).select_related("decided_by").first()
+        if rating is not None:
+            gold_reliability = {"source_reliability": rating.source_reliability, "credibility": rating.credibility,
+                                "note": rating.note, "decided_by": rating.decided_by.username}
+    ratings = ReliabilityRating.objects.filter(assignment__in=submitted, span__isnull=True)
+    return {
+        "document": {"id": document.id, "title": document.title, "text": document.text,
+                     "source": document.source.name if document.source else ""},
+        "reviewers": [{"assignment": a.id, "reviewer": names[a.id]} for a in submitted],
+        "candidates": candidates(document),
+        "reliability": [{"assignment": r.assignment_id, "source_reliability": r.source_reliability,
+                         "credibility": r.credibility, "note": r.note} for r in ratings],
+        "gold": {
+            "status": adjudication.status if adjudication else None,
+            "adjudicator": adjudication.adjudicator.username if adjudication else None,
+            "decided_at": adjudication.decided_at if adjudication else None,
+            "spans": gold_spans,
+            "reliability": gold_reliability,
+        },
+    }
+
+
+class AdjudicationQueueApi(APIView):
+    @extend_schema(responses=AdjudicationQueueItemOutput(many=True))
+    def get(self, request, project_id: int):
+        """Documents ready for adjudication, lowest reviewer agreement first."""
+        project, _ = project_for(request, project_id, min_role=Role.ADJUDICATOR)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(adjudication_queue(project), request, view=self)
+        return paginator.get_paginated_response(AdjudicationQueueItemOutput(page, many=True).data)
+
+
+class AdjudicationApi(APIView):
+    @extend_schema(responses=dict)
+    def get(self, request, document_id: int):
+        """The reviewers' spans merged on the text (who marked what, what all agreed on) and the gold so far."""
+        document = access_document_for_adjudication(request.user, document_id)
+        document_check_ready(document)
+        return Response(adjudication_state(document))
+
+
+class GoldSpansApi(APIView):
+    @extend_schema(request=GoldSpanInput, responses={201: GoldSpanOutput})
+    def post(self, request, document_id: int):
+        """Accept a reviewer's span into the gold, or add / edit one (same offsets rules as spans)."""
+        document = access_document_for_adjudication(request.user, document_id)
+        data = GoldSpanInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        gold = gold_span_create(document=document, adjudicator=request.user, **data.validated_data)
+        return Response(GoldSpanOutput(gold).data, status=status.HTTP_201_CREATED)
+
+
+class GoldSpanDetailApi(APIView):
+    @extend_schema(responses={204: None})
+    def delete(self, request, gold_span_id: int):
+        """Take a span out of the gold (reject it)."""
+        gold_span_delete(gold_span=access_gold_span(request.user, gold_span_id), adjudicator=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class GoldClaimLinksApi(APIView):
+    @extend_schema(request=GoldClaimLinkInput, responses={201: dict})
+    def post(self, request, gold_span_id: int):
+        """Link a gold span to a claim of the project with a stance."""
+        gold = access_gold_span(request.user, gold_span_id)
+        data = GoldClaimLinkInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        link = gold_claim_link_create(gold_span=gold, adjudicator=request.user, claim_id=data.validated_data["claim"],
+                                      stance=data.validated_data["stance"])
+        return Response({"id": link.id, "claim": link.claim_id, "stance": link.stance}, status=status.HTTP_201_CREATED)
+
+
+class AcceptAgreedApi(APIView):
+    @extend_schema(request=None, responses=dict)
+    def post(self, request, document_id: int):
+        """One action: everything all reviewers marked identically joins the gold."""
+        document = access_document_for_adjudication(request.user, document_id)
+        added = gold_accept_agreed(document=document, adjudicator=request.user)
+        return Response({"added": added, **adjudication_state(document)})
+
+
+class GoldReliabilityApi(APIView):
+    @extend_schema(request=GoldReliabilityInput, responses=dict)
+    def put(self, request, document_id: int):
+        """The outlet's gold grade (Admiralty A-F, 1-6)."""
+        document = access_document_for_adjudication(request.user, document_id)
+        data = GoldReliabilityInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        rating = gold_reliability_set(document=document, adjudicator=request.user, **data.validated_data)
+        return Response({"source_reliability": rating.source_reliability, "credibility": rating.credibility,
+                         "note": rating.note})
+
+
+class FinalizeApi(APIView):
+    @extend_schema(request=None, responses=dict)
+    def post(self, request, document_id: int):
+        """The gold is decided; later changes get 409."""
+        document = access_document_for_adjudication(request.user, document_id)
+        adjudication = adjudication_finalize(document=document, adjudicator=request.user)
+        return Response({"status": adjudication.status, "adjudicator": request.user.username,
+                         "decided_at": adjudication.decided_at})

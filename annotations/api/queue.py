@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotations.access import access_assignment
+from annotations.api.fields import StrictCharField
+from annotations.api.permissions import project_for
+from annotations.errors import PermissionDenied
+from annotations.models import Assignment, Role
+from annotations.selectors.queue import project_progress
+from annotations.services.queue import assignment_lease_next, assignment_skip
+
+
+class QueueDocumentOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    text = serializers.CharField()
+
+
+class QueueNextOutput(serializers.ModelSerializer):
+    document = QueueDocumentOutput()
+    workspace_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Assignment
+        fields = ["id", "status", "lease_expires_at", "document", "workspace_url"]
+
+    def get_workspace_url(self, assignment) -> str:
+        return f"/assignments/{assignment.id}/"
+
+
+class SkipInput(serializers.Serializer):
+    reason = StrictCharField(max_length=2000, help_text="Why you pass on this document (shown to managers).")
+
+
+class QueueNextApi(APIView):
+    @extend_schema(responses={200: QueueNextOutput, 204: OpenApiResponse(description="Nothing left for you.")})
+    def get(self, request, project_id: int):
+        """Your next document, leased to you (the same one again while your lease is open); 204 when none is left."""
+        project, membership = project_for(request, project_id)
+        if membership.role != Role.REVIEWER:
+            raise PermissionDenied("Only reviewers take documents from the queue.")
+        assignment = assignment_lease_next(project=project, reviewer=request.user)
+        if assignment is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(QueueNextOutput(assignment).data)
+
+
+class AssignmentSkipApi(APIView):
+    @extend_schema(request=SkipInput, responses=QueueNextOutput)
+    def post(self, request, assignment_id: int):
+        """Pass on a document with a reason; it goes back to the queue for others."""
+        assignment = access_assignment(request.user, assignment_id, for_write=True)
+        data = SkipInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        skipped = assignment_skip(assignment=assignment, reason=data.validated_data["reason"])
+        return Response({"id": skipped.id, "status": skipped.status})
+
+
+class ReviewerProgressOutput(serializers.Serializer):
+    reviewer = serializers.CharField()
+    done = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+    open = serializers.IntegerField()
+    expired = serializers.IntegerField()
+    quota = serializers.IntegerField(allow_null=True)
+    median_minutes = serializers.FloatField(allow_null=True, help_text="Median time from lease to submit.")
+
+
+class DocumentProgressOutput(serializers.Serializer):
+    total = serializers.IntegerField()
+    waiting = serializers.IntegerField()
+    in_progress = serializers.IntegerField()
+    submitted = serializers.IntegerField()
+    adjudicated = serializers.IntegerField()
+
+
+class ProgressOutput(serializers.Serializer):
+    documents = DocumentProgressOutput()
+    reviewers = ReviewerProgressOutput(many=True)
+
+
+class ProjectProgressApi(APIView):
+    @extend_schema(responses=ProgressOutput)
+    def get(self, request, project_id: int):
+        """Documents by state and each reviewer's figures (adjudicators and managers)."""
+        project, _ = project_for(request, project_id, min_role=Role.ADJUDICATOR)
+        return Response(ProgressOutput(project_progress(project)).data)

@@ -1,0 +1,216 @@
+"""Adjudication: an adjudicator turns k reviewers' submitted work on a document into its gold.
+
+Every gold record names who decided it. Gold can change until the adjudication is finalized; a
+second finalize (another adjudicator at the same moment) is a Conflict naming the first decider.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from annotations.errors import ApplicationError, Conflict
+from annotations.models import (
+    Adjudication,
+    AdjudicationStatus,
+    Assignment,
+    AssignmentStatus,
+    Claim,
+    ClaimLink,
+    Document,
+    GoldClaimLink,
+    GoldDecision,
+    GoldReliability,
+    GoldSpan,
+    LabelType,
+    ReliabilityRating,
+    Span,
+    Stance,
+)
+from annotations.models.reliability import SourceReliability
+from annotations.services.spans import label_for, span_check_offsets
+
+
+def document_check_ready(document: Document) -> None:
+    if document.submitted_count < document.project.overlap_k:
+        raise Conflict(
+            f"This document has {document.submitted_count} of {document.project.overlap_k} submissions; "
+            "it can be adjudicated once every reviewer has submitted."
+        )
+
+
+def _adjudication_for_write(document: Document, adjudicator) -> Adjudication:
+    """The document's adjudication, locked; created on first use; Conflict once final."""
+    document_check_ready(document)
+    adjudication, _ = Adjudication.objects.get_or_create(document=document, defaults={"adjudicator": adjudicator})
+    adjudication = Adjudication.objects.select_for_update().select_related("adjudicator").get(pk=adjudication.pk)
+    if adjudication.status == AdjudicationStatus.FINAL:
+        raise Conflict(_already_decided(adjudication))
+    return adjudication
+
+
+def _already_decided(adjudication: Adjudication) -> str:
+    return (
+        f"Gold for this document was already decided by {adjudication.adjudicator.get_username()} "
+        f"at {adjudication.decided_at:%Y-%m-%d %H:%M} UTC."
+    )
+
+
+def submitted_spans(document: Document) -> list[Span]:
+    return list(
+        Span.objects.filter(assignment__document=document, assignment__status=AssignmentStatus.SUBMITTED)
+        .select_related("label", "assignment")
+        .order_by("start", "end", "label__order", "id")
+    )
+
+
+def _decision_for(reviewer_spans: list[Span], start: int, end: int, label: LabelType) -> tuple[str, list[Span]]:
+    exact = [s for s in reviewer_spans if (s.start, s.end, s.label_id) == (start, end, label.pk)]
+    if exact:
+        return GoldDecision.ACCEPTED, exact
+    overlapping = [s for s in reviewer_spans if s.start < end and start < s.end]
+    return (GoldDecision.EDITED, overlapping) if overlapping else (GoldDecision.ADDED, [])
+
+
+def gold_span_create(*, document: Document, adjudicator, start, end, label, quote=None) -> GoldSpan:
+    """Puts [start, end) with `label` into the gold: accepted (a reviewer marked exactly that), edited
+    (it changes reviewers' overlapping spans) or added. Idempotent for the same span."""
+    with transaction.atomic():
+        adjudication = _adjudication_for_write(document, adjudicator)
+        text = document.text
+        span_check_offsets(text, start, end, quote)
+        probe = Assignment(document=document)
+        label_type = label_for(probe, label)
+        existing = GoldSpan.objects.filter(adjudication=adjudication, start=start, end=end, label=label_type).first()
+        if existing is not None:
+            return existing
+        decision, sources = _decision_for(submitted_spans(document), start, end, label_type)
+        gold = GoldSpan.objects.create(
+            adjudication=adjudication, label=label_type, start=start, end=end, text=text[start:end],
+            decision=decision, decided_by=adjudicator,
+        )
+        gold.source_spans.set(sources)
+    return gold
+
+
+def gold_span_delete(*, gold_span: GoldSpan, adjudicator) -> None:
+    with transaction.atomic():
+        _adjudication_for_write(gold_span.adjudication.document, adjudicator)
+        gold_span.delete()
+
+
+def candidates(document: Document) -> list[dict]:
+    """Reviewers' spans merged by (start, end, label): who marked each, and whether all did."""
+    assignments = list(
+        Assignment.objects.filter(document=document, status=AssignmentStatus.SUBMITTED).order_by("id")
+    )
+    grouped: dict[tuple, list[Span]] = defaultdict(list)
+    for span in submitted_spans(document):
+        grouped[(span.start, span.end, span.label.name)].append(span)
+    result = []
+    for (start, end, label), spans in grouped.items():
+        marked_by = sorted({span.assignment_id for span in spans})
+        result.append({
+            "start": start, "end": end, "label": label, "text": spans[0].text,
+            "assignments": marked_by, "spans": [span.pk for span in spans],
+            "agreed": len(marked_by) == len(assignments) and len(assignments) > 0,
+        })
+    return result
+
+
+def gold_accept_agreed(*, document: Document, adjudicator) -> dict[str, int]:
+    """One action: every span all reviewers marked identically joins the gold, with the claim links
+    they all made to it and, if they all gave the same outlet grade, that grade."""
+    with transaction.atomic():
+        adjudication = _adjudication_for_write(document, adjudicator)
+        reviewers = Assignment.objects.filter(document=document, status=AssignmentStatus.SUBMITTED).count()
+        labels = {label.name: label for label in LabelType.objects.filter(project_id=document.project_id)}
+        added = links = 0
+        for candidate in candidates(document):
+            if not candidate["agreed"]:
+                continue
+            gold, created = GoldSpan.objects.get_or_create(
+                adjudication=adjudication, start=candidate["start"], end=candidate["end"],
+                label=labels[candidate["label"]],
+                defaults={"text": candidate["text"], "decision": GoldDecision.ACCEPTED, "decided_by": adjudicator},
+            )
+            if created:
+                gold.source_spans.set(candidate["spans"])
+                added += 1
+            # a link joins the gold when every reviewer linked this span to that claim with that stance
+            votes = Counter(
+                (claim_id, stance)
+                for claim_id, stance, _ in set(
+                    ClaimLink.objects.filter(span_id__in=candidate["spans"]).values_list(
+                        "claim_id", "stance", "span__assignment_id"
+                    )
+                )
+            )
+            for (claim_id, stance), count in votes.items():
+                if count == reviewers:
+                    _, link_created = GoldClaimLink.objects.get_or_create(
+                        gold_span=gold, claim_id=claim_id, defaults={"stance": stance, "decided_by": adjudicator}
+                    )
+                    links += link_created
+        grades = set(
+            ReliabilityRating.objects.filter(assignment__document=document, assignment__status=AssignmentStatus.SUBMITTED,
+                                             span__isnull=True).values_list("source_reliability", "credibility")
+        )
+        graded = ReliabilityRating.objects.filter(
+            assignment__document=document, assignment__status=AssignmentStatus.SUBMITTED, span__isnull=True
+        ).count()
+        reliability = 0
+        if len(grades) == 1 and graded == reviewers:
+            source_reliability, credibility = grades.pop()
+            _, reliability = GoldReliability.objects.get_or_create(
+                adjudication=adjudication, gold_span=None,
+                defaults={"source_reliability": source_reliability, "credibility": credibility, "decided_by": adjudicator},
+            )
+    return {"spans": added, "claim_links": links, "reliability": int(bool(reliability))}
+
+
+def gold_reliability_set(*, document: Document, adjudicator, source_reliability, credibility, note="") -> GoldReliability:
+    if source_reliability not in SourceReliability.values:
+        raise ApplicationError("Bad grade.", fields={"source_reliability": ["Choose a grade from A to F."]})
+    if isinstance(credibility, bool) or not isinstance(credibility, int) or not 1 <= credibility <= 6:
+        raise ApplicationError("Bad grade.", fields={"credibility": ["Choose a grade from 1 to 6."]})
+    with transaction.atomic():
+        adjudication = _adjudication_for_write(document, adjudicator)
+        rating, _ = GoldReliability.objects.update_or_create(
+            adjudication=adjudication, gold_span=None,
+            defaults={"source_reliability": source_reliability, "credibility": credibility, "note": note or "",
+                      "decided_by": adjudicator},
+        )
+    return rating
+
+
+def gold_claim_link_create(*, gold_span: GoldSpan, adjudicator, claim_id, stance) -> GoldClaimLink:
+    if stance not in Stance.values:
+        raise ApplicationError("Bad stance.", fields={"stance": [f"Choose one of: {', '.join(Stance.values)}."]})
+    document = gold_span.adjudication.document
+    claim = Claim.objects.filter(pk=claim_id, project_id=document.project_id).first() if isinstance(claim_id, int) else None
+    if claim is None:
+        raise ApplicationError("Unknown claim.", fields={"claim": ["No such claim in this project."]})
+    with transaction.atomic():
+        _adjudication_for_write(document, adjudicator)
+        link, _ = GoldClaimLink.objects.update_or_create(
+            gold_span=gold_span, claim=claim, defaults={"stance": stance, "decided_by": adjudicator}
+        )
+    return link
+
+
+def adjudication_finalize(*, document: Document, adjudicator) -> Adjudication:
+    """The gold is decided. Exactly one of two simultaneous finalizations wins; the other gets 409."""
+    with transaction.atomic():
+        adjudication = _adjudication_for_write(document, adjudicator)
+        adjudication.status = AdjudicationStatus.FINAL
+        adjudication.adjudicator = adjudicator
+        adjudication.decided_at = timezone.now()
+        adjudication.version += 1
+        try:
+            adjudication.save(update_fields=["status", "adjudicator", "decided_at", "version", "updated_at"])
+        except IntegrityError:  # pragma: no cover - guarded by the row lock
+            raise Conflict("Gold for this document changed meanwhile; reload.") from None
+    return adjudication

@@ -1,0 +1,297 @@
+// The adjudication page: reviewers' spans merged on the text, the gold being decided.
+// Offsets are code points (textmodel.js converts the browser's UTF-16 positions).
+
+import { OffsetTable, Snapper, assignLanes, segments } from "./textmodel.js";
+
+const boot = JSON.parse(document.getElementById("adjudication-data").textContent);
+const article = document.getElementById("article");
+const candidateList = document.getElementById("candidate-list");
+const goldList = document.getElementById("gold-list");
+const messageEl = document.getElementById("message");
+const statusEl = document.getElementById("save-status");
+const table = new OffsetTable(boot.document.text);
+const snapper = new Snapper(table);
+const labels = boot.labels;
+const labelByName = new Map(labels.map((label) => [label.name, label]));
+const reviewerOf = new Map(boot.reviewers.map((r) => [r.assignment, r.reviewer]));
+let state = boot;
+
+function csrfToken() {
+  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
+async function call(method, url, body) {
+  statusEl.textContent = "Saving…";
+  const response = await fetch(url, {
+    method,
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json" },
+    credentials: "same-origin",
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  const parsed = text ? JSON.parse(text) : null;
+  if (!response.ok) {
+    const message = parsed?.detail ?? Object.entries(parsed ?? {}).map(([k, v]) => `${k}: ${[].concat(v).join(" ")}`).join(" ");
+    messageEl.textContent = message || `The server answered ${response.status}.`;
+    messageEl.hidden = false;
+    statusEl.textContent = "Not saved";
+    throw new Error(message);
+  }
+  messageEl.hidden = true;
+  statusEl.textContent = "Saved";
+  return parsed;
+}
+
+async function reload() {
+  state = await call("GET", boot.urls.state);
+  render();
+}
+
+const keyOf = (s) => `${s.start}:${s.end}:${s.label}`;
+const colorOf = (name) => labelByName.get(name)?.color ?? "#777777";
+const isFinal = () => state.gold.status === "final";
+
+function hexToRgba(hex, alpha) {
+  const n = parseInt(hex.slice(1), 16);
+  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
+}
+
+function renderText() {
+  const goldKeys = new Set(state.gold.spans.map(keyOf));
+  // one drawn item per distinct (start, end, label): reviewers' candidates and gold-only spans
+  const items = new Map();
+  state.candidates.forEach((c, i) => items.set(keyOf(c), { id: i + 1, ...c, gold: goldKeys.has(keyOf(c)) }));
+  state.gold.spans.forEach((g, i) => {
+    if (!items.has(keyOf(g))) items.set(keyOf(g), { id: 10000 + i, ...g, gold: true, assignments: [] });
+  });
+  const drawn = [...items.values()];
+  const lanes = assignLanes(drawn);
+  const els = segments(table.length, drawn).map((segment) => {
+    const el = document.createElement("span");
+    el.className = "seg";
+    el.dataset.start = segment.start;
+    el.textContent = table.slice(segment.start, segment.end);
+    if (segment.spans.length) {
+      const covering = [...segment.spans].sort((a, b) => lanes.get(a.id) - lanes.get(b.id));
+      el.classList.add("marked");
+      const gold = covering.filter((s) => s.gold);
+      if (gold.length) {
+        el.classList.add("gold");
+        el.style.backgroundColor = hexToRgba(colorOf(gold[gold.length - 1].label), 0.2);
+      }
+      el.style.boxShadow = covering.map((s) => `0 ${(lanes.get(s.id) + 1) * 4}px 0 0 ${colorOf(s.label)}`).join(", ");
+      el.dataset.keys = covering.map(keyOf).join(" ");
+    }
+    return el;
+  });
+  article.style.setProperty("--lanes", String(Math.max(0, ...lanes.values()) + 1));
+  article.replaceChildren(...els);
+}
+
+function flash(key) {
+  for (const el of article.querySelectorAll(".seg.marked")) {
+    if (el.dataset.keys.split(" ").includes(key)) {
+      el.classList.remove("flash");
+      void el.offsetWidth;
+      el.classList.add("flash");
+    }
+  }
+  article.querySelector(".seg.flash")?.scrollIntoView({ block: "center", behavior: "smooth" });
+}
+
+function item(span, extraClass) {
+  const li = document.createElement("li");
+  li.className = `span-item ${extraClass}`;
+  const chip = document.createElement("span");
+  chip.className = "chip";
+  chip.style.backgroundColor = colorOf(span.label);
+  const name = document.createElement("span");
+  name.className = "span-label";
+  name.textContent = span.label;
+  const quote = document.createElement("bdi");
+  quote.className = "span-text";
+  quote.dir = "rtl";
+  quote.textContent = span.text;
+  const where = document.createElement("span");
+  where.className = "span-where";
+  where.textContent = `${span.start}–${span.end}`;
+  li.append(chip, name, quote, where);
+  li.addEventListener("click", (event) => { if (!event.target.closest("button")) flash(keyOf(span)); });
+  return li;
+}
+
+function button(text, onClick, cls) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.textContent = text;
+  if (cls) b.className = cls;
+  b.disabled = isFinal();
+  b.addEventListener("click", onClick);
+  return b;
+}
+
+function renderLists() {
+  const goldKeys = new Map(state.gold.spans.map((g) => [keyOf(g), g]));
+  const reviewers = state.reviewers.length;
+  candidateList.replaceChildren(...state.candidates.map((c) => {
+    const inGold = goldKeys.has(keyOf(c));
+    const li = item(c, `candidate ${c.agreed ? "agreed" : "disputed"}${inGold ? " in-gold" : ""}`);
+    const who = document.createElement("div");
+    who.className = "who";
+    who.textContent = `${c.assignments.map((a) => reviewerOf.get(a)).join(", ")} (${c.assignments.length} of ${reviewers})`;
+    const actions = document.createElement("div");
+    actions.className = "row-actions";
+    if (inGold) actions.append(button("Reject", () => removeGold(goldKeys.get(keyOf(c)))));
+    else actions.append(button("Accept", () => addGold(c.start, c.end, c.label), "accept"));
+    li.append(who, actions);
+    return li;
+  }));
+  goldList.replaceChildren(...state.gold.spans.map((g) => {
+    const li = item(g, "gold-item");
+    const who = document.createElement("div");
+    who.className = "who";
+    who.textContent = `${g.decision} by ${g.decided_by}`;
+    const actions = document.createElement("div");
+    actions.className = "row-actions";
+    actions.append(button("Remove", () => removeGold(g)));
+    li.append(who, actions);
+    return li;
+  }));
+  document.getElementById("gold-count").textContent = `(${state.gold.spans.length})`;
+  const agreedLeft = state.candidates.filter((c) => c.agreed && !goldKeys.has(keyOf(c))).length;
+  const acceptAgreed = document.getElementById("accept-agreed");
+  acceptAgreed.textContent = `Accept all agreed (${agreedLeft})`;
+  acceptAgreed.disabled = isFinal() || agreedLeft === 0;
+  document.getElementById("finalize").disabled = isFinal();
+  document.getElementById("gold-status").textContent = isFinal()
+    ? `Gold final, decided by ${state.gold.adjudicator}`
+    : state.gold.status ? "Gold in progress" : "No gold yet";
+}
+
+function renderReliability() {
+  const rows = state.reliability.map((r) => {
+    const tr = document.createElement("tr");
+    const who = document.createElement("td");
+    who.textContent = reviewerOf.get(r.assignment);
+    const grade = document.createElement("td");
+    grade.textContent = `${r.source_reliability}${r.credibility}`;
+    const note = document.createElement("td");
+    note.textContent = r.note;
+    note.dir = "auto";
+    tr.append(who, grade, note);
+    return tr;
+  });
+  if (state.gold.reliability) {
+    const tr = document.createElement("tr");
+    tr.className = "gold-row";
+    const who = document.createElement("td");
+    who.textContent = `gold (${state.gold.reliability.decided_by})`;
+    const grade = document.createElement("td");
+    grade.textContent = `${state.gold.reliability.source_reliability}${state.gold.reliability.credibility}`;
+    tr.append(who, grade, document.createElement("td"));
+    rows.push(tr);
+  }
+  if (!rows.length) {
+    const tr = document.createElement("tr");
+    const td = document.createElement("td");
+    td.className = "empty";
+    td.textContent = "No reviewer graded the source.";
+    tr.append(td);
+    rows.push(tr);
+  }
+  document.querySelector("#reliability-table tbody").replaceChildren(...rows);
+}
+
+function renderLabels() {
+  const bar = document.getElementById("labels");
+  bar.replaceChildren(...labels.map((label, index) => {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "label-button";
+    const key = document.createElement("kbd");
+    key.textContent = index < 9 ? String(index + 1) : label.hotkey;
+    const chip = document.createElement("span");
+    chip.className = "chip";
+    chip.style.backgroundColor = label.color;
+    const name = document.createElement("span");
+    name.textContent = label.name;
+    b.append(key, chip, name);
+    b.addEventListener("mousedown", (event) => event.preventDefault());
+    b.addEventListener("click", () => addSelection(label.name));
+    return b;
+  }));
+}
+
+function render() {
+  renderText();
+  renderLists();
+  renderReliability();
+}
+
+async function addGold(start, end, label) {
+  await call("POST", boot.urls.spans, { start, end, label });
+  await reload();
+}
+
+async function removeGold(gold) {
+  await call("DELETE", `${boot.urls.goldSpan}${gold.id}/`);
+  await reload();
+}
+
+function selectionOffsets() {
+  const selection = window.getSelection();
+  if (!selection.rangeCount || selection.isCollapsed) return null;
+  const range = selection.getRangeAt(0);
+  if (!article.contains(range.startContainer) || !article.contains(range.endContainer)) return null;
+  const offset = (node, off) => {
+    const seg = node.nodeType === Node.TEXT_NODE ? node.parentElement : node;
+    return table.toUtf16(Number(seg.dataset.start)) + (node.nodeType === Node.TEXT_NODE ? off : 0);
+  };
+  const a = table.toCodePoint(offset(range.startContainer, range.startOffset), "down");
+  const b = table.toCodePoint(offset(range.endContainer, range.endOffset), "up");
+  return snapper.toWords(Math.min(a, b), Math.max(a, b));
+}
+
+function addSelection(labelName) {
+  const range = selectionOffsets();
+  if (!range) { messageEl.textContent = "Select text in the article first."; messageEl.hidden = false; return; }
+  window.getSelection().removeAllRanges();
+  addGold(range[0], range[1], labelName).catch(() => {});
+}
+
+document.addEventListener("keydown", (event) => {
+  if (event.target.closest?.("input, select, textarea") || event.ctrlKey || event.metaKey || event.altKey) return;
+  const index = Number(event.key) - 1;
+  if (index >= 0 && index < Math.min(9, labels.length) && !isFinal()) {
+    event.preventDefault();
+    addSelection(labels[index].name);
+  }
+});
+
+document.getElementById("accept-agreed").addEventListener("click", async () => {
+  const result = await call("POST", boot.urls.acceptAgreed);
+  state = result;
+  render();
+  statusEl.textContent = `Accepted ${result.added.spans} span(s), ${result.added.claim_links} link(s)`;
+});
+
+document.getElementById("finalize").addEventListener("click", async () => {
+  if (!window.confirm("Finalize the gold for this document? It cannot be changed afterwards.")) return;
+  await call("POST", boot.urls.finalize);
+  await reload();
+});
+
+document.getElementById("reliability-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  await call("PUT", boot.urls.reliability, {
+    source_reliability: form.get("source_reliability"),
+    credibility: Number(form.get("credibility")),
+  });
+  await reload();
+});
+
+renderLabels();
+render();
+document.body.dataset.adjudicationReady = "true";

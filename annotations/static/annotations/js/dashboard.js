@@ -1,0 +1,207 @@
+// The agreement dashboard: per-label bars, the reviewer-pair heatmap, the trend over runs, and the
+// Recompute button (POST, then poll the run until it is done). Data comes only from the page's
+// json_script block; Chart.js is the vendored UMD build loaded just before this module (window.Chart).
+
+const data = JSON.parse(document.getElementById("agreement-data").textContent);
+
+const COLORS = { token_alpha: "#0072B2", exact_f1: "#E69F00", overlap_f1: "#009E73" };
+const NAMES = { token_alpha: "Token α", exact_f1: "Exact F1", overlap_f1: "Overlap F1" };
+const POLL_MS = 1000;
+
+const statusBox = document.getElementById("run-status");
+const statusText = document.getElementById("run-status-text");
+const progressBar = document.getElementById("run-progress");
+const percentText = document.getElementById("run-percent");
+const errorBox = document.getElementById("run-error");
+const button = document.getElementById("recompute");
+
+function csrfToken() {
+  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
+// --- charts ---------------------------------------------------------------------------------------
+
+function chartDefaults(Chart) {
+  Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+  Chart.defaults.color = "#1d2330";
+  Chart.defaults.animation = false; // steady screenshots, and no motion for those who prefer none
+  Chart.defaults.maintainAspectRatio = false;
+}
+
+function drawLabels(Chart, latest) {
+  const canvas = document.getElementById("labels-chart");
+  if (!canvas || !latest.labels.length) return;
+  const metrics = ["token_alpha", "exact_f1", "overlap_f1"];
+  new Chart(canvas, {
+    type: "bar",
+    data: {
+      labels: latest.labels.map((row) => row.label),
+      datasets: metrics.map((key) => ({
+        label: NAMES[key],
+        data: latest.labels.map((row) => row[key]),
+        backgroundColor: COLORS[key],
+      })),
+    },
+    options: {
+      scales: { y: { suggestedMin: 0, suggestedMax: 1, title: { display: true, text: "agreement" } } },
+      plugins: { legend: { position: "bottom" } },
+    },
+  });
+}
+
+function drawTrend(Chart, trend) {
+  const canvas = document.getElementById("trend-chart");
+  if (!canvas || !trend.length) return;
+  const metrics = ["token_alpha", "overlap_f1", "exact_f1"];
+  new Chart(canvas, {
+    type: "line",
+    data: {
+      labels: trend.map((point) => `#${point.id} ${(point.finished_at || "").slice(5, 16).replace("T", " ")}`),
+      datasets: metrics.map((key) => ({
+        label: NAMES[key],
+        data: trend.map((point) => point[key]),
+        borderColor: COLORS[key],
+        backgroundColor: COLORS[key],
+        spanGaps: true,
+        tension: 0.2,
+        pointRadius: 4,
+      })),
+    },
+    options: {
+      scales: { y: { suggestedMin: 0, suggestedMax: 1 } },
+      plugins: { legend: { position: "bottom" } },
+    },
+  });
+}
+
+// --- heatmap ----------------------------------------------------------------------------------------
+
+// Low agreement is warm, high is cool: white at 0.5, clamped to [0, 1] (alpha can be negative).
+function heat(value) {
+  const t = Math.max(0, Math.min(1, value));
+  const low = [213, 94, 0];
+  const mid = [247, 247, 247];
+  const high = [0, 114, 178];
+  const [a, b, u] = t < 0.5 ? [low, mid, t / 0.5] : [mid, high, (t - 0.5) / 0.5];
+  const mix = a.map((c, i) => Math.round(c + (b[i] - c) * u));
+  return { background: `rgb(${mix.join(", ")})`, ink: t > 0.8 || t < 0.2 ? "#fff" : "#1d2330" };
+}
+
+function paintHeatmap(metric) {
+  for (const cell of document.querySelectorAll("#pair-heatmap td.cell:not(.self)")) {
+    const raw = cell.dataset[metric];
+    if (raw === undefined || raw === "") {
+      cell.textContent = "—";
+      cell.style.backgroundColor = "";
+      cell.style.color = "";
+      continue;
+    }
+    const value = Number(raw);
+    const { background, ink } = heat(value);
+    cell.textContent = value.toFixed(2);
+    cell.style.backgroundColor = background;
+    cell.style.color = ink;
+  }
+  for (const toggle of document.querySelectorAll(".heatmap-controls .toggle")) {
+    toggle.setAttribute("aria-pressed", String(toggle.dataset.metric === metric));
+  }
+}
+
+function setupHeatmap() {
+  if (!document.getElementById("pair-heatmap")) return;
+  for (const toggle of document.querySelectorAll(".heatmap-controls .toggle")) {
+    toggle.addEventListener("click", () => paintHeatmap(toggle.dataset.metric));
+  }
+  const ramp = document.querySelector(".legend .ramp");
+  if (ramp) ramp.style.backgroundImage = `linear-gradient(to right, ${heat(0).background}, ${heat(0.5).background}, ${heat(1).background})`;
+  paintHeatmap("overlap_f1");
+}
+
+// --- recompute and progress ---------------------------------------------------------------------------
+
+function showRun(run) {
+  statusBox.hidden = false;
+  const progress = Number(run.progress) || 0;
+  progressBar.value = progress;
+  percentText.textContent = `${Math.round(progress * 100)} %`;
+  statusBox.dataset.status = run.status;
+  const label = {
+    pending: `Run #${run.id} is waiting for a worker…`,
+    running: `Run #${run.id} is running…`,
+    done: `Run #${run.id} is done.`,
+    failed: `Run #${run.id} failed.`,
+  }[run.status] || run.status;
+  statusText.textContent = label;
+}
+
+function showError(message) {
+  errorBox.textContent = message;
+  errorBox.hidden = !message;
+}
+
+async function follow(runId) {
+  button.disabled = true;
+  for (;;) {
+    let run;
+    try {
+      const response = await fetch(`${data.urls.run}${runId}/`, {
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      });
+      if (!response.ok) throw new Error(`the server answered ${response.status}`);
+      run = await response.json();
+    } catch (error) {
+      showError(`Could not read the run's progress (${error.message}); retrying.`);
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS * 3));
+      continue;
+    }
+    showError("");
+    showRun(run);
+    if (run.status === "done") {
+      statusText.textContent = `Run #${run.id} is done. Showing its results…`;
+      setTimeout(() => window.location.reload(), 400);
+      return;
+    }
+    if (run.status === "failed") {
+      showError(run.error || "The run failed.");
+      button.disabled = false;
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+async function recompute() {
+  button.disabled = true;
+  showError("");
+  try {
+    const response = await fetch(data.urls.runs, {
+      method: "POST",
+      headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
+      credentials: "same-origin",
+    });
+    if (response.status !== 202) throw new Error(`the server answered ${response.status}`);
+    const run = await response.json();
+    showRun(run);
+    await follow(run.id);
+  } catch (error) {
+    showError(`Could not start a run (${error.message}).`);
+    button.disabled = false;
+  }
+}
+
+// --- start ----------------------------------------------------------------------------------------
+
+button.addEventListener("click", recompute);
+setupHeatmap();
+if (window.Chart && data.latest) {
+  chartDefaults(window.Chart);
+  drawLabels(window.Chart, data.latest);
+  drawTrend(window.Chart, data.trend);
+}
+if (data.in_flight) {
+  showRun(data.in_flight);
+  follow(data.in_flight.id);
+}
+document.body.dataset.dashboardReady = "true";

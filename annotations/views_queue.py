@@ -1,0 +1,87 @@
+"""Pages of the queues: "Next document" for reviewers, the adjudication queue and adjudication page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from annotations.access import access_document_for_adjudication, access_project_by_slug
+from annotations.api.adjudication import adjudication_state
+from annotations.errors import Conflict, NotFound, PermissionDenied
+from annotations.models import Role
+from annotations.selectors.projects import project_labels
+from annotations.selectors.queue import adjudication_queue, project_progress
+from annotations.services.queue import assignment_lease_next
+
+
+def _project(request, slug, *, min_role=None):
+    try:
+        return access_project_by_slug(request.user, slug, min_role=min_role)
+    except NotFound:
+        raise Http404("No such project.") from None
+    except PermissionDenied:
+        raise DjangoPermissionDenied from None
+
+
+@login_required
+@require_POST
+def queue_next_page(request, slug: str):
+    """The "Next document" button: lease the next document and open it in the workspace."""
+    project, membership = _project(request, slug)
+    if membership.role != Role.REVIEWER:
+        raise DjangoPermissionDenied
+    assignment = assignment_lease_next(project=project, reviewer=request.user)
+    if assignment is None:
+        messages.info(request, "Nothing is left for you in this project's queue. Thank you!")
+        return redirect("home")
+    return redirect("workspace", assignment_id=assignment.id)
+
+
+@login_required
+@require_GET
+def adjudication_queue_page(request, slug: str):
+    project, membership = _project(request, slug, min_role=Role.ADJUDICATOR)
+    return render(
+        request,
+        "annotations/adjudication_queue.html",
+        {"project": project, "membership": membership, "queue": adjudication_queue(project),
+         "progress": project_progress(project)},
+    )
+
+
+@login_required
+@require_GET
+def adjudication_page(request, document_id: int):
+    try:
+        document = access_document_for_adjudication(request.user, document_id)
+    except NotFound:
+        raise Http404("No such document.") from None
+    except PermissionDenied:
+        raise DjangoPermissionDenied from None
+    try:
+        state = adjudication_state(document)
+    except Conflict as exc:
+        messages.warning(request, exc.message)
+        return redirect("adjudication-queue-page", slug=document.project.slug)
+    if document.submitted_count < document.project.overlap_k:
+        messages.warning(request, "This document is not ready: not every reviewer has submitted.")
+        return redirect("adjudication-queue-page", slug=document.project.slug)
+    bootstrap = {
+        **state,
+        "labels": [{"name": l.name, "name_ar": l.name_ar, "color": l.color, "hotkey": l.hotkey}
+                   for l in project_labels(document.project)],
+        "urls": {
+            "state": f"/api/documents/{document.id}/adjudication/",
+            "spans": f"/api/documents/{document.id}/adjudication/spans/",
+            "goldSpan": "/api/gold-spans/",
+            "acceptAgreed": f"/api/documents/{document.id}/adjudication/accept-agreed/",
+            "reliability": f"/api/documents/{document.id}/adjudication/reliability/",
+            "finalize": f"/api/documents/{document.id}/adjudication/finalize/",
+        },
+    }
+    return render(request, "annotations/adjudication.html",
+                  {"document": document, "project": document.project, "bootstrap": bootstrap})
