@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from annotations.errors import NotFound, PermissionDenied
-from annotations.models import Assignment, Document, GoldSpan, Membership, Project, Role, Span
+from annotations.models import Assignment, Claim, ClaimLink, Document, GoldSpan, Membership, Project, Role, Span
 
 # What each role may do, beyond what every member may do (read the project, its labels, its claims).
 ROLE_RANK = {Role.REVIEWER: 1, Role.ADJUDICATOR: 2, Role.MANAGER: 3}
@@ -110,3 +110,29 @@ def access_gold_span(user, gold_span_id) -> GoldSpan:
         raise NotFound()
     access_document_for_adjudication(user, document_id)
     return GoldSpan.objects.select_related("adjudication__document__project", "label").get(pk=int(gold_span_id))
+
+
+def access_claim(user, claim_id, *, min_role: str | None = None) -> tuple[Claim, Membership]:
+    """A claim of a project the caller belongs to (claims themselves are shared by the project)."""
+    try:
+        project_id = Claim.objects.filter(pk=int(claim_id)).values_list("project_id", flat=True).first()
+    except (TypeError, ValueError):
+        project_id = None
+    if project_id is None:
+        raise NotFound()
+    _, membership = access_project(user, project_id, min_role=min_role)
+    return Claim.objects.get(pk=int(claim_id)), membership
+
+
+def access_claim_link(user, link_id, *, for_write: bool = False) -> ClaimLink:
+    """A claim link, under its span's rules (writes: the span's reviewer only)."""
+    try:
+        span_id = ClaimLink.objects.filter(pk=int(link_id)).values_list("span_id", flat=True).first()
+    except (TypeError, ValueError):
+        span_id = None
+    if span_id is None:
+        raise NotFound()
+    span = access_span(user, span_id, for_write=for_write)
+    link = ClaimLink.objects.select_related("claim").get(pk=int(link_id))
+    link.span = span
+    return link

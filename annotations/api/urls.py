@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from annotations.api import adjudication, assignments, documents, projects, queue
+from annotations.api import claims as claims_api
 from annotations.api import agreement as agreement_api
 
 
@@ -53,6 +54,15 @@ urlpatterns = [
          name="gold-reliability"),
     path("documents/<int:document_id>/adjudication/finalize/", adjudication.FinalizeApi.as_view(), name="finalize"),
     path("gold-spans/<int:gold_span_id>/", adjudication.GoldSpanDetailApi.as_view(), name="gold-span-detail"),
+    path("projects/<int:project_id>/claims/", claims_api.ProjectClaimsApi.as_view(), name="claims"),
+    path("projects/<int:project_id>/claims/similar/", claims_api.ClaimSimilarApi.as_view(), name="claims-similar"),
+    path("projects/<int:project_id>/claims/queue/next/", claims_api.ClaimQueueNextApi.as_view(), name="claim-queue-next"),
+    path("claims/<int:claim_id>/", claims_api.ClaimDetailApi.as_view(), name="claim-detail"),
+    path("claims/<int:claim_id>/verifications/", claims_api.ClaimVerificationsApi.as_view(), name="claim-verifications"),
+    path("spans/<int:span_id>/claim-links/", claims_api.SpanClaimLinksApi.as_view(), name="span-claim-links"),
+    path("claim-links/<int:link_id>/", claims_api.ClaimLinkDetailApi.as_view(), name="claim-link-detail"),
+    path("assignments/<int:assignment_id>/reliability/", claims_api.AssignmentReliabilityApi.as_view(),
+         name="assignment-reliability"),
     path("gold-spans/<int:gold_span_id>/claim-links/", adjudication.GoldClaimLinksApi.as_view(), name="gold-claim-links"),
     path("projects/<int:project_id>/agreement-runs/", agreement_api.ProjectAgreementRunsApi.as_view(), name="agreement-runs"),
     path("agreement-runs/<int:run_id>/", agreement_api.AgreementRunDetailApi.as_view(), name="agreement-run-detail"),

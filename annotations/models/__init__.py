@@ -2,7 +2,7 @@
 
 from .adjudication import Adjudication, AdjudicationStatus, GoldClaimLink, GoldDecision, GoldReliability, GoldSpan
 from .assignments import Assignment, AssignmentStatus
-from .claims import Claim, ClaimLink, ClaimVerdictChange, Stance, Verdict
+from .claims import Claim, ClaimLink, ClaimVerdictChange, ClaimVerification, Stance, Verdict
 from .documents import Document, DocumentStats, Source, text_sha256
 from .jobs import AgreementRun, ExportFormat, ExportJob, JobStatus
 from .projects import LabelType, Membership, Project, Role
@@ -18,6 +18,7 @@ __all__ = [
     "Claim",
     "ClaimLink",
     "ClaimVerdictChange",
+    "ClaimVerification",
     "Credibility",
     "Document",
     "DocumentStats",

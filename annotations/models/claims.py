@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from annotations.text.normalize import fold_for_search
+
 
 class Verdict(models.TextChoices):
     UNVERIFIED = "unverified", "Unverified"
@@ -28,6 +30,7 @@ class Claim(models.Model):
     casualty_figure = models.PositiveIntegerField(null=True, blank=True)
     verdict = models.CharField(max_length=16, choices=Verdict.choices, default=Verdict.UNVERIFIED)
     rationale = models.TextField(blank=True)
+    search_text = models.TextField(blank=True, editable=False, help_text="The text folded for search.")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="claims_created"
     )
@@ -44,6 +47,10 @@ class Claim(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+    def save(self, *args, **kwargs):
+        self.search_text = fold_for_search(self.text)
+        super().save(*args, **kwargs)
 
 
 class ClaimVerdictChange(models.Model):
@@ -80,3 +87,26 @@ class ClaimLink(models.Model):
 
     def __str__(self) -> str:
         return f"span {self.span_id} {self.stance} claim {self.claim_id}"
+
+
+class ClaimVerification(models.Model):
+    """One verifier's verdict on a claim, from the claim verification queue (agreement data too)."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="verifications")
+    verifier = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="claim_verifications")
+    verdict = models.CharField(max_length=16, choices=Verdict.choices, blank=True)
+    rationale = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["claim", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "verifier"], name="claim_verification_once_per_verifier"),
+            models.CheckConstraint(
+                condition=Q(verdict="") | Q(verdict__in=Verdict.values), name="claim_verification_verdict_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(submitted_at__isnull=True) | ~Q(verdict=""), name="claim_verification_submitted_has_verdict"
+            ),
+        ]

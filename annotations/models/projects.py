@@ -18,6 +18,9 @@ class Project(models.Model):
     snap_to_words = models.BooleanField(
         default=True, help_text="Expand selections in the workspace to whole words."
     )
+    claim_verifiers = models.PositiveSmallIntegerField(
+        default=1, help_text="How many verifiers give a verdict on each claim in the claim verification queue."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -26,6 +29,7 @@ class Project(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(overlap_k__gte=1), name="project_overlap_k_positive"),
             models.CheckConstraint(condition=Q(lease_minutes__gte=1), name="project_lease_positive"),
+            models.CheckConstraint(condition=Q(claim_verifiers__gte=1), name="project_claim_verifiers_positive"),
             models.CheckConstraint(condition=~Q(slug=""), name="project_slug_not_empty"),
         ]
 

@@ -10,7 +10,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
-from annotations.models import AgreementRun, Claim, Role
+from annotations.models import AgreementRun, Claim, ClaimLink, Role
 from annotations.services.adjudication import gold_span_create
 from annotations.services.assignments import assignment_open, assignment_submit
 from annotations.services.spans import span_create
@@ -72,6 +72,17 @@ MATRIX = {
     "api:finalize": {"POST": {**DENIED_API, "reviewer1": 403, "adjudicator": 200, "manager": 409}},
     "api:gold-span-detail": {"DELETE": {**DENIED_API, "reviewer1": 403, "adjudicator": 204, "manager": 404}},
     "api:gold-claim-links": {"POST": {**DENIED_API, "reviewer1": 403, "adjudicator": 201, "manager": 201}},
+    # claims are the project's; evidence links and grades are their reviewer's own work
+    "api:claims": {"GET": {**DENIED_API, "reviewer1": 200, "adjudicator": 200, "manager": 200},
+                   "POST": {**DENIED_API, "reviewer1": 201, "adjudicator": 201, "manager": 201}},
+    "api:claims-similar": {"GET": {**DENIED_API, "reviewer1": 200, "adjudicator": 200, "manager": 200}},
+    "api:claim-queue-next": {"GET": {**DENIED_API, "reviewer1": 204, "adjudicator": 204, "manager": 403}},
+    "api:claim-detail": {"GET": {**DENIED_API, "reviewer1": 200, "adjudicator": 200, "manager": 200},
+                         "PATCH": {**DENIED_API, "reviewer1": 403, "adjudicator": 200, "manager": 409}},
+    "api:claim-verifications": {"POST": {**DENIED_API, "reviewer1": 201, "adjudicator": 409, "manager": 403}},
+    "api:span-claim-links": {"POST": {**DENIED_API, "reviewer1": 201, "adjudicator": 404, "manager": 404}},
+    "api:claim-link-detail": {"DELETE": {**DENIED_API, "reviewer1": 204, "adjudicator": 404, "manager": 404}},
+    "api:assignment-reliability": {"PUT": {**DENIED_API, "reviewer1": 200, "adjudicator": 404, "manager": 404}},
     "adjudication-queue-page": {"GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 200, "manager": 200}},
     "adjudication-page": {"GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 200, "manager": 200}},
 }
@@ -119,8 +130,9 @@ def work(project, reviewer1, reviewer2, adjudicator, document):
     ready.refresh_from_db()
     gold = gold_span_create(document=ready, adjudicator=adjudicator, start=0, end=2, label="actor")
     claim = Claim.objects.create(project=project, text="هاجم عناصر داعش قوات النظام")
+    link = ClaimLink.objects.create(span=span, claim=claim, stance="mentions")
     return {"assignment_id": assignment.id, "span_id": span.id, "run_id": run.id, "document_id": ready.id,
-            "gold_span_id": gold.id, "claim_id": claim.id}
+            "gold_span_id": gold.id, "claim_id": claim.id, "link_id": link.id}
 
 
 def client_for(role, users):
@@ -148,6 +160,11 @@ BODIES = {
     "api:gold-spans": {"start": 0, "end": 2, "label": "place"},
     "api:gold-reliability": {"source_reliability": "B", "credibility": 2},
     "api:gold-claim-links": lambda work: {"claim": work["claim_id"], "stance": "supports"},
+    "api:claims": {"text": "قُتل 30 عنصراً في البادية", "force": True},
+    "api:claim-detail": {"verdict": "supported", "version": 1},
+    "api:claim-verifications": {"verdict": "supported"},
+    "api:span-claim-links": lambda work: {"claim": work["claim_id"], "stance": "supports"},
+    "api:assignment-reliability": {"source_reliability": "B", "credibility": 2},
 }
 
 

@@ -1,0 +1,132 @@
+"""Reads for claims, their evidence, the claim verification queue and source pages.
+
+Evidence is a reviewer's work, so blind review applies: adjudicators and managers see every link;
+a reviewer sees their own links, and the links on documents they have submitted themselves.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from annotations.access import ROLE_RANK
+from annotations.models import (
+    Assignment,
+    AssignmentStatus,
+    Claim,
+    ClaimLink,
+    ClaimVerification,
+    GoldReliability,
+    Membership,
+    Project,
+    ReliabilityRating,
+    Role,
+    Source,
+    Verdict,
+)
+from annotations.text.normalize import fold_for_search
+
+
+def sees_all_work(membership: Membership) -> bool:
+    return ROLE_RANK[membership.role] >= ROLE_RANK[Role.ADJUDICATOR]
+
+
+def visible_links_q(membership: Membership, prefix: str = "") -> Q:
+    """Which claim links the member may see (prefix: the path from the queried model to ClaimLink)."""
+    if sees_all_work(membership):
+        return Q()
+    user = membership.user_id
+    submitted_docs = Assignment.objects.filter(reviewer_id=user, status=AssignmentStatus.SUBMITTED).values("document_id")
+    return Q(**{f"{prefix}span__assignment__reviewer_id": user}) | Q(
+        **{f"{prefix}span__assignment__document_id__in": submitted_docs}
+    )
+
+
+def claim_list(membership: Membership, query: str = "") -> QuerySet[Claim]:
+    claims = Claim.objects.filter(project_id=membership.project_id)
+    folded = fold_for_search(query.strip())
+    if folded:
+        claims = claims.filter(search_text__contains=folded)
+    return claims.annotate(
+        evidence_count=Count("links", filter=visible_links_q(membership, "links__"), distinct=True)
+    ).order_by("-updated_at", "-id")
+
+
+def claim_evidence(claim: Claim, membership: Membership) -> list[dict]:
+    """Each visible link with its article, outlet, span, stance, reviewer and the reviewer's grades."""
+    links = list(
+        ClaimLink.objects.filter(claim=claim)
+        .filter(visible_links_q(membership))
+        .select_related("span__label", "span__assignment__reviewer", "span__assignment__document__source")
+        .order_by("span__assignment__document_id", "span__start", "id")
+    )
+    assignment_ids = {link.span.assignment_id for link in links}
+    grades = {}
+    for rating in ReliabilityRating.objects.filter(assignment_id__in=assignment_ids):
+        grades[(rating.assignment_id, rating.span_id)] = rating
+    evidence = []
+    for link in links:
+        span, assignment = link.span, link.span.assignment
+        document = assignment.document
+        outlet = grades.get((assignment.id, None))
+        quoted = grades.get((assignment.id, span.id))
+        evidence.append({
+            "id": link.id,
+            "stance": link.stance,
+            "document": {"id": document.id, "title": document.title, "url": document.url},
+            "source": document.source.name if document.source else "",
+            "span": {"id": span.id, "start": span.start, "end": span.end, "text": span.text, "label": span.label.name},
+            "reviewer": assignment.reviewer.get_username(),
+            "submitted": assignment.status == AssignmentStatus.SUBMITTED,
+            "outlet_grade": outlet.code if outlet else None,
+            "span_grade": quoted.code if quoted else None,
+        })
+    return evidence
+
+
+def claims_awaiting_verdict(project: Project) -> QuerySet[Claim]:
+    """Claims with submitted evidence, still unverified, that have fewer verdicts than the project asks."""
+    evidence = ClaimLink.objects.filter(claim=OuterRef("pk"), span__assignment__status=AssignmentStatus.SUBMITTED)
+    return (
+        Claim.objects.filter(project=project, verdict=Verdict.UNVERIFIED)
+        .filter(Exists(evidence))
+        .annotate(verdicts=Count("verifications", distinct=True))
+        .filter(verdicts__lt=project.claim_verifiers)
+        .order_by("created_at", "id")
+    )
+
+
+def claim_verification_next(project: Project, verifier) -> Claim | None:
+    mine = ClaimVerification.objects.filter(claim=OuterRef("pk"), verifier=verifier)
+    return claims_awaiting_verdict(project).filter(~Exists(mine)).first()
+
+
+def source_grades(project: Project, source: Source) -> dict:
+    """An outlet's grades in this project over time and across reviewers, and its gold grades."""
+    ratings = (
+        ReliabilityRating.objects.filter(
+            span__isnull=True, assignment__document__project=project, assignment__document__source=source,
+            assignment__status=AssignmentStatus.SUBMITTED,
+        )
+        .select_related("assignment__reviewer", "assignment__document")
+        .order_by("assignment__submitted_at", "id")
+    )
+    rows = [{
+        "when": rating.assignment.submitted_at,
+        "reviewer": rating.assignment.reviewer.get_username(),
+        "document": {"id": rating.assignment.document_id, "title": rating.assignment.document.title},
+        "grade": rating.code, "source_reliability": rating.source_reliability, "credibility": rating.credibility,
+        "note": rating.note,
+    } for rating in ratings]
+    gold = GoldReliability.objects.filter(
+        gold_span__isnull=True, adjudication__document__project=project, adjudication__document__source=source
+    ).select_related("adjudication__document", "decided_by").order_by("decided_at")
+    counts = {}
+    for row in rows:
+        counts[row["source_reliability"]] = counts.get(row["source_reliability"], 0) + 1
+    return {
+        "source": {"id": source.id, "name": source.name, "domain": source.domain},
+        "ratings": rows,
+        "reliability_counts": dict(sorted(counts.items())),
+        "gold": [{"when": g.decided_at, "document": g.adjudication.document_id, "grade": f"{g.source_reliability}{g.credibility}",
+                  "decided_by": g.decided_by.get_username()} for g in gold],
+    }

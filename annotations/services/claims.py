@@ -1,0 +1,177 @@
+"""Claims, evidence links and Admiralty grades: what turns highlighting into verification."""
+
+from __future__ import annotations
+
+import datetime as dt
+from difflib import SequenceMatcher
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from annotations.errors import ApplicationError, Conflict
+from annotations.models import (
+    Assignment,
+    Claim,
+    ClaimLink,
+    ClaimVerdictChange,
+    ClaimVerification,
+    Project,
+    ReliabilityRating,
+    Span,
+    Stance,
+    Verdict,
+)
+from annotations.models.reliability import SourceReliability
+from annotations.services.spans import assignment_check_open
+from annotations.text.normalize import fold_for_search
+
+BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+SIMILARITY = 0.85  # folded texts this alike are offered as the same claim
+MAX_CLAIM_CHARS = 2000
+
+
+def _check_text(value: str, field: str = "text") -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ApplicationError("Empty.", fields={field: ["This field may not be blank."]})
+    if len(value) > MAX_CLAIM_CHARS:
+        raise ApplicationError("Too long.", fields={field: [f"Ensure this field has no more than {MAX_CLAIM_CHARS} characters."]})
+    if "\x00" in value:
+        raise ApplicationError("Null character.", fields={field: ["Null characters are not allowed."]})
+    if BIDI_CONTROLS & set(value):  # Trojan Source: a claim is shown in lists next to other claims
+        raise ApplicationError("Bidi controls.", fields={
+            field: ["Bidirectional control characters (U+202A–U+202E, U+2066–U+2069) are not allowed."]})
+    return value
+
+
+def claims_similar(*, project: Project, text: str, limit: int = 5) -> list[Claim]:
+    """Claims of the project that say nearly the same thing, ignoring Arabic spelling variants."""
+    folded = fold_for_search(text.strip())
+    if not folded:
+        return []
+    scored = []
+    for claim in Claim.objects.filter(project=project).only("id", "text", "search_text", "verdict"):
+        if folded == claim.search_text or (len(folded) > 12 and (folded in claim.search_text or claim.search_text in folded)):
+            scored.append((1.0, claim.pk, claim))
+            continue
+        ratio = SequenceMatcher(None, folded, claim.search_text, autojunk=False).ratio()
+        if ratio >= SIMILARITY:
+            scored.append((ratio, claim.pk, claim))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    return [claim for _, _, claim in scored[:limit]]
+
+
+def claim_create(
+    *,
+    project: Project,
+    text: str,
+    created_by,
+    event_date: dt.date | None = None,
+    place: str = "",
+    actor: str = "",
+    casualty_figure: int | None = None,
+    force: bool = False,
+) -> Claim:
+    """A new claim; Conflict (409) listing near-duplicates first, unless `force`."""
+    text = _check_text(text)
+    if not force:
+        similar = claims_similar(project=project, text=text)
+        if similar:
+            raise Conflict(
+                "A similar claim already exists; link to it, or create yours anyway with force.",
+                extra={"similar": [{"id": c.pk, "text": c.text, "verdict": c.verdict} for c in similar]},
+            )
+    return Claim.objects.create(
+        project=project, text=text, created_by=created_by, event_date=event_date,
+        place=_check_text(place, "place") if place else "", actor=_check_text(actor, "actor") if actor else "",
+        casualty_figure=casualty_figure,
+    )
+
+
+def claim_set_verdict(*, claim: Claim, verdict: str, rationale: str, changed_by, version: int) -> Claim:
+    """Sets the verdict (adjudicators and managers) and keeps the change in the claim's history."""
+    if verdict not in Verdict.values:
+        raise ApplicationError("Bad verdict.", fields={"verdict": [f"Choose one of: {', '.join(Verdict.values)}."]})
+    with transaction.atomic():
+        current = Claim.objects.select_for_update().get(pk=claim.pk)
+        if current.version != version:
+            raise Conflict("This claim was changed since you loaded it.", extra={"version": current.version})
+        ClaimVerdictChange.objects.create(
+            claim=current, from_verdict=current.verdict, to_verdict=verdict, rationale=rationale or "", changed_by=changed_by
+        )
+        Claim.objects.filter(pk=current.pk).update(
+            verdict=verdict, rationale=rationale or "", version=F("version") + 1, updated_at=timezone.now()
+        )
+    return Claim.objects.get(pk=claim.pk)
+
+
+def claim_for_project(project_id: int, claim_id) -> Claim:
+    claim = None
+    if isinstance(claim_id, int) and not isinstance(claim_id, bool):
+        claim = Claim.objects.filter(pk=claim_id, project_id=project_id).first()
+    if claim is None:
+        raise ApplicationError("Unknown claim.", fields={"claim": ["No such claim in this project."]})
+    return claim
+
+
+def claim_link_create(*, span: Span, claim_id, stance: str) -> ClaimLink:
+    """The reviewer's span as evidence for a claim of the same project. Linking again changes the stance."""
+    if stance not in Stance.values:
+        raise ApplicationError("Bad stance.", fields={"stance": [f"Choose one of: {', '.join(Stance.values)}."]})
+    with transaction.atomic():
+        assignment = Assignment.objects.select_for_update(of=("self",)).select_related("document").get(pk=span.assignment_id)
+        assignment_check_open(assignment)
+        claim = claim_for_project(assignment.document.project_id, claim_id)
+        link, _ = ClaimLink.objects.update_or_create(span=span, claim=claim, defaults={"stance": stance})
+    return link
+
+
+def claim_link_delete(*, link: ClaimLink) -> None:
+    with transaction.atomic():
+        assignment = Assignment.objects.select_for_update().get(pk=link.span.assignment_id)
+        assignment_check_open(assignment)
+        link.delete()
+
+
+def reliability_set(*, assignment: Assignment, source_reliability, credibility, note: str = "", span_id=None) -> ReliabilityRating:
+    """The reviewer's Admiralty grade of the article's outlet, or of a source quoted in it (one of their spans)."""
+    errors = {}
+    if source_reliability not in SourceReliability.values:
+        errors["source_reliability"] = ["Choose a grade from A (completely reliable) to F (cannot be judged)."]
+    if isinstance(credibility, bool) or not isinstance(credibility, int) or not 1 <= credibility <= 6:
+        errors["credibility"] = ["Choose a grade from 1 (confirmed) to 6 (cannot be judged)."]
+    if errors:
+        raise ApplicationError("Bad grade.", fields=errors)
+    with transaction.atomic():
+        locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+        assignment_check_open(locked)
+        span = None
+        if span_id is not None:
+            span = Span.objects.filter(pk=span_id, assignment=locked).first() if isinstance(span_id, int) else None
+            if span is None:
+                raise ApplicationError("Unknown span.", fields={"span": ["Not one of your spans in this document."]})
+        try:
+            rating, _ = ReliabilityRating.objects.update_or_create(
+                assignment=locked, span=span,
+                defaults={"source_reliability": source_reliability, "credibility": credibility, "note": (note or "")[:2000]},
+            )
+        except IntegrityError:  # pragma: no cover - the row lock serializes writers
+            raise Conflict("The grade changed meanwhile; reload.") from None
+    return rating
+
+
+def claim_verification_submit(*, claim: Claim, verifier, verdict: str, rationale: str = "") -> ClaimVerification:
+    """A verifier's verdict from the claim verification queue; at most `claim_verifiers` per claim, once each."""
+    if verdict not in Verdict.values or verdict == Verdict.UNVERIFIED:
+        choices = [v for v in Verdict.values if v != Verdict.UNVERIFIED]
+        raise ApplicationError("Bad verdict.", fields={"verdict": [f"Choose one of: {', '.join(choices)}."]})
+    with transaction.atomic():
+        locked = Claim.objects.select_for_update().select_related("project").get(pk=claim.pk)
+        if ClaimVerification.objects.filter(claim=locked, verifier=verifier).exists():
+            raise Conflict("You already gave a verdict on this claim.")
+        if ClaimVerification.objects.filter(claim=locked).count() >= locked.project.claim_verifiers:
+            raise Conflict("This claim already has all its verifiers.")
+        return ClaimVerification.objects.create(
+            claim=locked, verifier=verifier, verdict=verdict, rationale=(rationale or "")[:4000], submitted_at=timezone.now()
+        )
