@@ -78,9 +78,13 @@ def workspace(request, assignment_id: int):
     project = detail.document.project
     editable = detail.reviewer_id == request.user.pk and detail.status != AssignmentStatus.SUBMITTED
     spans = [
-        {"id": s.id, "start": s.start, "end": s.end, "label": s.label.name, "text": s.text, "version": s.version}
+        {"id": s.id, "start": s.start, "end": s.end, "label": s.label.name, "text": s.text, "version": s.version,
+         "claim_links": [{"id": link.id, "claim": link.claim_id, "claim_text": link.claim.text, "stance": link.stance}
+                         for link in s.claim_links.all()]}
         for s in detail.spans.all()
     ]
+    ratings = [{"id": r.id, "span": r.span_id, "source_reliability": r.source_reliability,
+                "credibility": r.credibility, "note": r.note} for r in detail.ratings.all()]
     bootstrap = {
         "assignment": {"id": detail.id, "status": detail.status, "editable": editable,
                        "reviewer": detail.reviewer.get_username()},
@@ -90,8 +94,11 @@ def workspace(request, assignment_id: int):
             for label in project_labels(project)
         ],
         "spans": spans,
+        "ratings": ratings,
         "snapToWords": project.snap_to_words,
         "urls": {
+            "claims": f"/api/projects/{project.id}/claims/",
+            "reliability": f"/api/assignments/{detail.id}/reliability/",
             "spans": f"/api/assignments/{detail.id}/spans/",
             "span": "/api/spans/",
             "submit": f"/api/assignments/{detail.id}/submit/",

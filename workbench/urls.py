@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from annotations import views, views_queue
+from annotations import views, views_claims, views_queue
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,6 +13,10 @@ urlpatterns = [
     path("projects/<slug:slug>/next/", views_queue.queue_next_page, name="queue-next-page"),
     path("projects/<slug:slug>/adjudication/", views_queue.adjudication_queue_page, name="adjudication-queue-page"),
     path("adjudication/<int:document_id>/", views_queue.adjudication_page, name="adjudication-page"),
+    path("projects/<slug:slug>/claims/", views_claims.claims_page, name="claims-page"),
+    path("projects/<slug:slug>/claims/verify/", views_claims.claim_verify_page, name="claim-verify-page"),
+    path("projects/<slug:slug>/sources/<int:source_id>/", views_claims.source_page, name="source-page"),
+    path("claims/<int:claim_id>/", views_claims.claim_page, name="claim-page"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -6,11 +6,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotations.access import access_assignment, access_claim, access_claim_link, access_span
+from annotations.api.assignments import ReliabilityOutput
 from annotations.api.fields import StrictCharField, StrictIntegerField
 from annotations.api.pagination import Pagination
 from annotations.api.permissions import project_for
 from annotations.errors import PermissionDenied
-from annotations.models import Claim, ClaimLink, ReliabilityRating, Role
+from annotations.models import Claim, ClaimLink, Role
 from annotations.selectors.claims import claim_evidence, claim_list, claim_verification_next, sees_all_work
 from annotations.services.claims import (
     claim_create,
@@ -54,7 +55,7 @@ class ClaimLinkInput(serializers.Serializer):
     stance = StrictCharField(max_length=16, help_text="supports, refutes or mentions")
 
 
-class ClaimLinkOutput(serializers.ModelSerializer):
+class ClaimLinkWithTextOutput(serializers.ModelSerializer):
     claim_text = serializers.CharField(source="claim.text", read_only=True)
 
     class Meta:
@@ -68,12 +69,6 @@ class ReliabilityInput(serializers.Serializer):
     note = StrictCharField(required=False, allow_blank=True, max_length=2000, default="")
     span = StrictIntegerField(required=False, allow_null=True, default=None,
                               help_text="One of your spans (a source quoted in the article); empty for the outlet.")
-
-
-class ReliabilityOutput(serializers.ModelSerializer):
-    class Meta:
-        model = ReliabilityRating
-        fields = ["id", "span", "source_reliability", "credibility", "note"]
 
 
 class VerificationInput(serializers.Serializer):
@@ -134,14 +129,14 @@ class ClaimDetailApi(APIView):
 
 
 class SpanClaimLinksApi(APIView):
-    @extend_schema(request=ClaimLinkInput, responses={201: ClaimLinkOutput})
+    @extend_schema(request=ClaimLinkInput, responses={201: ClaimLinkWithTextOutput})
     def post(self, request, span_id: int):
         """Use your span as evidence for a claim of the project: supports, refutes or mentions."""
         span = access_span(request.user, span_id, for_write=True)
         data = ClaimLinkInput(data=request.data)
         data.is_valid(raise_exception=True)
         link = claim_link_create(span=span, claim_id=data.validated_data["claim"], stance=data.validated_data["stance"])
-        return Response(ClaimLinkOutput(link).data, status=status.HTTP_201_CREATED)
+        return Response(ClaimLinkWithTextOutput(link).data, status=status.HTTP_201_CREATED)
 
 
 class ClaimLinkDetailApi(APIView):

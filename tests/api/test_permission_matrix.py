@@ -14,7 +14,7 @@ from annotations.models import AgreementRun, Claim, ClaimLink, Role
 from annotations.services.adjudication import gold_span_create
 from annotations.services.assignments import assignment_open, assignment_submit
 from annotations.services.spans import span_create
-from tests.factories import DocumentFactory, MembershipFactory, UserFactory
+from tests.factories import DocumentFactory, MembershipFactory, SourceFactory, UserFactory
 
 ROLES = ["anonymous", "outsider", "reviewer1", "adjudicator", "manager"]
 ALL = dict.fromkeys(ROLES)
@@ -83,6 +83,11 @@ MATRIX = {
     "api:span-claim-links": {"POST": {**DENIED_API, "reviewer1": 201, "adjudicator": 404, "manager": 404}},
     "api:claim-link-detail": {"DELETE": {**DENIED_API, "reviewer1": 204, "adjudicator": 404, "manager": 404}},
     "api:assignment-reliability": {"PUT": {**DENIED_API, "reviewer1": 200, "adjudicator": 404, "manager": 404}},
+    "claims-page": {"GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 200, "adjudicator": 200, "manager": 200}},
+    "claim-verify-page": {"GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 200, "adjudicator": 200, "manager": 403}},
+    "claim-page": {"GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 200, "adjudicator": 200, "manager": 200},
+                   "POST": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 302, "manager": 302}},
+    "source-page": {"GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 200, "manager": 200}},
     "adjudication-queue-page": {"GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 200, "manager": 200}},
     "adjudication-page": {"GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 200, "manager": 200}},
 }
@@ -120,7 +125,8 @@ def work(project, reviewer1, reviewer2, adjudicator, document):
     assignment = assignment_open(document=document, reviewer=reviewer1)
     span = span_create(assignment=assignment, start=0, end=2, label="actor")
     run = AgreementRun.objects.create(project=project, status="done")
-    ready = DocumentFactory(project=project)
+    source = SourceFactory(name="المرصد السوري لحقوق الإنسان")
+    ready = DocumentFactory(project=project, source=source)
     reviewer3 = UserFactory(username="reviewer3")
     MembershipFactory(project=project, user=reviewer3, role=Role.REVIEWER)
     for reviewer in (reviewer2, reviewer3):
@@ -132,7 +138,7 @@ def work(project, reviewer1, reviewer2, adjudicator, document):
     claim = Claim.objects.create(project=project, text="هاجم عناصر داعش قوات النظام")
     link = ClaimLink.objects.create(span=span, claim=claim, stance="mentions")
     return {"assignment_id": assignment.id, "span_id": span.id, "run_id": run.id, "document_id": ready.id,
-            "gold_span_id": gold.id, "claim_id": claim.id, "link_id": link.id}
+            "gold_span_id": gold.id, "claim_id": claim.id, "link_id": link.id, "source_id": source.id}
 
 
 def client_for(role, users):

@@ -1,6 +1,7 @@
 // The annotation workspace: select text, press a label's hotkey, and the span is saved and drawn.
 // Offsets sent to the server are code points of the stored text (see textmodel.js).
 
+import { renderOutletGrade, renderSpanEvidence } from "./evidence.js";
 import { OffsetTable, Snapper, assignLanes, segments } from "./textmodel.js";
 
 const data = JSON.parse(document.getElementById("workspace-data").textContent);
@@ -237,7 +238,22 @@ function renderSelected() {
     remove.addEventListener("click", () => deleteSpan(span));
     selectedEl.append(hint, remove);
   }
+  const evidence = document.createElement("div");
+  evidence.className = "evidence";
+  selectedEl.append(evidence);
+  renderSpanEvidence(evidence, span, evidenceContext);
 }
+
+let ratings = data.ratings.map((rating) => ({ ...rating }));
+const evidenceContext = {
+  urls: data.urls,
+  editable: () => editable,
+  get ratings() { return ratings; },
+  setRating(rating) { ratings = [...ratings.filter((r) => r.id !== rating.id && r.span !== rating.span), rating]; },
+  request: (...args) => request(...args),
+  save: (...args) => save(...args),
+  message: (text) => showMessage(text),
+};
 
 function renderLabels() {
   const bar = document.getElementById("labels");
@@ -569,6 +585,7 @@ submitButton?.addEventListener("click", async () => {
   undoStack.length = 0;
   renderLabels();
   renderSelected();
+  renderOutletGrade(document.getElementById("outlet-grade-panel"), evidenceContext);
 });
 
 window.addEventListener("beforeunload", (event) => {
@@ -577,5 +594,6 @@ window.addEventListener("beforeunload", (event) => {
 
 renderLabels();
 render();
+renderOutletGrade(document.getElementById("outlet-grade-panel"), evidenceContext);
 document.body.dataset.workspaceReady = "true";
 window.__workspaceReadyAt = performance.now(); // read by tests and bench/workspace_bench.py
