@@ -56,3 +56,19 @@ def test_api_docs_render_under_the_csp(live_server, page, hostile_project):
     page.wait_for_selector(".swagger-ui .info", timeout=15000)
     assert "workbench" in page.locator(".swagger-ui .info").inner_text().lower()
     assert not [e for e in page.console_errors if "Content Security Policy" in e or "Refused" in e]
+
+
+def test_home_lists_documents_and_offers_the_queue(live_server, page, screenshot, hostile_project):
+    from annotations.models import Membership
+
+    reviewer = UserFactory(username="reviewer1")
+    Membership.objects.create(project=hostile_project, user=reviewer, role=Role.REVIEWER)
+    sign_in(page, live_server, "reviewer1")
+    assert page.title() == "Your projects · Arabic news verification workbench"
+    assert page.locator("h2", has_text="Your documents").count() == 1
+    page.get_by_role("button", name="Next document").click()
+    page.wait_for_selector("body[data-workspace-ready=true]")
+    assert "/assignments/" in page.url
+    page.goto(f"{live_server.url}/")
+    assert page.locator("table.list").nth(1).locator("tbody tr").count() == 1  # the leased document
+    screenshot("home-reviewer")

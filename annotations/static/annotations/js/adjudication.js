@@ -1,6 +1,7 @@
 // The adjudication page: reviewers' spans merged on the text, the gold being decided.
 // Offsets are code points (textmodel.js converts the browser's UTF-16 positions).
 
+import { hexToRgba, request } from "./http.js";
 import { OffsetTable, Snapper, assignLanes, segments } from "./textmodel.js";
 
 const boot = JSON.parse(document.getElementById("adjudication-data").textContent);
@@ -16,31 +17,19 @@ const labelByName = new Map(labels.map((label) => [label.name, label]));
 const reviewerOf = new Map(boot.reviewers.map((r) => [r.assignment, r.reviewer]));
 let state = boot;
 
-function csrfToken() {
-  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-  return match ? decodeURIComponent(match[1]) : "";
-}
-
 async function call(method, url, body) {
   statusEl.textContent = "Saving…";
-  const response = await fetch(url, {
-    method,
-    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json" },
-    credentials: "same-origin",
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  const parsed = text ? JSON.parse(text) : null;
-  if (!response.ok) {
-    const message = parsed?.detail ?? Object.entries(parsed ?? {}).map(([k, v]) => `${k}: ${[].concat(v).join(" ")}`).join(" ");
-    messageEl.textContent = message || `The server answered ${response.status}.`;
+  try {
+    const result = await request(method, url, body);
+    messageEl.hidden = true;
+    statusEl.textContent = "Saved";
+    return result;
+  } catch (error) {
+    messageEl.textContent = error.message;
     messageEl.hidden = false;
     statusEl.textContent = "Not saved";
-    throw new Error(message);
+    throw error;
   }
-  messageEl.hidden = true;
-  statusEl.textContent = "Saved";
-  return parsed;
 }
 
 async function reload() {
@@ -51,11 +40,6 @@ async function reload() {
 const keyOf = (s) => `${s.start}:${s.end}:${s.label}`;
 const colorOf = (name) => labelByName.get(name)?.color ?? "#777777";
 const isFinal = () => state.gold.status === "final";
-
-function hexToRgba(hex, alpha) {
-  const n = parseInt(hex.slice(1), 16);
-  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
-}
 
 function renderText() {
   const goldKeys = new Set(state.gold.spans.map(keyOf));

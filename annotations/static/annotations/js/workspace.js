@@ -2,6 +2,7 @@
 // Offsets sent to the server are code points of the stored text (see textmodel.js).
 
 import { renderOutletGrade, renderSpanEvidence } from "./evidence.js";
+import { RequestError, hexToRgba, request } from "./http.js";
 import { OffsetTable, Snapper, assignLanes, segments } from "./textmodel.js";
 
 const data = JSON.parse(document.getElementById("workspace-data").textContent);
@@ -35,16 +36,6 @@ let pendingSaves = 0;
 let failedSaves = 0;
 let segmentEls = [];
 let lastKeyAt = null; // event time of the last label hotkey, for the draw-time figure
-
-function csrfToken() {
-  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-  return match ? decodeURIComponent(match[1]) : "";
-}
-
-function hexToRgba(hex, alpha) {
-  const n = parseInt(hex.slice(1), 16);
-  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
-}
 
 function colorOf(span) {
   return labelByName.get(span.label)?.color ?? "#777777";
@@ -332,34 +323,7 @@ function showMessage(text) {
   messageEl.hidden = !text;
 }
 
-function errorText(body, status) {
-  if (!body || typeof body !== "object") return `The server answered ${status}.`;
-  if (body.detail) return body.detail;
-  return Object.entries(body).map(([field, messages]) => `${field}: ${[].concat(messages).join(" ")}`).join(" ");
-}
-
 // --- saving ----------------------------------------------------------------------------------------
-
-class RequestError extends Error {
-  constructor(status, body) {
-    super(errorText(body, status));
-    this.status = status;
-    this.body = body;
-  }
-}
-
-async function request(method, url, body) {
-  const response = await fetch(url, {
-    method,
-    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json" },
-    credentials: "same-origin",
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  const parsed = text ? JSON.parse(text) : null;
-  if (!response.ok) throw new RequestError(response.status, parsed);
-  return parsed;
-}
 
 /**
  * Runs a save; network failures and 5xx answers are retried with backoff and shown, never dropped.
