@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet, Subquery
+from django.db.models import F, QuerySet, Subquery
 
 from annotations.models import (
     AgreementRun,
@@ -148,7 +148,7 @@ def agreement_documents(project: Project, snapshot: AgreementInput) -> Iterator[
     """Documents with at least one submitted assignment, in id order, with tokens and spans.
 
     Two streams merged on the document id: the texts and ONE ordered query over all spans of the
-    project's submitted work (no per-document query)."""
+    project's submitted work (no per-document query). Close the generator if you stop early."""
     by_document: dict[int, list[SubmittedAssignment]] = defaultdict(list)
     for a in snapshot.assignments.values():
         by_document[a.document_id].append(a)
@@ -167,23 +167,29 @@ def agreement_documents(project: Project, snapshot: AgreementInput) -> Iterator[
         .values_list("assignment__document_id", "assignment_id", "start", "end", "label_id")
         .iterator(chunk_size=SPAN_CHUNK)
     )
-    pending = next(spans, None)
-    for document_id, title, text in documents:
-        mine = by_document.get(document_id)
-        if not mine:
-            continue  # submitted after the snapshot was read
-        work = DocumentWork(document_id, title, [(t.start, t.end) for t in tokenize(text)])
-        for a in mine:
-            work.spans[a.reviewer_id] = []
-        while pending is not None and pending[0] < document_id:
-            pending = next(spans, None)
-        while pending is not None and pending[0] == document_id:
-            _, assignment_id, start, end, label_id = pending
-            a = known.get(assignment_id)
-            if a is not None:
-                work.spans[a.reviewer_id].append((start, end, labels[label_id]))
-            pending = next(spans, None)
-        yield work
+    try:
+        pending = next(spans, None)
+        for document_id, title, text in documents:
+            mine = by_document.get(document_id)
+            if not mine:
+                continue  # submitted after the snapshot was read
+            work = DocumentWork(document_id, title, [(t.start, t.end) for t in tokenize(text)])
+            for a in mine:
+                work.spans[a.reviewer_id] = []
+            while pending is not None and pending[0] < document_id:
+                pending = next(spans, None)
+            while pending is not None and pending[0] == document_id:
+                _, assignment_id, start, end, label_id = pending
+                a = known.get(assignment_id)
+                if a is not None:
+                    work.spans[a.reviewer_id].append((start, end, labels[label_id]))
+                pending = next(spans, None)
+            yield work
+    finally:
+        # Close the server-side cursors now, not whenever the garbage collector gets to them (by then
+        # their transaction may be gone, and closing them would break the connection's next query).
+        spans.close()
+        documents.close()
 
 
 def agreement_outlet_grades(project: Project, snapshot: AgreementInput) -> tuple[list, list]:
@@ -239,7 +245,7 @@ def agreement_run_summaries(project: Project, *, limit: int = 50) -> list[dict]:
     """The summaries of the project's last `limit` finished runs, oldest first: the trend line."""
     rows = (
         AgreementRun.objects.filter(project=project, status=JobStatus.DONE)
-        .order_by("-finished_at", "-id")
+        .order_by(F("finished_at").desc(nulls_last=True), "-id")
         .values("id", "finished_at", "results__summary")[:limit]
     )
     return [
@@ -257,7 +263,7 @@ def agreement_last_done(project: Project, *, exclude_id: int | None = None) -> A
     runs = AgreementRun.objects.filter(project=project, status=JobStatus.DONE)
     if exclude_id is not None:
         runs = runs.exclude(pk=exclude_id)
-    return runs.order_by("-finished_at", "-id").first()
+    return runs.order_by(F("finished_at").desc(nulls_last=True), "-id").first()
 
 
 def agreement_in_flight(project: Project) -> AgreementRun | None:

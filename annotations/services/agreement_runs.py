@@ -74,7 +74,7 @@ RESEND_AFTER = dt.timedelta(seconds=60)
 # (above it, on a seeded sample of whole documents: the interval is then a little wider than it should be).
 BOOTSTRAP_N = 200
 BOOTSTRAP_SEED = 0
-BOOTSTRAP_MAX_VALUES = 150_000
+BOOTSTRAP_MAX_VALUES = 500_000
 VERDICT_REASON = (
     "Claim verdicts are project-level (one per claim, no per-reviewer verdicts yet); verdict agreement "
     "is computed once per-reviewer verdict data exists. Stance agreement of claim links is given instead."
@@ -87,7 +87,11 @@ def _stale_after() -> dt.timedelta:
 
 
 def _lock_project(project_id: int) -> None:
-    Project.objects.select_for_update().filter(pk=project_id).values_list("pk", flat=True).get()
+    """Serializes requests, starts and finishes of one project's runs (until the transaction ends).
+
+    FOR NO KEY UPDATE: rows that merely reference the project (documents, claims…) can still be
+    inserted meanwhile. SQLite has no row locks; its single writer and the constraint do the job."""
+    Project.objects.select_for_update(no_key=True).filter(pk=project_id).values_list("pk", flat=True).get()
 
 
 def _enqueue(run_id: int) -> None:
@@ -348,49 +352,54 @@ def agreement_results_compute(
     label_spans: dict[str, int] = defaultdict(int)
     n_tokens = 0
     seen = 0
-    if documents is None:
+    own_stream = documents is None
+    if own_stream:
         documents = agreement_documents(project, snapshot)
-    for work in documents:
-        seen += 1
-        who = work.reviewers
-        for spans in work.spans.values():
-            for span in spans:
-                label_spans[span[2]] += 1
-        entry = {"document": work.document_id, "title": work.title, "reviewers": len(who), "tokens": len(work.tokens)}
-        per_document.append(entry)
-        if len(who) < 2:
-            _undefined(entry, "token_alpha", "only one reviewer has submitted this document")
-            _undefined(entry, "overlap_f1", "only one reviewer has submitted this document")
-        elif not work.tokens:
-            _undefined(entry, "token_alpha", "Krippendorff's alpha is undefined: the document has no tokens")
-            _undefined(entry, "overlap_f1", "span F1 is undefined: the document has no tokens")
-        else:
-            matrix = np.empty((len(who), len(work.tokens)), dtype=np.float64)
-            for row, reviewer in enumerate(who):
-                values = token_values(work.tokens, work.spans[reviewer], OUTSIDE)
-                matrix[row] = [code_of.get(v, 0) for v in values]
-            index = len(doc_matrices)
-            doc_matrices.append(matrix)
-            doc_slots.append({reviewer: row for row, reviewer in enumerate(who)})
-            n_tokens += len(work.tokens)
-            _coefficient(entry, "token_alpha", lambda m=matrix: krippendorff_alpha_matrix(m))
-            overlap = []
-            for a, b in combinations(who, 2):
-                pair_docs[(a, b)].append(index)
-                counts = pair_counts.setdefault((a, b), {"exact": _Counts(), "overlap": _Counts()})
-                spans_a, spans_b = work.spans[a], work.spans[b]
-                if not spans_a and not spans_b:
-                    continue
-                counts["exact"].add(span_f1(spans_a, spans_b, match="exact"))
-                result = span_f1(spans_a, spans_b, match="overlap")
-                counts["overlap"].add(result)
-                overlap.append(result.f1)
-            if overlap:
-                entry["overlap_f1"] = sum(overlap) / len(overlap)
+    try:
+        for work in documents:
+            seen += 1
+            who = work.reviewers
+            for spans in work.spans.values():
+                for span in spans:
+                    label_spans[span[2]] += 1
+            entry = {"document": work.document_id, "title": work.title, "reviewers": len(who), "tokens": len(work.tokens)}
+            per_document.append(entry)
+            if len(who) < 2:
+                _undefined(entry, "token_alpha", "only one reviewer has submitted this document")
+                _undefined(entry, "overlap_f1", "only one reviewer has submitted this document")
+            elif not work.tokens:
+                _undefined(entry, "token_alpha", "Krippendorff's alpha is undefined: the document has no tokens")
+                _undefined(entry, "overlap_f1", "span F1 is undefined: the document has no tokens")
             else:
-                _undefined(entry, "overlap_f1", "span F1 is undefined: no reviewer marked a span in this document")
-        if on_progress is not None and seen % step == 0:
-            on_progress(min(seen / total_docs, 1.0))
+                matrix = np.empty((len(who), len(work.tokens)), dtype=np.float64)
+                for row, reviewer in enumerate(who):
+                    values = token_values(work.tokens, work.spans[reviewer], OUTSIDE)
+                    matrix[row] = [code_of.get(v, 0) for v in values]
+                index = len(doc_matrices)
+                doc_matrices.append(matrix)
+                doc_slots.append({reviewer: row for row, reviewer in enumerate(who)})
+                n_tokens += len(work.tokens)
+                _coefficient(entry, "token_alpha", lambda m=matrix: krippendorff_alpha_matrix(m))
+                overlap = []
+                for a, b in combinations(who, 2):
+                    pair_docs[(a, b)].append(index)
+                    counts = pair_counts.setdefault((a, b), {"exact": _Counts(), "overlap": _Counts()})
+                    spans_a, spans_b = work.spans[a], work.spans[b]
+                    if not spans_a and not spans_b:
+                        continue
+                    counts["exact"].add(span_f1(spans_a, spans_b, match="exact"))
+                    result = span_f1(spans_a, spans_b, match="overlap")
+                    counts["overlap"].add(result)
+                    overlap.append(result.f1)
+                if overlap:
+                    entry["overlap_f1"] = sum(overlap) / len(overlap)
+                else:
+                    _undefined(entry, "overlap_f1", "span F1 is undefined: no reviewer marked a span in this document")
+            if on_progress is not None and seen % step == 0:
+                on_progress(min(seen / total_docs, 1.0))
+    finally:
+        if own_stream:
+            documents.close()  # on an error mid-way too: release the server-side cursors now
     timings["documents"] = round(time.perf_counter() - clock, 4)
     clock = time.perf_counter()
 

@@ -113,7 +113,7 @@ def test_dashboard_draws_bars_heatmap_and_trend_and_recompute_shows_progress(
         assert page.evaluate("document.getElementById('run-progress').value") == 0.5
         screenshot("dashboard-progress")
         agreement_run_execute(run_id=run.pk)
-        wait_until(page, f"document.getElementById('run-status').dataset.status === 'done'")
+        wait_until(page, "document.getElementById('run-status').dataset.status === 'done'")
     page.wait_for_load_state()
     wait_until(page, f"JSON.parse(document.getElementById('agreement-data').textContent).latest?.id === {run.pk}")
     wait_until(page, "document.body.dataset.dashboardReady === 'true'")

@@ -13,6 +13,7 @@ from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from annotations.agreement import (
+    UndefinedAgreement,
     admiralty_alpha,
     krippendorff_alpha,
     span_f1,
@@ -167,6 +168,8 @@ def test_stored_results_equal_the_pure_functions_on_the_same_inputs(project, ann
     assert results["reliability"]["source_reliability"]["alpha"] == pytest.approx(
         admiralty_alpha(reliability, scale="reliability"))
     assert results["reliability"]["credibility"]["alpha"] is None  # one pairable unit, all 2s
+    with pytest.raises(UndefinedAgreement):
+        admiralty_alpha(credibility, scale="credibility")
     assert "only one" in results["reliability"]["credibility"]["reasons"]["alpha"]
     assert results["reliability"]["credibility"]["cannot_be_judged"] == 1
 
@@ -458,3 +461,38 @@ def test_span_rows_are_read_in_one_query_whatever_the_number_of_documents(
     run.refresh_from_db()
     assert run.results["counts"]["spans"] == 120
     assert Span.objects.count() == 120
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.timeout(60)
+def test_concurrent_requests_make_one_run_and_one_message(project, manager):
+    """The debounce under real concurrency: 12 threads with their own connections, released at once."""
+    import threading
+
+    from django.db import connection, connections
+
+    from tests.conftest import require_service
+
+    require_service("PostgreSQL", connection.vendor == "postgresql", "set DATABASE_URL, as scripts/test.sh does")
+    barrier = threading.Barrier(12)
+    got, errors = [], []
+
+    def request():
+        try:
+            barrier.wait()
+            got.append(agreement_run_request(project=project, requested_by=manager).pk)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    with mock.patch.object(agreement_run_task, "apply_async") as apply_async:
+        threads = [threading.Thread(target=request) for _ in range(12)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert errors == []
+    assert len(set(got)) == 1 and AgreementRun.objects.count() == 1
+    assert apply_async.call_count == 1
