@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from annotations.errors import NotFound, PermissionDenied
-from annotations.models import Assignment, Claim, ClaimLink, Document, GoldSpan, Membership, Project, Role, Span
+from annotations.models import AgreementRun, Assignment, Claim, ClaimLink, Document, GoldSpan, Membership, Project, Role, Span
 
 # What each role may do, beyond what every member may do (read the project, its labels, its claims).
 ROLE_RANK = {Role.REVIEWER: 1, Role.ADJUDICATOR: 2, Role.MANAGER: 3}
@@ -136,3 +136,19 @@ def access_claim_link(user, link_id, *, for_write: bool = False) -> ClaimLink:
     link = ClaimLink.objects.select_related("claim").get(pk=int(link_id))
     link.span = span
     return link
+
+
+def access_agreement_run(user, run_id) -> AgreementRun:
+    """An agreement run, to managers of its project only (results compare reviewers' work). Anything
+    else (missing, another project, a lower role) is the same NotFound, so run ids reveal nothing."""
+    try:
+        project_id = AgreementRun.objects.filter(pk=int(run_id)).values_list("project_id", flat=True).first()
+    except (TypeError, ValueError):
+        project_id = None
+    if project_id is None:
+        raise NotFound()
+    try:
+        access_project(user, project_id, min_role=Role.MANAGER)
+    except PermissionDenied:
+        raise NotFound() from None
+    return AgreementRun.objects.select_related("project").get(pk=int(run_id))

@@ -17,29 +17,12 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotations.access import access_project
+from annotations.access import access_agreement_run
 from annotations.api.pagination import Pagination
 from annotations.api.permissions import project_for
-from annotations.errors import NotFound, PermissionDenied
 from annotations.models import AgreementRun, Role
 from annotations.selectors.agreement import agreement_runs_of_project
 from annotations.services.agreement_runs import agreement_run_request
-
-
-def agreement_run_for_manager(user, run_id) -> AgreementRun:
-    """The run if the caller manages its project; anything else (missing, another project, a lower
-    role) is the same NotFound, so run ids reveal nothing."""
-    try:
-        project_id = AgreementRun.objects.filter(pk=int(run_id)).values_list("project_id", flat=True).first()
-    except (TypeError, ValueError):
-        project_id = None
-    if project_id is None:
-        raise NotFound()
-    try:
-        access_project(user, project_id, min_role=Role.MANAGER)
-    except PermissionDenied:
-        raise NotFound() from None
-    return AgreementRun.objects.select_related("project").get(pk=int(run_id))
 
 
 class AgreementRunCreatedOutput(serializers.ModelSerializer):
@@ -98,7 +81,7 @@ class AgreementRunDetailApi(APIView):
     @extend_schema(responses=AgreementRunOutput)
     def get(self, request, run_id: int):
         """One run: `status` (pending, running, done, failed), `progress` 0..1, `results`, `error`."""
-        return Response(AgreementRunOutput(agreement_run_for_manager(request.user, run_id)).data)
+        return Response(AgreementRunOutput(access_agreement_run(request.user, run_id)).data)
 
 
 # --- CSV ------------------------------------------------------------------------------------------------
@@ -184,7 +167,7 @@ class AgreementRunCsvApi(APIView):
     @extend_schema(responses={(200, "text/csv"): str})
     def get(self, request, run_id: int):
         """The run's tables as a CSV download (project, labels, reviewer pairs, documents)."""
-        run = agreement_run_for_manager(request.user, run_id)
+        run = access_agreement_run(request.user, run_id)
         response = HttpResponse(agreement_results_csv(run), content_type="text/csv; charset=utf-8")
         slug = re.sub(r"[^A-Za-z0-9_-]", "", run.project.slug) or "project"
         response["Content-Disposition"] = f'attachment; filename="agreement-{slug}-{run.pk}.csv"'

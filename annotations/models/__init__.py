@@ -37,6 +37,7 @@ __all__ = [
     "Source",
     "SourceReliability",
     "Span",
+    "Stance",
     "Verdict",
     "text_sha256",
 ]

@@ -22,6 +22,7 @@ from annotations.models import (
     Assignment,
     AssignmentStatus,
     ClaimLink,
+    ClaimVerification,
     Document,
     JobStatus,
     LabelType,
@@ -141,6 +142,7 @@ def agreement_input_fingerprint(project: Project, snapshot: AgreementInput) -> s
         .values_list("id", "span__assignment_id", "claim_id", "stance")
     )
     digest.update(repr([row for row in links.iterator(chunk_size=SPAN_CHUNK) if row[1] in known]).encode())
+    digest.update(repr(agreement_claim_verdicts(project)).encode())
     return digest.hexdigest()
 
 
@@ -229,6 +231,15 @@ def agreement_claim_stances(project: Project, snapshot: AgreementInput) -> list[
         stance = min(counts, key=lambda s: (-counts[s], rank.get(s, len(rank)), s))
         triples.append((reviewer, unit, stance))
     return triples
+
+
+def agreement_claim_verdicts(project: Project) -> list[tuple[int, int, str]]:
+    """`(verifier, claim, verdict)` from the claim verification queue: each verifier judges a claim once."""
+    return list(
+        ClaimVerification.objects.filter(claim__project=project, submitted_at__isnull=False)
+        .order_by("claim_id", "verifier_id")
+        .values_list("verifier_id", "claim_id", "verdict")
+    )
 
 
 # --- runs -----------------------------------------------------------------------------------------------

@@ -55,6 +55,7 @@ from annotations.selectors.agreement import (
     AgreementInput,
     DocumentWork,
     agreement_claim_stances,
+    agreement_claim_verdicts,
     agreement_documents,
     agreement_input,
     agreement_input_fingerprint,
@@ -75,10 +76,6 @@ RESEND_AFTER = dt.timedelta(seconds=60)
 BOOTSTRAP_N = 200
 BOOTSTRAP_SEED = 0
 BOOTSTRAP_MAX_VALUES = 500_000
-VERDICT_REASON = (
-    "Claim verdicts are project-level (one per claim, no per-reviewer verdicts yet); verdict agreement "
-    "is computed once per-reviewer verdict data exists. Stance agreement of claim links is given instead."
-)
 
 
 def _stale_after() -> dt.timedelta:
@@ -484,7 +481,9 @@ def agreement_results_compute(
     stances = agreement_claim_stances(project, snapshot)
     claims: dict = {"units": len({unit for _, unit, _ in stances}), "ratings": len(stances)}
     _coefficient(claims, "stance_alpha", lambda: krippendorff_alpha(stances, level="nominal"))
-    _undefined(claims, "verdict_alpha", VERDICT_REASON)
+    verdicts = agreement_claim_verdicts(project)
+    claims["verdict_ratings"] = len(verdicts)
+    _coefficient(claims, "verdict_alpha", lambda: krippendorff_alpha(verdicts, level="nominal"))
     timings["grades_and_claims"] = round(time.perf_counter() - clock, 4)
 
     exact, overlap = project_part["span_f1"]["exact"], project_part["span_f1"]["overlap"]

@@ -23,6 +23,7 @@ from annotations.models import (
     Verdict,
 )
 from annotations.models.reliability import SourceReliability
+from annotations.services.agreement_runs import agreement_run_request
 from annotations.services.spans import assignment_check_open
 from annotations.text.normalize import fold_for_search
 
@@ -172,6 +173,9 @@ def claim_verification_submit(*, claim: Claim, verifier, verdict: str, rationale
             raise Conflict("You already gave a verdict on this claim.")
         if ClaimVerification.objects.filter(claim=locked).count() >= locked.project.claim_verifiers:
             raise Conflict("This claim already has all its verifiers.")
-        return ClaimVerification.objects.create(
+        verification = ClaimVerification.objects.create(
             claim=locked, verifier=verifier, verdict=verdict, rationale=(rationale or "")[:4000], submitted_at=timezone.now()
         )
+        # verdicts are agreement data too: a debounced recompute after commit
+        agreement_run_request(project=locked.project, reason="verdict")
+    return verification

@@ -1,6 +1,5 @@
 """GET /api/projects/ and /api/projects/{id}/: scoped to members, labels ordered, the caller's role."""
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 

@@ -1,7 +1,6 @@
 """Verification in the browser: a span in each seed article linked to one claim, both sources graded,
 and the claim page shows both pieces of evidence with their sources and grades."""
 
-import time
 import unicodedata
 from pathlib import Path
 

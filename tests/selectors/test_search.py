@@ -2,7 +2,7 @@
 
 import pytest
 
-from annotations.models import Assignment, Membership
+from annotations.models import Membership
 from annotations.selectors.search import documents_matching, snippets
 from annotations.services.assignments import assignment_open
 from tests.factories import DocumentFactory

@@ -173,11 +173,12 @@ def test_stored_results_equal_the_pure_functions_on_the_same_inputs(project, ann
     assert "only one" in results["reliability"]["credibility"]["reasons"]["alpha"]
     assert results["reliability"]["credibility"]["cannot_be_judged"] == 1
 
-    # claim-link stances per (document, claim); verdicts are project-level: explained, not computed
+    # claim-link stances per (document, claim); no verifier has judged a claim yet: explained, not computed
     stances = [(users[n].pk, (annotated["documents"][d].pk, annotated["claim"].pk), s)
                for (n, d), s in annotated["stances"].items()]
     assert results["claims"]["stance_alpha"] == pytest.approx(krippendorff_alpha(stances))
-    assert results["claims"]["verdict_alpha"] is None and "per-reviewer" in results["claims"]["reasons"]["verdict_alpha"]
+    assert results["claims"]["verdict_alpha"] is None and results["claims"]["verdict_ratings"] == 0
+    assert results["claims"]["reasons"]["verdict_alpha"].startswith("Krippendorff's alpha is undefined")
 
     # the summary (the trend line) and the bootstrap interval around the estimate
     assert results["summary"]["token_alpha"] == results["project"]["token_alpha"]
@@ -496,3 +497,30 @@ def test_concurrent_requests_make_one_run_and_one_message(project, manager):
     assert errors == []
     assert len(set(got)) == 1 and AgreementRun.objects.count() == 1
     assert apply_async.call_count == 1
+
+
+def test_claim_verdicts_from_the_verification_queue_get_their_own_alpha(project, reviewer1, reviewer2, adjudicator):
+    """Verifiers' verdicts are agreement data: nominal alpha with verifiers as coders and claims as units."""
+    from annotations.agreement import krippendorff_alpha
+    from annotations.models import Claim
+    from annotations.selectors.agreement import agreement_input
+    from annotations.services.agreement_runs import agreement_results_compute
+    from annotations.services.claims import claim_verification_submit
+
+    project.claim_verifiers = 3
+    project.save()
+    claims = [Claim.objects.create(project=project, text=f"ادعاء رقم {n}") for n in range(4)]
+    given = {
+        reviewer1: ["supported", "refuted", "mixed", "supported"],
+        reviewer2: ["supported", "refuted", "supported", "supported"],
+        adjudicator: ["supported", "unverifiable", "mixed", None],
+    }
+    triples = []
+    for verifier, verdicts in given.items():
+        for claim, verdict in zip(claims, verdicts):
+            if verdict:
+                claim_verification_submit(claim=claim, verifier=verifier, verdict=verdict)
+                triples.append((verifier.pk, claim.pk, verdict))
+    results = agreement_results_compute(project=project, snapshot=agreement_input(project))
+    assert results["claims"]["verdict_ratings"] == 11
+    assert results["claims"]["verdict_alpha"] == pytest.approx(krippendorff_alpha(triples, level="nominal"), abs=1e-12)

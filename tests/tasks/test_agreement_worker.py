@@ -1,44 +1,18 @@
 """The agreement job through a real broker: a broker outage loses nothing; a real worker computes it."""
 
 import io
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from annotations.agreement import krippendorff_alpha, token_values
 from annotations.models import AgreementRun, AssignmentStatus, JobStatus, Span
 from annotations.text.tokens import tokenize
-from tests.conftest import require_service
 from tests.services.test_agreement_runs import SPANS, annotated, two_documents  # noqa: F401
-from workbench.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-
-
-@pytest.fixture
-def broker():
-    """Point the Celery app at a real broker for one test, then back to eager mode
-    (the same approach as tests/tasks/test_document_stats.py)."""
-    saved = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager")}
-
-    def reset_pool():
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
-
-    def use(url: str):
-        celery_app.conf.update(broker_url=url, task_always_eager=False)
-        reset_pool()
-        return celery_app
-
-    yield use
-    celery_app.conf.update(saved)
-    reset_pool()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -70,26 +44,9 @@ def test_broker_down_the_submit_succeeds_and_the_run_waits(project, reviewer1, m
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.timeout(180)
 def test_a_real_worker_computes_a_run_requested_through_the_api(project, manager, annotated, broker,  # noqa: F811
-                                                                 api_client_for):
-    redis_url = os.environ.get("TEST_REDIS_URL", "")
-    require_service("Redis", bool(redis_url), "set TEST_REDIS_URL, as scripts/test.sh does")
-    require_service("PostgreSQL", connection.vendor == "postgresql", "set DATABASE_URL, as scripts/test.sh does")
-    import redis
-
-    redis.Redis.from_url(redis_url).flushdb()
+                                                                 api_client_for, redis_url, celery_worker_process):
     AgreementRun.objects.all().delete()  # the submissions' runs were never sent (apply_async was mocked)
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "CELERY_BROKER_URL": redis_url,
-        "DJANGO_SETTINGS_MODULE": "workbench.settings",
-    }
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "workbench", "worker", "--pool=solo", "--concurrency=1",
-         "--without-mingle", "--without-gossip", "--without-heartbeat", "--loglevel=INFO"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
+    worker = celery_worker_process
     try:
         broker(redis_url)
         client = api_client_for(manager)
@@ -99,7 +56,7 @@ def test_a_real_worker_computes_a_run_requested_through_the_api(project, manager
         deadline = time.monotonic() + 90
         body = client.get(f"/api/agreement-runs/{run_id}/").json()
         while time.monotonic() < deadline and body["status"] not in ("done", "failed"):
-            assert worker.poll() is None, worker.stdout.read()
+            assert worker.poll() is None, worker.stop()
             time.sleep(0.3)
             body = client.get(f"/api/agreement-runs/{run_id}/").json()
         assert body["status"] == "done", body
@@ -123,6 +80,5 @@ def test_a_real_worker_computes_a_run_requested_through_the_api(project, manager
         assert f"nothing changed since run {run_id}" in out.getvalue()
         assert AgreementRun.objects.filter(project=project, status=JobStatus.DONE).count() == 2
     finally:
-        worker.terminate()
-        output = worker.communicate(timeout=30)[0]
+        output = worker.stop()
     assert output.count("annotations.tasks.agreement_run_task") >= 2 and "succeeded" in output

@@ -1,8 +1,6 @@
 """The statistics job: sent only after commit, never lost to a broker outage, consumed by a real worker."""
 
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 from unittest import mock
@@ -14,30 +12,9 @@ from annotations.models import Document, DocumentStats
 from annotations.services.documents import document_create
 from annotations.services.stats import text_stats
 from annotations.tasks import document_stats_task
-from tests.conftest import IN_CI, require_service
-from workbench.celery import app as celery_app
+from tests.conftest import IN_CI
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-
-
-@pytest.fixture
-def broker(request):
-    """Point the Celery app at a real broker for one test, then back to eager mode."""
-    saved = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager")}
-
-    def reset_pool():
-        # Both are rebuilt lazily from the current broker_url (kombu keeps one pool per URL).
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
-
-    def use(url: str):
-        celery_app.conf.update(broker_url=url, task_always_eager=False)
-        reset_pool()
-        return celery_app
-
-    yield use
-    celery_app.conf.update(saved)
-    reset_pool()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -81,38 +58,17 @@ def test_stats_of_a_known_text():
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.timeout(120)
-def test_a_real_worker_process_consumes_the_task_through_redis(project, broker):
-    redis_url = os.environ.get("TEST_REDIS_URL", "")
-    require_service("Redis", bool(redis_url), "set TEST_REDIS_URL, as scripts/test.sh does")
-    require_service("PostgreSQL", connection.vendor == "postgresql", "set DATABASE_URL, as scripts/test.sh does")
-    import redis
-
-    redis.Redis.from_url(redis_url).flushdb()
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "CELERY_BROKER_URL": redis_url,
-        "DJANGO_SETTINGS_MODULE": "workbench.settings",
-    }
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "workbench", "worker", "--pool=solo", "--concurrency=1",
-         "--without-mingle", "--without-gossip", "--without-heartbeat", "--loglevel=INFO"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    try:
-        broker(redis_url)
-        document = document_create(project=project, text="قال 👍 الجيشُ إن 30 جندياً قتلوا. وأكد المرصد ذلك.")
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not DocumentStats.objects.filter(document=document).exists():
-            assert worker.poll() is None, worker.stdout.read()
-            time.sleep(0.2)
-        stats = DocumentStats.objects.get(document=document)
-        assert stats.char_count == len(document.text)
-        assert {k: getattr(stats, k) for k in text_stats(document.text)} == text_stats(document.text)
-    finally:
-        worker.terminate()
-        output = worker.communicate(timeout=30)[0]
+def test_a_real_worker_process_consumes_the_task_through_redis(project, broker, redis_url, celery_worker_process):
+    broker(redis_url)
+    document = document_create(project=project, text="قال 👍 الجيشُ إن 30 جندياً قتلوا. وأكد المرصد ذلك.")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not DocumentStats.objects.filter(document=document).exists():
+        assert celery_worker_process.poll() is None, celery_worker_process.stop()
+        time.sleep(0.2)
+    stats = DocumentStats.objects.get(document=document)
+    assert stats.char_count == len(document.text)
+    assert {k: getattr(stats, k) for k in text_stats(document.text)} == text_stats(document.text)
+    output = celery_worker_process.stop()
     assert "annotations.tasks.document_stats_task" in output and "succeeded" in output
 
 
