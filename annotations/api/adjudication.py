@@ -40,7 +40,8 @@ class GoldSpanOutput(serializers.ModelSerializer):
         fields = ["id", "start", "end", "label", "text", "decision", "decided_by", "decided_at", "claim_links"]
 
     def get_claim_links(self, gold) -> list[dict]:
-        return [{"claim": link.claim_id, "stance": link.stance, "decided_by": link.decided_by.username}
+        return [{"claim": link.claim_id, "claim_text": link.claim.text, "stance": link.stance,
+                 "decided_by": link.decided_by.username}
                 for link in gold.claim_links.all()]
 
 
@@ -71,7 +72,7 @@ def adjudication_state(document) -> dict:
     gold_reliability = None
     if adjudication is not None:
         gold_spans = GoldSpanOutput(
-            adjudication.spans.select_related("label", "decided_by").prefetch_related("claim_links__decided_by"),
+            adjudication.spans.select_related("label", "decided_by").prefetch_related("claim_links__decided_by", "claim_links__claim"),
             many=True,
         ).data
         rating = adjudication.ratings.filter(gold_span__isnull=True).select_related("decided_by").first()

@@ -107,15 +107,27 @@ def candidates(document: Document) -> list[dict]:
         Assignment.objects.filter(document=document, status=AssignmentStatus.SUBMITTED).order_by("id")
     )
     grouped: dict[tuple, list[Span]] = defaultdict(list)
-    for span in submitted_spans(document):
+    spans_of_document = submitted_spans(document)
+    for span in spans_of_document:
         grouped[(span.start, span.end, span.label.name)].append(span)
+    links_by_span = defaultdict(list)
+    for link in ClaimLink.objects.filter(span__in=spans_of_document).select_related("claim").order_by("claim_id", "id"):
+        links_by_span[link.span_id].append(link)
     result = []
     for (start, end, label), spans in grouped.items():
         marked_by = sorted({span.assignment_id for span in spans})
+        # the reviewers' claim links on this span, merged by (claim, stance)
+        links: dict[tuple[int, str], dict] = {}
+        for span in spans:
+            for link in links_by_span[span.pk]:
+                entry = links.setdefault((link.claim_id, link.stance), {
+                    "claim": link.claim_id, "claim_text": link.claim.text, "stance": link.stance, "assignments": []})
+                entry["assignments"].append(span.assignment_id)
         result.append({
             "start": start, "end": end, "label": label, "text": spans[0].text,
             "assignments": marked_by, "spans": [span.pk for span in spans],
             "agreed": len(marked_by) == len(assignments) and len(assignments) > 0,
+            "claim_links": sorted(links.values(), key=lambda entry: (entry["claim"], entry["stance"])),
         })
     return result
 

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from annotations.models import Adjudication, GoldSpan, Role
+from annotations.models import Adjudication, Claim, ClaimLink, GoldClaimLink, GoldSpan, Role
 from annotations.services.assignments import assignment_open, assignment_submit
 from annotations.services.demo import CONFLICT_EVENT_LABELS, labels_ensure
 from annotations.services.spans import span_create
@@ -13,6 +13,7 @@ from tests.factories import DocumentFactory, MembershipFactory, ProjectFactory, 
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+HOSTILE_CLAIM = "</script><script>alert(2)</script> هاجم داعش قوات النظام"
 TEXT = "شن عناصر تنظيم داعش فجر اليوم هجوماً عنيفاً على مواقع قوات النظام ببادية الرصافة، وقتل 30 عسكرياً."
 
 
@@ -33,13 +34,18 @@ def ready_document():
         "reviewer1": [("داعش", "actor"), ("قوات النظام", "actor"), ("الرصافة", "place"), ("30", "casualty_figure")],
         "reviewer2": [("داعش", "actor"), ("قوات النظام", "actor"), ("ببادية الرصافة", "place")],
     }
+    # the reviewers disagree on how the actor span relates to the claim; its text is hostile markup
+    claim = Claim.objects.create(project=project, text=HOSTILE_CLAIM)
+    stances = {"reviewer1": "supports", "reviewer2": "mentions"}
     for name, spans in marks.items():
         reviewer = UserFactory(username=name)
         MembershipFactory(project=project, user=reviewer, role=Role.REVIEWER)
         assignment = assignment_open(document=document, reviewer=reviewer)
         for word, label in spans:
             start = TEXT.index(word)
-            span_create(assignment=assignment, start=start, end=start + len(word), label=label)
+            span = span_create(assignment=assignment, start=start, end=start + len(word), label=label)
+            if word == "داعش":
+                ClaimLink.objects.create(span=span, claim=claim, stance=stances[name])
         assignment_submit(assignment=assignment)
     return document
 
@@ -59,6 +65,14 @@ def test_accept_agreed_in_one_action_then_decide_and_finalize(live_server, page,
     gold = GoldSpan.objects.filter(adjudication__document=ready_document).order_by("start")
     assert [(g.text, g.label.name, g.decision) for g in gold] == [("داعش", "actor", "accepted"), ("قوات النظام", "actor", "accepted")]
     assert page.locator("#accept-agreed").is_disabled()
+    assert not GoldClaimLink.objects.exists()  # the reviewers' stances differ: the adjudicator decides
+
+    # the adjudicator takes reviewer1's stance for the claim link
+    link_rows = page.locator("#candidate-list .candidate-link")
+    assert link_rows.count() == 2 and HOSTILE_CLAIM in link_rows.first.inner_text()
+    page.locator("#candidate-list .candidate-link", has_text="supports").locator("button").click()
+    wait_for(page, "document.querySelector('#candidate-list .candidate-link button[disabled]')")
+    assert list(GoldClaimLink.objects.values_list("stance", "gold_span__text")) == [("supports", "داعش")]
 
     # the adjudicator takes reviewer1's narrower place, then grades the source and finalizes
     page.locator("#candidate-list .candidate", has_text="الرصافة").filter(has_not_text="ببادية").locator("button.accept").click()
@@ -76,3 +90,4 @@ def test_accept_agreed_in_one_action_then_decide_and_finalize(live_server, page,
     assert adjudication.ratings.get().source_reliability == "B"
     assert sorted(g.text for g in adjudication.spans.all()) == ["الرصافة", "داعش", "قوات النظام"]
     assert not [e for e in page.console_errors if "Content Security Policy" in e]
+    assert page.dialogs == ["Finalize the gold for this document? It cannot be changed afterwards."]  # no alert ran

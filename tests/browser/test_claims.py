@@ -82,3 +82,18 @@ def test_link_both_seed_articles_to_one_claim_and_see_the_evidence(live_server, 
     assert seen == sorted([("المرصد السوري لحقوق الإنسان", "B2", "تنظيم داعش"), ("نورث برس", "C3", "تنظيم داعش")])
     screenshot("claim-page")
     assert not [e for e in page.console_errors if "Content Security Policy" in e]
+
+
+def test_hostile_claims_stay_inert_on_claim_pages(live_server, page, desk):
+    # SECURITY-TESTS 16: a claim `</script><script>alert(2)</script>` and a rationale `{{7*7}}` show literally.
+    project, _ = desk
+    hostile = "</script><script>alert(2)</script> <img src=x onerror=alert(1)> هجوم"
+    claim = Claim.objects.create(project=project, text=hostile, rationale="{{7*7}}", verdict="mixed")
+    sign_in(page, live_server, "manager")
+    page.goto(f"{live_server.url}/claims/{claim.id}/")
+    assert page.locator("h1").inner_text() == hostile
+    assert "{{7*7}}" in page.content() and "49" not in page.locator("body").inner_text()
+    page.goto(f"{live_server.url}/projects/{project.slug}/claims/")
+    assert page.get_by_role("link", name=hostile.strip()).count() == 1
+    assert page.dialogs == []
+    assert page.evaluate("document.querySelectorAll(\"img[src='x']\").length") == 0

@@ -129,6 +129,24 @@ function renderLists() {
     if (inGold) actions.append(button("Reject", () => removeGold(goldKeys.get(keyOf(c)))));
     else actions.append(button("Accept", () => addGold(c.start, c.end, c.label), "accept"));
     li.append(who, actions);
+    // the reviewers' claim links on this span: accept one into the gold once the span is in it
+    const gold = goldKeys.get(keyOf(c));
+    for (const link of c.claim_links) {
+      const row = document.createElement("div");
+      row.className = "candidate-link row-actions";
+      const stance = document.createElement("span");
+      stance.className = `stance stance-${link.stance}`;
+      stance.textContent = link.stance;
+      const claim = document.createElement("bdi");
+      claim.dir = "auto";
+      claim.textContent = `${link.claim_text} (${link.assignments.map((a) => reviewerOf.get(a)).join(", ")})`;
+      const inGoldLink = gold?.claim_links.some((g) => g.claim === link.claim && g.stance === link.stance);
+      const accept = button(inGoldLink ? "In gold" : "Accept link", () => acceptLink(gold, link), "accept-link");
+      accept.disabled = accept.disabled || !gold || inGoldLink;
+      accept.title = gold ? "" : "Accept the span first";
+      row.append(stance, claim, accept);
+      li.append(row);
+    }
     return li;
   }));
   goldList.replaceChildren(...state.gold.spans.map((g) => {
@@ -215,6 +233,11 @@ function render() {
 
 async function addGold(start, end, label) {
   await call("POST", boot.urls.spans, { start, end, label });
+  await reload();
+}
+
+async function acceptLink(gold, link) {
+  await call("POST", `${boot.urls.goldSpan}${gold.id}/claim-links/`, { claim: link.claim, stance: link.stance });
   await reload();
 }
 
