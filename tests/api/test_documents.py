@@ -89,3 +89,18 @@ def test_list_is_paginated_metadata(project, manager, adjudicator, reviewer1, ap
     assert body["count"] == 3 and len(body["results"]) == 2 and "text" not in body["results"][0]
     # reviewers get work from the queue, not by browsing the document list
     assert api_client_for(reviewer1).get(url(project)).status_code == 403
+
+
+def test_an_oversized_body_is_413_json_and_nothing_is_saved(project, manager, api_client_for, settings):
+    # SECURITY-TESTS 22: a clear 413, not an HTML page or a 500.
+    response = api_client_for(manager).post(url(project), {"text": "ا" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 2 + 10)},
+                                            format="json")
+    assert response.status_code == 413
+    assert response.json()["detail"].startswith("The request body is larger than")
+    assert Document.objects.count() == 0
+
+
+def test_an_article_over_the_length_limit_is_refused_by_field(project, manager, api_client_for, settings):
+    settings.DOCUMENT_MAX_CHARS = 100
+    response = api_client_for(manager).post(url(project), {"text": "ب" * 101}, format="json")
+    assert response.status_code == 400 and response.json() == {"text": ["Text has 101 characters; the limit is 100."]}
