@@ -9,6 +9,7 @@ from rest_framework.reverse import reverse
 from annotations.api import adjudication, assignments, documents, projects, queue
 from annotations.api import claims as claims_api
 from annotations.api import agreement as agreement_api
+from annotations.api import exports as exports_api
 
 
 @extend_schema(exclude=True)
@@ -67,4 +68,7 @@ urlpatterns = [
     path("projects/<int:project_id>/agreement-runs/", agreement_api.ProjectAgreementRunsApi.as_view(), name="agreement-runs"),
     path("agreement-runs/<int:run_id>/", agreement_api.AgreementRunDetailApi.as_view(), name="agreement-run-detail"),
     path("agreement-runs/<int:run_id>/results.csv", agreement_api.AgreementRunCsvApi.as_view(), name="agreement-run-csv"),
+    path("projects/<int:project_id>/exports/", exports_api.ProjectExportsApi.as_view(), name="exports"),
+    path("exports/<int:export_id>/", exports_api.ExportDetailApi.as_view(), name="export-detail"),
+    path("exports/<int:export_id>/download/", exports_api.ExportDownloadApi.as_view(), name="export-download"),
 ]

@@ -76,5 +76,11 @@ class ExportJob(Job):
         constraints = [
             *Job.job_constraints("export_job"),
             models.CheckConstraint(condition=Q(format__in=ExportFormat.values), name="export_job_format_valid"),
+            # The rate limit, also as a rule the database keeps: at most one export in flight per project.
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=Q(status__in=[JobStatus.PENDING, JobStatus.RUNNING]),
+                name="export_job_one_in_flight_per_project",
+            ),
         ]
 

@@ -11,6 +11,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from annotations.models import AgreementRun, Claim, ClaimLink, Role
+from annotations.models import ExportJob
+from annotations.services.exports import export_run_execute
 from annotations.services.adjudication import gold_span_create
 from annotations.services.assignments import assignment_open, assignment_submit
 from annotations.services.spans import span_create
@@ -56,6 +58,12 @@ MATRIX = {
     },
     "api:agreement-run-detail": {"GET": {**DENIED_API, "reviewer1": 404, "adjudicator": 404, "manager": 200}},
     "api:agreement-run-csv": {"GET": {**DENIED_API, "reviewer1": 404, "adjudicator": 404, "manager": 200}},
+    # gold exports: managers only, like agreement (403 on the project's routes, 404 on export ids)
+    "api:exports": {"GET": {**DENIED_API, "reviewer1": 403, "adjudicator": 403, "manager": 200},
+                    "POST": {**DENIED_API, "reviewer1": 403, "adjudicator": 403, "manager": 202}},
+    "api:export-detail": {"GET": {**DENIED_API, "reviewer1": 404, "adjudicator": 404, "manager": 200}},
+    "api:export-download": {"GET": {**DENIED_API, "reviewer1": 404, "adjudicator": 404, "manager": 200}},
+    "exports-page": {"GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 403, "manager": 200}},
     "agreement-dashboard": {"GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 403, "manager": 200}},
     # the queue hands documents to reviewers only
     "api:queue-next": {"GET": {**DENIED_API, "reviewer1": 200, "adjudicator": 403, "manager": 403}},
@@ -119,7 +127,7 @@ def users(project, manager, adjudicator, reviewer1, outsider):
 
 
 @pytest.fixture
-def work(project, reviewer1, reviewer2, adjudicator, document):
+def work(project, reviewer1, reviewer2, adjudicator, document, settings, tmp_path):
     """The objects the routes with ids point at: reviewer1's open assignment with one span, an agreement
     run, and a document that two other reviewers submitted, with one gold span and a claim."""
     assignment = assignment_open(document=document, reviewer=reviewer1)
@@ -137,8 +145,12 @@ def work(project, reviewer1, reviewer2, adjudicator, document):
     gold = gold_span_create(document=ready, adjudicator=adjudicator, start=0, end=2, label="actor")
     claim = Claim.objects.create(project=project, text="هاجم عناصر داعش قوات النظام")
     link = ClaimLink.objects.create(span=span, claim=claim, stance="mentions")
+    settings.EXPORT_ROOT = tmp_path / "exports"
+    export = ExportJob.objects.create(project=project, format="jsonl")
+    export_run_execute(export_id=export.id)  # done, with its (small, real) files
     return {"assignment_id": assignment.id, "span_id": span.id, "run_id": run.id, "document_id": ready.id,
-            "gold_span_id": gold.id, "claim_id": claim.id, "link_id": link.id, "source_id": source.id}
+            "gold_span_id": gold.id, "claim_id": claim.id, "link_id": link.id, "source_id": source.id,
+            "export_id": export.id}
 
 
 def client_for(role, users):
@@ -171,6 +183,7 @@ BODIES = {
     "api:claim-verifications": {"verdict": "supported"},
     "api:span-claim-links": lambda work: {"claim": work["claim_id"], "stance": "supports"},
     "api:assignment-reliability": {"source_reliability": "B", "credibility": 2},
+    "api:exports": {"format": "jsonl"},
 }
 
 

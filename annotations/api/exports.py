@@ -1,0 +1,169 @@
+"""Gold exports: managers request one (202), list them, follow one, download its files.
+
+Gold names its deciders and the exports are the project's dataset, so every route is for the
+project's managers: other members get 403 on the project's routes and 404 on export ids (like anyone
+who is not a member), so export ids reveal nothing. Downloads are streamed from files whose names the
+server made from ids (never a user-supplied path), as attachments with a fixed Content-Type, `nosniff`
+and `Content-Security-Policy: sandbox`, so a file can never render as a page of our origin
+(SECURITY-TESTS 19, 24).
+"""
+
+from __future__ import annotations
+
+from django.http import FileResponse
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotations.access import access_project
+from annotations.api.pagination import Pagination
+from annotations.api.permissions import project_for
+from annotations.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+from annotations.exporters import FORMATS, get_writer
+from annotations.models import ExportJob, JobStatus, Role
+from annotations.services.exports import export_file_path, export_run_create, safe_slug
+
+DOWNLOADS = {
+    # ?file= -> (which file, Content-Type or None for the format's own, what follows the data file's name)
+    # The manifest and card are named like `export_gold` names them beside its output, so that saving the
+    # downloads side by side is what `import_gold` expects.
+    "data": ("data", None, ""),
+    "manifest": ("manifest", "application/json", ".manifest.json"),
+    "card": ("card", "text/markdown; charset=utf-8", ".README.md"),
+}
+
+
+def export_for_manager(user, export_id) -> ExportJob:
+    """The export if the caller manages its project; anything else (missing, another project, a lower
+    role) is the same NotFound."""
+    try:
+        project_id = ExportJob.objects.filter(pk=int(export_id)).values_list("project_id", flat=True).first()
+    except (TypeError, ValueError, OverflowError):
+        project_id = None
+    if project_id is None:
+        raise NotFound()
+    try:
+        access_project(user, project_id, min_role=Role.MANAGER)
+    except PermissionDenied:
+        raise NotFound() from None
+    return ExportJob.objects.select_related("project", "requested_by").get(pk=int(export_id))
+
+
+def export_urls(request, job: ExportJob) -> dict:
+    if job.status != JobStatus.DONE:
+        return {"download_url": None, "manifest_url": None, "card_url": None}
+    path = reverse("api:export-download", kwargs={"export_id": job.pk})
+    absolute = request.build_absolute_uri(path) if request is not None else path
+    return {"download_url": absolute, "manifest_url": f"{absolute}?file=manifest", "card_url": f"{absolute}?file=card"}
+
+
+class ExportCreateInput(serializers.Serializer):
+    format = serializers.CharField(help_text=f"One of: {', '.join(FORMATS)}.")
+    include_majority = serializers.BooleanField(
+        default=False,
+        help_text="Also export documents nobody adjudicated yet whose k reviewers all submitted, resolved by majority vote.",
+    )
+
+
+class ExportCreatedOutput(serializers.ModelSerializer):
+    class Meta:
+        model = ExportJob
+        fields = ["id", "status"]
+
+
+class ExportOutput(serializers.ModelSerializer):
+    project = serializers.IntegerField(source="project_id")
+    include_majority = serializers.SerializerMethodField()
+    requested_by = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField(help_text="When done: the data file (add ?file=manifest or ?file=card).")
+    manifest_url = serializers.SerializerMethodField()
+    card_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ExportJob
+        fields = ["id", "project", "format", "include_majority", "status", "progress", "counts", "sha256", "file_name",
+                  "download_url", "manifest_url", "card_url", "error", "requested_by", "created_at", "started_at",
+                  "finished_at"]
+
+    def _urls(self, job) -> dict:
+        return export_urls(self.context.get("request"), job)
+
+    def get_include_majority(self, job) -> bool:
+        return bool((job.options or {}).get("include_majority"))
+
+    def get_requested_by(self, job) -> str | None:
+        return job.requested_by.get_username() if job.requested_by_id else None
+
+    def get_download_url(self, job) -> str | None:
+        return self._urls(job)["download_url"]
+
+    def get_manifest_url(self, job) -> str | None:
+        return self._urls(job)["manifest_url"]
+
+    def get_card_url(self, job) -> str | None:
+        return self._urls(job)["card_url"]
+
+
+class ProjectExportsApi(APIView):
+    @extend_schema(responses=ExportOutput(many=True))
+    def get(self, request, project_id: int):
+        """The project's exports, newest first (managers)."""
+        project, _ = project_for(request, project_id, min_role=Role.MANAGER)
+        paginator = Pagination()
+        jobs = ExportJob.objects.filter(project=project).select_related("requested_by").order_by("-created_at", "-id")
+        page = paginator.paginate_queryset(jobs, request, view=self)
+        return paginator.get_paginated_response(ExportOutput(page, many=True, context={"request": request}).data)
+
+    @extend_schema(request=ExportCreateInput, responses={202: ExportCreatedOutput})
+    def post(self, request, project_id: int):
+        """Export the project's gold in `format` in the background (managers): 202 with the export's id;
+        409 with the running export's `id` while another export of the project is pending or running."""
+        project, _ = project_for(request, project_id, min_role=Role.MANAGER)
+        data = ExportCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = export_run_create(
+            project=project, fmt=data.validated_data["format"], requested_by=request.user,
+            include_majority=data.validated_data["include_majority"],
+        )
+        job.refresh_from_db(fields=["status"])
+        return Response(ExportCreatedOutput(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ExportDetailApi(APIView):
+    @extend_schema(responses=ExportOutput)
+    def get(self, request, export_id: int):
+        """One export: `status` (pending, running, done, failed), `progress` 0..1, and when done `counts`,
+        `sha256` of the data file and `download_url`; `error` when it failed."""
+        job = export_for_manager(request.user, export_id)
+        return Response(ExportOutput(job, context={"request": request}).data)
+
+
+class ExportDownloadApi(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("file", str, enum=["data", "manifest", "card"], required=False,
+                                     description="data (default), manifest (JSON) or card (the dataset README).")],
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+    )
+    def get(self, request, export_id: int):
+        """A finished export's data file (or its manifest or dataset card), as an attachment."""
+        job = export_for_manager(request.user, export_id)
+        which = request.query_params.get("file", "data")
+        if which not in DOWNLOADS:
+            raise ApplicationError("Unknown file.", fields={"file": ["Choose data, manifest or card."]})
+        if job.status != JobStatus.DONE:
+            raise Conflict(f"The export is {job.status}; download it once it is done.")
+        path = export_file_path(job, DOWNLOADS[which][0])
+        if path is None:
+            raise NotFound("The export's files are no longer on the server; export again.")
+        writer = get_writer(job.format)
+        _, content_type, suffix = DOWNLOADS[which]
+        filename = f"gold-{safe_slug(job.project.slug)}-{job.pk}.{writer.extension}{suffix}"
+        response = FileResponse(open(path, "rb"), content_type=content_type or writer.media_type)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "sandbox"
+        response["Cache-Control"] = "private, no-store"
+        return response

@@ -1,0 +1,57 @@
+"""Gold dataset writers. Pure: no Django, plain records in, text out.
+
+records (`records.py`) -> a writer per format (one module each) -> the caller streams the text to a
+file while hashing it -> `manifest.py` describes the result. Writers take an iterable of
+`GoldDocument` and an `ExportContext` and yield text (a line or a document's worth at a time), so
+memory stays flat however large the project is. Output is deterministic: the same gold gives the
+same bytes (stable order, fixed keys, no timestamps in data files, "\\n" line ends; CSV uses CRLF as
+RFC 4180 says).
+
+    >>> get_writer("jsonl").extension
+    'jsonl'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from types import ModuleType
+
+from annotations.errors import UnknownFormat
+
+from . import claimreview, conll, csv_spans, jsonl, web_annotation
+from .records import ExportContext, GoldDocument
+
+EXPORTER_VERSION = "1.0.0"  # the code version in manifests when `git describe` is not available
+
+
+@dataclass(frozen=True)
+class Writer:
+    name: str
+    extension: str
+    media_type: str
+    title: str
+    notes: str
+    write: Callable[[Iterable[GoldDocument], ExportContext, dict | None], Iterator[str]]
+
+    @classmethod
+    def of(cls, module: ModuleType) -> "Writer":
+        return cls(module.NAME, module.EXTENSION, module.MEDIA_TYPE, module.TITLE, module.NOTES, module.write)
+
+
+REGISTRY: dict[str, Writer] = {
+    writer.name: writer
+    for writer in map(Writer.of, (jsonl, conll, web_annotation, claimreview, csv_spans))
+}
+FORMATS = tuple(REGISTRY)
+
+
+def get_writer(fmt) -> Writer:
+    """The writer of `fmt`; UnknownFormat (a 400 naming the known formats) for anything else."""
+    writer = REGISTRY.get(fmt) if isinstance(fmt, str) else None
+    if writer is None:
+        raise UnknownFormat(str(fmt), list(REGISTRY))
+    return writer
+
+
+__all__ = ["EXPORTER_VERSION", "FORMATS", "REGISTRY", "Writer", "get_writer"]

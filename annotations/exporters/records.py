@@ -1,0 +1,136 @@
+"""The boundary type between the database and the writers: plain, frozen records of gold.
+
+Pure: no Django. `annotations.selectors.gold` turns rows into these; every writer takes an iterable of
+`GoldDocument` and yields text. Offsets are Unicode code points of the document's NFC text
+(`text[start:end] == span.text`), as everywhere in the workbench.
+
+`resolution` says where a document's gold comes from:
+
+* ``"adjudicated"``: an adjudicator finalized it (every span, link and grade names its decider);
+* ``"majority"``: nobody adjudicated it yet, but all k reviewers submitted, and each span, claim link
+  and the outlet grade is kept when more than half of them marked exactly that (`votes` of
+  `reviewers`); such records have no decider.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ADJUDICATED = "adjudicated"
+MAJORITY = "majority"
+RESOLUTIONS = (ADJUDICATED, MAJORITY)
+
+OFFSET_UNIT = "Unicode code points (Python str indices) of the NFC-normalized document text"
+OFFSET_NOTE = (
+    "Span offsets are [start, end) in Unicode code points of the document text as stored, which is "
+    "NFC-normalized UTF-8 and never edited: text[start:end] == span text. They are not UTF-16 code "
+    "units (JavaScript) nor bytes; convert before using them in a browser."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRecord:
+    """A claim of the project (shared by documents); `verdict_date` is the ISO date of the change that
+    set the current verdict, or None when the verdict was never changed."""
+
+    id: int
+    text: str
+    verdict: str = "unverified"
+    rationale: str = ""
+    event_date: str | None = None  # ISO date
+    place: str = ""
+    actor: str = ""
+    casualty_figure: int | None = None
+    verdict_date: str | None = None  # ISO date
+
+
+@dataclass(frozen=True, slots=True)
+class GoldSpan:
+    start: int
+    end: int
+    label: str
+    text: str
+    decision: str = "accepted"  # accepted / edited / added; "majority" for majority-resolved spans
+    decided_by: str | None = None
+    votes: int | None = None  # majority only: how many reviewers marked exactly this span
+
+
+@dataclass(frozen=True, slots=True)
+class GoldClaimLink:
+    span: int  # index into GoldDocument.spans
+    claim: ClaimRecord
+    stance: str
+    decided_by: str | None = None
+    votes: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GoldReliability:
+    """An Admiralty grade: of the document's outlet (`span` None) or of a source quoted in it."""
+
+    source_reliability: str
+    credibility: int
+    span: int | None = None  # index into GoldDocument.spans
+    note: str = ""
+    decided_by: str | None = None
+    votes: int | None = None
+
+    @property
+    def code(self) -> str:
+        return f"{self.source_reliability}{self.credibility}"
+
+
+@dataclass(frozen=True, slots=True)
+class GoldDocument:
+    """One document and its gold. `spans` are sorted by (start, end, label order); links and grades
+    point at spans by index, so the record needs no database ids to be understood."""
+
+    id: int
+    text: str
+    sha256: str
+    title: str = ""
+    source: str | None = None
+    source_domain: str = ""
+    url: str = ""
+    published_at: str | None = None  # ISO 8601
+    external_id: str = ""
+    resolution: str = ADJUDICATED
+    adjudicator: str | None = None
+    reviewers: int | None = None  # majority only: how many reviewers submitted
+    spans: tuple[GoldSpan, ...] = ()
+    claim_links: tuple[GoldClaimLink, ...] = ()
+    reliability: tuple[GoldReliability, ...] = ()
+    agreement: dict | None = None  # this document's figures from the latest agreement run, or None
+
+    def outlet_grade(self) -> GoldReliability | None:
+        for grade in self.reliability:
+            if grade.span is None:
+                return grade
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class LabelInfo:
+    name: str
+    name_ar: str = ""
+    color: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ExportContext:
+    """What a writer needs besides the documents: the project and its label set (in label order)."""
+
+    project_slug: str
+    project_name: str
+    labels: tuple[LabelInfo, ...] = ()
+    organization: str = ""  # the author of ClaimReviews; defaults to the project's name
+    options: dict = field(default_factory=dict)
+
+    @property
+    def label_names(self) -> list[str]:
+        return [label.name for label in self.labels]
+
+    @property
+    def author(self) -> str:
+        return self.organization or self.project_name

@@ -1,0 +1,147 @@
+// The exports page: start an export (POST to the API), poll its progress, then offer its files.
+// Data comes only from the page's json_script block; requests carry the CSRF token from the cookie.
+import { request, RequestError } from "./http.js";
+
+const data = JSON.parse(document.getElementById("exports-data").textContent);
+const POLL_MS = 500;
+
+const form = document.getElementById("export-form");
+const button = document.getElementById("export-start");
+const statusBox = document.getElementById("export-status");
+const statusText = document.getElementById("export-status-text");
+const progressBar = document.getElementById("export-progress");
+const percentText = document.getElementById("export-percent");
+const links = document.getElementById("export-links");
+const errorBox = document.getElementById("export-error");
+
+const detailUrl = (id) => data.detail.replace(/\/0\/$/, `/${id}/`);
+
+function showError(message) {
+  errorBox.textContent = message || "";
+  errorBox.hidden = !message;
+}
+
+function showExport(job) {
+  statusBox.hidden = false;
+  statusBox.dataset.status = job.status;
+  statusBox.dataset.id = String(job.id);
+  const progress = job.status === "done" ? 1 : Number(job.progress) || 0;
+  progressBar.value = progress;
+  percentText.textContent = `${Math.round(progress * 100)} %`;
+  statusText.textContent = {
+    pending: `Export #${job.id} is waiting for a worker…`,
+    running: `Export #${job.id} is being written…`,
+    done: `Export #${job.id} is ready.`,
+    failed: `Export #${job.id} failed.`,
+  }[job.status] || job.status;
+  if (job.status === "done" && job.download_url) {
+    document.getElementById("export-download").href = job.download_url;
+    document.getElementById("export-manifest").href = job.manifest_url;
+    document.getElementById("export-card").href = job.card_url;
+    document.getElementById("export-sha256").textContent = job.sha256;
+    links.hidden = false;
+  } else {
+    links.hidden = true;
+  }
+  if (job.status === "failed") showError(job.error || "The export failed.");
+}
+
+function cell(row, text) {
+  const td = document.createElement("td");
+  td.textContent = text;
+  row.append(td);
+  return td;
+}
+
+function link(href, text) {
+  const a = document.createElement("a");
+  a.href = href;
+  a.textContent = text;
+  return a;
+}
+
+// The finished (or failed) export joins the list without a reload.
+function listExport(job) {
+  const table = document.getElementById("exports-table");
+  const body = table.tBodies[0];
+  let row = body.querySelector(`tr[data-id="${job.id}"]`);
+  if (!row) {
+    row = document.createElement("tr");
+    body.prepend(row);
+  }
+  row.replaceChildren();
+  row.dataset.id = String(job.id);
+  row.dataset.status = job.status;
+  const counts = job.counts || {};
+  cell(row, String(job.id));
+  cell(row, job.format + (job.include_majority ? " + majority" : ""));
+  cell(row, job.status);
+  for (const key of ["documents", "spans", "claim_links", "ratings"]) cell(row, counts[key] ?? "—");
+  const sha = cell(row, "");
+  sha.className = "sha";
+  if (job.sha256) {
+    const code = document.createElement("code");
+    code.textContent = job.sha256.slice(0, 16) + "…";
+    code.title = job.sha256;
+    sha.append(code);
+  } else sha.textContent = "—";
+  const files = cell(row, "");
+  if (job.download_url) {
+    files.append(link(job.download_url, "data"), " · ", link(job.manifest_url, "manifest"), " · ", link(job.card_url, "card"));
+  } else files.textContent = "—";
+  table.hidden = false;
+  const empty = document.getElementById("exports-empty");
+  if (empty) empty.hidden = true;
+}
+
+async function follow(id) {
+  button.disabled = true;
+  try {
+    for (;;) {
+      const job = await request("GET", detailUrl(id));
+      showExport(job);
+      if (job.status === "done" || job.status === "failed") {
+        listExport(job);
+        return job;
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  } catch (error) {
+    showError(error instanceof RequestError ? error.message : `Could not follow the export: ${error.message}`);
+    return null;
+  } finally {
+    button.disabled = false;
+  }
+}
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  showError("");
+  links.hidden = true;
+  const body = {
+    format: document.getElementById("export-format").value,
+    include_majority: document.getElementById("export-majority").checked,
+  };
+  button.disabled = true;
+  let id;
+  try {
+    const created = await request("POST", data.api, body);
+    id = created.id;
+    showExport({ ...created, progress: 0 });
+  } catch (error) {
+    button.disabled = false;
+    if (error instanceof RequestError && error.status === 409 && error.body && error.body.id) {
+      showError(`${error.message} Following export #${error.body.id}.`);
+      id = error.body.id;
+    } else {
+      showError(error instanceof RequestError ? error.message : `The export could not be started: ${error.message}`);
+      return;
+    }
+  }
+  await follow(id);
+});
+
+// An export still running when the page was opened is followed at once.
+const inFlight = document.querySelector('#exports-table tr[data-status="pending"], #exports-table tr[data-status="running"]');
+if (inFlight) follow(Number(inFlight.dataset.id));
+document.body.dataset.exportsReady = "true";

@@ -1,0 +1,226 @@
+"""Benchmark: streaming gold exports (`export_write`, what `export_gold` and the export task run).
+
+Run from the repository root::
+
+    .venv/bin/python bench/export_bench.py                       # jsonl and conll at 10,000 and 100,000
+    .venv/bin/python bench/export_bench.py --formats jsonl --sizes 10000
+    .venv/bin/python bench/export_bench.py --rebuild             # build the data again
+
+Builds once (reused by later runs; not timed) two projects in the PostgreSQL database
+`workbench_exportbench` on 127.0.0.1:5432 (created if missing): 10,000 and 100,000 documents of about
+900 characters of Arabic, each with a FINAL adjudication holding 20 gold spans, an outlet grade, and a
+gold claim link on every tenth document (documents and adjudications with bulk_create, the 2.2 million
+gold spans with COPY).
+
+Then exports each size in each format in a fresh child process, so that each peak is measured on its
+own: documents per second (the whole export: reading, writing, hashing, the manifest and the card) and
+the peak resident memory of that process (VmHWM), next to its resident memory before the export (the
+Python + Django baseline). Goals: over 5,000 documents/s, peak RSS under 300 MB and about the same at
+both sizes (the export holds one chunk of documents, not the project). Prints the figures; exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DATABASE = "workbench_exportbench"
+os.environ.update({"DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}", "DEBUG": "1",
+                   "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "workbench.settings"})
+os.environ.pop("CELERY_BROKER_URL", None)
+
+SIZES = (10_000, 100_000)
+FORMATS = ("jsonl", "conll")
+SPANS = 20
+GOAL_RATE = 5_000
+GOAL_RSS_MB = 300
+PARAGRAPH = (
+    "قال المرصد السوري لحقوق الإنسان إن عناصر من تنظيم الدولة الإسلامية هاجموا مواقع لقوات النظام في بادية "
+    "الرصافة جنوب غرب الرقة صباح يوم الأحد، ما أسفر عن مقتل ثلاثين عنصراً وإصابة آخرين بجروح متفاوتة. وأضاف "
+    "المرصد أن الهجوم استُخدمت فيه أسلحة رشاشة وقذائف صاروخية، وأن طائرات حربية روسية شنّت غارات على مواقع "
+    "التنظيم في المنطقة عقب الهجوم. وبحسب مصادر محلية فإن الاشتباكات استمرت لساعات قبل أن تنسحب المجموعة "
+    "المهاجمة نحو عمق البادية السورية. ونفت وكالة الأنباء الرسمية وقوع خسائر بشرية كبيرة، مؤكدة أن القوات "
+    "تصدت للهجوم وكبدت المهاجمين خسائر فادحة في الأرواح والعتاد. ويأتي الهجوم في سياق تصاعد نشاط خلايا التنظيم "
+    "في البادية الممتدة بين محافظات حمص ودير الزور والرقة خلال الأشهر الأخيرة، وسط مخاوف من عودته إلى المنطقة."
+)
+
+
+def ensure_database() -> None:
+    import psycopg
+
+    with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as connection:
+        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone():
+            connection.execute(f'CREATE DATABASE "{DATABASE}"')
+
+
+def slug_for(size: int) -> str:
+    return f"export-bench-{size}"
+
+
+def build(size: int, rebuild: bool) -> None:
+    """A project of `size` documents, each with final gold of SPANS spans (skipped when it exists)."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from annotations.models import Adjudication, AdjudicationStatus, Claim, Document, LabelType, Project
+    from annotations.services.demo import labels_ensure
+    from annotations.text.normalize import fold_for_search
+    from annotations.text.tokens import is_word_token, tokenize
+
+    slug = slug_for(size)
+    if rebuild:
+        Project.objects.filter(slug=slug).delete()
+    project = Project.objects.filter(slug=slug).first()
+    if project is not None and Adjudication.objects.filter(document__project=project).count() == size:
+        return
+    Project.objects.filter(slug=slug).delete()
+    started = time.perf_counter()
+    project = Project.objects.create(slug=slug, name=f"Export bench ({size:,} documents)", overlap_k=2)
+    labels_ensure(project)
+    labels = list(LabelType.objects.filter(project=project).order_by("order", "id").values_list("id", flat=True))
+    adjudicator, _ = get_user_model().objects.get_or_create(username="bench-adjudicator")
+    claim = Claim.objects.create(project=project, text="قُتل ثلاثون عنصراً في بادية الرصافة", verdict="refuted")
+    words = [t for t in tokenize(PARAGRAPH) if is_word_token(t)]
+    chosen = words[:: max(1, len(words) // SPANS)][:SPANS]
+    search_paragraph = fold_for_search(PARAGRAPH)
+    now = timezone.now()
+    batch = 5_000
+    with transaction.atomic():
+        for first in range(0, size, batch):
+            documents = []
+            for n in range(first, min(first + batch, size)):
+                prefix = f"خبر رقم {n}: "
+                text = prefix + PARAGRAPH
+                documents.append(Document(
+                    project=project, title=f"هجوم في البادية {n}", text=text,
+                    sha256=hashlib.sha256(text.encode()).hexdigest(), search_text=fold_for_search(prefix) + search_paragraph,
+                    url=f"https://example.org/news/{n}", external_id=f"bench-{n}", submitted_count=0,
+                ))
+            Document.objects.bulk_create(documents)
+            adjudications = Adjudication.objects.bulk_create([
+                Adjudication(document=document, adjudicator=adjudicator, status=AdjudicationStatus.FINAL, decided_at=now)
+                for document in documents
+            ])
+            with connection.cursor() as cursor:
+                raw = cursor.connection.cursor()
+                with raw.copy('COPY annotations_goldspan (adjudication_id, label_id, start, "end", text, decision, '
+                              "decided_by_id, decided_at) FROM STDIN") as copy:
+                    for document, adjudication in zip(documents, adjudications):
+                        shift = len(document.text) - len(PARAGRAPH)
+                        for i, token in enumerate(chosen):
+                            copy.write_row((adjudication.pk, labels[i % len(labels)], token.start + shift,
+                                            token.end + shift, token.text, "accepted", adjudicator.pk, now))
+                with raw.copy("COPY annotations_goldreliability (adjudication_id, source_reliability, credibility, "
+                              "note, decided_by_id, decided_at) FROM STDIN") as copy:
+                    for adjudication in adjudications:
+                        copy.write_row((adjudication.pk, "B", 2, "", adjudicator.pk, now))
+                tenth = [a.pk for i, a in enumerate(adjudications) if (first + i) % 10 == 0]
+                raw.execute(
+                    "INSERT INTO annotations_goldclaimlink (gold_span_id, claim_id, stance, decided_by_id, decided_at) "
+                    "SELECT min(id), %s, 'refutes', %s, %s FROM annotations_goldspan WHERE adjudication_id = ANY(%s) "
+                    "GROUP BY adjudication_id",
+                    [claim.pk, adjudicator.pk, now, tenth],
+                )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print(f"built {size:,} documents with {size * SPANS:,} gold spans in {time.perf_counter() - started:.0f} s",
+          flush=True)
+
+
+def vm(field: str) -> float:
+    """VmHWM (peak) or VmRSS (now) of this process in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def child(slug: str, fmt: str) -> None:
+    """One export in this (fresh) process; prints a JSON line with its figures."""
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from annotations.models import Project
+    from annotations.services.exports import export_write
+
+    project = Project.objects.get(slug=slug)
+    connection.ensure_connection()
+    baseline = vm("VmRSS")
+    with tempfile.TemporaryDirectory() as directory:
+        started = time.perf_counter()
+        result = export_write(project=project, fmt=fmt, output_path=Path(directory) / f"gold.{fmt}")
+        seconds = time.perf_counter() - started
+    print(json.dumps({
+        "documents": result.counts["documents"], "spans": result.counts["spans"], "seconds": seconds,
+        "bytes": result.bytes, "baseline_mb": baseline, "peak_mb": vm("VmHWM"), "sha256": result.sha256,
+        "isolation": result.manifest["snapshot"]["isolation"],
+    }))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--formats", default=",".join(FORMATS), help="comma-separated (any of the registry's)")
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
+    parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--child", nargs=2, metavar=("SLUG", "FORMAT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    formats = [f for f in args.formats.split(",") if f]
+    ensure_database()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    for size in sizes:
+        build(size, args.rebuild)
+    from django.db import connections
+
+    connections.close_all()
+    print(f"{'format':14} {'documents':>10} {'spans':>10} {'seconds':>8} {'docs/s':>8} {'MB out':>8} "
+          f"{'RSS before':>10} {'peak RSS':>9}")
+    rows = []
+    for fmt in formats:
+        for size in sizes:
+            done = subprocess.run([sys.executable, __file__, "--child", slug_for(size), fmt], capture_output=True,
+                                  text=True, cwd=ROOT)
+            if done.returncode != 0:
+                print(f"{fmt:14} {size:>10,} failed:\n{done.stderr[-2000:]}")
+                continue
+            figures = json.loads(done.stdout.strip().splitlines()[-1])
+            rate = figures["documents"] / figures["seconds"]
+            rows.append((fmt, size, rate, figures["peak_mb"]))
+            print(f"{fmt:14} {figures['documents']:>10,} {figures['spans']:>10,} {figures['seconds']:>8.2f} "
+                  f"{rate:>8,.0f} {figures['bytes'] / 1e6:>8.1f} {figures['baseline_mb']:>8.0f} MB "
+                  f"{figures['peak_mb']:>6.0f} MB", flush=True)
+    print(f"snapshot: {figures['isolation'] if rows else 'n/a'}; goals: > {GOAL_RATE:,} documents/s, peak RSS < "
+          f"{GOAL_RSS_MB} MB and flat between sizes")
+    for fmt in formats:
+        mine = [row for row in rows if row[0] == fmt]
+        if not mine:
+            continue
+        rate_ok = all(rate > GOAL_RATE for _, _, rate, _ in mine)
+        peaks = [peak for *_, peak in mine]
+        flat = max(peaks) - min(peaks) < 30
+        print(f"  {fmt}: rate {'met' if rate_ok else 'NOT met'}, memory "
+              f"{'met' if max(peaks) < GOAL_RSS_MB and flat else 'NOT met'} (peaks {', '.join(f'{p:.0f}' for p in peaks)} MB)")
+
+
+if __name__ == "__main__":
+    main()

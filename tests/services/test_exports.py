@@ -1,0 +1,323 @@
+"""Export jobs: files under EXPORT_ROOT named from ids, manifest counts equal to the records written,
+SHA-256 of the bytes written, one export in flight per project, failures readable, snapshot reads."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from django.db import OperationalError
+
+from annotations.errors import Conflict, UnknownFormat
+from annotations.exporters import FORMATS
+from annotations.models import ExportJob, JobStatus
+from annotations.services import exports
+from annotations.services.exports import (
+    export_file_path,
+    export_run_create,
+    export_run_execute,
+    export_write,
+)
+from annotations.tasks import export_run_task
+from tests.factories import DocumentFactory, SourceFactory
+from tests.selectors.test_gold import TEXT_A, at, finalize, gold, reviewed  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def export_root(settings, tmp_path):
+    settings.EXPORT_ROOT = tmp_path / "exports"
+    return settings.EXPORT_ROOT
+
+
+def files_under(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+def run(project, fmt="jsonl", **kwargs) -> ExportJob:
+    with mock.patch.object(export_run_task, "apply_async") as sent:
+        job = export_run_create(project=project, fmt=fmt, **kwargs)
+    assert not sent.called  # only after commit (never here: the test's transaction does not commit)
+    return export_run_execute(export_id=job.pk)
+
+
+def manifest_of(job: ExportJob) -> dict:
+    return json.loads(export_file_path(job, "manifest").read_text(encoding="utf-8"))
+
+
+def test_an_export_writes_three_files_named_from_ids(project, gold, manager, export_root):
+    job = run(project, requested_by=manager)
+    assert job.status == JobStatus.DONE and job.progress == 1.0 and job.error == ""
+    assert job.file_name == f"gold-badia-{job.pk}.jsonl"
+    assert files_under(export_root) == [f"{project.pk}/{job.pk}/README.md", f"{project.pk}/{job.pk}/{job.file_name}",
+                                        f"{project.pk}/{job.pk}/manifest.json"]
+    data = export_file_path(job).read_bytes()
+    assert hashlib.sha256(data).hexdigest() == job.sha256
+    lines = data.decode().splitlines()
+    assert [json.loads(line)["id"] for line in lines] == [gold["a"].pk, gold["b"].pk]
+    assert job.counts["documents"] == 2 and job.counts["spans"] == 7 and job.counts["claim_links"] == 2
+    assert job.counts["per_label"] == {"actor": 2, "place": 3, "casualty_figure": 2}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_the_manifest_counts_what_the_file_holds_and_its_sha256(project, gold, fmt):
+    job = run(project, fmt)
+    manifest = manifest_of(job)
+    data = export_file_path(job).read_bytes()
+    card = export_file_path(job, "card").read_bytes()
+    assert manifest["schema_version"] == 1 and manifest["format"]["name"] == fmt
+    assert [f["name"] for f in manifest["files"]] == [job.file_name, "README.md"]
+    assert manifest["files"][0]["sha256"] == hashlib.sha256(data).hexdigest() == job.sha256
+    assert manifest["files"][0]["bytes"] == len(data)
+    assert manifest["files"][1]["sha256"] == hashlib.sha256(card).hexdigest()
+    assert "code point" in manifest["offsets"]["unit"] and manifest["offsets"]["normalization"] == "NFC"
+    assert [label["name"] for label in manifest["labels"]] == ["actor", "place", "casualty_figure"]
+    assert manifest["labels"][0]["name_ar"] == "فاعل"
+    assert manifest["project"] == {"slug": "badia", "name": project.name}
+    assert manifest["code_version"] and manifest["exported_at"] == job.started_at.isoformat()
+    assert manifest["agreement"] is None
+    counts = manifest["counts"]
+    text = data.decode("utf-8")
+    if fmt == "jsonl":
+        records = [json.loads(line) for line in text.splitlines()]
+        assert counts["documents"] == len(records)
+        assert counts["spans"] == sum(len(r["spans"]) for r in records)
+        assert counts["claim_links"] == sum(len(r["claim_links"]) for r in records)
+        assert counts["ratings"] == sum(len(r["reliability"]) for r in records)
+        for record in records:
+            for span in record["spans"]:
+                assert record["text"][span["start"]:span["end"]] == span["text"]
+    elif fmt == "conll":
+        assert text.count("# doc_id = ") == counts["documents"]
+        assert sum(line.count("\tB-") for line in text.split("\n")) == counts["spans"] - manifest["format_stats"]["conll_spans_left_out"]
+    elif fmt == "web-annotation":
+        items = json.loads(text)["first"]["items"]
+        assert sum(item["motivation"] == "tagging" for item in items) == counts["spans"]
+        assert sum(item["motivation"] == "linking" for item in items) == counts["claim_links"]
+        assert sum(item["motivation"] == "assessing" for item in items) == counts["ratings"]
+    elif fmt == "claimreview":
+        assert len(json.loads(text)["@graph"]) == manifest["format_stats"]["claim_reviews"] == 1
+    elif fmt == "csv":
+        rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline="")))[1:]
+        assert len(rows) == counts["spans"]  # every gold document here has spans
+    assert f"`{job.file_name}` | `{job.sha256}`" in export_file_path(job, "card").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_the_same_gold_exported_twice_gives_the_same_bytes(project, gold, fmt):
+    first = run(project, fmt)
+    second = run(project, fmt)
+    assert first.pk != second.pk and first.sha256 == second.sha256
+    assert export_file_path(first).read_bytes() == export_file_path(second).read_bytes()
+
+
+def test_unknown_format_is_refused_before_anything_is_stored(project, manager):
+    with pytest.raises(UnknownFormat) as caught, mock.patch.object(export_run_task, "apply_async") as sent:
+        export_run_create(project=project, fmt="xlsx", requested_by=manager)
+    assert caught.value.status_code == 400 and "xlsx" in caught.value.fields["format"][0]
+    assert not ExportJob.objects.exists() and not sent.called
+
+
+def test_one_export_in_flight_per_project(project, other_project, manager):
+    running = ExportJob.objects.create(project=project, format="jsonl", status=JobStatus.RUNNING)
+    with pytest.raises(Conflict) as caught:
+        export_run_create(project=project, fmt="csv", requested_by=manager)
+    assert caught.value.status_code == 409
+    assert caught.value.message == "An export for this project is already running."
+    assert caught.value.extra == {"id": running.pk}
+    assert ExportJob.objects.filter(project=project).count() == 1
+    with mock.patch.object(export_run_task, "apply_async"):
+        assert export_run_create(project=other_project, fmt="csv").status == JobStatus.PENDING
+
+
+def test_a_running_export_whose_worker_died_no_longer_blocks(project, settings):
+    from django.utils import timezone
+
+    old = timezone.now() - exports._stale_after() - exports.dt.timedelta(seconds=1)
+    dead = ExportJob.objects.create(project=project, format="jsonl", status=JobStatus.RUNNING, started_at=old)
+    with mock.patch.object(export_run_task, "apply_async"):
+        job = export_run_create(project=project, fmt="jsonl")
+    dead.refresh_from_db()
+    assert dead.status == JobStatus.FAILED and "worker stopped" in dead.error
+    assert job.status == JobStatus.PENDING
+
+
+def test_the_task_is_sent_once_the_request_commits(project, manager, django_capture_on_commit_callbacks):
+    with mock.patch.object(export_run_task, "apply_async") as sent:
+        with django_capture_on_commit_callbacks(execute=True):
+            job = export_run_create(project=project, fmt="jsonl", requested_by=manager)
+    sent.assert_called_once_with(args=(job.pk,))
+    job.refresh_from_db()
+    assert job.enqueued and job.options == {"include_majority": False}
+
+
+def test_eager_celery_runs_the_export_after_commit(project, gold, manager, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        job = export_run_create(project=project, fmt="conll", requested_by=manager)
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE and job.file_name.endswith(".conll")
+
+
+def test_execute_is_idempotent_and_a_missing_export_is_nothing(project, gold):
+    job = run(project)
+    mtime = os.stat(export_file_path(job)).st_mtime_ns
+    again = export_run_execute(export_id=job.pk)
+    assert again.status == JobStatus.DONE and os.stat(export_file_path(job)).st_mtime_ns == mtime
+    assert export_run_execute(export_id=10**9) is None
+
+
+def test_a_failure_is_stored_readably_and_leaves_no_partial_file(project, gold, export_root):
+    job = ExportJob.objects.create(project=project, format="jsonl")
+
+    def broken(documents, context, stats=None):
+        yield "partial\n"
+        raise ValueError("the disk said no")
+
+    with mock.patch.object(exports, "get_writer", return_value=mock.Mock(write=broken, extension="jsonl",
+                                                                      media_type="x", title="t", notes="n")):
+        failed = export_run_execute(export_id=job.pk)
+    assert failed.status == JobStatus.FAILED and failed.finished_at is not None
+    assert failed.error == "The export could not be written: ValueError: the disk said no"
+    assert files_under(export_root) == []
+    assert export_file_path(failed) is None
+
+
+def test_a_transient_database_error_is_left_to_the_task_retry(project, gold):
+    job = ExportJob.objects.create(project=project, format="jsonl")
+    with mock.patch.object(exports, "gold_records", side_effect=OperationalError("server closed the connection")):
+        with pytest.raises(OperationalError):
+            export_run_execute(export_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == JobStatus.RUNNING  # the retry writes it again
+    assert export_run_execute(export_id=job.pk).status == JobStatus.DONE
+
+
+def test_the_task_marks_the_export_failed_when_retries_are_exhausted(project):
+    job = ExportJob.objects.create(project=project, format="jsonl", status=JobStatus.RUNNING)
+    export_run_task.on_failure(RuntimeError("boom"), "task-id", (job.pk,), {}, None)
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and job.error == "The export could not be written: RuntimeError: boom"
+
+
+def test_user_strings_never_become_paths(project, reviewer1, reviewer2, adjudicator, export_root, tmp_path):
+    """SECURITY-TESTS 24: source, url and external_id like ../../../../etc/passwd export as data; every
+    file written is under the export's own directory, named from ids."""
+    project.slug = "../../etc"
+    project.save()
+    hostile = "/data/upload/../../../../etc/passwd"
+    source = SourceFactory(name="../../../../etc/passwd")
+    doc = DocumentFactory(project=project, text=TEXT_A, source=source, url=hostile, external_id="../../../../etc/passwd",
+                          title="/etc/passwd")
+    reviewed(doc, [reviewer1, reviewer2])
+    finalize(doc, adjudicator, [(*at(TEXT_A, "الجَيْشُ"), "actor")])
+    before = {p for p in tmp_path.rglob("*")}
+    for fmt in FORMATS:
+        job = run(project, fmt)
+        assert job.status == JobStatus.DONE, job.error
+        assert job.file_name == f"gold-etc-{job.pk}.{job.file_name.rsplit('.', 1)[1]}"
+        data = export_file_path(job).read_text(encoding="utf-8")
+        assert "root:x:0:0" not in data
+    written = {p for p in tmp_path.rglob("*")} - before
+    assert all(export_root in p.parents or p == export_root for p in written)
+    assert all(p.parent.name.isdigit() and p.parent.parent.name == str(project.pk) for p in written if p.is_file())
+    record = json.loads(export_file_path(ExportJob.objects.filter(format="jsonl").get()).read_text())
+    assert record["source"] == "../../../../etc/passwd" and record["url"] == hostile  # unchanged data
+
+
+def test_snapshot_gold_finalized_while_the_export_runs_is_not_in_it(project, gold, adjudicator):
+    """SECURITY-TESTS 47: adjudicating more documents during the export changes neither the file nor
+    its manifest, which agree with each other."""
+    job = ExportJob.objects.create(project=project, format="jsonl")
+    real = exports.gold_records
+
+    def interleaved(*args, **kwargs):
+        for n, record in enumerate(real(*args, chunk_size=1, **{k: v for k, v in kwargs.items() if k != "chunk_size"})):
+            if n == 0:  # while the export reads: another document becomes gold
+                finalize(gold["c"], adjudicator, [])
+            yield record
+
+    with mock.patch.object(exports, "gold_records", interleaved):
+        job = export_run_execute(export_id=job.pk)
+    records = [json.loads(line) for line in export_file_path(job).read_text().splitlines()]
+    assert [r["id"] for r in records] == [gold["a"].pk, gold["b"].pk]
+    manifest = manifest_of(job)
+    assert manifest["counts"]["documents"] == len(records) == job.counts["documents"]
+    assert manifest["counts"]["spans"] == sum(len(r["spans"]) for r in records)
+    assert manifest["files"][0]["sha256"] == hashlib.sha256(export_file_path(job).read_bytes()).hexdigest()
+    assert all(r["text"][s["start"]:s["end"]] == s["text"] for r in records for s in r["spans"])
+    assert run(project).counts["documents"] == 3  # the next export has it
+
+
+def test_majority_option_is_kept_on_the_job_and_in_the_manifest(project, gold):
+    job = run(project, include_majority=True)
+    assert job.options == {"include_majority": True}
+    assert job.counts["resolution"] == {"adjudicated": 2, "majority": 1}
+    assert manifest_of(job)["options"] == {"include_majority": True}
+
+
+def test_export_write_writes_exactly_the_three_documented_files(project, gold, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    result = export_write(project=project, fmt="web-annotation", output_path=out / "gold.jsonld")
+    assert sorted(p.name for p in out.iterdir()) == ["gold.jsonld", "gold.jsonld.README.md", "gold.jsonld.manifest.json"]
+    manifest = json.loads((out / "gold.jsonld.manifest.json").read_text())
+    assert manifest["files"][0] == {"name": "gold.jsonld", "role": "data", "media_type": "application/ld+json",
+                                    "sha256": result.sha256, "bytes": (out / "gold.jsonld").stat().st_size}
+    assert manifest["snapshot"]["isolation"] in ("repeatable read", "decided_at <= snapshot")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_export_reads_one_repeatable_read_snapshot(project, gold, adjudicator):
+    """SECURITY-TESTS 47 with real concurrency: while the export reads (one REPEATABLE READ transaction),
+    another connection finalizes a document and renames one not read yet; the file shows neither, the
+    manifest agrees with the file, and the progress written meanwhile is visible to others."""
+    import threading
+
+    from django.db import connection, connections
+
+    from annotations.models import Document
+    from tests.conftest import require_service
+
+    require_service("PostgreSQL", connection.vendor == "postgresql", "set DATABASE_URL")
+    job = ExportJob.objects.create(project=project, format="jsonl")
+    real = exports.gold_records
+    seen = {}
+
+    def elsewhere():
+        try:
+            seen["progress"] = ExportJob.objects.get(pk=job.pk).progress
+            finalize(gold["c"], adjudicator, [])
+            Document.objects.filter(pk=gold["b"].pk).update(title="عنوان جديد")
+        except Exception as exc:  # reported by the assertion below
+            seen["error"] = exc
+        finally:
+            connections.close_all()
+
+    def interleaved(*args, **kwargs):
+        kwargs["chunk_size"] = 1
+        records = real(*args, **kwargs)
+        yield next(records)
+        thread = threading.Thread(target=elsewhere)  # its own connection, committing at once
+        thread.start()
+        thread.join(timeout=30)
+        yield from records
+
+    with mock.patch.object(exports, "gold_records", interleaved):
+        job = export_run_execute(export_id=job.pk)
+    assert "error" not in seen, seen.get("error")
+    assert seen["progress"] == pytest.approx(0.5)  # written through the second connection, seen by a third
+    records = [json.loads(line) for line in export_file_path(job).read_text().splitlines()]
+    assert [r["id"] for r in records] == [gold["a"].pk, gold["b"].pk]
+    assert records[1]["title"] == "-عنوان"  # read after the rename committed, from the snapshot
+    manifest = manifest_of(job)
+    assert manifest["snapshot"]["isolation"] == "repeatable read"
+    assert manifest["counts"]["documents"] == 2 and manifest["counts"]["spans"] == sum(len(r["spans"]) for r in records)
+    assert manifest["files"][0]["sha256"] == hashlib.sha256(export_file_path(job).read_bytes()).hexdigest()
+    later = export_run_execute(export_id=ExportJob.objects.create(project=project, format="jsonl").pk)
+    assert later.counts["documents"] == 3
