@@ -11,7 +11,19 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from annotations.errors import NotFound, PermissionDenied
-from annotations.models import AgreementRun, Assignment, Claim, ClaimLink, Document, GoldSpan, Membership, Project, Role, Span
+from annotations.models import (
+    AgreementRun,
+    Assignment,
+    Claim,
+    ClaimLink,
+    Document,
+    ExportJob,
+    GoldSpan,
+    Membership,
+    Project,
+    Role,
+    Span,
+)
 
 # What each role may do, beyond what every member may do (read the project, its labels, its claims).
 ROLE_RANK = {Role.REVIEWER: 1, Role.ADJUDICATOR: 2, Role.MANAGER: 3}
@@ -138,12 +150,13 @@ def access_claim_link(user, link_id, *, for_write: bool = False) -> ClaimLink:
     return link
 
 
-def access_agreement_run(user, run_id) -> AgreementRun:
-    """An agreement run, to managers of its project only (results compare reviewers' work). Anything
-    else (missing, another project, a lower role) is the same NotFound, so run ids reveal nothing."""
+def _access_job_for_manager(model, user, job_id):
+    """A job row (agreement run, export) to managers of its project only: results and gold compare or
+    merge reviewers' work. Anything else (missing, another project, a lower role) is the same NotFound,
+    so job ids reveal nothing."""
     try:
-        project_id = AgreementRun.objects.filter(pk=int(run_id)).values_list("project_id", flat=True).first()
-    except (TypeError, ValueError):
+        project_id = model.objects.filter(pk=int(job_id)).values_list("project_id", flat=True).first()
+    except (TypeError, ValueError, OverflowError):
         project_id = None
     if project_id is None:
         raise NotFound()
@@ -151,4 +164,12 @@ def access_agreement_run(user, run_id) -> AgreementRun:
         access_project(user, project_id, min_role=Role.MANAGER)
     except PermissionDenied:
         raise NotFound() from None
-    return AgreementRun.objects.select_related("project").get(pk=int(run_id))
+    return model.objects.select_related("project", "requested_by").get(pk=int(job_id))
+
+
+def access_agreement_run(user, run_id) -> AgreementRun:
+    return _access_job_for_manager(AgreementRun, user, run_id)
+
+
+def access_export(user, export_id) -> ExportJob:
+    return _access_job_for_manager(ExportJob, user, export_id)

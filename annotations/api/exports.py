@@ -18,10 +18,10 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotations.access import access_project
+from annotations.access import access_export
 from annotations.api.pagination import Pagination
 from annotations.api.permissions import project_for
-from annotations.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+from annotations.errors import ApplicationError, Conflict, NotFound
 from annotations.exporters import FORMATS, get_writer
 from annotations.models import ExportJob, JobStatus, Role
 from annotations.services.exports import export_file_path, export_run_create, safe_slug
@@ -34,22 +34,6 @@ DOWNLOADS = {
     "manifest": ("manifest", "application/json", ".manifest.json"),
     "card": ("card", "text/markdown; charset=utf-8", ".README.md"),
 }
-
-
-def export_for_manager(user, export_id) -> ExportJob:
-    """The export if the caller manages its project; anything else (missing, another project, a lower
-    role) is the same NotFound."""
-    try:
-        project_id = ExportJob.objects.filter(pk=int(export_id)).values_list("project_id", flat=True).first()
-    except (TypeError, ValueError, OverflowError):
-        project_id = None
-    if project_id is None:
-        raise NotFound()
-    try:
-        access_project(user, project_id, min_role=Role.MANAGER)
-    except PermissionDenied:
-        raise NotFound() from None
-    return ExportJob.objects.select_related("project", "requested_by").get(pk=int(export_id))
 
 
 def export_urls(request, job: ExportJob) -> dict:
@@ -137,7 +121,7 @@ class ExportDetailApi(APIView):
     def get(self, request, export_id: int):
         """One export: `status` (pending, running, done, failed), `progress` 0..1, and when done `counts`,
         `sha256` of the data file and `download_url`; `error` when it failed."""
-        job = export_for_manager(request.user, export_id)
+        job = access_export(request.user, export_id)
         return Response(ExportOutput(job, context={"request": request}).data)
 
 
@@ -149,7 +133,7 @@ class ExportDownloadApi(APIView):
     )
     def get(self, request, export_id: int):
         """A finished export's data file (or its manifest or dataset card), as an attachment."""
-        job = export_for_manager(request.user, export_id)
+        job = access_export(request.user, export_id)
         which = request.query_params.get("file", "data")
         if which not in DOWNLOADS:
             raise ApplicationError("Unknown file.", fields={"file": ["Choose data, manifest or card."]})
