@@ -26,7 +26,9 @@ from annotations.services.adjudication import (
 class AdjudicationQueueItemOutput(serializers.Serializer):
     id = serializers.IntegerField(help_text="Document id.")
     title = serializers.CharField()
-    agreement = serializers.FloatField(allow_null=True, help_text="Mean pairwise overlap span F1 of its reviewers.")
+    agreement = serializers.FloatField(allow_null=True, help_text="Token-level alpha from the latest agreement run, "
+                                       "or (for a document the run has not seen) mean pairwise overlap span F1.")
+    agreement_measure = serializers.ChoiceField(choices=["token_alpha", "overlap_f1"])
     in_progress = serializers.BooleanField()
 
 

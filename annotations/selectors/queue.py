@@ -88,26 +88,50 @@ def document_agreement(spans_by_assignment: dict[int, list[tuple[int, int, str]]
     return sum(scores) / len(scores) if scores else None
 
 
+def stored_document_agreement(project: Project) -> dict[int, float]:
+    """Each document's token-level alpha (else overlap F1) from the latest finished agreement run."""
+    from annotations.selectors.agreement import agreement_last_done
+
+    run = agreement_last_done(project)
+    if run is None:
+        return {}
+    stored = {}
+    for entry in (run.results or {}).get("documents", []):
+        value = entry.get("token_alpha")
+        if value is None:
+            value = entry.get("overlap_f1")
+        if value is not None:
+            stored[entry["document"]] = value
+    return stored
+
+
 def adjudication_queue(project: Project) -> list[dict]:
-    """Documents whose k reviewers have all submitted and whose gold is not final, lowest agreement first."""
+    """Documents whose k reviewers have all submitted and whose gold is not final, lowest agreement first.
+
+    Agreement is the document's token-level alpha from the latest agreement run (the job recomputes
+    after every submission); a document the run has not seen yet gets its reviewers' mean pairwise
+    overlap span F1, computed here."""
     ready = list(
         Document.objects.filter(project=project, submitted_count__gte=project.overlap_k)
         .exclude(adjudication__status=AdjudicationStatus.FINAL)
         .values("id", "title", "adjudication__status")
         .order_by("id")
     )
+    stored = stored_document_agreement(project)
+    live = [row["id"] for row in ready if row["id"] not in stored]
     spans: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
-    for document_id in {row["id"] for row in ready}:
-        spans[document_id]  # documents where nobody marked anything still count
-    submitted = Assignment.objects.filter(document_id__in=[row["id"] for row in ready], status=AssignmentStatus.SUBMITTED)
+    submitted = Assignment.objects.filter(document_id__in=live, status=AssignmentStatus.SUBMITTED)
     for document_id, assignment_id in submitted.values_list("document_id", "id"):
-        spans[document_id][assignment_id]
+        spans[document_id][assignment_id]  # a reviewer who marked nothing still counts
     for document_id, assignment_id, start, end, label in Span.objects.filter(assignment__in=submitted).values_list(
         "assignment__document_id", "assignment_id", "start", "end", "label__name"
     ):
         spans[document_id][assignment_id].append((start, end, label))
     for row in ready:
-        row["agreement"] = document_agreement(spans[row["id"]])
+        if row["id"] in stored:
+            row["agreement"], row["agreement_measure"] = stored[row["id"]], "token_alpha"
+        else:
+            row["agreement"], row["agreement_measure"] = document_agreement(spans[row["id"]]), "overlap_f1"
         row["in_progress"] = row.pop("adjudication__status") == AdjudicationStatus.IN_PROGRESS
     return sorted(ready, key=lambda row: (row["agreement"] if row["agreement"] is not None else 2.0, row["id"]))
 

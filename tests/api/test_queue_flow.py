@@ -185,3 +185,22 @@ def test_reviewers_cannot_adjudicate(project, documents, reviewer1, outsider, ap
         assert client.get(f"/api/documents/{documents[0].id}/adjudication/").status_code == expected
         assert client.post(f"/api/documents/{documents[0].id}/adjudication/finalize/").status_code == expected
     assert not Adjudication.objects.exists()
+
+
+def test_adjudication_queue_orders_by_the_agreement_runs_per_document_alpha(project, documents, reviewer1, reviewer2,
+                                                                             adjudicator, api_client_for):
+    from annotations.models import AgreementRun
+    from annotations.services.assignments import assignment_open, assignment_submit
+
+    for document in documents:
+        for reviewer in (reviewer1, reviewer2):
+            assignment_submit(assignment=assignment_open(document=document, reviewer=reviewer))
+    client = api_client_for(adjudicator)
+    live = client.get(f"/api/projects/{project.id}/adjudication/").json()["results"]
+    assert {row["agreement_measure"] for row in live} == {"overlap_f1"}  # no run has finished yet
+    AgreementRun.objects.all().delete()  # the submissions' runs (eager) would otherwise be the latest
+    AgreementRun.objects.create(project=project, status="done", finished_at=timezone.now(), results={"documents": [
+        {"document": documents[0].id, "token_alpha": 0.91}, {"document": documents[1].id, "token_alpha": 0.12}]})
+    rows = client.get(f"/api/projects/{project.id}/adjudication/").json()["results"]
+    assert [(row["id"], row["agreement"], row["agreement_measure"]) for row in rows] == [
+        (documents[1].id, 0.12, "token_alpha"), (documents[0].id, 0.91, "token_alpha")]
