@@ -7,12 +7,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Prefetch
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from annotations.access import ROLE_RANK, access_assignment, access_project_by_slug
-from annotations.errors import NotFound
 from annotations.models import Assignment, AssignmentStatus, Role
 from annotations.selectors.assignments import assignment_detail, assignments_of_reviewer
 from annotations.selectors.documents import document_list
@@ -34,10 +33,7 @@ def home(request):
 @login_required
 @require_GET
 def project_page(request, slug: str):
-    try:
-        project, membership = access_project_by_slug(request.user, slug)
-    except NotFound:
-        raise Http404("No such project.") from None
+    project, membership = access_project_by_slug(request.user, slug)
     can_see_documents = ROLE_RANK[membership.role] >= ROLE_RANK[Role.ADJUDICATOR]
     query = request.GET.get("q", "")[:200]
     results = None
@@ -70,10 +66,7 @@ def project_page(request, slug: str):
 @require_GET
 def workspace(request, assignment_id: int):
     """The annotation workspace: the article right-to-left, labels with hotkeys, the reviewer's spans."""
-    try:
-        assignment = access_assignment(request.user, assignment_id)
-    except NotFound:
-        raise Http404("No such assignment.") from None
+    assignment = access_assignment(request.user, assignment_id)
     detail = assignment_detail(assignment)
     project = detail.document.project
     editable = detail.reviewer_id == request.user.pk and detail.status != AssignmentStatus.SUBMITTED
@@ -138,16 +131,7 @@ def csrf_failure(request, reason=""):
 @require_GET
 def agreement_dashboard_page(request, slug: str):
     """Agreement between reviewers (managers only: the numbers compare reviewers' labels)."""
-    from django.core.exceptions import PermissionDenied as Forbidden
-
-    from annotations.errors import PermissionDenied
-
-    try:
-        project, membership = access_project_by_slug(request.user, slug, min_role=Role.MANAGER)
-    except NotFound:
-        raise Http404("No such project.") from None
-    except PermissionDenied:
-        raise Forbidden("Only the project's managers see agreement.") from None
+    project, membership = access_project_by_slug(request.user, slug, min_role=Role.MANAGER)
     return render(
         request,
         "annotations/agreement_dashboard.html",

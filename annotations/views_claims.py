@@ -7,12 +7,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from annotations.access import access_claim, access_project_by_slug
-from annotations.errors import ApplicationError, NotFound, PermissionDenied
+from annotations.errors import ApplicationError
 from annotations.models import Role, Source, Verdict
 from annotations.selectors.claims import (
     claim_evidence,
@@ -25,15 +24,6 @@ from annotations.selectors.claims import (
 from annotations.services.claims import claim_set_verdict, claim_verification_submit
 
 
-def _guard(call, *args, **kwargs):
-    try:
-        return call(*args, **kwargs)
-    except NotFound:
-        raise Http404("Not found.") from None
-    except PermissionDenied:
-        raise DjangoPermissionDenied from None
-
-
 def _error_text(exc: ApplicationError) -> str:
     if exc.fields:
         return " ".join(" ".join(m if isinstance(m, list) else [m]) for m in exc.fields.values())
@@ -43,7 +33,7 @@ def _error_text(exc: ApplicationError) -> str:
 @login_required
 @require_http_methods(["GET"])
 def claims_page(request, slug: str):
-    project, membership = _guard(access_project_by_slug, request.user, slug)
+    project, membership = access_project_by_slug(request.user, slug)
     query = request.GET.get("q", "")[:200]
     page = Paginator(claim_list(membership, query), 30).get_page(request.GET.get("page"))
     awaiting = claims_awaiting_verdict(project).count() if membership.role != Role.MANAGER else None
@@ -54,7 +44,7 @@ def claims_page(request, slug: str):
 @login_required
 @require_http_methods(["GET", "POST"])
 def claim_page(request, claim_id: int):
-    claim, membership = _guard(access_claim, request.user, claim_id)
+    claim, membership = access_claim(request.user, claim_id)
     can_decide = sees_all_work(membership)
     if request.method == "POST":
         if not can_decide:
@@ -79,11 +69,11 @@ def claim_page(request, claim_id: int):
 @require_http_methods(["GET", "POST"])
 def claim_verify_page(request, slug: str):
     """The claim verification queue: the next claim with evidence awaiting a verdict."""
-    project, membership = _guard(access_project_by_slug, request.user, slug)
+    project, membership = access_project_by_slug(request.user, slug)
     if membership.role == Role.MANAGER:
         raise DjangoPermissionDenied
     if request.method == "POST":
-        claim, _ = _guard(access_claim, request.user, request.POST.get("claim"))
+        claim, _ = access_claim(request.user, request.POST.get("claim"))
         try:
             claim_verification_submit(claim=claim, verifier=request.user, verdict=request.POST.get("verdict", ""),
                                       rationale=request.POST.get("rationale", ""))
@@ -101,7 +91,7 @@ def claim_verify_page(request, slug: str):
 @login_required
 @require_http_methods(["GET"])
 def source_page(request, slug: str, source_id: int):
-    project, membership = _guard(access_project_by_slug, request.user, slug, min_role=Role.ADJUDICATOR)
+    project, membership = access_project_by_slug(request.user, slug, min_role=Role.ADJUDICATOR)
     source = get_object_or_404(Source, pk=source_id, documents__project=project)
     return render(request, "annotations/source.html",
                   {"project": project, "grades": source_grades(project, source)})

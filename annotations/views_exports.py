@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from annotations.access import access_project_by_slug
 from annotations.api.exports import export_urls
-from annotations.errors import NotFound, PermissionDenied
 from annotations.exporters import REGISTRY
 from annotations.models import ExportJob, Role
 
@@ -21,12 +18,7 @@ PAGE_EXPORTS = 50
 @login_required
 @require_GET
 def exports_page(request, slug: str):
-    try:
-        project, membership = access_project_by_slug(request.user, slug, min_role=Role.MANAGER)
-    except NotFound:
-        raise Http404("No such project.") from None
-    except PermissionDenied:
-        raise DjangoPermissionDenied("Only the project's managers export its gold.") from None
+    project, membership = access_project_by_slug(request.user, slug, min_role=Role.MANAGER)
     jobs = list(
         ExportJob.objects.filter(project=project).select_related("requested_by").order_by("-created_at", "-id")[:PAGE_EXPORTS]
     )

@@ -5,33 +5,23 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from annotations.access import access_document_for_adjudication, access_project_by_slug
 from annotations.api.adjudication import adjudication_state
-from annotations.errors import Conflict, NotFound, PermissionDenied
+from annotations.errors import Conflict
 from annotations.models import Role
 from annotations.selectors.projects import project_labels
 from annotations.selectors.queue import adjudication_queue, project_progress
 from annotations.services.queue import assignment_lease_next
 
 
-def _project(request, slug, *, min_role=None):
-    try:
-        return access_project_by_slug(request.user, slug, min_role=min_role)
-    except NotFound:
-        raise Http404("No such project.") from None
-    except PermissionDenied:
-        raise DjangoPermissionDenied from None
-
-
 @login_required
 @require_POST
 def queue_next_page(request, slug: str):
     """The "Next document" button: lease the next document and open it in the workspace."""
-    project, membership = _project(request, slug)
+    project, membership = access_project_by_slug(request.user, slug)
     if membership.role != Role.REVIEWER:
         raise DjangoPermissionDenied
     assignment = assignment_lease_next(project=project, reviewer=request.user)
@@ -44,7 +34,7 @@ def queue_next_page(request, slug: str):
 @login_required
 @require_GET
 def adjudication_queue_page(request, slug: str):
-    project, membership = _project(request, slug, min_role=Role.ADJUDICATOR)
+    project, membership = access_project_by_slug(request.user, slug, min_role=Role.ADJUDICATOR)
     return render(
         request,
         "annotations/adjudication_queue.html",
@@ -56,12 +46,7 @@ def adjudication_queue_page(request, slug: str):
 @login_required
 @require_GET
 def adjudication_page(request, document_id: int):
-    try:
-        document = access_document_for_adjudication(request.user, document_id)
-    except NotFound:
-        raise Http404("No such document.") from None
-    except PermissionDenied:
-        raise DjangoPermissionDenied from None
+    document = access_document_for_adjudication(request.user, document_id)
     try:
         state = adjudication_state(document)
     except Conflict as exc:
