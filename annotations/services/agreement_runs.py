@@ -36,7 +36,6 @@ from collections.abc import Callable, Iterable
 from itertools import combinations
 
 import numpy as np
-from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
@@ -63,10 +62,10 @@ from annotations.selectors.agreement import (
     agreement_outlet_grades,
 )
 from annotations.services.enqueue import enqueue_on_commit
+from annotations.services.jobs import IN_FLIGHT, job_in_flight, project_lock
 
 logger = logging.getLogger(__name__)
 
-IN_FLIGHT = [JobStatus.PENDING, JobStatus.RUNNING]
 RESULTS_SCHEMA = 1
 OUTSIDE = "O"
 # A pending run whose message the broker never took is sent again by the next request after this long.
@@ -76,19 +75,6 @@ RESEND_AFTER = dt.timedelta(seconds=60)
 BOOTSTRAP_N = 200
 BOOTSTRAP_SEED = 0
 BOOTSTRAP_MAX_VALUES = 500_000
-
-
-def _stale_after() -> dt.timedelta:
-    """A run `running` for longer than any task may run lost its worker (and its message)."""
-    return dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 120)
-
-
-def _lock_project(project_id: int) -> None:
-    """Serializes requests, starts and finishes of one project's runs (until the transaction ends).
-
-    FOR NO KEY UPDATE: rows that merely reference the project (documents, claims…) can still be
-    inserted meanwhile. SQLite has no row locks; its single writer and the constraint do the job."""
-    Project.objects.select_for_update(no_key=True).filter(pk=project_id).values_list("pk", flat=True).get()
 
 
 def _enqueue(run_id: int) -> None:
@@ -108,18 +94,9 @@ def agreement_run_request(*, project: Project, requested_by=None, reason: str = 
     Locks the project row until the caller's transaction ends, so concurrent requests (and a run
     starting or finishing) are serialized per project."""
     with transaction.atomic():
-        _lock_project(project.pk)
-        run = (
-            AgreementRun.objects.select_for_update()
-            .filter(project_id=project.pk, status__in=IN_FLIGHT)
-            .order_by("-created_at", "-id")
-            .first()
-        )
+        project_lock(project.pk)
+        run = job_in_flight(AgreementRun, project.pk, fail=_finish_failed)
         now = timezone.now()
-        if run is not None and run.status == JobStatus.RUNNING and run.started_at and run.started_at < now - _stale_after():
-            seconds = int(_stale_after().total_seconds())
-            _finish_failed(run, f"The worker stopped without finishing (no result {seconds} s after it started).")
-            run = None
         if run is not None and run.status == JobStatus.PENDING:
             if not run.enqueued and run.created_at < now - RESEND_AFTER:
                 _enqueue(run.pk)  # the broker was down when it was created; duplicates are harmless
@@ -147,7 +124,7 @@ def _run_start(run_id: int) -> AgreementRun | None:
         return None
     with transaction.atomic():
         # The same lock as the request: a submission that found this run pending has committed by now.
-        _lock_project(project_id)
+        project_lock(project_id)
         run = AgreementRun.objects.select_for_update().get(pk=run_id)
         if run.status in (JobStatus.DONE, JobStatus.FAILED):
             return None
@@ -174,7 +151,7 @@ def _finish(run_id: int, *, status: str, results=None, fingerprint="", timings=N
     """The one write of a run's outcome; then the rerun that was asked for while it ran, if any."""
     with transaction.atomic():
         project_id = AgreementRun.objects.filter(pk=run_id).values_list("project_id", flat=True).get()
-        _lock_project(project_id)
+        project_lock(project_id)
         run = AgreementRun.objects.select_for_update().select_related("project").get(pk=run_id)
         if run.status != JobStatus.RUNNING:
             return  # a duplicate delivery finished it first (with the same results)

@@ -42,19 +42,15 @@ from annotations.exporters.manifest import Counts, build_manifest, counted, data
 from annotations.models import ExportJob, JobStatus, Project
 from annotations.selectors.gold import gold_agreement, gold_context, gold_count, gold_records, gold_snapshot
 from annotations.services.enqueue import enqueue_on_commit
+from annotations.services.jobs import IN_FLIGHT, job_in_flight, project_lock
 
 logger = logging.getLogger(__name__)
 
-IN_FLIGHT = [JobStatus.PENDING, JobStatus.RUNNING]
 RUNNING_MESSAGE = "An export for this project is already running."
 RESEND_AFTER = dt.timedelta(seconds=60)
 WRITE_BUFFER = 1 << 20  # bytes gathered before each write
 MANIFEST_NAME = "manifest.json"
 CARD_NAME = "README.md"
-
-
-def _stale_after() -> dt.timedelta:
-    return dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 120)
 
 
 @functools.cache
@@ -216,12 +212,6 @@ def export_write(*, project: Project, fmt: str, output_path, include_majority: b
 
 
 # --- request ----------------------------------------------------------------------------------------------
-def _lock_project(project_id: int) -> None:
-    """Serializes export requests of one project (FOR NO KEY UPDATE; a no-op on SQLite, whose single
-    writer and the one-in-flight constraint do the job)."""
-    Project.objects.select_for_update(no_key=True).filter(pk=project_id).values_list("pk", flat=True).get()
-
-
 def _enqueue(export_id: int) -> None:
     from annotations.tasks import export_run_task
 
@@ -247,19 +237,9 @@ def export_run_create(*, project: Project, fmt, requested_by=None, include_major
         raise ApplicationError("Bad option.", fields={"include_majority": ["Must be true or false."]})
     busy = None
     with transaction.atomic():
-        _lock_project(project.pk)
-        current = (
-            ExportJob.objects.select_for_update()
-            .filter(project_id=project.pk, status__in=IN_FLIGHT)
-            .order_by("-created_at", "-id")
-            .first()
-        )
+        project_lock(project.pk)
+        current = job_in_flight(ExportJob, project.pk, fail=lambda job, error: _fail(job.pk, error))
         now = timezone.now()
-        if current is not None and current.status == JobStatus.RUNNING and current.started_at \
-                and current.started_at < now - _stale_after():
-            seconds = int(_stale_after().total_seconds())
-            _fail(current.pk, f"The worker stopped without finishing (no result {seconds} s after it started).")
-            current = None
         if current is not None:
             if current.status == JobStatus.PENDING and not current.enqueued and current.created_at < now - RESEND_AFTER:
                 _enqueue(current.pk)  # the broker was down when it was requested; a duplicate is harmless

@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import os
+from datetime import timedelta
 from pathlib import Path
 from unittest import mock
 
@@ -18,6 +19,7 @@ from annotations.errors import Conflict, UnknownFormat
 from annotations.exporters import FORMATS
 from annotations.models import ExportJob, JobStatus
 from annotations.services import exports
+from annotations.services.jobs import job_stale_after
 from annotations.services.exports import (
     export_file_path,
     export_run_create,
@@ -138,7 +140,7 @@ def test_one_export_in_flight_per_project(project, other_project, manager):
 def test_a_running_export_whose_worker_died_no_longer_blocks(project, settings):
     from django.utils import timezone
 
-    old = timezone.now() - exports._stale_after() - exports.dt.timedelta(seconds=1)
+    old = timezone.now() - job_stale_after() - timedelta(seconds=1)
     dead = ExportJob.objects.create(project=project, format="jsonl", status=JobStatus.RUNNING, started_at=old)
     with mock.patch.object(export_run_task, "apply_async"):
         job = export_run_create(project=project, fmt="jsonl")
