@@ -115,7 +115,9 @@ def access_document_for_adjudication(user, document_id) -> Document:
 
 def access_gold_span(user, gold_span_id) -> GoldSpan:
     try:
-        document_id = GoldSpan.objects.filter(pk=int(gold_span_id)).values_list("adjudication__document_id", flat=True).first()
+        document_id = (
+            GoldSpan.objects.filter(pk=int(gold_span_id)).values_list("adjudication__document_id", flat=True).first()
+        )
     except (TypeError, ValueError):
         document_id = None
     if document_id is None:

@@ -13,11 +13,11 @@ from django.views.decorators.http import require_GET
 
 from annotations.access import ROLE_RANK, access_assignment, access_project_by_slug
 from annotations.models import Assignment, AssignmentStatus, Role
+from annotations.selectors.agreement import agreement_dashboard
 from annotations.selectors.assignments import assignment_detail, assignments_of_reviewer
 from annotations.selectors.documents import document_list
 from annotations.selectors.projects import project_labels, project_list_for_user
 from annotations.selectors.search import documents_matching, snippets
-from annotations.selectors.agreement import agreement_dashboard
 
 
 @login_required
@@ -71,16 +71,37 @@ def workspace(request, assignment_id: int):
     project = detail.document.project
     editable = detail.reviewer_id == request.user.pk and detail.status != AssignmentStatus.SUBMITTED
     spans = [
-        {"id": s.id, "start": s.start, "end": s.end, "label": s.label.name, "text": s.text, "version": s.version,
-         "claim_links": [{"id": link.id, "claim": link.claim_id, "claim_text": link.claim.text, "stance": link.stance}
-                         for link in s.claim_links.all()]}
+        {
+            "id": s.id,
+            "start": s.start,
+            "end": s.end,
+            "label": s.label.name,
+            "text": s.text,
+            "version": s.version,
+            "claim_links": [
+                {"id": link.id, "claim": link.claim_id, "claim_text": link.claim.text, "stance": link.stance}
+                for link in s.claim_links.all()
+            ],
+        }
         for s in detail.spans.all()
     ]
-    ratings = [{"id": r.id, "span": r.span_id, "source_reliability": r.source_reliability,
-                "credibility": r.credibility, "note": r.note} for r in detail.ratings.all()]
+    ratings = [
+        {
+            "id": r.id,
+            "span": r.span_id,
+            "source_reliability": r.source_reliability,
+            "credibility": r.credibility,
+            "note": r.note,
+        }
+        for r in detail.ratings.all()
+    ]
     bootstrap = {
-        "assignment": {"id": detail.id, "status": detail.status, "editable": editable,
-                       "reviewer": detail.reviewer.get_username()},
+        "assignment": {
+            "id": detail.id,
+            "status": detail.status,
+            "editable": editable,
+            "reviewer": detail.reviewer.get_username(),
+        },
         "document": {"id": detail.document.id, "title": detail.document.title, "text": detail.document.text},
         "labels": [
             {"name": label.name, "name_ar": label.name_ar, "color": label.color, "hotkey": label.hotkey}
@@ -100,8 +121,13 @@ def workspace(request, assignment_id: int):
     return render(
         request,
         "annotations/workspace.html",
-        {"assignment": detail, "project": project, "document": detail.document, "bootstrap": bootstrap,
-         "editable": editable},
+        {
+            "assignment": detail,
+            "project": project,
+            "document": detail.document,
+            "bootstrap": bootstrap,
+            "editable": editable,
+        },
     )
 
 

@@ -37,8 +37,11 @@ def claims_page(request, slug: str):
     query = request.GET.get("q", "")[:200]
     page = Paginator(claim_list(membership, query), 30).get_page(request.GET.get("page"))
     awaiting = claims_awaiting_verdict(project).count() if membership.role != Role.MANAGER else None
-    return render(request, "annotations/claims.html",
-                  {"project": project, "membership": membership, "claims": page, "query": query, "awaiting": awaiting})
+    return render(
+        request,
+        "annotations/claims.html",
+        {"project": project, "membership": membership, "claims": page, "query": query, "awaiting": awaiting},
+    )
 
 
 @login_required
@@ -51,18 +54,33 @@ def claim_page(request, claim_id: int):
             raise DjangoPermissionDenied
         try:
             version = int(request.POST.get("version", "0"))
-            claim_set_verdict(claim=claim, verdict=request.POST.get("verdict", ""), rationale=request.POST.get("rationale", ""),
-                              changed_by=request.user, version=version)
+            claim_set_verdict(
+                claim=claim,
+                verdict=request.POST.get("verdict", ""),
+                rationale=request.POST.get("rationale", ""),
+                changed_by=request.user,
+                version=version,
+            )
             messages.success(request, "Verdict saved.")
         except (ApplicationError, ValueError) as exc:
-            messages.warning(request, _error_text(exc) if isinstance(exc, ApplicationError) else "Reload and try again.")
+            messages.warning(
+                request, _error_text(exc) if isinstance(exc, ApplicationError) else "Reload and try again."
+            )
         return redirect("claim-page", claim_id=claim.id)
-    return render(request, "annotations/claim.html", {
-        "claim": claim, "project": claim.project, "membership": membership, "can_decide": can_decide,
-        "evidence": claim_evidence(claim, membership), "verdicts": Verdict.choices,
-        "history": claim.verdict_changes.select_related("changed_by"),
-        "verifications": claim.verifications.select_related("verifier") if can_decide else [],
-    })
+    return render(
+        request,
+        "annotations/claim.html",
+        {
+            "claim": claim,
+            "project": claim.project,
+            "membership": membership,
+            "can_decide": can_decide,
+            "evidence": claim_evidence(claim, membership),
+            "verdicts": Verdict.choices,
+            "history": claim.verdict_changes.select_related("changed_by"),
+            "verifications": claim.verifications.select_related("verifier") if can_decide else [],
+        },
+    )
 
 
 @login_required
@@ -75,17 +93,27 @@ def claim_verify_page(request, slug: str):
     if request.method == "POST":
         claim, _ = access_claim(request.user, request.POST.get("claim"))
         try:
-            claim_verification_submit(claim=claim, verifier=request.user, verdict=request.POST.get("verdict", ""),
-                                      rationale=request.POST.get("rationale", ""))
+            claim_verification_submit(
+                claim=claim,
+                verifier=request.user,
+                verdict=request.POST.get("verdict", ""),
+                rationale=request.POST.get("rationale", ""),
+            )
             messages.success(request, "Thank you: your verdict is recorded.")
         except ApplicationError as exc:
             messages.warning(request, _error_text(exc))
         return redirect("claim-verify-page", slug=slug)
     claim = claim_verification_next(project, request.user)
-    return render(request, "annotations/claim_verify.html", {
-        "project": project, "claim": claim, "evidence": claim_evidence(claim, membership) if claim else [],
-        "verdicts": [choice for choice in Verdict.choices if choice[0] != Verdict.UNVERIFIED],
-    })
+    return render(
+        request,
+        "annotations/claim_verify.html",
+        {
+            "project": project,
+            "claim": claim,
+            "evidence": claim_evidence(claim, membership) if claim else [],
+            "verdicts": [choice for choice in Verdict.choices if choice[0] != Verdict.UNVERIFIED],
+        },
+    )
 
 
 @login_required
@@ -93,5 +121,4 @@ def claim_verify_page(request, slug: str):
 def source_page(request, slug: str, source_id: int):
     project, membership = access_project_by_slug(request.user, slug, min_role=Role.ADJUDICATOR)
     source = get_object_or_404(Source, pk=source_id, documents__project=project)
-    return render(request, "annotations/source.html",
-                  {"project": project, "grades": source_grades(project, source)})
+    return render(request, "annotations/source.html", {"project": project, "grades": source_grades(project, source)})

@@ -20,20 +20,31 @@ PAGE_EXPORTS = 50
 def exports_page(request, slug: str):
     project, membership = access_project_by_slug(request.user, slug, min_role=Role.MANAGER)
     jobs = list(
-        ExportJob.objects.filter(project=project).select_related("requested_by").order_by("-created_at", "-id")[:PAGE_EXPORTS]
+        ExportJob.objects.filter(project=project)
+        .select_related("requested_by")
+        .order_by("-created_at", "-id")[:PAGE_EXPORTS]
     )
     rows = []
     for job in jobs:
         counts = job.counts or {}
-        rows.append({
-            "id": job.pk, "format": job.format, "status": job.status, "progress": job.progress,
-            "include_majority": bool((job.options or {}).get("include_majority")),
-            "documents": counts.get("documents"), "spans": counts.get("spans"),
-            "claim_links": counts.get("claim_links"), "ratings": counts.get("ratings"),
-            "sha256": job.sha256, "error": job.error, "created_at": job.created_at.isoformat(),
-            "requested_by": job.requested_by.get_username() if job.requested_by_id else "",
-            **export_urls(None, job),
-        })
+        rows.append(
+            {
+                "id": job.pk,
+                "format": job.format,
+                "status": job.status,
+                "progress": job.progress,
+                "include_majority": bool((job.options or {}).get("include_majority")),
+                "documents": counts.get("documents"),
+                "spans": counts.get("spans"),
+                "claim_links": counts.get("claim_links"),
+                "ratings": counts.get("ratings"),
+                "sha256": job.sha256,
+                "error": job.error,
+                "created_at": job.created_at.isoformat(),
+                "requested_by": job.requested_by.get_username() if job.requested_by_id else "",
+                **export_urls(None, job),
+            }
+        )
     formats = [{"name": w.name, "title": w.title} for w in REGISTRY.values()]
     data = {
         "project": {"id": project.pk, "slug": project.slug},

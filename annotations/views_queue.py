@@ -38,8 +38,12 @@ def adjudication_queue_page(request, slug: str):
     return render(
         request,
         "annotations/adjudication_queue.html",
-        {"project": project, "membership": membership, "queue": adjudication_queue(project),
-         "progress": project_progress(project)},
+        {
+            "project": project,
+            "membership": membership,
+            "queue": adjudication_queue(project),
+            "progress": project_progress(project),
+        },
     )
 
 
@@ -57,8 +61,10 @@ def adjudication_page(request, document_id: int):
         return redirect("adjudication-queue-page", slug=document.project.slug)
     bootstrap = {
         **state,
-        "labels": [{"name": l.name, "name_ar": l.name_ar, "color": l.color, "hotkey": l.hotkey}
-                   for l in project_labels(document.project)],
+        "labels": [
+            {"name": l.name, "name_ar": l.name_ar, "color": l.color, "hotkey": l.hotkey}
+            for l in project_labels(document.project)
+        ],
         "urls": {
             "state": f"/api/documents/{document.id}/adjudication/",
             "spans": f"/api/documents/{document.id}/adjudication/spans/",
@@ -68,5 +74,8 @@ def adjudication_page(request, document_id: int):
             "finalize": f"/api/documents/{document.id}/adjudication/finalize/",
         },
     }
-    return render(request, "annotations/adjudication.html",
-                  {"document": document, "project": document.project, "bootstrap": bootstrap})
+    return render(
+        request,
+        "annotations/adjudication.html",
+        {"document": document, "project": document.project, "bootstrap": bootstrap},
+    )

@@ -161,9 +161,7 @@ def main() -> int:
         observed = int(np.count_nonzero(~np.isnan(x)))
         theirs = None
         if pypi_krippendorff is not None:
-            theirs = timed(
-                lambda: float(pypi_krippendorff.alpha(reliability_data=x, level_of_measurement=level))
-            )
+            theirs = timed(lambda: float(pypi_krippendorff.alpha(reliability_data=x, level_of_measurement=level)))
             rows.append((name, f"PyPI krippendorff {_pypi_version()}", *theirs))
         mat = timed(lambda: krippendorff_alpha_matrix(x, level=level))
         rows.append((name, "ours: krippendorff_alpha_matrix", *mat))
@@ -184,8 +182,10 @@ def main() -> int:
     del x
     gc.collect()
 
-    print(f"Krippendorff's alpha: {N_CODERS} coders x {N_UNITS:,} units, {MISSING:.0%} missing "
-          f"(best of {REPEATS} runs; wall and CPU seconds)")
+    print(
+        f"Krippendorff's alpha: {N_CODERS} coders x {N_UNITS:,} units, {MISSING:.0%} missing "
+        f"(best of {REPEATS} runs; wall and CPU seconds)"
+    )
     w1 = max(len(r[0]) for r in rows)
     w2 = max(len(r[1]) for r in rows)
     print(f"{'data':<{w1}}  {'implementation':<{w2}}  {'alpha':>18}  {'wall s':>8}  {'CPU s':>8}")
@@ -196,17 +196,20 @@ def main() -> int:
 
     if comparisons:
         print("ours vs PyPI krippendorff (goal: ratio <= 1.0, |diff| < 1e-9)")
-        print(f"{'data':<{w1}}  {'matrix/theirs':>13}  {'triples/theirs':>14}  "
-              f"{'matrix/theirs CPU':>17}  {'max |diff|':>10}  goal met")
+        print(
+            f"{'data':<{w1}}  {'matrix/theirs':>13}  {'triples/theirs':>14}  "
+            f"{'matrix/theirs CPU':>17}  {'max |diff|':>10}  goal met"
+        )
         print("-" * (w1 + 78))
         for name, r_mat, r_tri, r_cpu, diff in comparisons:
             ok = r_mat <= 1.0 and diff < 1e-9
-            print(f"{name:<{w1}}  {r_mat:>13.3f}  {r_tri:>14.3f}  {r_cpu:>17.3f}  {diff:>10.1e}  "
-                  f"{'yes' if ok else 'NO'}{'' if r_tri <= 1.0 else ' (triple API slower than theirs)'}")
+            print(
+                f"{name:<{w1}}  {r_mat:>13.3f}  {r_tri:>14.3f}  {r_cpu:>17.3f}  {diff:>10.1e}  "
+                f"{'yes' if ok else 'NO'}{'' if r_tri <= 1.0 else ' (triple API slower than theirs)'}"
+            )
         print()
     else:
-        print("PyPI 'krippendorff' is not installed: comparison skipped "
-              "(pip install -r bench/requirements.txt)\n")
+        print("PyPI 'krippendorff' is not installed: comparison skipped (pip install -r bench/requirements.txt)\n")
 
     gc.collect()
     t0 = time.perf_counter()
@@ -214,14 +217,18 @@ def main() -> int:
     gen = time.perf_counter() - t0
     n_pairs = sum(len(d) * (len(d) - 1) // 2 for d in docs)
     n_spans = sum(len(s) for d in docs for s in d)
-    print(f"span_f1: {len(docs):,} documents x 3 reviewers, {n_spans:,} spans, {n_pairs:,} reviewer pairs "
-          f"(data generated in {gen:.1f} s, not timed); goal < 2 s")
+    print(
+        f"span_f1: {len(docs):,} documents x 3 reviewers, {n_spans:,} spans, {n_pairs:,} reviewer pairs "
+        f"(data generated in {gen:.1f} s, not timed); goal < 2 s"
+    )
     print(f"{'match':<8}  {'mean micro F1':>13}  {'wall s':>8}  {'CPU s':>8}  {'us/pair':>8}  goal met")
     print("-" * 62)
     for match in ("exact", "overlap"):
         total, wall, cpu = bench_spans(docs, match)
-        print(f"{match:<8}  {total / n_pairs:>13.4f}  {wall:>8.3f}  {cpu:>8.3f}  "
-              f"{wall / n_pairs * 1e6:>8.1f}  {'yes' if wall < 2.0 else 'NO'}")
+        print(
+            f"{match:<8}  {total / n_pairs:>13.4f}  {wall:>8.3f}  {cpu:>8.3f}  "
+            f"{wall / n_pairs * 1e6:>8.1f}  {'yes' if wall < 2.0 else 'NO'}"
+        )
     return 0
 
 

@@ -33,12 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 GOAL_SECONDS = 30.0
-WORDS = (
-    "قال أعلن الجيش المرصد مصادر محلية قوات النظام تنظيم الدولة هجوم قصف غارة طائرة مسيرة مدنيين عناصر "
-    "قتلى جرحى ريف حلب إدلب الرقة دير الزور البادية السورية طريق أثريا الميادين البوكمال تدمر حمص "
-    "شمال جنوب شرق غرب مدينة قرية بلدة مواقع نقاط عسكرية اشتباكات عنيفة استهدف أسفر عن مقتل إصابة "
-    "وفق بحسب أكد نفى بيان رسمي وكالة أنباء مراسل شهود عيان صباح مساء يوم الأحد الاثنين الثلاثاء"
-).split()
+WORDS = ["قال", "أعلن", "الجيش", "المرصد", "مصادر", "محلية", "قوات", "النظام", "تنظيم", "الدولة", "هجوم", "قصف", "غارة", "طائرة", "مسيرة", "مدنيين", "عناصر", "قتلى", "جرحى", "ريف", "حلب", "إدلب", "الرقة", "دير", "الزور", "البادية", "السورية", "طريق", "أثريا", "الميادين", "البوكمال", "تدمر", "حمص", "شمال", "جنوب", "شرق", "غرب", "مدينة", "قرية", "بلدة", "مواقع", "نقاط", "عسكرية", "اشتباكات", "عنيفة", "استهدف", "أسفر", "عن", "مقتل", "إصابة", "وفق", "بحسب", "أكد", "نفى", "بيان", "رسمي", "وكالة", "أنباء", "مراسل", "شهود", "عيان", "صباح", "مساء", "يوم", "الأحد", "الاثنين", "الثلاثاء"]
 LABELS = ["actor", "place", "date_time", "casualty_figure", "weapon"]
 SPANS_PER_REVIEWER = 50
 REVIEWERS = 3
@@ -138,8 +133,13 @@ def build(documents: int, seed: int = 20261123):
     texts = [make_text(rnd, n, rnd.randint(180, 220)) for n in range(documents)]
     docs = Document.objects.bulk_create(
         (
-            Document(project=project, title=f"تقرير {n}", text=text, sha256=text_sha256(text),
-                     **{name: REVIEWERS for name in counters})
+            Document(
+                project=project,
+                title=f"تقرير {n}",
+                text=text,
+                sha256=text_sha256(text),
+                **dict.fromkeys(counters, REVIEWERS),
+            )
             for n, text in enumerate(texts)
         ),
         batch_size=1000,
@@ -154,8 +154,10 @@ def build(documents: int, seed: int = 20261123):
     )
     grades = "AABBBCCDEF"
     ReliabilityRating.objects.bulk_create(
-        (ReliabilityRating(assignment=a, source_reliability=rnd.choice(grades), credibility=rnd.randint(1, 6))
-         for a in assignments),
+        (
+            ReliabilityRating(assignment=a, source_reliability=rnd.choice(grades), credibility=rnd.randint(1, 6))
+            for a in assignments
+        ),
         batch_size=2000,
     )
     span_count = 0
@@ -165,8 +167,9 @@ def build(documents: int, seed: int = 20261123):
         for r, spans in enumerate(reviewer_spans(rnd, tokens)):
             assignment = assignments[index * REVIEWERS + r]
             for k, (start, end, label) in enumerate(spans):
-                batch.append(Span(assignment=assignment, label=labels[label], start=start, end=end,
-                                  text=text[start:end]))
+                batch.append(
+                    Span(assignment=assignment, label=labels[label], start=start, end=end, text=text[start:end])
+                )
         if len(batch) >= 20_000:
             Span.objects.bulk_create(batch, batch_size=5000)
             span_count += len(batch)
@@ -176,8 +179,10 @@ def build(documents: int, seed: int = 20261123):
     # one claim link per assignment: its first span, one of three stances around a shared claim
     first_spans = {}
     for span_id, assignment_id in (
-        Span.objects.filter(assignment__document__project=project).order_by("assignment_id", "id")
-        .values_list("id", "assignment_id").iterator(chunk_size=20_000)
+        Span.objects.filter(assignment__document__project=project)
+        .order_by("assignment_id", "id")
+        .values_list("id", "assignment_id")
+        .iterator(chunk_size=20_000)
     ):
         first_spans.setdefault(assignment_id, span_id)
     links = []
@@ -209,8 +214,10 @@ def main() -> int:
     call_command("migrate", verbosity=0)
     t0 = time.perf_counter()
     project, spans = build(args.documents)
-    print(f"built {args.documents:,} documents x {REVIEWERS} reviewers x {SPANS_PER_REVIEWER} spans "
-          f"= {spans:,} spans in {time.perf_counter() - t0:.1f} s (not part of the figure)")
+    print(
+        f"built {args.documents:,} documents x {REVIEWERS} reviewers x {SPANS_PER_REVIEWER} spans "
+        f"= {spans:,} spans in {time.perf_counter() - t0:.1f} s (not part of the figure)"
+    )
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -225,7 +232,9 @@ def main() -> int:
         seconds = time.perf_counter() - started
         run.refresh_from_db()
         figures.append((label, seconds, run))
-        print(f"\nagreement_run_execute, {label}: {seconds:.2f} s wall  (status {run.status}{', ' + run.error if run.error else ''})")
+        print(
+            f"\nagreement_run_execute, {label}: {seconds:.2f} s wall  (status {run.status}{', ' + run.error if run.error else ''})"
+        )
         print("  job timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in run.timings.items()))
 
     results = figures[0][2].results
@@ -235,18 +244,30 @@ def main() -> int:
         ci = p.get("token_alpha_ci") or {}
         fmt = lambda v: "n/a" if v is None else f"{v:.4f}"  # noqa: E731
         print("\nmain coefficients:")
-        print(f"  token-level alpha (nominal): {fmt(p['token_alpha'])}"
-              + (f"  95% CI [{ci['low']:.4f}, {ci['high']:.4f}]"
-                 + (f" on {ci['sampled_documents']} sampled documents" if ci.get("sampled_documents") else "")
-                 if ci else ""))
+        print(
+            f"  token-level alpha (nominal): {fmt(p['token_alpha'])}"
+            + (
+                f"  95% CI [{ci['low']:.4f}, {ci['high']:.4f}]"
+                + (f" on {ci['sampled_documents']} sampled documents" if ci.get("sampled_documents") else "")
+                if ci
+                else ""
+            )
+        )
         print(f"  span F1 exact:   micro {fmt(f1['exact'].get('micro'))}  macro {fmt(f1['exact'].get('macro'))}")
         print(f"  span F1 overlap: micro {fmt(f1['overlap'].get('micro'))}  macro {fmt(f1['overlap'].get('macro'))}")
         rel = results["reliability"]
-        print(f"  source reliability alpha: {fmt(rel['source_reliability'].get('alpha'))}; "
-              f"credibility alpha: {fmt(rel['credibility'].get('alpha'))}; "
-              f"claim-link stance alpha: {fmt(results['claims'].get('stance_alpha'))}")
-        print("  per label (token alpha / overlap F1): " + ", ".join(
-            f"{row['label']} {fmt(row.get('token_alpha'))} / {fmt(row.get('overlap_f1'))}" for row in results["labels"]))
+        print(
+            f"  source reliability alpha: {fmt(rel['source_reliability'].get('alpha'))}; "
+            f"credibility alpha: {fmt(rel['credibility'].get('alpha'))}; "
+            f"claim-link stance alpha: {fmt(results['claims'].get('stance_alpha'))}"
+        )
+        print(
+            "  per label (token alpha / overlap F1): "
+            + ", ".join(
+                f"{row['label']} {fmt(row.get('token_alpha'))} / {fmt(row.get('overlap_f1'))}"
+                for row in results["labels"]
+            )
+        )
         print(f"  counted: {results['counts']}")
     first = figures[0][1]
     met = "met" if first < GOAL_SECONDS else "NOT met"

@@ -34,8 +34,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DATABASE = "workbench_exportbench"
-os.environ.update({"DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}", "DEBUG": "1",
-                   "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "workbench.settings"})
+os.environ.update(
+    {
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
+        "DEBUG": "1",
+        "LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "workbench.settings",
+    }
+)
 os.environ.pop("CELERY_BROKER_URL", None)
 
 SIZES = (10_000, 100_000)
@@ -101,27 +107,52 @@ def build(size: int, rebuild: bool) -> None:
             for n in range(first, min(first + batch, size)):
                 prefix = f"خبر رقم {n}: "
                 text = prefix + PARAGRAPH
-                documents.append(Document(
-                    project=project, title=f"هجوم في البادية {n}", text=text,
-                    sha256=hashlib.sha256(text.encode()).hexdigest(), search_text=fold_for_search(prefix) + search_paragraph,
-                    url=f"https://example.org/news/{n}", external_id=f"bench-{n}", submitted_count=0,
-                ))
+                documents.append(
+                    Document(
+                        project=project,
+                        title=f"هجوم في البادية {n}",
+                        text=text,
+                        sha256=hashlib.sha256(text.encode()).hexdigest(),
+                        search_text=fold_for_search(prefix) + search_paragraph,
+                        url=f"https://example.org/news/{n}",
+                        external_id=f"bench-{n}",
+                        submitted_count=0,
+                    )
+                )
             Document.objects.bulk_create(documents)
-            adjudications = Adjudication.objects.bulk_create([
-                Adjudication(document=document, adjudicator=adjudicator, status=AdjudicationStatus.FINAL, decided_at=now)
-                for document in documents
-            ])
+            adjudications = Adjudication.objects.bulk_create(
+                [
+                    Adjudication(
+                        document=document, adjudicator=adjudicator, status=AdjudicationStatus.FINAL, decided_at=now
+                    )
+                    for document in documents
+                ]
+            )
             with connection.cursor() as cursor:
                 raw = cursor.connection.cursor()
-                with raw.copy('COPY annotations_goldspan (adjudication_id, label_id, start, "end", text, decision, '
-                              "decided_by_id, decided_at) FROM STDIN") as copy:
+                with raw.copy(
+                    'COPY annotations_goldspan (adjudication_id, label_id, start, "end", text, decision, '
+                    "decided_by_id, decided_at) FROM STDIN"
+                ) as copy:
                     for document, adjudication in zip(documents, adjudications):
                         shift = len(document.text) - len(PARAGRAPH)
                         for i, token in enumerate(chosen):
-                            copy.write_row((adjudication.pk, labels[i % len(labels)], token.start + shift,
-                                            token.end + shift, token.text, "accepted", adjudicator.pk, now))
-                with raw.copy("COPY annotations_goldreliability (adjudication_id, source_reliability, credibility, "
-                              "note, decided_by_id, decided_at) FROM STDIN") as copy:
+                            copy.write_row(
+                                (
+                                    adjudication.pk,
+                                    labels[i % len(labels)],
+                                    token.start + shift,
+                                    token.end + shift,
+                                    token.text,
+                                    "accepted",
+                                    adjudicator.pk,
+                                    now,
+                                )
+                            )
+                with raw.copy(
+                    "COPY annotations_goldreliability (adjudication_id, source_reliability, credibility, "
+                    "note, decided_by_id, decided_at) FROM STDIN"
+                ) as copy:
                     for adjudication in adjudications:
                         copy.write_row((adjudication.pk, "B", 2, "", adjudicator.pk, now))
                 tenth = [a.pk for i, a in enumerate(adjudications) if (first + i) % 10 == 0]
@@ -133,8 +164,10 @@ def build(size: int, rebuild: bool) -> None:
                 )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    print(f"built {size:,} documents with {size * SPANS:,} gold spans in {time.perf_counter() - started:.0f} s",
-          flush=True)
+    print(
+        f"built {size:,} documents with {size * SPANS:,} gold spans in {time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
 
 
 def vm(field: str) -> float:
@@ -162,11 +195,20 @@ def child(slug: str, fmt: str) -> None:
         started = time.perf_counter()
         result = export_write(project=project, fmt=fmt, output_path=Path(directory) / f"gold.{fmt}")
         seconds = time.perf_counter() - started
-    print(json.dumps({
-        "documents": result.counts["documents"], "spans": result.counts["spans"], "seconds": seconds,
-        "bytes": result.bytes, "baseline_mb": baseline, "peak_mb": vm("VmHWM"), "sha256": result.sha256,
-        "isolation": result.manifest["snapshot"]["isolation"],
-    }))
+    print(
+        json.dumps(
+            {
+                "documents": result.counts["documents"],
+                "spans": result.counts["spans"],
+                "seconds": seconds,
+                "bytes": result.bytes,
+                "baseline_mb": baseline,
+                "peak_mb": vm("VmHWM"),
+                "sha256": result.sha256,
+                "isolation": result.manifest["snapshot"]["isolation"],
+            }
+        )
+    )
 
 
 def main() -> None:
@@ -193,24 +235,32 @@ def main() -> None:
     from django.db import connections
 
     connections.close_all()
-    print(f"{'format':14} {'documents':>10} {'spans':>10} {'seconds':>8} {'docs/s':>8} {'MB out':>8} "
-          f"{'RSS before':>10} {'peak RSS':>9}")
+    print(
+        f"{'format':14} {'documents':>10} {'spans':>10} {'seconds':>8} {'docs/s':>8} {'MB out':>8} "
+        f"{'RSS before':>10} {'peak RSS':>9}"
+    )
     rows = []
     for fmt in formats:
         for size in sizes:
-            done = subprocess.run([sys.executable, __file__, "--child", slug_for(size), fmt], capture_output=True,
-                                  text=True, cwd=ROOT)
+            done = subprocess.run(
+                [sys.executable, __file__, "--child", slug_for(size), fmt], capture_output=True, text=True, cwd=ROOT
+            )
             if done.returncode != 0:
                 print(f"{fmt:14} {size:>10,} failed:\n{done.stderr[-2000:]}")
                 continue
             figures = json.loads(done.stdout.strip().splitlines()[-1])
             rate = figures["documents"] / figures["seconds"]
             rows.append((fmt, size, rate, figures["peak_mb"]))
-            print(f"{fmt:14} {figures['documents']:>10,} {figures['spans']:>10,} {figures['seconds']:>8.2f} "
-                  f"{rate:>8,.0f} {figures['bytes'] / 1e6:>8.1f} {figures['baseline_mb']:>8.0f} MB "
-                  f"{figures['peak_mb']:>6.0f} MB", flush=True)
-    print(f"snapshot: {figures['isolation'] if rows else 'n/a'}; goals: > {GOAL_RATE:,} documents/s, peak RSS < "
-          f"{GOAL_RSS_MB} MB and flat between sizes")
+            print(
+                f"{fmt:14} {figures['documents']:>10,} {figures['spans']:>10,} {figures['seconds']:>8.2f} "
+                f"{rate:>8,.0f} {figures['bytes'] / 1e6:>8.1f} {figures['baseline_mb']:>8.0f} MB "
+                f"{figures['peak_mb']:>6.0f} MB",
+                flush=True,
+            )
+    print(
+        f"snapshot: {figures['isolation'] if rows else 'n/a'}; goals: > {GOAL_RATE:,} documents/s, peak RSS < "
+        f"{GOAL_RSS_MB} MB and flat between sizes"
+    )
     for fmt in formats:
         mine = [row for row in rows if row[0] == fmt]
         if not mine:
@@ -218,8 +268,10 @@ def main() -> None:
         rate_ok = all(rate > GOAL_RATE for _, _, rate, _ in mine)
         peaks = [peak for *_, peak in mine]
         flat = max(peaks) - min(peaks) < 30
-        print(f"  {fmt}: rate {'met' if rate_ok else 'NOT met'}, memory "
-              f"{'met' if max(peaks) < GOAL_RSS_MB and flat else 'NOT met'} (peaks {', '.join(f'{p:.0f}' for p in peaks)} MB)")
+        print(
+            f"  {fmt}: rate {'met' if rate_ok else 'NOT met'}, memory "
+            f"{'met' if max(peaks) < GOAL_RSS_MB and flat else 'NOT met'} (peaks {', '.join(f'{p:.0f}' for p in peaks)} MB)"
+        )
 
 
 if __name__ == "__main__":

@@ -20,9 +20,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DATABASE = "workbench_bench"
-os.environ.update({"DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}", "DEBUG": "1",
-                   "ALLOWED_HOSTS": "testserver", "LOG_LEVEL": "WARNING",
-                   "DJANGO_SETTINGS_MODULE": "workbench.settings"})
+os.environ.update(
+    {
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
+        "DEBUG": "1",
+        "ALLOWED_HOSTS": "testserver",
+        "LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "workbench.settings",
+    }
+)
 
 DOCUMENTS = 100_000
 REVIEWERS = 50
@@ -65,8 +71,15 @@ def main() -> None:
         batch = []
         for n in range(DOCUMENTS):
             text = f"خبر رقم {n}: اشتباكات بين تنظيم داعش وقوات النظام في البادية السورية."
-            batch.append(Document(project=project, title=f"خبر {n}", text=text,
-                                  sha256=hashlib.sha256(text.encode()).hexdigest(), search_text=fold_for_search(text)))
+            batch.append(
+                Document(
+                    project=project,
+                    title=f"خبر {n}",
+                    text=text,
+                    sha256=hashlib.sha256(text.encode()).hexdigest(),
+                    search_text=fold_for_search(text),
+                )
+            )
             if len(batch) == 5000:
                 Document.objects.bulk_create(batch)
                 batch = []
@@ -104,10 +117,14 @@ def main() -> None:
     timings.sort()
     p50 = statistics.median(timings)
     p95 = timings[int(0.95 * len(timings)) - 1]
-    print(f"documents {Document.objects.filter(project=project).count():,}, reviewers {REVIEWERS}, "
-          f"calls {len(timings)}, assignments {Assignment.objects.filter(document__project=project).count():,}")
-    print(f"{'queue/next':12} p50 {p50:6.2f} ms   p95 {p95:6.2f} ms   max {timings[-1]:6.2f} ms   goal p95 < 20 ms: "
-          f"{'met' if p95 < 20 else 'NOT met'}")
+    print(
+        f"documents {Document.objects.filter(project=project).count():,}, reviewers {REVIEWERS}, "
+        f"calls {len(timings)}, assignments {Assignment.objects.filter(document__project=project).count():,}"
+    )
+    print(
+        f"{'queue/next':12} p50 {p50:6.2f} ms   p95 {p95:6.2f} ms   max {timings[-1]:6.2f} ms   goal p95 < 20 ms: "
+        f"{'met' if p95 < 20 else 'NOT met'}"
+    )
     if "--check" in sys.argv:
         print("invariants:", "hold" if not problems else problems[:5])
 

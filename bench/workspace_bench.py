@@ -23,8 +23,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 TMP = Path(tempfile.mkdtemp(prefix="workspace-bench-"))
-ENV = {**os.environ, "DATABASE_URL": f"sqlite:///{TMP}/bench.sqlite3", "DEBUG": "1",
-       "DJANGO_SETTINGS_MODULE": "workbench.settings", "WORKBENCH_VAR_DIR": str(TMP)}
+ENV = {
+    **os.environ,
+    "DATABASE_URL": f"sqlite:///{TMP}/bench.sqlite3",
+    "DEBUG": "1",
+    "DJANGO_SETTINGS_MODULE": "workbench.settings",
+    "WORKBENCH_VAR_DIR": str(TMP),
+}
 os.environ.update(ENV)
 
 import django  # noqa: E402
@@ -82,7 +87,10 @@ def main() -> None:
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--nothreading"],
-        cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -97,8 +105,15 @@ def main() -> None:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path="/usr/bin/chromium",
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                      "--disable-sync", "--no-first-run", "--disable-quic"],
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                    "--disable-quic",
+                ],
             )
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto(f"{base}/accounts/login/")

@@ -16,9 +16,8 @@ from tests.factories import UserFactory
 
 def violates(callable_):
     # PostgreSQL reports an over-long varchar as DataError; both are the database refusing the row.
-    with pytest.raises((IntegrityError, DataError)):
-        with transaction.atomic():
-            callable_()
+    with pytest.raises((IntegrityError, DataError)), transaction.atomic():
+        callable_()
 
 
 @pytest.fixture
@@ -29,8 +28,18 @@ def assignment(document, reviewer1):
 def test_span_offsets_and_text(assignment, project):
     label = project.label_types.first()
     text = assignment.document.text
-    make = lambda start, end, quote=None: Span.objects.bulk_create(  # noqa: E731 (bulk_create skips model code)
-        [Span(assignment=assignment, label=label, start=start, end=end, text=text[start:end] if quote is None else quote)]
+    make = (
+        lambda start, end, quote=None: Span.objects.bulk_create(  # noqa: E731 (bulk_create skips model code)
+            [
+                Span(
+                    assignment=assignment,
+                    label=label,
+                    start=start,
+                    end=end,
+                    text=text[start:end] if quote is None else quote,
+                )
+            ]
+        )
     )
     violates(lambda: make(5, 5, ""))
     violates(lambda: make(6, 5, "x"))

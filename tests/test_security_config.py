@@ -106,9 +106,7 @@ def test_session_writes_need_the_csrf_token(project, manager):
     assert response.json() == {"detail": "CSRF Failed: CSRF token missing."}
     response = browser.post(url, {"text": "خبر"}, format="json", HTTP_X_CSRFTOKEN="x" * 64)
     assert response.status_code == 403
-    assert response.json() == {
-        "detail": "CSRF Failed: CSRF token from the 'X-Csrftoken' HTTP header incorrect."
-    }
+    assert response.json() == {"detail": "CSRF Failed: CSRF token from the 'X-Csrftoken' HTTP header incorrect."}
     assert Document.objects.count() == 0
     assert browser.post(url, {"text": "خبر"}, format="json", HTTP_X_CSRFTOKEN=token).status_code == 201
 

@@ -3,8 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from annotations import views, views_claims, views_queue
-from annotations import views_exports
+from annotations import views, views_claims, views_exports, views_queue
 
 urlpatterns = [
     path("", views.home, name="home"),

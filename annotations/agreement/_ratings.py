@@ -14,9 +14,10 @@ Everything here is plain Python + numpy; nothing outside
 from __future__ import annotations
 
 import math
-from operator import itemgetter
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Hashable, Iterable, Sequence
+from operator import itemgetter
+from typing import Any
 
 import numpy as np
 
@@ -127,9 +128,7 @@ def _split(ratings: Iterable) -> tuple[list, list, list]:
     try:
         coders = [c for c, _u, _v in rows]
     except (TypeError, ValueError) as exc:
-        raise ValueError(
-            "ratings must be an iterable of (coder, unit, value) triples"
-        ) from exc
+        raise ValueError("ratings must be an iterable of (coder, unit, value) triples") from exc
     units = list(map(itemgetter(1), rows))
     values = list(map(itemgetter(2), rows))
     return coders, units, values
@@ -209,9 +208,7 @@ def parse_ratings(
         else:
             for v in values:
                 if isinstance(v, (str, bytes)) or not _is_number(v):
-                    raise ValueError(
-                        f"{what} needs numeric values; got {v!r} of type {type(v).__name__}"
-                    )
+                    raise ValueError(f"{what} needs numeric values; got {v!r} of type {type(v).__name__}")
             val = np.array([float(v) for v in values], dtype=np.float64)
         if not np.isfinite(val).all():
             raise ValueError(f"{what} needs finite numeric values (got infinity)")
@@ -232,9 +229,7 @@ def parse_ratings(
             try:
                 order = sorted(range(len(uniques)), key=uniques.__getitem__)
             except TypeError as exc:
-                raise ValueError(
-                    "ordinal values cannot be sorted; pass value_domain with their order"
-                ) from exc
+                raise ValueError("ordinal values cannot be sorted; pass value_domain with their order") from exc
             rank = np.empty(len(order), dtype=np.int64)
             rank[np.asarray(order, dtype=np.int64)] = np.arange(len(order), dtype=np.int64)
             val = rank[codes]

@@ -20,7 +20,7 @@ use the raw ratings with ``level="nominal"`` instead.)
 
 from __future__ import annotations
 
-from typing import Hashable, Iterable
+from collections.abc import Hashable, Iterable
 
 from .krippendorff import krippendorff_alpha
 
@@ -51,8 +51,7 @@ def _normalize(value) -> tuple[str, Hashable]:
         if float(value).is_integer() and 1 <= value <= 6:
             return "credibility", int(value)
     raise ValueError(
-        f"{value!r} is not an Admiralty grade (A-F or 1-6; split combined codes "
-        "like 'B2' into two variables)"
+        f"{value!r} is not an Admiralty grade (A-F or 1-6; split combined codes like 'B2' into two variables)"
     )
 
 

@@ -21,7 +21,8 @@ ratio.  Results are deterministic for a given ``seed`` (numpy
 
 from __future__ import annotations
 
-from typing import Hashable, Iterable, NamedTuple, Sequence
+from collections.abc import Hashable, Iterable, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -177,7 +178,10 @@ def alpha_bootstrap_ci(
         raise ValueError("confidence must be strictly between 0 and 1")
     kind = "numeric" if level in ("interval", "ratio") else "any"
     p = parse_ratings(
-        ratings, kind=kind, ordered=level == "ordinal", value_domain=value_domain,
+        ratings,
+        kind=kind,
+        ordered=level == "ordinal",
+        value_domain=value_domain,
         what=f"{level} alpha",
     )
     check_single_rating(p)
@@ -194,12 +198,14 @@ def alpha_bootstrap_ci(
         reps[r] = stats.alpha(w, level)
     ok = ~np.isnan(reps)
     if not ok.any():
-        raise UndefinedAgreement(
-            "Krippendorff's alpha is undefined in every bootstrap replicate"
-        )
+        raise UndefinedAgreement("Krippendorff's alpha is undefined in every bootstrap replicate")
     tail = (1.0 - float(confidence)) / 2.0
     low, high = np.quantile(reps[ok], [tail, 1.0 - tail])
     return AlphaBootstrapCI(
-        float(estimate), float(low), float(high), float(confidence), int(n_boot),
+        float(estimate),
+        float(low),
+        float(high),
+        float(confidence),
+        int(n_boot),
         int(np.count_nonzero(~ok)),
     )

@@ -21,7 +21,7 @@ and a coder may rate a unit at most once.
 
 from __future__ import annotations
 
-from typing import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 
 import numpy as np
 
@@ -57,15 +57,11 @@ def fleiss_kappa(ratings: Iterable[tuple[Hashable, Hashable, Hashable]]) -> floa
         )
     n = hi
     if n < 2:
-        raise UndefinedAgreement(
-            "Fleiss' kappa is undefined: each unit needs at least two ratings"
-        )
+        raise UndefinedAgreement("Fleiss' kappa is undefined: each unit needs at least two ratings")
     n_units = p.n_units
     cat_counts = np.bincount(p.value)
     if np.count_nonzero(cat_counts) < 2:
-        raise UndefinedAgreement(
-            "Fleiss' kappa is undefined: only one category was used, so P_e = 1"
-        )
+        raise UndefinedAgreement("Fleiss' kappa is undefined: only one category was used, so P_e = 1")
     # Units as columns of an (n x N) matrix of category codes.
     order = np.argsort(p.unit, kind="stable")
     x = p.value[order].reshape(n_units, n).T
@@ -116,8 +112,7 @@ def cohen_kappa(
     used = np.unique(np.concatenate([a, b]))
     if used.size < 2:
         raise UndefinedAgreement(
-            "Cohen's kappa is undefined: both coders used only one category, so "
-            "chance agreement is 1"
+            "Cohen's kappa is undefined: both coders used only one category, so chance agreement is 1"
         )
     if value_domain is not None:
         k = len(p.categories)  # codes are positions in value_domain
@@ -131,8 +126,7 @@ def cohen_kappa(
                 order = sorted(range(len(cats)), key=cats.__getitem__)
             except TypeError as exc:
                 raise ValueError(
-                    "weighted kappa needs ordered categories: the values cannot be "
-                    "sorted, pass value_domain"
+                    "weighted kappa needs ordered categories: the values cannot be sorted, pass value_domain"
                 ) from exc
         pos = np.empty(len(order), dtype=np.int64)
         pos[np.asarray(order, dtype=np.int64)] = np.arange(len(order))

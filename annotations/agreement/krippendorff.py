@@ -39,7 +39,7 @@ missing, the layout of the PyPI ``krippendorff`` package).
 
 from __future__ import annotations
 
-from typing import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 
 import numpy as np
 
@@ -83,7 +83,7 @@ class _Block:
         self.m = m  # int64 (U,) values per unit, all >= 2
 
     @classmethod
-    def from_matrix(cls, x: np.ndarray, nan_free: bool = False) -> "_Block | None":
+    def from_matrix(cls, x: np.ndarray, nan_free: bool = False) -> _Block | None:
         if x.ndim != 2 or x.shape[0] < 2 or x.shape[1] == 0:
             return None
         if nan_free:
@@ -105,7 +105,7 @@ class _Block:
         """All pairable values (row-major order)."""
         return self.x.ravel() if self.mask is None else self.x[self.mask]
 
-    def with_values(self, flat: np.ndarray) -> "_Block":
+    def with_values(self, flat: np.ndarray) -> _Block:
         """A block of the same shape holding ``flat`` (ordered like values())."""
         if self.mask is None:
             return _Block(flat.reshape(self.x.shape), None, self.m)
@@ -136,8 +136,9 @@ def _blocks_from_units(unit: np.ndarray, value: np.ndarray, n_units: int) -> lis
     return blocks
 
 
-def _blocks_from_parsed(coder: np.ndarray, unit: np.ndarray, value: np.ndarray,
-                        n_coders: int, n_units: int) -> list[_Block]:
+def _blocks_from_parsed(
+    coder: np.ndarray, unit: np.ndarray, value: np.ndarray, n_coders: int, n_units: int
+) -> list[_Block]:
     value = value.astype(np.float64, copy=False)
     n = unit.size
     if n_coders * n_units <= _DENSE_FACTOR * n + _DENSE_SLACK:
@@ -205,7 +206,7 @@ def _ratio_do_units(blk: _Block) -> np.ndarray:
     k, u = x.shape
     tot = np.zeros(u)
     for i in range(k - 1):
-        tot += _ratio_pair_term(x[i][None, :], x[i + 1:]).sum(axis=0)
+        tot += _ratio_pair_term(x[i][None, :], x[i + 1 :]).sum(axis=0)
     return 2.0 * tot / (m - 1)
 
 
@@ -216,8 +217,8 @@ def _ratio_de(vals: np.ndarray, counts: np.ndarray) -> float:
     w = counts.astype(np.float64)
     total = 0.0
     for s in range(0, v, step):
-        d = _ratio_pair_term(vals[s:s + step, None], vals[None, :])
-        total += float(w[s:s + step] @ d @ w)
+        d = _ratio_pair_term(vals[s : s + step, None], vals[None, :])
+        total += float(w[s : s + step] @ d @ w)
     return total
 
 
@@ -332,7 +333,10 @@ def _matrix_to_float(data: np.ndarray, level: str, value_domain) -> np.ndarray:
         triples.append(divmod(i, n_units) + (v,))
     kind = "numeric" if level in ("interval", "ratio") else "codes"
     p = parse_ratings(
-        triples, kind=kind, ordered=level == "ordinal", value_domain=value_domain,
+        triples,
+        kind=kind,
+        ordered=level == "ordinal",
+        value_domain=value_domain,
         what=f"{level} alpha",
     )
     out = np.full(data.shape, np.nan)

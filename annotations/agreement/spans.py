@@ -37,10 +37,11 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
 from types import MappingProxyType
-from typing import Any, Hashable, Iterable, Mapping
+from typing import Any
 
 from ._ratings import UndefinedAgreement
 
@@ -108,13 +109,9 @@ def _validate(spans: list) -> None:
     try:
         bad = [(s, e, lab) for s, e, lab in spans if not s <= e]
     except (TypeError, ValueError) as exc:
-        bad_shape = next(
-            (x for x in spans if not isinstance(x, (tuple, list)) or len(x) != 3), None
-        )
+        bad_shape = next((x for x in spans if not isinstance(x, (tuple, list)) or len(x) != 3), None)
         shown = f"; got {bad_shape!r}" if bad_shape is not None else ""
-        raise ValueError(
-            f"a span must be (start, end, label) with comparable offsets{shown}"
-        ) from exc
+        raise ValueError(f"a span must be (start, end, label) with comparable offsets{shown}") from exc
     if bad:
         raise ValueError(f"span start must not exceed its end; got {bad[0]!r}")
 
@@ -187,9 +184,7 @@ def _max_overlap_matching_heap(a: list, b: list) -> int:
     done = (bytearray(len(a)), bytearray(len(b)))
     heaps: tuple[list, list] = ([], [])
     ptr = [0, 0]
-    events = sorted(
-        [(x[1], 0, i) for i, x in enumerate(a)] + [(x[1], 1, i) for i, x in enumerate(b)]
-    )
+    events = sorted([(x[1], 0, i) for i, x in enumerate(a)] + [(x[1], 1, i) for i, x in enumerate(b)])
     matched = 0
     for end, side, i in events:
         if done[side][i]:
@@ -284,6 +279,4 @@ def span_f1(
         per_label[lab] = LabelF1(f1, mt / lb if lb else 0.0, mt / la if la else 0.0, mt, la, lb)
     matched = sum(matched_by_label.values())
     f1, prec, rec = _score(matched, n_a, n_b)
-    return SpanF1Result(
-        f1, prec, rec, matched, n_a, n_b, MappingProxyType(per_label), total_f1 / len(per_label)
-    )
+    return SpanF1Result(f1, prec, rec, matched, n_a, n_b, MappingProxyType(per_label), total_f1 / len(per_label))

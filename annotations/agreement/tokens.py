@@ -26,7 +26,7 @@ every token, so there is no missing data.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from typing import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 
 from .krippendorff import krippendorff_alpha
 

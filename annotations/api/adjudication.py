@@ -26,8 +26,11 @@ from annotations.services.adjudication import (
 class AdjudicationQueueItemOutput(serializers.Serializer):
     id = serializers.IntegerField(help_text="Document id.")
     title = serializers.CharField()
-    agreement = serializers.FloatField(allow_null=True, help_text="Token-level alpha from the latest agreement run, "
-                                       "or (for a document the run has not seen) mean pairwise overlap span F1.")
+    agreement = serializers.FloatField(
+        allow_null=True,
+        help_text="Token-level alpha from the latest agreement run, "
+        "or (for a document the run has not seen) mean pairwise overlap span F1.",
+    )
     agreement_measure = serializers.ChoiceField(choices=["token_alpha", "overlap_f1"])
     in_progress = serializers.BooleanField()
 
@@ -42,9 +45,15 @@ class GoldSpanOutput(serializers.ModelSerializer):
         fields = ["id", "start", "end", "label", "text", "decision", "decided_by", "decided_at", "claim_links"]
 
     def get_claim_links(self, gold) -> list[dict]:
-        return [{"claim": link.claim_id, "claim_text": link.claim.text, "stance": link.stance,
-                 "decided_by": link.decided_by.username}
-                for link in gold.claim_links.all()]
+        return [
+            {
+                "claim": link.claim_id,
+                "claim_text": link.claim.text,
+                "stance": link.stance,
+                "decided_by": link.decided_by.username,
+            }
+            for link in gold.claim_links.all()
+        ]
 
 
 class GoldSpanInput(serializers.Serializer):
@@ -74,21 +83,38 @@ def adjudication_state(document) -> dict:
     gold_reliability = None
     if adjudication is not None:
         gold_spans = GoldSpanOutput(
-            adjudication.spans.select_related("label", "decided_by").prefetch_related("claim_links__decided_by", "claim_links__claim"),
+            adjudication.spans.select_related("label", "decided_by").prefetch_related(
+                "claim_links__decided_by", "claim_links__claim"
+            ),
             many=True,
         ).data
         rating = adjudication.ratings.filter(gold_span__isnull=True).select_related("decided_by").first()
         if rating is not None:
-            gold_reliability = {"source_reliability": rating.source_reliability, "credibility": rating.credibility,
-                                "note": rating.note, "decided_by": rating.decided_by.username}
+            gold_reliability = {
+                "source_reliability": rating.source_reliability,
+                "credibility": rating.credibility,
+                "note": rating.note,
+                "decided_by": rating.decided_by.username,
+            }
     ratings = ReliabilityRating.objects.filter(assignment__in=submitted, span__isnull=True)
     return {
-        "document": {"id": document.id, "title": document.title, "text": document.text,
-                     "source": document.source.name if document.source else ""},
+        "document": {
+            "id": document.id,
+            "title": document.title,
+            "text": document.text,
+            "source": document.source.name if document.source else "",
+        },
         "reviewers": [{"assignment": a.id, "reviewer": names[a.id]} for a in submitted],
         "candidates": candidates(document),
-        "reliability": [{"assignment": r.assignment_id, "source_reliability": r.source_reliability,
-                         "credibility": r.credibility, "note": r.note} for r in ratings],
+        "reliability": [
+            {
+                "assignment": r.assignment_id,
+                "source_reliability": r.source_reliability,
+                "credibility": r.credibility,
+                "note": r.note,
+            }
+            for r in ratings
+        ],
         "gold": {
             "status": adjudication.status if adjudication else None,
             "adjudicator": adjudication.adjudicator.username if adjudication else None,
@@ -144,8 +170,12 @@ class GoldClaimLinksApi(APIView):
         gold = access_gold_span(request.user, gold_span_id)
         data = GoldClaimLinkInput(data=request.data)
         data.is_valid(raise_exception=True)
-        link = gold_claim_link_create(gold_span=gold, adjudicator=request.user, claim_id=data.validated_data["claim"],
-                                      stance=data.validated_data["stance"])
+        link = gold_claim_link_create(
+            gold_span=gold,
+            adjudicator=request.user,
+            claim_id=data.validated_data["claim"],
+            stance=data.validated_data["stance"],
+        )
         return Response({"id": link.id, "claim": link.claim_id, "stance": link.stance}, status=status.HTTP_201_CREATED)
 
 
@@ -166,8 +196,9 @@ class GoldReliabilityApi(APIView):
         data = GoldReliabilityInput(data=request.data)
         data.is_valid(raise_exception=True)
         rating = gold_reliability_set(document=document, adjudicator=request.user, **data.validated_data)
-        return Response({"source_reliability": rating.source_reliability, "credibility": rating.credibility,
-                         "note": rating.note})
+        return Response(
+            {"source_reliability": rating.source_reliability, "credibility": rating.credibility, "note": rating.note}
+        )
 
 
 class FinalizeApi(APIView):
@@ -176,5 +207,6 @@ class FinalizeApi(APIView):
         """The gold is decided; later changes get 409."""
         document = access_document_for_adjudication(request.user, document_id)
         adjudication = adjudication_finalize(document=document, adjudicator=request.user)
-        return Response({"status": adjudication.status, "adjudicator": request.user.username,
-                         "decided_at": adjudication.decided_at})
+        return Response(
+            {"status": adjudication.status, "adjudicator": request.user.username, "decided_at": adjudication.decided_at}
+        )

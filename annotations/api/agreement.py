@@ -36,8 +36,19 @@ class AgreementRunListOutput(serializers.ModelSerializer):
 
     class Meta:
         model = AgreementRun
-        fields = ["id", "status", "progress", "reason", "enqueued", "rerun_requested", "error", "summary",
-                  "created_at", "started_at", "finished_at"]
+        fields = [
+            "id",
+            "status",
+            "progress",
+            "reason",
+            "enqueued",
+            "rerun_requested",
+            "error",
+            "summary",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
 
     def get_summary(self, run) -> dict:
         return getattr(run, "summary", None) or {}
@@ -48,8 +59,22 @@ class AgreementRunOutput(serializers.ModelSerializer):
 
     class Meta:
         model = AgreementRun
-        fields = ["id", "project", "status", "progress", "reason", "enqueued", "rerun_requested", "results", "error",
-                  "timings", "input_fingerprint", "created_at", "started_at", "finished_at"]
+        fields = [
+            "id",
+            "project",
+            "status",
+            "progress",
+            "reason",
+            "enqueued",
+            "rerun_requested",
+            "results",
+            "error",
+            "timings",
+            "input_fingerprint",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
 
 
 class ProjectAgreementRunsApi(APIView):
@@ -137,8 +162,14 @@ def agreement_results_csv(run: AgreementRun) -> str:
         "labels",
         ["label", "token_alpha", "exact_f1", "overlap_f1", "spans", "undefined because"],
         [
-            (r["label"], r.get("token_alpha"), r.get("exact_f1"), r.get("overlap_f1"), r.get("spans"),
-             reason(r, "token_alpha", "exact_f1", "overlap_f1"))
+            (
+                r["label"],
+                r.get("token_alpha"),
+                r.get("exact_f1"),
+                r.get("overlap_f1"),
+                r.get("spans"),
+                reason(r, "token_alpha", "exact_f1", "overlap_f1"),
+            )
             for r in results.get("labels") or []
         ],
     )
@@ -146,8 +177,14 @@ def agreement_results_csv(run: AgreementRun) -> str:
         "reviewer pairs",
         ["reviewer_a", "reviewer_b", "documents", "token_alpha", "exact_f1", "overlap_f1", "undefined because"],
         [
-            (*r["reviewers"], r.get("documents"), r.get("token_alpha"), r.get("exact_f1"), r.get("overlap_f1"),
-             reason(r, "token_alpha", "exact_f1", "overlap_f1"))
+            (
+                *r["reviewers"],
+                r.get("documents"),
+                r.get("token_alpha"),
+                r.get("exact_f1"),
+                r.get("overlap_f1"),
+                reason(r, "token_alpha", "exact_f1", "overlap_f1"),
+            )
             for r in results.get("pairs") or []
         ],
     )
@@ -155,8 +192,15 @@ def agreement_results_csv(run: AgreementRun) -> str:
         "documents",
         ["document", "title", "reviewers", "tokens", "token_alpha", "overlap_f1", "undefined because"],
         [
-            (r["document"], r.get("title", ""), r.get("reviewers"), r.get("tokens"), r.get("token_alpha"),
-             r.get("overlap_f1"), reason(r, "token_alpha", "overlap_f1"))
+            (
+                r["document"],
+                r.get("title", ""),
+                r.get("reviewers"),
+                r.get("tokens"),
+                r.get("token_alpha"),
+                r.get("overlap_f1"),
+                reason(r, "token_alpha", "overlap_f1"),
+            )
             for r in results.get("documents") or []
         ],
     )

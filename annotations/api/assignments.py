@@ -76,8 +76,19 @@ class AssignmentOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Assignment
-        fields = ["id", "project", "reviewer", "status", "lease_expires_at", "submitted_at", "version",
-                  "document", "spans", "reliability", "ratings"]
+        fields = [
+            "id",
+            "project",
+            "reviewer",
+            "status",
+            "lease_expires_at",
+            "submitted_at",
+            "version",
+            "document",
+            "spans",
+            "reliability",
+            "ratings",
+        ]
 
     def get_reliability(self, assignment) -> dict | None:
         """The outlet's grade (the rating without a span), or null."""

@@ -25,13 +25,26 @@ from annotations.services.claims import (
 
 
 class ClaimOutput(serializers.ModelSerializer):
-    evidence_count = serializers.IntegerField(read_only=True, required=False,
-                                              help_text="Evidence links you may see (blind review applies).")
+    evidence_count = serializers.IntegerField(
+        read_only=True, required=False, help_text="Evidence links you may see (blind review applies)."
+    )
 
     class Meta:
         model = Claim
-        fields = ["id", "text", "verdict", "rationale", "event_date", "place", "actor", "casualty_figure",
-                  "version", "created_at", "updated_at", "evidence_count"]
+        fields = [
+            "id",
+            "text",
+            "verdict",
+            "rationale",
+            "event_date",
+            "place",
+            "actor",
+            "casualty_figure",
+            "version",
+            "created_at",
+            "updated_at",
+            "evidence_count",
+        ]
 
 
 class ClaimCreateInput(serializers.Serializer):
@@ -40,8 +53,9 @@ class ClaimCreateInput(serializers.Serializer):
     place = StrictCharField(required=False, allow_blank=True, max_length=200, default="")
     actor = StrictCharField(required=False, allow_blank=True, max_length=200, default="")
     casualty_figure = StrictIntegerField(required=False, allow_null=True, min_value=0, max_value=10**7, default=None)
-    force = serializers.BooleanField(required=False, default=False,
-                                     help_text="Create even when a similar claim exists (otherwise 409 lists them).")
+    force = serializers.BooleanField(
+        required=False, default=False, help_text="Create even when a similar claim exists (otherwise 409 lists them)."
+    )
 
 
 class VerdictInput(serializers.Serializer):
@@ -64,11 +78,17 @@ class ClaimLinkWithTextOutput(serializers.ModelSerializer):
 
 
 class ReliabilityInput(serializers.Serializer):
-    source_reliability = StrictCharField(max_length=1, help_text="A (completely reliable) … E (unreliable), F (cannot be judged)")
+    source_reliability = StrictCharField(
+        max_length=1, help_text="A (completely reliable) … E (unreliable), F (cannot be judged)"
+    )
     credibility = StrictIntegerField(help_text="1 (confirmed) … 5 (improbable), 6 (cannot be judged)")
     note = StrictCharField(required=False, allow_blank=True, max_length=2000, default="")
-    span = StrictIntegerField(required=False, allow_null=True, default=None,
-                              help_text="One of your spans (a source quoted in the article); empty for the outlet.")
+    span = StrictIntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="One of your spans (a source quoted in the article); empty for the outlet.",
+    )
 
 
 class VerificationInput(serializers.Serializer):
@@ -77,16 +97,23 @@ class VerificationInput(serializers.Serializer):
 
 
 class ProjectClaimsApi(APIView):
-    @extend_schema(parameters=[OpenApiParameter("q", str, description="Search, ignoring Arabic spelling variants")],
-                   responses=ClaimOutput(many=True))
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, description="Search, ignoring Arabic spelling variants")],
+        responses=ClaimOutput(many=True),
+    )
     def get(self, request, project_id: int):
         """The project's claim catalogue, newest first."""
         _, membership = project_for(request, project_id)
         paginator = Pagination()
-        page = paginator.paginate_queryset(claim_list(membership, request.query_params.get("q", "")[:200]), request, view=self)
+        page = paginator.paginate_queryset(
+            claim_list(membership, request.query_params.get("q", "")[:200]), request, view=self
+        )
         return paginator.get_paginated_response(ClaimOutput(page, many=True).data)
 
-    @extend_schema(request=ClaimCreateInput, responses={201: ClaimOutput, 409: OpenApiResponse(description="Similar claims exist.")})
+    @extend_schema(
+        request=ClaimCreateInput,
+        responses={201: ClaimOutput, 409: OpenApiResponse(description="Similar claims exist.")},
+    )
     def post(self, request, project_id: int):
         """Add a claim. A near-duplicate gets 409 with the `similar` claims first, unless `force` is true."""
         project, _ = project_for(request, project_id)
@@ -101,7 +128,11 @@ class ClaimSimilarApi(APIView):
     def get(self, request, project_id: int):
         """Claims that say nearly the same as `text` (to offer before creating a new one)."""
         project, _ = project_for(request, project_id)
-        return Response(ClaimOutput(claims_similar(project=project, text=request.query_params.get("text", "")[:2000]), many=True).data)
+        return Response(
+            ClaimOutput(
+                claims_similar(project=project, text=request.query_params.get("text", "")[:2000]), many=True
+            ).data
+        )
 
 
 class ClaimDetailApi(APIView):
@@ -109,15 +140,30 @@ class ClaimDetailApi(APIView):
     def get(self, request, claim_id: int):
         """The claim, its verdict history and the evidence you may see."""
         claim, membership = access_claim(request.user, claim_id)
-        history = [{"from": c.from_verdict, "to": c.to_verdict, "rationale": c.rationale,
-                    "by": c.changed_by.get_username() if c.changed_by else None, "at": c.changed_at}
-                   for c in claim.verdict_changes.select_related("changed_by")]
+        history = [
+            {
+                "from": c.from_verdict,
+                "to": c.to_verdict,
+                "rationale": c.rationale,
+                "by": c.changed_by.get_username() if c.changed_by else None,
+                "at": c.changed_at,
+            }
+            for c in claim.verdict_changes.select_related("changed_by")
+        ]
         verifications = []
         if sees_all_work(membership):
-            verifications = [{"verifier": v.verifier.get_username(), "verdict": v.verdict, "rationale": v.rationale}
-                             for v in claim.verifications.select_related("verifier")]
-        return Response({**ClaimOutput(claim).data, "history": history, "evidence": claim_evidence(claim, membership),
-                         "verifications": verifications})
+            verifications = [
+                {"verifier": v.verifier.get_username(), "verdict": v.verdict, "rationale": v.rationale}
+                for v in claim.verifications.select_related("verifier")
+            ]
+        return Response(
+            {
+                **ClaimOutput(claim).data,
+                "history": history,
+                "evidence": claim_evidence(claim, membership),
+                "verifications": verifications,
+            }
+        )
 
     @extend_schema(request=VerdictInput, responses=ClaimOutput)
     def patch(self, request, claim_id: int):
@@ -125,7 +171,9 @@ class ClaimDetailApi(APIView):
         claim, _ = access_claim(request.user, claim_id, min_role=Role.ADJUDICATOR)
         data = VerdictInput(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(ClaimOutput(claim_set_verdict(claim=claim, changed_by=request.user, **data.validated_data)).data)
+        return Response(
+            ClaimOutput(claim_set_verdict(claim=claim, changed_by=request.user, **data.validated_data)).data
+        )
 
 
 class SpanClaimLinksApi(APIView):
@@ -155,8 +203,13 @@ class AssignmentReliabilityApi(APIView):
         data = ReliabilityInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        rating = reliability_set(assignment=assignment, source_reliability=values["source_reliability"],
-                                 credibility=values["credibility"], note=values["note"], span_id=values["span"])
+        rating = reliability_set(
+            assignment=assignment,
+            source_reliability=values["source_reliability"],
+            credibility=values["credibility"],
+            note=values["note"],
+            span_id=values["span"],
+        )
         return Response(ReliabilityOutput(rating).data)
 
 

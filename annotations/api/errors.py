@@ -16,15 +16,19 @@ from annotations.errors import ApplicationError
 def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
         if exc.fields:
-            body = {name: messages if isinstance(messages, list) else [messages] for name, messages in exc.fields.items()}
+            body = {
+                name: messages if isinstance(messages, list) else [messages] for name, messages in exc.fields.items()
+            }
         else:
             body = {"detail": exc.message}
         body.update(exc.extra)
         return Response(body, status=exc.status_code)
     if isinstance(exc, RequestDataTooBig):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        return Response({"detail": f"The request body is larger than {limit:,} bytes; nothing was saved."},
-                        status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+        return Response(
+            {"detail": f"The request body is larger than {limit:,} bytes; nothing was saved."},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
     return drf_exception_handler(exc, context)

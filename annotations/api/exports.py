@@ -62,15 +62,33 @@ class ExportOutput(serializers.ModelSerializer):
     project = serializers.IntegerField(source="project_id")
     include_majority = serializers.SerializerMethodField()
     requested_by = serializers.SerializerMethodField()
-    download_url = serializers.SerializerMethodField(help_text="When done: the data file (add ?file=manifest or ?file=card).")
+    download_url = serializers.SerializerMethodField(
+        help_text="When done: the data file (add ?file=manifest or ?file=card)."
+    )
     manifest_url = serializers.SerializerMethodField()
     card_url = serializers.SerializerMethodField()
 
     class Meta:
         model = ExportJob
-        fields = ["id", "project", "format", "include_majority", "status", "progress", "counts", "sha256", "file_name",
-                  "download_url", "manifest_url", "card_url", "error", "requested_by", "created_at", "started_at",
-                  "finished_at"]
+        fields = [
+            "id",
+            "project",
+            "format",
+            "include_majority",
+            "status",
+            "progress",
+            "counts",
+            "sha256",
+            "file_name",
+            "download_url",
+            "manifest_url",
+            "card_url",
+            "error",
+            "requested_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
 
     def _urls(self, job) -> dict:
         return export_urls(self.context.get("request"), job)
@@ -109,7 +127,9 @@ class ProjectExportsApi(APIView):
         data = ExportCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         job = export_run_create(
-            project=project, fmt=data.validated_data["format"], requested_by=request.user,
+            project=project,
+            fmt=data.validated_data["format"],
+            requested_by=request.user,
             include_majority=data.validated_data["include_majority"],
         )
         job.refresh_from_db(fields=["status"])
@@ -127,8 +147,15 @@ class ExportDetailApi(APIView):
 
 class ExportDownloadApi(APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("file", str, enum=["data", "manifest", "card"], required=False,
-                                     description="data (default), manifest (JSON) or card (the dataset README).")],
+        parameters=[
+            OpenApiParameter(
+                "file",
+                str,
+                enum=["data", "manifest", "card"],
+                required=False,
+                description="data (default), manifest (JSON) or card (the dataset README).",
+            )
+        ],
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
     )
     def get(self, request, export_id: int):

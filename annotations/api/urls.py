@@ -7,8 +7,8 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from annotations.api import adjudication, assignments, documents, projects, queue
-from annotations.api import claims as claims_api
 from annotations.api import agreement as agreement_api
+from annotations.api import claims as claims_api
 from annotations.api import exports as exports_api
 
 
@@ -41,33 +41,60 @@ urlpatterns = [
     path("assignments/", assignments.MyAssignmentsApi.as_view(), name="assignment-list"),
     path("assignments/<int:assignment_id>/", assignments.AssignmentDetailApi.as_view(), name="assignment-detail"),
     path("assignments/<int:assignment_id>/spans/", assignments.AssignmentSpansApi.as_view(), name="assignment-spans"),
-    path("assignments/<int:assignment_id>/submit/", assignments.AssignmentSubmitApi.as_view(), name="assignment-submit"),
+    path(
+        "assignments/<int:assignment_id>/submit/", assignments.AssignmentSubmitApi.as_view(), name="assignment-submit"
+    ),
     path("spans/<int:span_id>/", assignments.SpanDetailApi.as_view(), name="span-detail"),
     path("projects/<int:project_id>/queue/next/", queue.QueueNextApi.as_view(), name="queue-next"),
     path("assignments/<int:assignment_id>/skip/", queue.AssignmentSkipApi.as_view(), name="assignment-skip"),
     path("projects/<int:project_id>/progress/", queue.ProjectProgressApi.as_view(), name="project-progress"),
-    path("projects/<int:project_id>/adjudication/", adjudication.AdjudicationQueueApi.as_view(), name="adjudication-queue"),
+    path(
+        "projects/<int:project_id>/adjudication/",
+        adjudication.AdjudicationQueueApi.as_view(),
+        name="adjudication-queue",
+    ),
     path("documents/<int:document_id>/adjudication/", adjudication.AdjudicationApi.as_view(), name="adjudication"),
     path("documents/<int:document_id>/adjudication/spans/", adjudication.GoldSpansApi.as_view(), name="gold-spans"),
-    path("documents/<int:document_id>/adjudication/accept-agreed/", adjudication.AcceptAgreedApi.as_view(),
-         name="accept-agreed"),
-    path("documents/<int:document_id>/adjudication/reliability/", adjudication.GoldReliabilityApi.as_view(),
-         name="gold-reliability"),
+    path(
+        "documents/<int:document_id>/adjudication/accept-agreed/",
+        adjudication.AcceptAgreedApi.as_view(),
+        name="accept-agreed",
+    ),
+    path(
+        "documents/<int:document_id>/adjudication/reliability/",
+        adjudication.GoldReliabilityApi.as_view(),
+        name="gold-reliability",
+    ),
     path("documents/<int:document_id>/adjudication/finalize/", adjudication.FinalizeApi.as_view(), name="finalize"),
     path("gold-spans/<int:gold_span_id>/", adjudication.GoldSpanDetailApi.as_view(), name="gold-span-detail"),
     path("projects/<int:project_id>/claims/", claims_api.ProjectClaimsApi.as_view(), name="claims"),
     path("projects/<int:project_id>/claims/similar/", claims_api.ClaimSimilarApi.as_view(), name="claims-similar"),
-    path("projects/<int:project_id>/claims/queue/next/", claims_api.ClaimQueueNextApi.as_view(), name="claim-queue-next"),
+    path(
+        "projects/<int:project_id>/claims/queue/next/", claims_api.ClaimQueueNextApi.as_view(), name="claim-queue-next"
+    ),
     path("claims/<int:claim_id>/", claims_api.ClaimDetailApi.as_view(), name="claim-detail"),
-    path("claims/<int:claim_id>/verifications/", claims_api.ClaimVerificationsApi.as_view(), name="claim-verifications"),
+    path(
+        "claims/<int:claim_id>/verifications/", claims_api.ClaimVerificationsApi.as_view(), name="claim-verifications"
+    ),
     path("spans/<int:span_id>/claim-links/", claims_api.SpanClaimLinksApi.as_view(), name="span-claim-links"),
     path("claim-links/<int:link_id>/", claims_api.ClaimLinkDetailApi.as_view(), name="claim-link-detail"),
-    path("assignments/<int:assignment_id>/reliability/", claims_api.AssignmentReliabilityApi.as_view(),
-         name="assignment-reliability"),
-    path("gold-spans/<int:gold_span_id>/claim-links/", adjudication.GoldClaimLinksApi.as_view(), name="gold-claim-links"),
-    path("projects/<int:project_id>/agreement-runs/", agreement_api.ProjectAgreementRunsApi.as_view(), name="agreement-runs"),
+    path(
+        "assignments/<int:assignment_id>/reliability/",
+        claims_api.AssignmentReliabilityApi.as_view(),
+        name="assignment-reliability",
+    ),
+    path(
+        "gold-spans/<int:gold_span_id>/claim-links/", adjudication.GoldClaimLinksApi.as_view(), name="gold-claim-links"
+    ),
+    path(
+        "projects/<int:project_id>/agreement-runs/",
+        agreement_api.ProjectAgreementRunsApi.as_view(),
+        name="agreement-runs",
+    ),
     path("agreement-runs/<int:run_id>/", agreement_api.AgreementRunDetailApi.as_view(), name="agreement-run-detail"),
-    path("agreement-runs/<int:run_id>/results.csv", agreement_api.AgreementRunCsvApi.as_view(), name="agreement-run-csv"),
+    path(
+        "agreement-runs/<int:run_id>/results.csv", agreement_api.AgreementRunCsvApi.as_view(), name="agreement-run-csv"
+    ),
     path("projects/<int:project_id>/exports/", exports_api.ProjectExportsApi.as_view(), name="exports"),
     path("exports/<int:export_id>/", exports_api.ExportDetailApi.as_view(), name="export-detail"),
     path("exports/<int:export_id>/download/", exports_api.ExportDownloadApi.as_view(), name="export-download"),

@@ -35,13 +35,12 @@ class Writer:
     write: Callable[[Iterable[GoldDocument], ExportContext, dict | None], Iterator[str]]
 
     @classmethod
-    def of(cls, module: ModuleType) -> "Writer":
+    def of(cls, module: ModuleType) -> Writer:
         return cls(module.NAME, module.EXTENSION, module.MEDIA_TYPE, module.TITLE, module.NOTES, module.write)
 
 
 REGISTRY: dict[str, Writer] = {
-    writer.name: writer
-    for writer in map(Writer.of, (jsonl, conll, web_annotation, claimreview, csv_spans))
+    writer.name: writer for writer in map(Writer.of, (jsonl, conll, web_annotation, claimreview, csv_spans))
 }
 FORMATS = tuple(REGISTRY)
 

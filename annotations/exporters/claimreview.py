@@ -72,11 +72,13 @@ def review_object(claim: ClaimRecord, appearances: list[dict], context: ExportCo
     }
     if claim.verdict_date:
         review["datePublished"] = claim.verdict_date
-    review.update({
-        "author": {"@type": "Organization", "name": context.author},
-        "reviewRating": rating,
-        "itemReviewed": item,
-    })
+    review.update(
+        {
+            "author": {"@type": "Organization", "name": context.author},
+            "reviewRating": rating,
+            "itemReviewed": item,
+        }
+    )
     return review
 
 
@@ -113,8 +115,12 @@ def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict
                 appearances.setdefault(claim.id, []).append(work)
             span = document.spans[link.span]
             work["workbench:evidence"].append(
-                {"workbench:stance": link.stance, "workbench:quote": span.text,
-                 "workbench:start": span.start, "workbench:end": span.end}
+                {
+                    "workbench:stance": link.stance,
+                    "workbench:quote": span.text,
+                    "workbench:start": span.start,
+                    "workbench:end": span.end,
+                }
             )
     yield dumps({"@context": CONTEXT})[:-1] + ',\n"@graph":[\n'
     for n, claim_id in enumerate(sorted(claims)):

@@ -105,7 +105,7 @@ def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict
         tagged = [-1] * len(kept)  # per column, the last span that got a tag
         for number, sentence in enumerate(tokenize_sentences(text), start=1):
             out.append(f"# sent_id = {document.id}-{number}\n")
-            out.append(f"# text = {_comment(text[sentence[0].start:sentence[-1].end])}\n")
+            out.append(f"# text = {_comment(text[sentence[0].start : sentence[-1].end])}\n")
             inside = [-1] * len(kept)  # per column, the span the previous token of this sentence was in
             for position, token in enumerate(sentence, start=1):
                 line = f"{position}\t{token.text}\t{token.start}\t{token.end}"
@@ -132,4 +132,3 @@ def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict
         yield "".join(out)
     if stats is not None:
         stats["conll_spans_left_out"] = stats.get("conll_spans_left_out", 0) + left_out_total
-

@@ -30,9 +30,25 @@ TITLE = "CSV of gold spans"
 BOM = "\ufeff"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\0")
 HEADER = [
-    "document_id", "external_id", "document_sha256", "title", "source", "url", "resolution", "span_index",
-    "start", "end", "label", "text", "decision", "decided_by", "votes", "claim_links", "span_grade",
-    "outlet_grade", "outlet_grade_note",
+    "document_id",
+    "external_id",
+    "document_sha256",
+    "title",
+    "source",
+    "url",
+    "resolution",
+    "span_index",
+    "start",
+    "end",
+    "label",
+    "text",
+    "decision",
+    "decided_by",
+    "votes",
+    "claim_links",
+    "span_grade",
+    "outlet_grade",
+    "outlet_grade_note",
 ]
 NOTES = (
     "One row per gold span (documents without spans get one row with empty span columns), UTF-8 with a BOM, "
@@ -57,19 +73,37 @@ def document_rows(document: GoldDocument) -> Iterator[list]:
     links: dict[int, list[str]] = {}
     for link in document.claim_links:
         links.setdefault(link.span, []).append(f"{link.stance}: {link.claim.text}")
-    head = [document.id, document.external_id, document.sha256, document.title, document.source or "",
-            document.url, document.resolution]
+    head = [
+        document.id,
+        document.external_id,
+        document.sha256,
+        document.title,
+        document.source or "",
+        document.url,
+        document.resolution,
+    ]
     tail = [outlet.code if outlet else "", outlet.note if outlet else ""]
     if not document.spans:
         yield head + [""] * 10 + tail
         return
     majority = document.resolution == MAJORITY
     for index, span in enumerate(document.spans):
-        yield head + [
-            index, span.start, span.end, span.label, span.text, span.decision, span.decided_by or "",
-            span.votes if majority and span.votes is not None else "",
-            " | ".join(links.get(index, ())), span_grades.get(index, ""),
-        ] + tail
+        yield (
+            head
+            + [
+                index,
+                span.start,
+                span.end,
+                span.label,
+                span.text,
+                span.decision,
+                span.decided_by or "",
+                span.votes if majority and span.votes is not None else "",
+                " | ".join(links.get(index, ())),
+                span_grades.get(index, ""),
+            ]
+            + tail
+        )
 
 
 def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict | None = None) -> Iterator[str]:

@@ -72,23 +72,42 @@ def document_object(document: GoldDocument) -> dict:
     majority = document.resolution == MAJORITY
     spans = []
     for span in document.spans:
-        item = {"start": span.start, "end": span.end, "label": span.label, "text": span.text,
-                "decision": span.decision, "decided_by": span.decided_by}
+        item = {
+            "start": span.start,
+            "end": span.end,
+            "label": span.label,
+            "text": span.text,
+            "decision": span.decision,
+            "decided_by": span.decided_by,
+        }
         if majority:
             item["votes"] = span.votes
         spans.append(item)
     links = []
     for link in document.claim_links:
         target = document.spans[link.span]
-        item = {"span": link.span, "start": target.start, "end": target.end, "label": target.label,
-                "claim": claim_object(link.claim), "stance": link.stance, "decided_by": link.decided_by}
+        item = {
+            "span": link.span,
+            "start": target.start,
+            "end": target.end,
+            "label": target.label,
+            "claim": claim_object(link.claim),
+            "stance": link.stance,
+            "decided_by": link.decided_by,
+        }
         if majority:
             item["votes"] = link.votes
         links.append(item)
     grades = []
     for grade in document.reliability:
-        item = {"span": grade.span, "source_reliability": grade.source_reliability, "credibility": grade.credibility,
-                "code": grade.code, "note": grade.note, "decided_by": grade.decided_by}
+        item = {
+            "span": grade.span,
+            "source_reliability": grade.source_reliability,
+            "credibility": grade.credibility,
+            "code": grade.code,
+            "note": grade.note,
+            "decided_by": grade.decided_by,
+        }
         if majority:
             item["votes"] = grade.votes
         grades.append(item)
@@ -113,8 +132,9 @@ def document_object(document: GoldDocument) -> dict:
     }
     if majority:
         record["reviewers"] = document.reviewers
-    record.update({"text": document.text, "spans": spans, "claim_links": links, "reliability": grades,
-                   "agreement": agreement})
+    record.update(
+        {"text": document.text, "spans": spans, "claim_links": links, "reliability": grades, "agreement": agreement}
+    )
     return record
 
 
@@ -216,8 +236,17 @@ def parse_document(value) -> GoldDocument:
         _need(decision in DECISIONS, f"{where}.decision must be one of {', '.join(DECISIONS)}")
         _need((start, end, label) not in seen, f"{where} repeats a span")
         seen.add((start, end, label))
-        spans.append(GoldSpan(start, end, label, span_text, decision, _opt_str(raw.get("decided_by"), f"{where}.decided_by"),
-                              _votes(raw, where)))
+        spans.append(
+            GoldSpan(
+                start,
+                end,
+                label,
+                span_text,
+                decision,
+                _opt_str(raw.get("decided_by"), f"{where}.decided_by"),
+                _votes(raw, where),
+            )
+        )
     raw_links = value.get("claim_links", [])
     _need(isinstance(raw_links, list), "claim_links must be a list")
     links = []
@@ -232,8 +261,11 @@ def parse_document(value) -> GoldDocument:
         claim = _claim(raw.get("claim"), where)
         _need((index, claim.id or claim.text) not in linked, f"{where} links the same span and claim twice")
         linked.add((index, claim.id or claim.text))
-        links.append(GoldClaimLink(index, claim, stance, _opt_str(raw.get("decided_by"), f"{where}.decided_by"),
-                                   _votes(raw, where)))
+        links.append(
+            GoldClaimLink(
+                index, claim, stance, _opt_str(raw.get("decided_by"), f"{where}.decided_by"), _votes(raw, where)
+            )
+        )
     raw_grades = value.get("reliability", [])
     _need(isinstance(raw_grades, list), "reliability must be a list")
     grades = []
@@ -247,12 +279,22 @@ def parse_document(value) -> GoldDocument:
         _need(index not in graded, f"{where} grades the same {'span' if index is not None else 'outlet'} twice")
         graded.add(index)
         letter = raw.get("source_reliability")
-        _need(isinstance(letter, str) and len(letter) == 1 and letter in GRADES,
-              f"{where}.source_reliability must be one of A-F")
+        _need(
+            isinstance(letter, str) and len(letter) == 1 and letter in GRADES,
+            f"{where}.source_reliability must be one of A-F",
+        )
         credibility = _int(raw.get("credibility"), f"{where}.credibility")
         _need(1 <= credibility <= 6, f"{where}.credibility must be 1-6")
-        grades.append(GoldReliability(letter, credibility, index, _str(raw.get("note"), f"{where}.note"),
-                                      _opt_str(raw.get("decided_by"), f"{where}.decided_by"), _votes(raw, where)))
+        grades.append(
+            GoldReliability(
+                letter,
+                credibility,
+                index,
+                _str(raw.get("note"), f"{where}.note"),
+                _opt_str(raw.get("decided_by"), f"{where}.decided_by"),
+                _votes(raw, where),
+            )
+        )
     published_at = _opt_str(value.get("published_at"), "published_at")
     doc_id = value.get("id")
     return GoldDocument(

@@ -156,7 +156,9 @@ def dataset_card(manifest: dict) -> str:
         lines.append(f"- {key.replace('_', ' ')}: {value}")
     lines += ["", "## Labels", "", "| label | Arabic | spans |", "| --- | --- | --- |"]
     for label in manifest["labels"]:
-        lines.append(f"| {_md(label['name'])} | {_md(label['name_ar'])} | {counts['per_label'].get(label['name'], 0)} |")
+        lines.append(
+            f"| {_md(label['name'])} | {_md(label['name_ar'])} | {counts['per_label'].get(label['name'], 0)} |"
+        )
     lines += [
         "",
         "## How the gold was made",

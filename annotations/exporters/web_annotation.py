@@ -74,8 +74,8 @@ def document_items(document: GoldDocument, context: ExportContext) -> Iterator[d
                     {
                         "type": "TextQuoteSelector",
                         "exact": span.text,
-                        "prefix": text[max(0, span.start - QUOTE_CONTEXT):span.start],
-                        "suffix": text[span.end:span.end + QUOTE_CONTEXT],
+                        "prefix": text[max(0, span.start - QUOTE_CONTEXT) : span.start],
+                        "suffix": text[span.end : span.end + QUOTE_CONTEXT],
                     },
                     {"type": "TextPositionSelector", "start": span.start, "end": span.end},
                 ],
@@ -88,8 +88,12 @@ def document_items(document: GoldDocument, context: ExportContext) -> Iterator[d
             "type": "Annotation",
             "motivation": "linking",
             "body": [
-                {"id": f"urn:workbench:claim:{context.project_slug}:{link.claim.id}", "type": "TextualBody",
-                 "purpose": "linking", "value": link.claim.text},
+                {
+                    "id": f"urn:workbench:claim:{context.project_slug}:{link.claim.id}",
+                    "type": "TextualBody",
+                    "purpose": "linking",
+                    "value": link.claim.text,
+                },
                 {"type": "TextualBody", "purpose": "classifying", "value": link.stance},
             ],
             "target": span_ids[link.span],
@@ -125,6 +129,6 @@ def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict
             total += 1
         if chunk:
             yield "".join(chunk)
-    yield ("\n" if total else "") + f"]}},\n\"total\":{total}}}\n"
+    yield ("\n" if total else "") + f']}},\n"total":{total}}}\n'
     if stats is not None:
         stats["annotations"] = total

@@ -56,7 +56,7 @@ def parse_published_at(value: str) -> dt.datetime:
     """ISO 8601 date or date-time; a naive value is taken as UTC."""
     parsed = dt.datetime.fromisoformat(value.strip())
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+        parsed = parsed.replace(tzinfo=dt.UTC)
     return parsed
 
 
@@ -92,11 +92,11 @@ def parse_txt(path: Path, data: bytes, *, max_chars: int) -> list[ArticleRecord]
 def parse_jsonl_object(obj: object, *, max_chars: int) -> ArticleRecord:
     """Validates one decoded JSONL object; raises ValueError with the reason."""
     if not isinstance(obj, dict):
-        raise ValueError("expected a JSON object with a \"text\" field")
+        raise ValueError('expected a JSON object with a "text" field')
     if "text" not in obj:
-        raise ValueError("missing \"text\"")
+        raise ValueError('missing "text"')
     if not isinstance(obj["text"], str):
-        raise ValueError("\"text\" must be a string")
+        raise ValueError('"text" must be a string')
     text, error = check_text(obj["text"], max_chars)
     if error:
         raise ValueError(error)
@@ -108,25 +108,25 @@ def parse_jsonl_object(obj: object, *, max_chars: int) -> ArticleRecord:
         if isinstance(value, (int, float)) and not isinstance(value, bool) and name == "external_id":
             value = str(value)
         if not isinstance(value, str):
-            raise ValueError(f"\"{name}\" must be a string")
+            raise ValueError(f'"{name}" must be a string')
         if "\x00" in value:
-            raise ValueError(f"\"{name}\" contains a null character")
+            raise ValueError(f'"{name}" contains a null character')
         if len(value) > MAX_FIELD_CHARS[name]:
-            raise ValueError(f"\"{name}\" is longer than {MAX_FIELD_CHARS[name]} characters")
+            raise ValueError(f'"{name}" is longer than {MAX_FIELD_CHARS[name]} characters')
         values[name] = value.strip()
     if values.get("url"):
         url_error = check_url(values["url"])
         if url_error:
-            raise ValueError(f"\"url\": {url_error}")
+            raise ValueError(f'"url": {url_error}')
     published_at = None
     if obj.get("published_at") not in (None, ""):
         raw = obj["published_at"]
         if not isinstance(raw, str):
-            raise ValueError("\"published_at\" must be an ISO 8601 string")
+            raise ValueError('"published_at" must be an ISO 8601 string')
         try:
             published_at = parse_published_at(raw)
         except ValueError:
-            raise ValueError(f"\"published_at\" is not an ISO 8601 date: {raw!r}") from None
+            raise ValueError(f'"published_at" is not an ISO 8601 date: {raw!r}') from None
     return ArticleRecord(
         text=text,
         title=values.get("title") or title_from_text(text),

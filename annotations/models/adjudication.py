@@ -17,9 +17,7 @@ class AdjudicationStatus(models.TextChoices):
 class Adjudication(models.Model):
     document = models.OneToOneField("annotations.Document", on_delete=models.CASCADE, related_name="adjudication")
     adjudicator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="adjudications")
-    status = models.CharField(
-        max_length=16, choices=AdjudicationStatus.choices, default=AdjudicationStatus.IN_PROGRESS
-    )
+    status = models.CharField(max_length=16, choices=AdjudicationStatus.choices, default=AdjudicationStatus.IN_PROGRESS)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -15,7 +15,9 @@ class JobStatus(models.TextChoices):
 class Job(models.Model):
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING)
     progress = models.FloatField(default=0.0, help_text="0 to 1")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     enqueued = models.BooleanField(default=False, help_text="Whether the broker accepted the task message.")
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -39,7 +41,9 @@ class AgreementRun(Job):
     input_fingerprint = models.CharField(max_length=64, blank=True)
     results = models.JSONField(default=dict, blank=True)
     timings = models.JSONField(default=dict, blank=True)
-    reason = models.CharField(max_length=16, blank=True, help_text="What asked for it: manual, submission, rerun, command.")
+    reason = models.CharField(
+        max_length=16, blank=True, help_text="What asked for it: manual, submission, rerun, command."
+    )
     rerun_requested = models.BooleanField(
         default=False, help_text="Set while running when new work arrives: one more run follows this one."
     )
@@ -83,4 +87,3 @@ class ExportJob(Job):
                 name="export_job_one_in_flight_per_project",
             ),
         ]
-

@@ -15,9 +15,7 @@ class Project(models.Model):
     lease_minutes = models.PositiveIntegerField(
         default=30, help_text="How long a reviewer holds a document taken from the queue."
     )
-    snap_to_words = models.BooleanField(
-        default=True, help_text="Expand selections in the workspace to whole words."
-    )
+    snap_to_words = models.BooleanField(default=True, help_text="Expand selections in the workspace to whole words.")
     claim_verifiers = models.PositiveSmallIntegerField(
         default=1, help_text="How many verifiers give a verdict on each claim in the claim verification queue."
     )
@@ -88,4 +86,3 @@ class LabelType(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} / {self.name_ar}" if self.name_ar else self.name
-

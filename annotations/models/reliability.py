@@ -31,7 +31,9 @@ def admiralty_constraints(prefix: str) -> list[models.BaseConstraint]:
         models.CheckConstraint(
             condition=Q(source_reliability__in=SourceReliability.values), name=f"{prefix}_reliability_a_to_f"
         ),
-        models.CheckConstraint(condition=Q(credibility__gte=1, credibility__lte=6), name=f"{prefix}_credibility_1_to_6"),
+        models.CheckConstraint(
+            condition=Q(credibility__gte=1, credibility__lte=6), name=f"{prefix}_credibility_1_to_6"
+        ),
     ]
 
 

@@ -87,7 +87,11 @@ def agreement_input(project: Project) -> AgreementInput:
     assignments = {}
     reviewer_ids = set()
     documents = set()
-    rows = submitted_assignments(project).order_by("id").values_list("id", "document_id", "reviewer_id", "version", "updated_at")
+    rows = (
+        submitted_assignments(project)
+        .order_by("id")
+        .values_list("id", "document_id", "reviewer_id", "version", "updated_at")
+    )
     for pk, document_id, reviewer_id, version, updated_at in rows.iterator(chunk_size=SPAN_CHUNK):
         assignments[pk] = SubmittedAssignment(pk, document_id, reviewer_id, version, updated_at.isoformat())
         reviewer_ids.add(reviewer_id)
@@ -96,7 +100,9 @@ def agreement_input(project: Project) -> AgreementInput:
 
     reviewers = dict(get_user_model().objects.filter(pk__in=reviewer_ids).values_list("pk", "username"))
     labels, colors = {}, {}
-    for pk, name, color in LabelType.objects.filter(project=project).order_by("order", "id").values_list("id", "name", "color"):
+    for pk, name, color in (
+        LabelType.objects.filter(project=project).order_by("order", "id").values_list("id", "name", "color")
+    ):
         labels[pk] = name
         colors[name] = color
     return AgreementInput(project.pk, assignments, reviewers, labels, colors, len(documents))
@@ -245,11 +251,7 @@ def agreement_claim_verdicts(project: Project) -> list[tuple[int, int, str]]:
 # --- runs -----------------------------------------------------------------------------------------------
 def agreement_runs_of_project(project: Project) -> QuerySet[AgreementRun]:
     """Newest first, without the (possibly large) results: list pages show summaries only."""
-    return (
-        AgreementRun.objects.filter(project=project)
-        .defer("results")
-        .order_by("-created_at", "-id")
-    )
+    return AgreementRun.objects.filter(project=project).defer("results").order_by("-created_at", "-id")
 
 
 def agreement_run_summaries(project: Project, *, limit: int = 50) -> list[dict]:
@@ -309,8 +311,11 @@ def agreement_dashboard(project: Project) -> dict:
         "submitted": agreement_submitted_count(project),
         "latest": None,
         "trend": [
-            {"id": point["id"], "finished_at": point["finished_at"].isoformat() if point["finished_at"] else None,
-             **{key: point["summary"].get(key) for key in ("token_alpha", "exact_f1", "overlap_f1")}}
+            {
+                "id": point["id"],
+                "finished_at": point["finished_at"].isoformat() if point["finished_at"] else None,
+                **{key: point["summary"].get(key) for key in ("token_alpha", "exact_f1", "overlap_f1")},
+            }
             for point in agreement_run_summaries(project)
         ],
         "in_flight": None,

@@ -13,7 +13,9 @@ def assignment_detail(assignment: Assignment) -> Assignment:
             Prefetch(
                 "spans",
                 queryset=Span.objects.select_related("label")
-                .prefetch_related(Prefetch("claim_links", queryset=ClaimLink.objects.select_related("claim").order_by("id")))
+                .prefetch_related(
+                    Prefetch("claim_links", queryset=ClaimLink.objects.select_related("claim").order_by("id"))
+                )
                 .order_by("start", "end", "id"),
             ),
             Prefetch("ratings", queryset=ReliabilityRating.objects.order_by("id")),

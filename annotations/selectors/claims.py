@@ -35,7 +35,9 @@ def visible_links_q(membership: Membership, prefix: str = "") -> Q:
     if sees_all_work(membership):
         return Q()
     user = membership.user_id
-    submitted_docs = Assignment.objects.filter(reviewer_id=user, status=AssignmentStatus.SUBMITTED).values("document_id")
+    submitted_docs = Assignment.objects.filter(reviewer_id=user, status=AssignmentStatus.SUBMITTED).values(
+        "document_id"
+    )
     return Q(**{f"{prefix}span__assignment__reviewer_id": user}) | Q(
         **{f"{prefix}span__assignment__document_id__in": submitted_docs}
     )
@@ -69,17 +71,25 @@ def claim_evidence(claim: Claim, membership: Membership) -> list[dict]:
         document = assignment.document
         outlet = grades.get((assignment.id, None))
         quoted = grades.get((assignment.id, span.id))
-        evidence.append({
-            "id": link.id,
-            "stance": link.stance,
-            "document": {"id": document.id, "title": document.title, "url": document.url},
-            "source": document.source.name if document.source else "",
-            "span": {"id": span.id, "start": span.start, "end": span.end, "text": span.text, "label": span.label.name},
-            "reviewer": assignment.reviewer.get_username(),
-            "submitted": assignment.status == AssignmentStatus.SUBMITTED,
-            "outlet_grade": outlet.code if outlet else None,
-            "span_grade": quoted.code if quoted else None,
-        })
+        evidence.append(
+            {
+                "id": link.id,
+                "stance": link.stance,
+                "document": {"id": document.id, "title": document.title, "url": document.url},
+                "source": document.source.name if document.source else "",
+                "span": {
+                    "id": span.id,
+                    "start": span.start,
+                    "end": span.end,
+                    "text": span.text,
+                    "label": span.label.name,
+                },
+                "reviewer": assignment.reviewer.get_username(),
+                "submitted": assignment.status == AssignmentStatus.SUBMITTED,
+                "outlet_grade": outlet.code if outlet else None,
+                "span_grade": quoted.code if quoted else None,
+            }
+        )
     return evidence
 
 
@@ -104,22 +114,33 @@ def source_grades(project: Project, source: Source) -> dict:
     """An outlet's grades in this project over time and across reviewers, and its gold grades."""
     ratings = (
         ReliabilityRating.objects.filter(
-            span__isnull=True, assignment__document__project=project, assignment__document__source=source,
+            span__isnull=True,
+            assignment__document__project=project,
+            assignment__document__source=source,
             assignment__status=AssignmentStatus.SUBMITTED,
         )
         .select_related("assignment__reviewer", "assignment__document")
         .order_by("assignment__submitted_at", "id")
     )
-    rows = [{
-        "when": rating.assignment.submitted_at,
-        "reviewer": rating.assignment.reviewer.get_username(),
-        "document": {"id": rating.assignment.document_id, "title": rating.assignment.document.title},
-        "grade": rating.code, "source_reliability": rating.source_reliability, "credibility": rating.credibility,
-        "note": rating.note,
-    } for rating in ratings]
-    gold = GoldReliability.objects.filter(
-        gold_span__isnull=True, adjudication__document__project=project, adjudication__document__source=source
-    ).select_related("adjudication__document", "decided_by").order_by("decided_at")
+    rows = [
+        {
+            "when": rating.assignment.submitted_at,
+            "reviewer": rating.assignment.reviewer.get_username(),
+            "document": {"id": rating.assignment.document_id, "title": rating.assignment.document.title},
+            "grade": rating.code,
+            "source_reliability": rating.source_reliability,
+            "credibility": rating.credibility,
+            "note": rating.note,
+        }
+        for rating in ratings
+    ]
+    gold = (
+        GoldReliability.objects.filter(
+            gold_span__isnull=True, adjudication__document__project=project, adjudication__document__source=source
+        )
+        .select_related("adjudication__document", "decided_by")
+        .order_by("decided_at")
+    )
     counts = {}
     for row in rows:
         counts[row["source_reliability"]] = counts.get(row["source_reliability"], 0) + 1
@@ -127,6 +148,13 @@ def source_grades(project: Project, source: Source) -> dict:
         "source": {"id": source.id, "name": source.name, "domain": source.domain},
         "ratings": rows,
         "reliability_counts": dict(sorted(counts.items())),
-        "gold": [{"when": g.decided_at, "document": g.adjudication.document_id, "grade": f"{g.source_reliability}{g.credibility}",
-                  "decided_by": g.decided_by.get_username()} for g in gold],
+        "gold": [
+            {
+                "when": g.decided_at,
+                "document": g.adjudication.document_id,
+                "grade": f"{g.source_reliability}{g.credibility}",
+                "decided_by": g.decided_by.get_username(),
+            }
+            for g in gold
+        ],
     }

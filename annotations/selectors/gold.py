@@ -49,14 +49,20 @@ from annotations.models import (
     ClaimLink,
     ClaimVerdictChange,
     Document,
-    GoldClaimLink as GoldClaimLinkRow,
-    GoldReliability as GoldReliabilityRow,
-    GoldSpan as GoldSpanRow,
     JobStatus,
     LabelType,
     Project,
     ReliabilityRating,
     Span,
+)
+from annotations.models import (
+    GoldClaimLink as GoldClaimLinkRow,
+)
+from annotations.models import (
+    GoldReliability as GoldReliabilityRow,
+)
+from annotations.models import (
+    GoldSpan as GoldSpanRow,
 )
 
 CHUNK = 1000
@@ -180,19 +186,25 @@ class _Lookups:
             return
         set_on: dict[int, dt.datetime] = {}
         for claim_id, changed_at in (
-            ClaimVerdictChange.objects.filter(claim_id__in=missing).order_by("claim_id", "changed_at", "id")
+            ClaimVerdictChange.objects.filter(claim_id__in=missing)
+            .order_by("claim_id", "changed_at", "id")
             .values_list("claim_id", "changed_at")
         ):
             set_on[claim_id] = changed_at  # the last change set the current verdict
-        for pk, text, verdict, rationale, event_date, place, actor, figure in Claim.objects.filter(pk__in=missing).values_list(
-            "pk", "text", "verdict", "rationale", "event_date", "place", "actor", "casualty_figure"
-        ):
+        for pk, text, verdict, rationale, event_date, place, actor, figure in Claim.objects.filter(
+            pk__in=missing
+        ).values_list("pk", "text", "verdict", "rationale", "event_date", "place", "actor", "casualty_figure"):
             changed = set_on.get(pk)
             self.claims[pk] = ClaimRecord(
-                id=pk, text=text, verdict=verdict, rationale=rationale,
-                event_date=event_date.isoformat() if event_date else None, place=place, actor=actor,
+                id=pk,
+                text=text,
+                verdict=verdict,
+                rationale=rationale,
+                event_date=event_date.isoformat() if event_date else None,
+                place=place,
+                actor=actor,
                 casualty_figure=figure,
-                verdict_date=changed.astimezone(dt.timezone.utc).date().isoformat() if changed else None,
+                verdict_date=changed.astimezone(dt.UTC).date().isoformat() if changed else None,
             )
 
     def span_key(self, start: int, end: int, label_id: int):
@@ -203,13 +215,24 @@ def _iso(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
     if timezone.is_aware(value):
-        value = value.astimezone(dt.timezone.utc)
+        value = value.astimezone(dt.UTC)
     return value.isoformat()
 
 
 DOCUMENT_FIELDS = (
-    "id", "text", "sha256", "title", "url", "published_at", "external_id", "source__name", "source__domain",
-    "adjudication__id", "adjudication__status", "adjudication__decided_at", "adjudication__adjudicator_id",
+    "id",
+    "text",
+    "sha256",
+    "title",
+    "url",
+    "published_at",
+    "external_id",
+    "source__name",
+    "source__domain",
+    "adjudication__id",
+    "adjudication__status",
+    "adjudication__decided_at",
+    "adjudication__adjudicator_id",
 )
 
 
@@ -244,7 +267,12 @@ def gold_records(
         adjudicated = {}  # adjudication id -> row
         majority = []
         for row in rows:
-            final = row[10] is not None and row[10] == AdjudicationStatus.FINAL and row[11] is not None and row[11] <= snapshot_at
+            final = (
+                row[10] is not None
+                and row[10] == AdjudicationStatus.FINAL
+                and row[11] is not None
+                and row[11] <= snapshot_at
+            )
             if final:
                 adjudicated[row[9]] = row
             elif include_majority:
@@ -264,13 +292,26 @@ def gold_records(
             return
 
 
-def _document(row, lookups: _Lookups, agreement: dict, *, resolution: str, spans, links, grades,
-              adjudicator=None, reviewers=None) -> GoldDocument:
+def _document(
+    row, lookups: _Lookups, agreement: dict, *, resolution: str, spans, links, grades, adjudicator=None, reviewers=None
+) -> GoldDocument:
     return GoldDocument(
-        id=row[0], text=row[1], sha256=row[2], title=row[3], url=row[4], published_at=_iso(row[5]),
-        external_id=row[6], source=row[7], source_domain=row[8] or "", resolution=resolution,
-        adjudicator=adjudicator, reviewers=reviewers, spans=tuple(spans), claim_links=tuple(links),
-        reliability=tuple(grades), agreement=agreement.get(row[0]),
+        id=row[0],
+        text=row[1],
+        sha256=row[2],
+        title=row[3],
+        url=row[4],
+        published_at=_iso(row[5]),
+        external_id=row[6],
+        source=row[7],
+        source_domain=row[8] or "",
+        resolution=resolution,
+        adjudicator=adjudicator,
+        reviewers=reviewers,
+        spans=tuple(spans),
+        claim_links=tuple(links),
+        reliability=tuple(grades),
+        agreement=agreement.get(row[0]),
     )
 
 
@@ -307,14 +348,20 @@ def _adjudicated(adjudicated: dict, lookups: _Lookups, agreement: dict) -> dict[
     )
     links_by: dict[int, list] = defaultdict(list)
     claim_ids = set()
-    for gold_span_id, claim_id, stance, decided_by in GoldClaimLinkRow.objects.filter(
-        _in("gold_span__adjudication_id", ids)
-    ).order_by("gold_span_id", "claim_id").values_list("gold_span_id", "claim_id", "stance", "decided_by_id"):
+    for gold_span_id, claim_id, stance, decided_by in (
+        GoldClaimLinkRow.objects.filter(_in("gold_span__adjudication_id", ids))
+        .order_by("gold_span_id", "claim_id")
+        .values_list("gold_span_id", "claim_id", "stance", "decided_by_id")
+    ):
         links_by[gold_span_id].append((claim_id, stance, decided_by))
         claim_ids.add(claim_id)
         deciders.add(decided_by)
     grades_by: dict[int, list] = defaultdict(list)
-    for adjudication_id, gold_span_id, letter, credibility, note, decided_by in GoldReliabilityRow.objects.filter(_in("adjudication_id", ids)).order_by("id").values_list("adjudication_id", "gold_span_id", "source_reliability", "credibility", "note", "decided_by_id"):
+    for adjudication_id, gold_span_id, letter, credibility, note, decided_by in (
+        GoldReliabilityRow.objects.filter(_in("adjudication_id", ids))
+        .order_by("id")
+        .values_list("adjudication_id", "gold_span_id", "source_reliability", "credibility", "note", "decided_by_id")
+    ):
         grades_by[adjudication_id].append((gold_span_id, letter, credibility, note, decided_by))
         deciders.add(decided_by)
     deciders.update({row[7] for row in span_rows})
@@ -334,12 +381,23 @@ def _adjudicated(adjudicated: dict, lookups: _Lookups, agreement: dict) -> dict[
         for gold_span_id, letter, credibility, note, decided_by in grades_by.get(adjudication_id, ()):
             if gold_span_id is not None and gold_span_id not in index_of:
                 continue
-            grades.append(GoldReliability(letter, credibility, index_of[gold_span_id] if gold_span_id else None,
-                                          note, users.get(decided_by)))
+            grades.append(
+                GoldReliability(
+                    letter, credibility, index_of[gold_span_id] if gold_span_id else None, note, users.get(decided_by)
+                )
+            )
         if len(grades) > 1:
-            grades.sort(key=lambda grade: (-1 if grade.span is None else grade.span))
-        out[row[0]] = _document(row, lookups, agreement, resolution=ADJUDICATED, spans=spans, links=links,
-                                grades=grades, adjudicator=users.get(row[12]))
+            grades.sort(key=lambda grade: -1 if grade.span is None else grade.span)
+        out[row[0]] = _document(
+            row,
+            lookups,
+            agreement,
+            resolution=ADJUDICATED,
+            spans=spans,
+            links=links,
+            grades=grades,
+            adjudicator=users.get(row[12]),
+        )
 
     for pk, adjudication_id, start, end, label_id, text, decision, decided_by in span_rows:
         if adjudication_id != current:
@@ -362,7 +420,9 @@ def _adjudicated(adjudicated: dict, lookups: _Lookups, agreement: dict) -> dict[
     return out
 
 
-def _majority(rows: list, lookups: _Lookups, agreement: dict, k: int, snapshot_at: dt.datetime) -> dict[int, GoldDocument]:
+def _majority(
+    rows: list, lookups: _Lookups, agreement: dict, k: int, snapshot_at: dt.datetime
+) -> dict[int, GoldDocument]:
     by_id = {row[0]: row for row in rows}
     assignments: dict[int, int] = {}  # assignment id -> document id
     for pk, document_id in Assignment.objects.filter(
@@ -411,7 +471,7 @@ def _majority(rows: list, lookups: _Lookups, agreement: dict, k: int, snapshot_a
         spans, index_of = [], {}
         for index, (sort_key, key, votes) in enumerate(kept):
             index_of[key] = index
-            spans.append(GoldSpan(key[0], key[1], sort_key[3], text[key[0]:key[1]], MAJORITY_DECISION, None, votes))
+            spans.append(GoldSpan(key[0], key[1], sort_key[3], text[key[0] : key[1]], MAJORITY_DECISION, None, votes))
         per_link = Counter((key, claim_id, stance) for key, claim_id, stance, _ in link_votes[document_id])
         links = [
             GoldClaimLink(index_of[key], lookups.claims[claim_id], stance, None, votes)
@@ -424,8 +484,9 @@ def _majority(rows: list, lookups: _Lookups, agreement: dict, k: int, snapshot_a
             for (letter, credibility), votes in grade_votes[document_id].items()
             if 2 * votes > n
         ]
-        out[document_id] = _document(row, lookups, agreement, resolution=MAJORITY, spans=spans, links=links,
-                                     grades=grades, reviewers=n)
+        out[document_id] = _document(
+            row, lookups, agreement, resolution=MAJORITY, spans=spans, links=links, grades=grades, reviewers=n
+        )
     return out
 
 

@@ -50,19 +50,23 @@ def project_progress(project: Project) -> dict:
             expired=Count("id", filter=Q(status=AssignmentStatus.EXPIRED)),
         )
     }
-    reviewers = Membership.objects.filter(project=project, role=Role.REVIEWER).select_related("user").order_by("user__username")
+    reviewers = (
+        Membership.objects.filter(project=project, role=Role.REVIEWER).select_related("user").order_by("user__username")
+    )
     for membership in reviewers:
         row = counts.get(membership.user_id, {})
         seconds = durations.get(membership.user_id)
-        per_reviewer.append({
-            "reviewer": membership.user.get_username(),
-            "done": row.get("done", 0),
-            "skipped": row.get("skipped", 0),
-            "open": row.get("open", 0),
-            "expired": row.get("expired", 0),
-            "quota": membership.quota,
-            "median_minutes": round(statistics.median(seconds) / 60, 1) if seconds else None,
-        })
+        per_reviewer.append(
+            {
+                "reviewer": membership.user.get_username(),
+                "done": row.get("done", 0),
+                "skipped": row.get("skipped", 0),
+                "open": row.get("open", 0),
+                "expired": row.get("expired", 0),
+                "quota": membership.quota,
+                "median_minutes": round(statistics.median(seconds) / 60, 1) if seconds else None,
+            }
+        )
     return {
         "documents": {
             "total": states["total"],
@@ -80,7 +84,7 @@ def document_agreement(spans_by_assignment: dict[int, list[tuple[int, int, str]]
     assignments = sorted(spans_by_assignment)
     scores = []
     for i, a in enumerate(assignments):
-        for b in assignments[i + 1:]:
+        for b in assignments[i + 1 :]:
             try:
                 scores.append(span_f1(spans_by_assignment[a], spans_by_assignment[b], match="overlap").f1)
             except UndefinedAgreement:

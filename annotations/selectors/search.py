@@ -37,8 +37,13 @@ def snippets(text: str, query: str) -> tuple[int, list[Snippet]]:
     matches = find_all(text, query.strip())
     result = []
     for start, end in matches[:MAX_SNIPPETS]:
-        before = text[max(0, start - SNIPPET_CONTEXT):start]
-        after = text[end:end + SNIPPET_CONTEXT]
-        result.append(Snippet(("…" if start > SNIPPET_CONTEXT else "") + before, text[start:end],
-                              after + ("…" if end + SNIPPET_CONTEXT < len(text) else "")))
+        before = text[max(0, start - SNIPPET_CONTEXT) : start]
+        after = text[end : end + SNIPPET_CONTEXT]
+        result.append(
+            Snippet(
+                ("…" if start > SNIPPET_CONTEXT else "") + before,
+                text[start:end],
+                after + ("…" if end + SNIPPET_CONTEXT < len(text) else ""),
+            )
+        )
     return len(matches), result

@@ -88,8 +88,13 @@ def gold_span_create(*, document: Document, adjudicator, start, end, label, quot
             return existing
         decision, sources = _decision_for(submitted_spans(document), start, end, label_type)
         gold = GoldSpan.objects.create(
-            adjudication=adjudication, label=label_type, start=start, end=end, text=text[start:end],
-            decision=decision, decided_by=adjudicator,
+            adjudication=adjudication,
+            label=label_type,
+            start=start,
+            end=end,
+            text=text[start:end],
+            decision=decision,
+            decided_by=adjudicator,
         )
         gold.source_spans.set(sources)
     return gold
@@ -103,9 +108,7 @@ def gold_span_delete(*, gold_span: GoldSpan, adjudicator) -> None:
 
 def candidates(document: Document) -> list[dict]:
     """Reviewers' spans merged by (start, end, label): who marked each, and whether all did."""
-    assignments = list(
-        Assignment.objects.filter(document=document, status=AssignmentStatus.SUBMITTED).order_by("id")
-    )
+    assignments = list(Assignment.objects.filter(document=document, status=AssignmentStatus.SUBMITTED).order_by("id"))
     grouped: dict[tuple, list[Span]] = defaultdict(list)
     spans_of_document = submitted_spans(document)
     for span in spans_of_document:
@@ -120,15 +123,23 @@ def candidates(document: Document) -> list[dict]:
         links: dict[tuple[int, str], dict] = {}
         for span in spans:
             for link in links_by_span[span.pk]:
-                entry = links.setdefault((link.claim_id, link.stance), {
-                    "claim": link.claim_id, "claim_text": link.claim.text, "stance": link.stance, "assignments": []})
+                entry = links.setdefault(
+                    (link.claim_id, link.stance),
+                    {"claim": link.claim_id, "claim_text": link.claim.text, "stance": link.stance, "assignments": []},
+                )
                 entry["assignments"].append(span.assignment_id)
-        result.append({
-            "start": start, "end": end, "label": label, "text": spans[0].text,
-            "assignments": marked_by, "spans": [span.pk for span in spans],
-            "agreed": len(marked_by) == len(assignments) and len(assignments) > 0,
-            "claim_links": sorted(links.values(), key=lambda entry: (entry["claim"], entry["stance"])),
-        })
+        result.append(
+            {
+                "start": start,
+                "end": end,
+                "label": label,
+                "text": spans[0].text,
+                "assignments": marked_by,
+                "spans": [span.pk for span in spans],
+                "agreed": len(marked_by) == len(assignments) and len(assignments) > 0,
+                "claim_links": sorted(links.values(), key=lambda entry: (entry["claim"], entry["stance"])),
+            }
+        )
     return result
 
 
@@ -144,7 +155,9 @@ def gold_accept_agreed(*, document: Document, adjudicator) -> dict[str, int]:
             if not candidate["agreed"]:
                 continue
             gold, created = GoldSpan.objects.get_or_create(
-                adjudication=adjudication, start=candidate["start"], end=candidate["end"],
+                adjudication=adjudication,
+                start=candidate["start"],
+                end=candidate["end"],
                 label=labels[candidate["label"]],
                 defaults={"text": candidate["text"], "decision": GoldDecision.ACCEPTED, "decided_by": adjudicator},
             )
@@ -167,8 +180,9 @@ def gold_accept_agreed(*, document: Document, adjudicator) -> dict[str, int]:
                     )
                     links += link_created
         grades = set(
-            ReliabilityRating.objects.filter(assignment__document=document, assignment__status=AssignmentStatus.SUBMITTED,
-                                             span__isnull=True).values_list("source_reliability", "credibility")
+            ReliabilityRating.objects.filter(
+                assignment__document=document, assignment__status=AssignmentStatus.SUBMITTED, span__isnull=True
+            ).values_list("source_reliability", "credibility")
         )
         graded = ReliabilityRating.objects.filter(
             assignment__document=document, assignment__status=AssignmentStatus.SUBMITTED, span__isnull=True
@@ -177,13 +191,20 @@ def gold_accept_agreed(*, document: Document, adjudicator) -> dict[str, int]:
         if len(grades) == 1 and graded == reviewers:
             source_reliability, credibility = grades.pop()
             _, reliability = GoldReliability.objects.get_or_create(
-                adjudication=adjudication, gold_span=None,
-                defaults={"source_reliability": source_reliability, "credibility": credibility, "decided_by": adjudicator},
+                adjudication=adjudication,
+                gold_span=None,
+                defaults={
+                    "source_reliability": source_reliability,
+                    "credibility": credibility,
+                    "decided_by": adjudicator,
+                },
             )
     return {"spans": added, "claim_links": links, "reliability": int(bool(reliability))}
 
 
-def gold_reliability_set(*, document: Document, adjudicator, source_reliability, credibility, note="") -> GoldReliability:
+def gold_reliability_set(
+    *, document: Document, adjudicator, source_reliability, credibility, note=""
+) -> GoldReliability:
     if source_reliability not in SourceReliability.values:
         raise ApplicationError("Bad grade.", fields={"source_reliability": ["Choose a grade from A to F."]})
     if isinstance(credibility, bool) or not isinstance(credibility, int) or not 1 <= credibility <= 6:
@@ -191,9 +212,14 @@ def gold_reliability_set(*, document: Document, adjudicator, source_reliability,
     with transaction.atomic():
         adjudication = _adjudication_for_write(document, adjudicator)
         rating, _ = GoldReliability.objects.update_or_create(
-            adjudication=adjudication, gold_span=None,
-            defaults={"source_reliability": source_reliability, "credibility": credibility, "note": note or "",
-                      "decided_by": adjudicator},
+            adjudication=adjudication,
+            gold_span=None,
+            defaults={
+                "source_reliability": source_reliability,
+                "credibility": credibility,
+                "note": note or "",
+                "decided_by": adjudicator,
+            },
         )
     return rating
 
@@ -202,7 +228,9 @@ def gold_claim_link_create(*, gold_span: GoldSpan, adjudicator, claim_id, stance
     if stance not in Stance.values:
         raise ApplicationError("Bad stance.", fields={"stance": [f"Choose one of: {', '.join(Stance.values)}."]})
     document = gold_span.adjudication.document
-    claim = Claim.objects.filter(pk=claim_id, project_id=document.project_id).first() if isinstance(claim_id, int) else None
+    claim = (
+        Claim.objects.filter(pk=claim_id, project_id=document.project_id).first() if isinstance(claim_id, int) else None
+    )
     if claim is None:
         raise ApplicationError("Unknown claim.", fields={"claim": ["No such claim in this project."]})
     with transaction.atomic():

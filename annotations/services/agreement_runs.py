@@ -201,7 +201,9 @@ def agreement_run_execute(*, run_id: int) -> AgreementRun | None:
             results["copied_from"] = previous.results.get("copied_from") or previous.pk
         else:
             results = agreement_results_compute(
-                project=project, snapshot=snapshot, timings=timings,
+                project=project,
+                snapshot=snapshot,
+                timings=timings,
                 on_progress=lambda fraction: _set_progress(run_id, 0.05 + 0.9 * fraction),
             )
         timings["total"] = round(time.perf_counter() - started, 4)
@@ -209,8 +211,12 @@ def agreement_run_execute(*, run_id: int) -> AgreementRun | None:
         raise  # transient: the task retries; the run stays `running` and is taken up again
     except Exception as exc:  # a deterministic error: retrying would fail the same way
         logger.exception("agreement run %s failed", run_id)
-        _finish(run_id, status=JobStatus.FAILED, error=f"Agreement could not be computed: {type(exc).__name__}: {exc}",
-                timings={**timings, "total": round(time.perf_counter() - started, 4)})
+        _finish(
+            run_id,
+            status=JobStatus.FAILED,
+            error=f"Agreement could not be computed: {type(exc).__name__}: {exc}",
+            timings={**timings, "total": round(time.perf_counter() - started, 4)},
+        )
         return AgreementRun.objects.get(pk=run_id)
     _finish(run_id, status=JobStatus.DONE, results=results, fingerprint=fingerprint, timings=timings)
     return AgreementRun.objects.get(pk=run_id)
@@ -293,7 +299,9 @@ def _f1_summary(pair_counts: dict, mode: str) -> dict:
     out: dict = {}
     for key, value in (("micro", _mean(micro)), ("macro", _mean(macro)), ("pooled", pooled.micro())):
         if value is None:
-            _undefined(out, key, NO_SPANS if pair_counts else "span F1 is undefined: no document has two submitted reviewers")
+            _undefined(
+                out, key, NO_SPANS if pair_counts else "span F1 is undefined: no document has two submitted reviewers"
+            )
         else:
             out[key] = value
     return out
@@ -336,7 +344,12 @@ def agreement_results_compute(
             for spans in work.spans.values():
                 for span in spans:
                     label_spans[span[2]] += 1
-            entry = {"document": work.document_id, "title": work.title, "reviewers": len(who), "tokens": len(work.tokens)}
+            entry = {
+                "document": work.document_id,
+                "title": work.title,
+                "reviewers": len(who),
+                "tokens": len(work.tokens),
+            }
             per_document.append(entry)
             if len(who) < 2:
                 _undefined(entry, "token_alpha", "only one reviewer has submitted this document")
@@ -384,7 +397,7 @@ def agreement_results_compute(
         full = np.full((width, sum(m.shape[1] for m in doc_matrices)), np.nan)
         col = 0
         for m in doc_matrices:
-            full[: m.shape[0], col: col + m.shape[1]] = m
+            full[: m.shape[0], col : col + m.shape[1]] = m
             col += m.shape[1]
     else:
         full = np.full((2, 0), np.nan)
@@ -393,7 +406,10 @@ def agreement_results_compute(
         _coefficient(project_part, "token_alpha", lambda: krippendorff_alpha_matrix(full))
     else:
         _undefined(project_part, "token_alpha", no_pairs)
-    project_part["span_f1"] = {"exact": _f1_summary(pair_counts, "exact"), "overlap": _f1_summary(pair_counts, "overlap")}
+    project_part["span_f1"] = {
+        "exact": _f1_summary(pair_counts, "exact"),
+        "overlap": _f1_summary(pair_counts, "overlap"),
+    }
 
     # --- per label ------------------------------------------------------------------------------------
     label_rows = []
@@ -421,8 +437,11 @@ def agreement_results_compute(
     # --- per reviewer pair ----------------------------------------------------------------------------
     pair_rows = []
     for (a, b), indexes in sorted(pair_docs.items()):
-        row = {"reviewers": [reviewers.get(a, str(a)), reviewers.get(b, str(b))], "reviewer_ids": [a, b],
-               "documents": len(indexes)}
+        row = {
+            "reviewers": [reviewers.get(a, str(a)), reviewers.get(b, str(b))],
+            "reviewer_ids": [a, b],
+            "documents": len(indexes),
+        }
         pieces = [doc_matrices[i][[doc_slots[i][a], doc_slots[i][b]]] for i in indexes]
         both = np.concatenate(pieces, axis=1)
         _coefficient(row, "token_alpha", lambda x=both: krippendorff_alpha_matrix(x))
@@ -529,8 +548,13 @@ def _bootstrap(doc_matrices: list[np.ndarray], holder: dict) -> dict | None:
         holder.setdefault("reasons", {})["token_alpha_ci"] = str(exc)
         return None
     return {
-        "low": ci.low, "high": ci.high, "confidence": ci.confidence, "n_boot": ci.n_boot,
-        "n_undefined": ci.n_undefined, "sampled_documents": sampled, "resampled": "tokens",
+        "low": ci.low,
+        "high": ci.high,
+        "confidence": ci.confidence,
+        "n_boot": ci.n_boot,
+        "n_undefined": ci.n_undefined,
+        "sampled_documents": sampled,
+        "resampled": "tokens",
     }
 
 

@@ -17,7 +17,9 @@ def assignment_open(*, document: Document, reviewer) -> Assignment:
 
     Takes one of the document's k slots, like a lease from the queue, but never expires."""
     if not Membership.objects.filter(project_id=document.project_id, user=reviewer, role=Role.REVIEWER).exists():
-        raise ApplicationError("Only reviewers of the project can be assigned.", fields={"reviewer": ["Not a reviewer of this project."]})
+        raise ApplicationError(
+            "Only reviewers of the project can be assigned.", fields={"reviewer": ["Not a reviewer of this project."]}
+        )
     with transaction.atomic():
         existing = Assignment.objects.filter(document=document, reviewer=reviewer).first()
         if existing is not None:

@@ -37,12 +37,16 @@ def _check_text(value: str, field: str = "text") -> str:
     if not value:
         raise ApplicationError("Empty.", fields={field: ["This field may not be blank."]})
     if len(value) > MAX_CLAIM_CHARS:
-        raise ApplicationError("Too long.", fields={field: [f"Ensure this field has no more than {MAX_CLAIM_CHARS} characters."]})
+        raise ApplicationError(
+            "Too long.", fields={field: [f"Ensure this field has no more than {MAX_CLAIM_CHARS} characters."]}
+        )
     if "\x00" in value:
         raise ApplicationError("Null character.", fields={field: ["Null characters are not allowed."]})
     if BIDI_CONTROLS & set(value):  # Trojan Source: a claim is shown in lists next to other claims
-        raise ApplicationError("Bidi controls.", fields={
-            field: ["Bidirectional control characters (U+202A–U+202E, U+2066–U+2069) are not allowed."]})
+        raise ApplicationError(
+            "Bidi controls.",
+            fields={field: ["Bidirectional control characters (U+202A–U+202E, U+2066–U+2069) are not allowed."]},
+        )
     return value
 
 
@@ -53,7 +57,9 @@ def claims_similar(*, project: Project, text: str, limit: int = 5) -> list[Claim
         return []
     scored = []
     for claim in Claim.objects.filter(project=project).only("id", "text", "search_text", "verdict"):
-        if folded == claim.search_text or (len(folded) > 12 and (folded in claim.search_text or claim.search_text in folded)):
+        if folded == claim.search_text or (
+            len(folded) > 12 and (folded in claim.search_text or claim.search_text in folded)
+        ):
             scored.append((1.0, claim.pk, claim))
             continue
         ratio = SequenceMatcher(None, folded, claim.search_text, autojunk=False).ratio()
@@ -84,8 +90,12 @@ def claim_create(
                 extra={"similar": [{"id": c.pk, "text": c.text, "verdict": c.verdict} for c in similar]},
             )
     return Claim.objects.create(
-        project=project, text=text, created_by=created_by, event_date=event_date,
-        place=_check_text(place, "place") if place else "", actor=_check_text(actor, "actor") if actor else "",
+        project=project,
+        text=text,
+        created_by=created_by,
+        event_date=event_date,
+        place=_check_text(place, "place") if place else "",
+        actor=_check_text(actor, "actor") if actor else "",
         casualty_figure=casualty_figure,
     )
 
@@ -99,7 +109,11 @@ def claim_set_verdict(*, claim: Claim, verdict: str, rationale: str, changed_by,
         if current.version != version:
             raise Conflict("This claim was changed since you loaded it.", extra={"version": current.version})
         ClaimVerdictChange.objects.create(
-            claim=current, from_verdict=current.verdict, to_verdict=verdict, rationale=rationale or "", changed_by=changed_by
+            claim=current,
+            from_verdict=current.verdict,
+            to_verdict=verdict,
+            rationale=rationale or "",
+            changed_by=changed_by,
         )
         Claim.objects.filter(pk=current.pk).update(
             verdict=verdict, rationale=rationale or "", version=F("version") + 1, updated_at=timezone.now()
@@ -121,7 +135,9 @@ def claim_link_create(*, span: Span, claim_id, stance: str) -> ClaimLink:
     if stance not in Stance.values:
         raise ApplicationError("Bad stance.", fields={"stance": [f"Choose one of: {', '.join(Stance.values)}."]})
     with transaction.atomic():
-        assignment = Assignment.objects.select_for_update(of=("self",)).select_related("document").get(pk=span.assignment_id)
+        assignment = (
+            Assignment.objects.select_for_update(of=("self",)).select_related("document").get(pk=span.assignment_id)
+        )
         assignment_check_open(assignment)
         claim = claim_for_project(assignment.document.project_id, claim_id)
         link, _ = ClaimLink.objects.update_or_create(span=span, claim=claim, defaults={"stance": stance})
@@ -135,7 +151,9 @@ def claim_link_delete(*, link: ClaimLink) -> None:
         link.delete()
 
 
-def reliability_set(*, assignment: Assignment, source_reliability, credibility, note: str = "", span_id=None) -> ReliabilityRating:
+def reliability_set(
+    *, assignment: Assignment, source_reliability, credibility, note: str = "", span_id=None
+) -> ReliabilityRating:
     """The reviewer's Admiralty grade of the article's outlet, or of a source quoted in it (one of their spans)."""
     errors = {}
     if source_reliability not in SourceReliability.values:
@@ -154,8 +172,13 @@ def reliability_set(*, assignment: Assignment, source_reliability, credibility, 
                 raise ApplicationError("Unknown span.", fields={"span": ["Not one of your spans in this document."]})
         try:
             rating, _ = ReliabilityRating.objects.update_or_create(
-                assignment=locked, span=span,
-                defaults={"source_reliability": source_reliability, "credibility": credibility, "note": (note or "")[:2000]},
+                assignment=locked,
+                span=span,
+                defaults={
+                    "source_reliability": source_reliability,
+                    "credibility": credibility,
+                    "note": (note or "")[:2000],
+                },
             )
         except IntegrityError:  # pragma: no cover - the row lock serializes writers
             raise Conflict("The grade changed meanwhile; reload.") from None
@@ -174,7 +197,11 @@ def claim_verification_submit(*, claim: Claim, verifier, verdict: str, rationale
         if ClaimVerification.objects.filter(claim=locked).count() >= locked.project.claim_verifiers:
             raise Conflict("This claim already has all its verifiers.")
         verification = ClaimVerification.objects.create(
-            claim=locked, verifier=verifier, verdict=verdict, rationale=(rationale or "")[:4000], submitted_at=timezone.now()
+            claim=locked,
+            verifier=verifier,
+            verdict=verdict,
+            rationale=(rationale or "")[:4000],
+            submitted_at=timezone.now(),
         )
         # verdicts are agreement data too: a debounced recompute after commit
         agreement_run_request(project=locked.project, reason="verdict")

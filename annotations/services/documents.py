@@ -105,7 +105,9 @@ def document_create(
         external_id=external_id,
     )
     with transaction.atomic():
-        duplicate = Document.objects.filter(project=project, sha256=text_sha256(text)).values_list("id", flat=True).first()
+        duplicate = (
+            Document.objects.filter(project=project, sha256=text_sha256(text)).values_list("id", flat=True).first()
+        )
         if duplicate is not None:
             raise Conflict("This article is already in the project.", extra={"id": duplicate})
         result = ImportResult()

@@ -59,8 +59,12 @@ def code_version() -> str:
     version constant."""
     try:
         result = subprocess.run(
-            ["git", "describe", "--always", "--tags"], cwd=settings.BASE_DIR, capture_output=True, text=True,
-            timeout=3, env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
+            ["git", "describe", "--always", "--tags"],
+            cwd=settings.BASE_DIR,
+            capture_output=True,
+            text=True,
+            timeout=3,
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
         )
     except (OSError, subprocess.SubprocessError):
         return EXPORTER_VERSION
@@ -165,24 +169,38 @@ def _write_export(
             context = gold_context(project, include_majority=include_majority)
             agreement, per_document = gold_agreement(project)
             total = gold_count(project, include_majority=include_majority, snapshot_at=snapshot_at)
-            records = gold_records(project, include_majority=include_majority, snapshot_at=snapshot_at,
-                                   agreement=per_document)
+            records = gold_records(
+                project, include_majority=include_majority, snapshot_at=snapshot_at, agreement=per_document
+            )
             pieces = writer.write(_progressed(counted(records, counts), total, on_progress), context, stats)
             sha256, size = _stream_to(parts[0], pieces)
-        files = [{"name": data_path.name, "role": "data", "media_type": writer.media_type, "sha256": sha256,
-                  "bytes": size}]
+        files = [
+            {"name": data_path.name, "role": "data", "media_type": writer.media_type, "sha256": sha256, "bytes": size}
+        ]
         manifest = build_manifest(
-            context=context, writer=writer, counts=counts.as_dict(context.label_names), files=files,
-            agreement=agreement, exported_at=snapshot_at.astimezone(dt.timezone.utc).isoformat(),
-            code_version=code_version(), stats=stats,
+            context=context,
+            writer=writer,
+            counts=counts.as_dict(context.label_names),
+            files=files,
+            agreement=agreement,
+            exported_at=snapshot_at.astimezone(dt.UTC).isoformat(),
+            code_version=code_version(),
+            stats=stats,
             snapshot={
-                "gold_decided_at_or_before": snapshot_at.astimezone(dt.timezone.utc).isoformat(),
+                "gold_decided_at_or_before": snapshot_at.astimezone(dt.UTC).isoformat(),
                 "isolation": "repeatable read" if in_transaction else "decided_at <= snapshot",
             },
         )
         card_sha256, card_size = _write_text(parts[1], dataset_card(manifest))
-        manifest["files"].append({"name": card_path.name, "role": "dataset card", "media_type": "text/markdown",
-                                  "sha256": card_sha256, "bytes": card_size})
+        manifest["files"].append(
+            {
+                "name": card_path.name,
+                "role": "dataset card",
+                "media_type": "text/markdown",
+                "sha256": card_sha256,
+                "bytes": card_size,
+            }
+        )
         _write_text(parts[2], manifest_json(manifest))
         os.replace(parts[0], data_path)
         os.replace(parts[1], card_path)
@@ -190,8 +208,16 @@ def _write_export(
     finally:
         for part in parts:
             part.unlink(missing_ok=True)
-    return ExportResult(counts=manifest["counts"], sha256=sha256, bytes=size, manifest=manifest, data_path=data_path,
-                        manifest_path=manifest_path, card_path=card_path, stats=stats)
+    return ExportResult(
+        counts=manifest["counts"],
+        sha256=sha256,
+        bytes=size,
+        manifest=manifest,
+        data_path=data_path,
+        manifest_path=manifest_path,
+        card_path=card_path,
+        stats=stats,
+    )
 
 
 def export_write(*, project: Project, fmt: str, output_path, include_majority: bool = False) -> ExportResult:
@@ -205,9 +231,13 @@ def export_write(*, project: Project, fmt: str, output_path, include_majority: b
     if not data_path.parent.is_dir():
         raise ApplicationError(f"{data_path.parent} is not a directory.")
     return _write_export(
-        project=project, writer=writer, include_majority=bool(include_majority), data_path=data_path,
+        project=project,
+        writer=writer,
+        include_majority=bool(include_majority),
+        data_path=data_path,
         manifest_path=data_path.with_name(data_path.name + ".manifest.json"),
-        card_path=data_path.with_name(data_path.name + ".README.md"), snapshot_at=timezone.now(),
+        card_path=data_path.with_name(data_path.name + ".README.md"),
+        snapshot_at=timezone.now(),
     )
 
 
@@ -248,7 +278,9 @@ def export_run_create(*, project: Project, fmt, requested_by=None, include_major
             try:
                 with transaction.atomic():
                     job = ExportJob.objects.create(
-                        project=project, format=fmt, options={"include_majority": include_majority},
+                        project=project,
+                        format=fmt,
+                        options={"include_majority": include_majority},
                         requested_by=requested_by,
                     )
             except IntegrityError:  # SQLite has no row locks: another request got there first
@@ -296,7 +328,9 @@ class _Progress:
     def __call__(self, value: float) -> None:
         value = min(1.0, max(0.0, float(value)))
         if self.side is None:
-            ExportJob.objects.filter(pk=self.export_id, status=JobStatus.RUNNING, progress__lt=value).update(progress=value)
+            ExportJob.objects.filter(pk=self.export_id, status=JobStatus.RUNNING, progress__lt=value).update(
+                progress=value
+            )
             return
         table = connection.ops.quote_name(ExportJob._meta.db_table)
         with self.side.cursor() as cursor:
@@ -331,9 +365,15 @@ def export_run_execute(*, export_id: int) -> ExportJob | None:
         directory.mkdir(parents=True, exist_ok=True)
         data_name = data_file_name(project, job.pk, writer)
         result = _write_export(
-            project=project, writer=writer, include_majority=bool((job.options or {}).get("include_majority")),
-            data_path=directory / data_name, manifest_path=directory / MANIFEST_NAME, card_path=directory / CARD_NAME,
-            snapshot_at=job.started_at, on_progress=progress, on_snapshot=progress.use_side_connection,
+            project=project,
+            writer=writer,
+            include_majority=bool((job.options or {}).get("include_majority")),
+            data_path=directory / data_name,
+            manifest_path=directory / MANIFEST_NAME,
+            card_path=directory / CARD_NAME,
+            snapshot_at=job.started_at,
+            on_progress=progress,
+            on_snapshot=progress.use_side_connection,
         )
     except OperationalError:
         raise  # transient: the task retries; the export stays running and is written again
@@ -345,8 +385,13 @@ def export_run_execute(*, export_id: int) -> ExportJob | None:
         progress.close()
     counts = {**result.counts, "format_stats": result.stats}
     ExportJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
-        status=JobStatus.DONE, progress=1.0, counts=counts, sha256=result.sha256, file_name=data_name,
-        finished_at=timezone.now(), error="",
+        status=JobStatus.DONE,
+        progress=1.0,
+        counts=counts,
+        sha256=result.sha256,
+        file_name=data_name,
+        finished_at=timezone.now(),
+        error="",
     )
     return ExportJob.objects.get(pk=job.pk)
 

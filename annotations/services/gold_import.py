@@ -111,7 +111,8 @@ def _check_manifest(path: Path, manifest_path: Path, manifest: dict) -> None:
             digest.update(block)
     if digest.hexdigest() != files[0]["sha256"]:
         raise ImportLineError(
-            str(path), None,
+            str(path),
+            None,
             f"SHA-256 {digest.hexdigest()} differs from the manifest's {files[0]['sha256']} (changed or truncated?)",
         )
 
@@ -123,7 +124,8 @@ class _Importer:
         self.path = path
         self.labels = {label.name: label for label in LabelType.objects.filter(project=project)}
         self.label_info = {
-            item["name"]: item for item in (manifest or {}).get("labels") or []
+            item["name"]: item
+            for item in (manifest or {}).get("labels") or []
             if isinstance(item, dict) and isinstance(item.get("name"), str)
         }
         self.next_order = (LabelType.objects.filter(project=project).aggregate(m=Max("order"))["m"] or 0) + 1
@@ -139,9 +141,12 @@ class _Importer:
             info = self.label_info.get(name, {})
             color = info.get("color") if isinstance(info.get("color"), str) else ""
             label = LabelType(
-                project=self.project, name=name, name_ar=str(info.get("name_ar") or "")[:64],
+                project=self.project,
+                name=name,
+                name_ar=str(info.get("name_ar") or "")[:64],
                 color=color if len(color) == 7 and color.startswith("#") else DEFAULT_COLOR,
-                description=str(info.get("description") or ""), order=self.next_order,
+                description=str(info.get("description") or ""),
+                order=self.next_order,
             )
             label.full_clean(exclude=["project"], validate_unique=False, validate_constraints=False)
             label.save()
@@ -158,17 +163,26 @@ class _Importer:
         claim = Claim.objects.filter(project=self.project, text=record.text).order_by("id").first()
         if claim is None:
             claim = Claim.objects.create(
-                project=self.project, text=record.text, verdict=record.verdict, rationale=record.rationale,
+                project=self.project,
+                text=record.text,
+                verdict=record.verdict,
+                rationale=record.rationale,
                 event_date=dt.date.fromisoformat(record.event_date) if record.event_date else None,
-                place=record.place, actor=record.actor, casualty_figure=record.casualty_figure, created_by=self.user,
+                place=record.place,
+                actor=record.actor,
+                casualty_figure=record.casualty_figure,
+                created_by=self.user,
             )
             if record.verdict != Verdict.UNVERIFIED:
                 change = ClaimVerdictChange.objects.create(
-                    claim=claim, from_verdict=Verdict.UNVERIFIED, to_verdict=record.verdict,
-                    rationale=record.rationale, changed_by=self.user,
+                    claim=claim,
+                    from_verdict=Verdict.UNVERIFIED,
+                    to_verdict=record.verdict,
+                    rationale=record.rationale,
+                    changed_by=self.user,
                 )
                 if record.verdict_date:
-                    when = dt.datetime.combine(dt.date.fromisoformat(record.verdict_date), dt.time(), dt.timezone.utc)
+                    when = dt.datetime.combine(dt.date.fromisoformat(record.verdict_date), dt.time(), dt.UTC)
                     ClaimVerdictChange.objects.filter(pk=change.pk).update(changed_at=when)
             self.result.created_claims += 1
         self.claims[key] = claim
@@ -189,11 +203,15 @@ class _Importer:
         if record.published_at:
             published_at = dt.datetime.fromisoformat(record.published_at)
             if timezone.is_naive(published_at):
-                published_at = published_at.replace(tzinfo=dt.timezone.utc)
+                published_at = published_at.replace(tzinfo=dt.UTC)
         document = Document(
-            project=self.project, text=record.text, title=record.title[:500],
-            source=source_for(record.source or "", record.url), url=record.url,
-            published_at=published_at, external_id=record.external_id,
+            project=self.project,
+            text=record.text,
+            title=record.title[:500],
+            source=source_for(record.source or "", record.url),
+            url=record.url,
+            published_at=published_at,
+            external_id=record.external_id,
         )
         document.save()
         self.new_documents.append(document.pk)
@@ -211,18 +229,28 @@ class _Importer:
         gold_spans = []
         for span in record.spans:
             decision = span.decision if span.decision in GoldDecision.values else GoldDecision.ACCEPTED
-            gold_spans.append(GoldSpan.objects.create(
-                adjudication=adjudication, label=self.label(span.label), start=span.start, end=span.end,
-                text=span.text, decision=decision, decided_by=self.user,
-            ))
+            gold_spans.append(
+                GoldSpan.objects.create(
+                    adjudication=adjudication,
+                    label=self.label(span.label),
+                    start=span.start,
+                    end=span.end,
+                    text=span.text,
+                    decision=decision,
+                    decided_by=self.user,
+                )
+            )
         for link in record.claim_links:
             GoldClaimLink.objects.create(
                 gold_span=gold_spans[link.span], claim=self.claim(link.claim), stance=link.stance, decided_by=self.user
             )
         for grade in record.reliability:
             GoldReliability.objects.create(
-                adjudication=adjudication, gold_span=gold_spans[grade.span] if grade.span is not None else None,
-                source_reliability=grade.source_reliability, credibility=grade.credibility, note=grade.note,
+                adjudication=adjudication,
+                gold_span=gold_spans[grade.span] if grade.span is not None else None,
+                source_reliability=grade.source_reliability,
+                credibility=grade.credibility,
+                note=grade.note,
                 decided_by=self.user,
             )
         self.result.spans += len(record.spans)

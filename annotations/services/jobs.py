@@ -36,7 +36,12 @@ def job_in_flight(model, project_id: int, *, fail: Callable[[object, str], None]
         .first()
     )
     stale = job_stale_after()
-    if job is not None and job.status == JobStatus.RUNNING and job.started_at and job.started_at < timezone.now() - stale:
+    if (
+        job is not None
+        and job.status == JobStatus.RUNNING
+        and job.started_at
+        and job.started_at < timezone.now() - stale
+    ):
         fail(job, f"The worker stopped without finishing (no result {int(stale.total_seconds())} s after it started).")
         return None
     return job

@@ -129,7 +129,9 @@ def queue_check_invariants(project: Project) -> list[str]:
     problems = []
     k = project.overlap_k
     counted = Document.objects.filter(project=project).annotate(
-        holding=Count("assignments", filter=Q(assignments__status__in=[AssignmentStatus.LEASED, AssignmentStatus.SUBMITTED])),
+        holding=Count(
+            "assignments", filter=Q(assignments__status__in=[AssignmentStatus.LEASED, AssignmentStatus.SUBMITTED])
+        ),
         submitted=Count("assignments", filter=Q(assignments__status=AssignmentStatus.SUBMITTED)),
     )
     for document in counted:
@@ -138,6 +140,7 @@ def queue_check_invariants(project: Project) -> list[str]:
         if document.holding != document.slots_taken:
             problems.append(f"document {document.pk}: slots_taken {document.slots_taken} != {document.holding}")
         if document.submitted != document.submitted_count:
-            problems.append(f"document {document.pk}: submitted_count {document.submitted_count} != {document.submitted}")
+            problems.append(
+                f"document {document.pk}: submitted_count {document.submitted_count} != {document.submitted}"
+            )
     return problems
-

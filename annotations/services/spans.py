@@ -31,7 +31,9 @@ def label_for(assignment: Assignment, name) -> LabelType:
         raise ApplicationError("A label is required.", fields={"label": ["This field is required."]})
     label = LabelType.objects.filter(project_id=assignment.document.project_id, name=name).first()
     if label is None:
-        raise ApplicationError(f"Unknown label {name!r}.", fields={"label": [f'Unknown label "{name}" for this project.']})
+        raise ApplicationError(
+            f"Unknown label {name!r}.", fields={"label": [f'Unknown label "{name}" for this project.']}
+        )
     return label
 
 
@@ -59,7 +61,9 @@ def _touch(assignment: Assignment) -> None:
 def span_create(*, assignment: Assignment, start, end, label, quote=None) -> Span:
     """A new span on the reviewer's assignment. The stored text is always the document's own slice."""
     with transaction.atomic():
-        assignment = Assignment.objects.select_for_update(of=("self",)).select_related("document__project").get(pk=assignment.pk)
+        assignment = (
+            Assignment.objects.select_for_update(of=("self",)).select_related("document__project").get(pk=assignment.pk)
+        )
         assignment_check_open(assignment)
         label_type = label_for(assignment, label)
         text = assignment.document.text
@@ -74,7 +78,11 @@ def span_update(*, span: Span, version, start=None, end=None, label=None, quote=
     if isinstance(version, bool) or not isinstance(version, int):
         raise ApplicationError("version is required.", fields={"version": ["A valid integer is required."]})
     with transaction.atomic():
-        assignment = Assignment.objects.select_for_update(of=("self",)).select_related("document__project").get(pk=span.assignment_id)
+        assignment = (
+            Assignment.objects.select_for_update(of=("self",))
+            .select_related("document__project")
+            .get(pk=span.assignment_id)
+        )
         assignment_check_open(assignment)
         current = Span.objects.select_related("label").get(pk=span.pk)
         new_start = current.start if start is None else start
@@ -93,8 +101,16 @@ def span_update(*, span: Span, version, start=None, end=None, label=None, quote=
         if not updated:
             raise Conflict(
                 "This span was changed since you loaded it.",
-                extra={"current": {"id": current.pk, "start": current.start, "end": current.end,
-                                   "label": current.label.name, "text": current.text, "version": current.version}},
+                extra={
+                    "current": {
+                        "id": current.pk,
+                        "start": current.start,
+                        "end": current.end,
+                        "label": current.label.name,
+                        "text": current.text,
+                        "version": current.version,
+                    }
+                },
             )
         _touch(assignment)
     return Span.objects.select_related("label").get(pk=span.pk)
@@ -102,7 +118,11 @@ def span_update(*, span: Span, version, start=None, end=None, label=None, quote=
 
 def span_delete(*, span: Span) -> None:
     with transaction.atomic():
-        assignment = Assignment.objects.select_for_update(of=("self",)).select_related("document__project").get(pk=span.assignment_id)
+        assignment = (
+            Assignment.objects.select_for_update(of=("self",))
+            .select_related("document__project")
+            .get(pk=span.assignment_id)
+        )
         assignment_check_open(assignment)
         Span.objects.filter(pk=span.pk).delete()
         _touch(assignment)

@@ -20,9 +20,7 @@ JOINERS = frozenset((ZWNJ, ZWJ, SOFT_HYPHEN))
 
 # Bidi controls: ALM, LRM, RLM, LRE..RLO (embeddings/overrides), LRI..PDI.
 BIDI_CONTROLS = frozenset(
-    ["\u061c", "\u200e", "\u200f"]
-    + [chr(c) for c in range(0x202A, 0x202F)]
-    + [chr(c) for c in range(0x2066, 0x206A)]
+    ["\u061c", "\u200e", "\u200f"] + [chr(c) for c in range(0x202A, 0x202F)] + [chr(c) for c in range(0x2066, 0x206A)]
 )
 
 # Invisible characters that separate tokens exactly like whitespace does:
@@ -101,12 +99,7 @@ def _emoji_base_before(text: str, zwj_index: int) -> bool:
 
 def _is_sequence_zwj(text: str, i: int) -> bool:
     """A ZWJ that glues two emoji into one sequence (👨‍👩‍👧), not a word-internal one."""
-    return (
-        text[i] == ZWJ
-        and i + 1 < len(text)
-        and is_emoji_base(text[i + 1])
-        and _emoji_base_before(text, i)
-    )
+    return text[i] == ZWJ and i + 1 < len(text) and is_emoji_base(text[i + 1]) and _emoji_base_before(text, i)
 
 
 def cluster_break_kind(text: str, i: int) -> str | None:

@@ -44,8 +44,7 @@ def utf16_to_codepoint(text: str, utf16_offset: int) -> int:
         units += _utf16_width(ch)
         if units > utf16_offset:
             raise ValueError(
-                f"UTF-16 offset {utf16_offset} falls inside the surrogate pair of "
-                f"U+{ord(ch):04X} (code point {cp})"
+                f"UTF-16 offset {utf16_offset} falls inside the surrogate pair of U+{ord(ch):04X} (code point {cp})"
             )
     if units == utf16_offset:
         return len(text)
@@ -76,21 +75,11 @@ def codepoint_offsets_table(text: str) -> list[int | None]:
 
 _BOUNDARY_MESSAGES = {
     "mark": "Span boundary falls inside a character: a combining mark ({cp}) follows it.",
-    "variation_selector": (
-        "Span boundary falls inside a character: a variation selector ({cp}) follows it."
-    ),
-    "skin_tone": (
-        "Span boundary falls inside an emoji: a skin-tone modifier ({cp}) follows it."
-    ),
+    "variation_selector": ("Span boundary falls inside a character: a variation selector ({cp}) follows it."),
+    "skin_tone": ("Span boundary falls inside an emoji: a skin-tone modifier ({cp}) follows it."),
     "tag": "Span boundary falls inside an emoji flag: a tag character ({cp}) follows it.",
-    "zwj": (
-        "Span boundary falls inside an emoji sequence joined by a zero-width joiner "
-        "(U+200D)."
-    ),
-    "regional_indicator": (
-        "Span boundary falls inside a flag: it would split the regional indicator "
-        "pair ({pair})."
-    ),
+    "zwj": ("Span boundary falls inside an emoji sequence joined by a zero-width joiner (U+200D)."),
+    "regional_indicator": ("Span boundary falls inside a flag: it would split the regional indicator pair ({pair})."),
 }
 
 

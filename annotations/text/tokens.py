@@ -70,12 +70,7 @@ def _word_end(text: str, i: int) -> int:
                 j = k
             else:
                 break
-        elif (
-            ch in NUMBER_SEPARATORS
-            and j + 1 < n
-            and is_digit(text[j - 1])
-            and is_digit(text[j + 1])
-        ):
+        elif ch in NUMBER_SEPARATORS and j + 1 < n and is_digit(text[j - 1]) and is_digit(text[j + 1]):
             j += 2
         else:
             break
@@ -128,7 +123,7 @@ def tokenize_sentences(text: str) -> list[list[Token]]:
     ended = False
     previous_end = 0
     for token in tokenize(text):
-        gap = text[previous_end:token.start]
+        gap = text[previous_end : token.start]
         if current:
             line_break = any(ch in _LINE_BREAKS for ch in gap)
             adjacent = not any(is_whitespace(ch) for ch in gap)

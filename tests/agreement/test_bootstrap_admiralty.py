@@ -42,9 +42,7 @@ def test_bootstrap_narrows_with_more_units():
     rng = np.random.default_rng(0)
     truth = rng.integers(0, 4, 2000)
     t = [
-        (c, u, int(truth[u]) if rng.random() < 0.8 else int(rng.integers(0, 4)))
-        for c in range(3)
-        for u in range(2000)
+        (c, u, int(truth[u]) if rng.random() < 0.8 else int(rng.integers(0, 4))) for c in range(3) for u in range(2000)
     ]
     ci = alpha_bootstrap_ci(t, n_boot=200, seed=1)
     assert ci.low < ci.estimate < ci.high
@@ -56,8 +54,7 @@ def test_weighted_replicate_equals_alpha_of_resampled_data(level):
     # The replicate formula with unit weights w must equal alpha computed from
     # scratch on data where unit u is repeated w[u] times.
     t = to_triples(PAPER_4x12)
-    p = kmod.parse_ratings(t, kind="numeric" if level in ("interval", "ratio") else "any",
-                           ordered=level == "ordinal")
+    p = kmod.parse_ratings(t, kind="numeric" if level in ("interval", "ratio") else "any", ordered=level == "ordinal")
     blocks = kmod._blocks_from_parsed(p.coder, p.unit, p.value, p.n_coders, p.n_units)
     stats = bmod._UnitStats(blocks, level)
     # Pairable units in block order: reconstruct their values.
@@ -102,12 +99,21 @@ def test_bootstrap_errors_and_undefined():
 
 def test_admiralty_drops_cannot_be_judged_grades():
     ratings = [
-        ("a", 1, "B"), ("b", 1, "b"), ("c", 1, "F"),
-        ("a", 2, "C"), ("b", 2, "D"), ("c", 2, "f"),
-        ("a", 3, "A"), ("b", 3, None),
+        ("a", 1, "B"),
+        ("b", 1, "b"),
+        ("c", 1, "F"),
+        ("a", 2, "C"),
+        ("b", 2, "D"),
+        ("c", 2, "f"),
+        ("a", 3, "A"),
+        ("b", 3, None),
     ]
     assert admiralty_ratings(ratings) == [
-        ("a", 1, "B"), ("b", 1, "B"), ("a", 2, "C"), ("b", 2, "D"), ("a", 3, "A"),
+        ("a", 1, "B"),
+        ("b", 1, "B"),
+        ("a", 2, "C"),
+        ("b", 2, "D"),
+        ("a", 3, "A"),
     ]
     cred = [("a", 1, 2), ("b", 1, "2"), ("c", 1, 6), ("a", 2, "6"), ("b", 2, 5.0)]
     assert admiralty_ratings(cred) == [("a", 1, 2), ("b", 1, 2), ("b", 2, 5)]

@@ -183,9 +183,7 @@ def ref_span_f1(a, b, match):
 def ratings(draw, values, max_coders=6, max_units=40):
     n_coders = draw(st.integers(2, max_coders))
     n_units = draw(st.integers(1, max_units))
-    cells = draw(
-        st.lists(st.one_of(st.none(), values), min_size=n_coders * n_units, max_size=n_coders * n_units)
-    )
+    cells = draw(st.lists(st.one_of(st.none(), values), min_size=n_coders * n_units, max_size=n_coders * n_units))
     return [
         (f"c{c}", u, cells[c * n_units + u])
         for c in range(n_coders)

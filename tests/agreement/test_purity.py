@@ -12,9 +12,7 @@ def test_import_does_not_pull_in_django():
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     env.pop("PYTHONPATH", None)
     code = "import annotations.agreement, sys; assert 'django' not in sys.modules"
-    proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
 
 
@@ -29,7 +27,5 @@ def test_only_stdlib_and_numpy_imported():
         "assert not [m for m in sys.modules if m.startswith('annotations.') "
         "and not m.startswith('annotations.agreement')], 'imported other annotations modules'"
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr

@@ -56,10 +56,23 @@ def test_the_run_executes_and_its_results_are_read_back(project, manager, api_cl
     assert pending["status"] == "pending" and pending["results"] == {} and pending["progress"] == 0
     agreement_run_execute(run_id=run_id)
     body = client.get(f"/api/agreement-runs/{run_id}/").json()
-    assert set(body) >= {"id", "status", "progress", "results", "error", "timings", "created_at", "started_at",
-                         "finished_at", "input_fingerprint"}
+    assert set(body) >= {
+        "id",
+        "status",
+        "progress",
+        "results",
+        "error",
+        "timings",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "input_fingerprint",
+    }
     assert body["status"] == "done" and body["progress"] == 1 and body["error"] == ""
-    assert body["results"]["project"]["token_alpha"] == AgreementRun.objects.get(pk=run_id).results["project"]["token_alpha"]
+    assert (
+        body["results"]["project"]["token_alpha"]
+        == AgreementRun.objects.get(pk=run_id).results["project"]["token_alpha"]
+    )
     assert body["finished_at"] and len(body["input_fingerprint"]) == 64
 
 
@@ -70,13 +83,15 @@ def test_reviewers_and_adjudicators_may_not_request_runs(project, reviewer1, adj
             response = api_client_for(user).post(runs_url(project))
             assert response.status_code == expected, user
         assert api_client_for(reviewer1).post(runs_url(project)).json() == {
-            "detail": "You do not have permission to perform this action."}
+            "detail": "You do not have permission to perform this action."
+        }
     assert apply_async.call_count == 0
     assert not AgreementRun.objects.exists()
 
 
-def test_the_list_is_newest_first_with_summaries_only(project, manager, api_client_for, submitted,
-                                                       django_assert_max_num_queries):
+def test_the_list_is_newest_first_with_summaries_only(
+    project, manager, api_client_for, submitted, django_assert_max_num_queries
+):
     first = run_now(project)
     AgreementRun.objects.filter(pk=first.pk).update(input_fingerprint="")  # make the next one compute
     second = run_now(project)
@@ -95,13 +110,15 @@ def test_the_list_is_newest_first_with_summaries_only(project, manager, api_clie
     assert client.get(runs_url(project) + "?page_size=1").json()["next"]
 
 
-def test_run_ids_of_other_projects_and_lower_roles_are_404(project, manager, reviewer1, adjudicator, outsider,
-                                                          api_client_for, submitted):
+def test_run_ids_of_other_projects_and_lower_roles_are_404(
+    project, manager, reviewer1, adjudicator, outsider, api_client_for, submitted
+):
     # SECURITY-TESTS 1: IDOR across projects, walking ids; one 404 for missing and forbidden.
     mine = run_now(project)
     other_project = ProjectFactory(slug="elsewhere", name="مشروع آخر")
-    theirs = AgreementRun.objects.create(project=other_project, status=JobStatus.DONE,
-                                         results={"summary": {"token_alpha": 0.123456}})
+    theirs = AgreementRun.objects.create(
+        project=other_project, status=JobStatus.DONE, results={"summary": {"token_alpha": 0.123456}}
+    )
     MembershipFactory(project=other_project, user=manager, role="reviewer")
     client = api_client_for(manager)
     for run_id in (theirs.pk, theirs.pk + 1, mine.pk - 1, 0, 999999):
@@ -139,8 +156,9 @@ def test_a_failed_run_is_visible_with_its_error(project, manager, api_client_for
     assert body["finished_at"] and body["results"] == {}
 
 
-def test_results_csv_is_an_attachment_with_every_table_and_neutralized_formulas(project, manager, api_client_for,
-                                                                                submitted):
+def test_results_csv_is_an_attachment_with_every_table_and_neutralized_formulas(
+    project, manager, api_client_for, submitted
+):
     # SECURITY-TESTS 19 and 25: a fixed content type, attachment, sandboxed; formulas start with '.
     LabelType.objects.filter(project=project, name="place").update(name='=HYPERLINK("http://evil","x")')
     run = run_now(project)
@@ -154,9 +172,14 @@ def test_results_csv_is_an_attachment_with_every_table_and_neutralized_formulas(
     assert titles == ["# project", "# labels", "# reviewer pairs", "# documents"]
     project_rows = {row[0]: row for row in rows if len(row) == 3}
     assert float(project_rows["token_alpha"][1]) == pytest.approx(run.results["project"]["token_alpha"], abs=1e-6)
-    labels = [row[0] for row in rows[rows.index(["label", "token_alpha", "exact_f1", "overlap_f1", "spans",
-                                                   "undefined because"]) + 1:] if row][:4]
-    assert "'=HYPERLINK(\"http://evil\",\"x\")" in labels
-    assert ["reviewer1", "reviewer2"] == [row[:2] for row in rows if row[:2] == ["reviewer1", "reviewer2"]][0]
+    labels = [
+        row[0]
+        for row in rows[
+            rows.index(["label", "token_alpha", "exact_f1", "overlap_f1", "spans", "undefined because"]) + 1 :
+        ]
+        if row
+    ][:4]
+    assert '\'=HYPERLINK("http://evil","x")' in labels
+    assert [row[:2] for row in rows if row[:2] == ["reviewer1", "reviewer2"]][0] == ["reviewer1", "reviewer2"]
     # no verifier judged a claim yet: the verdict row says why its alpha is missing
     assert any(row[0] == "verdict_alpha" and row[1] == "" and "undefined" in row[2] for row in rows if len(row) == 3)

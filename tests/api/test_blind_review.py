@@ -3,8 +3,7 @@ same document — in any JSON or HTML the workbench serves them."""
 
 import pytest
 
-from annotations.models import AgreementRun, ClaimLink, LabelType, ReliabilityRating
-from annotations.models import Claim
+from annotations.models import AgreementRun, Claim, ClaimLink, LabelType, ReliabilityRating
 from annotations.services.assignments import assignment_open, assignment_submit
 from annotations.services.spans import span_create
 
@@ -31,22 +30,38 @@ def test_nothing_of_reviewer1_reaches_reviewer2(scene, reviewer2, client, api_cl
     api = api_client_for(reviewer2)
     client.force_login(reviewer2)
     answers = {
-        url: api.get(url) for url in [
-            "/api/projects/", f"/api/projects/{project.id}/", "/api/assignments/",
-            f"/api/assignments/{second.id}/", f"/api/assignments/{first.id}/",
-            f"/api/projects/{project.id}/documents/", f"/api/projects/{project.id}/progress/",
-            f"/api/projects/{project.id}/adjudication/", f"/api/documents/{second.document_id}/adjudication/",
-            f"/api/projects/{project.id}/agreement-runs/", f"/api/agreement-runs/{scene['run'].id}/",
-            f"/api/agreement-runs/{scene['run'].id}/results.csv", f"/api/spans/{scene['span'].id}/",
+        url: api.get(url)
+        for url in [
+            "/api/projects/",
+            f"/api/projects/{project.id}/",
+            "/api/assignments/",
+            f"/api/assignments/{second.id}/",
+            f"/api/assignments/{first.id}/",
+            f"/api/projects/{project.id}/documents/",
+            f"/api/projects/{project.id}/progress/",
+            f"/api/projects/{project.id}/adjudication/",
+            f"/api/documents/{second.document_id}/adjudication/",
+            f"/api/projects/{project.id}/agreement-runs/",
+            f"/api/agreement-runs/{scene['run'].id}/",
+            f"/api/agreement-runs/{scene['run'].id}/results.csv",
+            f"/api/spans/{scene['span'].id}/",
         ]
     }
-    answers.update({
-        url: client.get(url) for url in [
-            "/", f"/projects/{project.slug}/", f"/projects/{project.slug}/?q=شن", f"/assignments/{second.id}/",
-            f"/assignments/{first.id}/", f"/projects/{project.slug}/adjudication/",
-            f"/adjudication/{second.document_id}/", f"/projects/{project.slug}/agreement/",
-        ]
-    })
+    answers.update(
+        {
+            url: client.get(url)
+            for url in [
+                "/",
+                f"/projects/{project.slug}/",
+                f"/projects/{project.slug}/?q=شن",
+                f"/assignments/{second.id}/",
+                f"/assignments/{first.id}/",
+                f"/projects/{project.slug}/adjudication/",
+                f"/adjudication/{second.document_id}/",
+                f"/projects/{project.slug}/agreement/",
+            ]
+        }
+    )
     assert answers[f"/api/assignments/{first.id}/"].status_code == 404
     assert answers[f"/assignments/{first.id}/"].status_code == 404
     assert answers[f"/api/assignments/{second.id}/"].json()["spans"] == []
@@ -54,8 +69,12 @@ def test_nothing_of_reviewer1_reaches_reviewer2(scene, reviewer2, client, api_cl
         body = response.content.decode()
         assert response.status_code < 500, url
         assert SECRET_NOTE not in body, url
-        if url not in (f"/api/projects/{project.id}/", f"/assignments/{second.id}/", f"/projects/{project.slug}/",
-                       f"/projects/{project.slug}/?q=شن"):  # the label set itself is the project's, not reviewer1's work
+        if url not in (
+            f"/api/projects/{project.id}/",
+            f"/assignments/{second.id}/",
+            f"/projects/{project.slug}/",
+            f"/projects/{project.slug}/?q=شن",
+        ):  # the label set itself is the project's, not reviewer1's work
             assert SECRET_LABEL not in body, url
         assert f'"claim_links": [{{"id": {scene["link"].id}' not in body
 

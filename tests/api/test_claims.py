@@ -34,8 +34,16 @@ def test_create_search_and_near_duplicates(project, reviewer1, api_client_for, c
     assert [c["id"] for c in near.json()["similar"]] == [claim.id]
     forced = api.post(url, {"text": "عناصر داعش هاجموا قوات النظام فى الباديه السوريه", "force": True}, format="json")
     assert forced.status_code == 201
-    other = api.post(url, {"text": "30 soldiers killed at Rusafa on 8 Nov 2023", "event_date": "2023-11-08",
-                           "place": "Rusafa", "casualty_figure": 30}, format="json")
+    other = api.post(
+        url,
+        {
+            "text": "30 soldiers killed at Rusafa on 8 Nov 2023",
+            "event_date": "2023-11-08",
+            "place": "Rusafa",
+            "casualty_figure": 30,
+        },
+        format="json",
+    )
     assert other.status_code == 201 and other.json()["casualty_figure"] == 30
     found = api.get(url, {"q": "الباديه"}).json()
     assert {c["id"] for c in found["results"]} == {claim.id, forced.json()["id"]}
@@ -43,12 +51,15 @@ def test_create_search_and_near_duplicates(project, reviewer1, api_client_for, c
     assert similar[0]["id"] == claim.id
 
 
-@pytest.mark.parametrize("payload, field", [
-    ({"text": ""}, "text"),
-    ({"text": "\u202bعكس"}, "text"),
-    ({"text": "x", "casualty_figure": -1}, "casualty_figure"),
-    ({"text": 5}, "text"),
-])
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        ({"text": ""}, "text"),
+        ({"text": "\u202bعكس"}, "text"),
+        ({"text": "x", "casualty_figure": -1}, "casualty_figure"),
+        ({"text": 5}, "text"),
+    ],
+)
 def test_bad_claims_are_refused(project, reviewer1, api_client_for, payload, field):
     response = api_client_for(reviewer1).post(f"/api/projects/{project.id}/claims/", payload, format="json")
     assert response.status_code == 400 and field in response.json()
@@ -62,9 +73,21 @@ def test_link_a_span_with_stances(work, claim, project, manager, reviewer1, api_
     response = api.post(f"/api/spans/{span.id}/claim-links/", {"claim": claim.id, "stance": "supports"}, format="json")
     assert response.status_code == 201 and response.json()["stance"] == "supports"
     # a span can support one claim and mention another; linking again changes the stance
-    assert api.post(f"/api/spans/{span.id}/claim-links/", {"claim": second.id, "stance": "mentions"}, format="json").status_code == 201
-    assert api.post(f"/api/spans/{span.id}/claim-links/", {"claim": second.id, "stance": "refutes"}, format="json").status_code == 201
-    assert sorted(ClaimLink.objects.values_list("claim_id", "stance")) == sorted([(claim.id, "supports"), (second.id, "refutes")])
+    assert (
+        api.post(
+            f"/api/spans/{span.id}/claim-links/", {"claim": second.id, "stance": "mentions"}, format="json"
+        ).status_code
+        == 201
+    )
+    assert (
+        api.post(
+            f"/api/spans/{span.id}/claim-links/", {"claim": second.id, "stance": "refutes"}, format="json"
+        ).status_code
+        == 201
+    )
+    assert sorted(ClaimLink.objects.values_list("claim_id", "stance")) == sorted(
+        [(claim.id, "supports"), (second.id, "refutes")]
+    )
     links = api.get(f"/api/assignments/{assignment.id}/").json()["spans"][0]["claim_links"]
     assert {(l["claim"], l["stance"]) for l in links} == {(claim.id, "supports"), (second.id, "refutes")}
     link_id = response.json()["id"]
@@ -81,7 +104,9 @@ def test_link_refusals(work, claim, project, reviewer1, reviewer2, api_client_fo
     refused = api.post(url, {"claim": foreign.id, "stance": "supports"}, format="json")
     assert refused.status_code == 400 and refused.json() == {"claim": ["No such claim in this project."]}
     # linking a span that is not yours: the span does not exist for you
-    assert api_client_for(reviewer2).post(url, {"claim": claim.id, "stance": "supports"}, format="json").status_code == 404
+    assert (
+        api_client_for(reviewer2).post(url, {"claim": claim.id, "stance": "supports"}, format="json").status_code == 404
+    )
     assignment_submit(assignment=assignment)
     frozen = api.post(url, {"claim": claim.id, "stance": "supports"}, format="json")
     assert frozen.status_code == 409 and frozen.json() == {"detail": "Assignment already submitted."}
@@ -92,20 +117,30 @@ def test_reliability_grades_and_refusals(work, reviewer1, reviewer2, api_client_
     assignment, span = work
     api = api_client_for(reviewer1)
     url = f"/api/assignments/{assignment.id}/reliability/"
-    assert api.put(url, {"source_reliability": "B", "credibility": 2, "note": "مصدر معروف"}, format="json").status_code == 200
-    assert api.put(url, {"source_reliability": "C", "credibility": 3}, format="json").json()["source_reliability"] == "C"
+    assert (
+        api.put(url, {"source_reliability": "B", "credibility": 2, "note": "مصدر معروف"}, format="json").status_code
+        == 200
+    )
+    assert (
+        api.put(url, {"source_reliability": "C", "credibility": 3}, format="json").json()["source_reliability"] == "C"
+    )
     quoted = api.put(url, {"source_reliability": "F", "credibility": 6, "span": span.id}, format="json")
     assert quoted.status_code == 200 and quoted.json()["span"] == span.id
-    for payload, field in [({"source_reliability": "G", "credibility": 2}, "source_reliability"),
-                           ({"source_reliability": "a", "credibility": 2}, "source_reliability"),
-                           ({"source_reliability": "B", "credibility": 7}, "credibility"),
-                           ({"source_reliability": "B", "credibility": 0}, "credibility"),
-                           ({"source_reliability": "B", "credibility": "2"}, "credibility"),
-                           ({"source_reliability": "B", "credibility": 2, "span": 999999}, "span")]:
+    for payload, field in [
+        ({"source_reliability": "G", "credibility": 2}, "source_reliability"),
+        ({"source_reliability": "a", "credibility": 2}, "source_reliability"),
+        ({"source_reliability": "B", "credibility": 7}, "credibility"),
+        ({"source_reliability": "B", "credibility": 0}, "credibility"),
+        ({"source_reliability": "B", "credibility": "2"}, "credibility"),
+        ({"source_reliability": "B", "credibility": 2, "span": 999999}, "span"),
+    ]:
         response = api.put(url, payload, format="json")
         assert response.status_code == 400 and field in response.json(), payload
     assert sorted(ReliabilityRating.objects.values_list("source_reliability", "credibility")) == [("C", 3), ("F", 6)]
-    assert api_client_for(reviewer2).put(url, {"source_reliability": "A", "credibility": 1}, format="json").status_code == 404
+    assert (
+        api_client_for(reviewer2).put(url, {"source_reliability": "A", "credibility": 1}, format="json").status_code
+        == 404
+    )
     assignment_submit(assignment=assignment)
     frozen = api.put(url, {"source_reliability": "A", "credibility": 1}, format="json")
     assert frozen.status_code == 409 and ReliabilityRating.objects.get(span=None).source_reliability == "C"
@@ -113,7 +148,9 @@ def test_reliability_grades_and_refusals(work, reviewer1, reviewer2, api_client_
 
 def test_verdicts_keep_history_and_need_a_role(claim, reviewer1, adjudicator, api_client_for):
     url = f"/api/claims/{claim.id}/"
-    assert api_client_for(reviewer1).patch(url, {"verdict": "supported", "version": 1}, format="json").status_code == 403
+    assert (
+        api_client_for(reviewer1).patch(url, {"verdict": "supported", "version": 1}, format="json").status_code == 403
+    )
     api = api_client_for(adjudicator)
     bad = api.patch(url, {"verdict": "true", "version": 1}, format="json")
     assert bad.status_code == 400 and list(bad.json()) == ["verdict"]
@@ -124,7 +161,9 @@ def test_verdicts_keep_history_and_need_a_role(claim, reviewer1, adjudicator, ap
     api.patch(url, {"verdict": "mixed", "version": 2}, format="json")
     history = api.get(url).json()["history"]
     assert [(h["from"], h["to"], h["by"]) for h in history] == [
-        ("unverified", "supported", "adjudicator"), ("supported", "mixed", "adjudicator")]
+        ("unverified", "supported", "adjudicator"),
+        ("supported", "mixed", "adjudicator"),
+    ]
     assert ClaimVerdictChange.objects.count() == 2
 
 
@@ -135,13 +174,17 @@ def test_claims_of_another_project_are_not_found(claim, outsider, api_client_for
     assert api.patch(f"/api/claims/{claim.id}/", {"verdict": "refuted", "version": 1}, format="json").status_code == 404
 
 
-def test_evidence_is_blind_until_the_reviewer_submits(work, claim, project, reviewer1, reviewer2, manager, api_client_for):
+def test_evidence_is_blind_until_the_reviewer_submits(
+    work, claim, project, reviewer1, reviewer2, manager, api_client_for
+):
     assignment, span = work
     ClaimLink.objects.create(span=span, claim=claim, stance="supports")
     second = assignment_open(document=assignment.document, reviewer=reviewer2)
     url = f"/api/claims/{claim.id}/"
     assert api_client_for(reviewer2).get(url).json()["evidence"] == []
-    assert api_client_for(reviewer2).get(f"/api/projects/{project.id}/claims/").json()["results"][0]["evidence_count"] == 0
+    assert (
+        api_client_for(reviewer2).get(f"/api/projects/{project.id}/claims/").json()["results"][0]["evidence_count"] == 0
+    )
     assert len(api_client_for(manager).get(url).json()["evidence"]) == 1
     assignment_submit(assignment=second)
     evidence = api_client_for(reviewer2).get(url).json()["evidence"]
@@ -164,6 +207,10 @@ def test_claim_verification_queue(work, claim, project, reviewer1, reviewer2, ad
     assert api_client_for(reviewer2).get(queue).status_code == 204
     assert api_client_for(adjudicator).post(verify, {"verdict": "mixed"}, format="json").status_code == 201
     assert api_client_for(reviewer1).post(verify, {"verdict": "refuted"}, format="json").json() == {
-        "detail": "This claim already has all its verifiers."}
+        "detail": "This claim already has all its verifiers."
+    }
     assert api_client_for(manager).get(queue).status_code == 403
-    assert [v["verdict"] for v in api_client_for(manager).get(f"/api/claims/{claim.id}/").json()["verifications"]] == ["supported", "mixed"]
+    assert [v["verdict"] for v in api_client_for(manager).get(f"/api/claims/{claim.id}/").json()["verifications"]] == [
+        "supported",
+        "mixed",
+    ]

@@ -17,8 +17,13 @@ def test_manager_adds_an_article(project, manager, api_client_for, django_captur
     with django_capture_on_commit_callbacks(execute=True):
         response = api_client_for(manager).post(
             url(project),
-            {"text": text, "title": "مقتل 30", "source": "المرصد السوري", "url": "https://www.syriahr.com/1",
-             "published_at": "2023-11-08T07:30:00Z"},
+            {
+                "text": text,
+                "title": "مقتل 30",
+                "source": "المرصد السوري",
+                "url": "https://www.syriahr.com/1",
+                "published_at": "2023-11-08T07:30:00Z",
+            },
             format="json",
         )
     assert response.status_code == 201, response.content
@@ -37,7 +42,9 @@ def test_duplicate_is_409_with_the_existing_id(project, manager, api_client_for)
     assert response.json() == {"detail": "This article is already in the project.", "id": first["id"]}
 
 
-@pytest.mark.parametrize("bad", ["javascript:alert(1)", " JaVaScRiPt:alert(1)", "data:text/html,<b>x</b>", "ftp://x.org/a"])
+@pytest.mark.parametrize(
+    "bad", ["javascript:alert(1)", " JaVaScRiPt:alert(1)", "data:text/html,<b>x</b>", "ftp://x.org/a"]
+)
 def test_dangerous_urls_are_refused(project, manager, api_client_for, bad):
     # SECURITY-TESTS 18
     response = api_client_for(manager).post(url(project), {"text": "خبر", "url": bad}, format="json")
@@ -48,8 +55,13 @@ def test_dangerous_urls_are_refused(project, manager, api_client_for, bad):
 
 @pytest.mark.parametrize(
     "payload, field",
-    [({}, "text"), ({"text": ""}, "text"), ({"text": "a\x00b"}, "text"), ({"text": 5}, "text"),
-     ({"text": "خبر", "published_at": "soon"}, "published_at")],
+    [
+        ({}, "text"),
+        ({"text": ""}, "text"),
+        ({"text": "a\x00b"}, "text"),
+        ({"text": 5}, "text"),
+        ({"text": "خبر", "published_at": "soon"}, "published_at"),
+    ],
 )
 def test_bad_fields_are_400_with_field_messages(project, manager, api_client_for, payload, field):
     response = api_client_for(manager).post(url(project), payload, format="json")
@@ -93,8 +105,9 @@ def test_list_is_paginated_metadata(project, manager, adjudicator, reviewer1, ap
 
 def test_an_oversized_body_is_413_json_and_nothing_is_saved(project, manager, api_client_for, settings):
     # SECURITY-TESTS 22: a clear 413, not an HTML page or a 500.
-    response = api_client_for(manager).post(url(project), {"text": "ا" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 2 + 10)},
-                                            format="json")
+    response = api_client_for(manager).post(
+        url(project), {"text": "ا" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 2 + 10)}, format="json"
+    )
     assert response.status_code == 413
     assert response.json()["detail"].startswith("The request body is larger than")
     assert Document.objects.count() == 0

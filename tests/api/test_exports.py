@@ -58,19 +58,24 @@ def test_a_manager_exports_and_downloads(project, gold, manager, api_client_for,
     assert card["Content-Type"] == "text/markdown; charset=utf-8" and card["Content-Security-Policy"] == "sandbox"
     assert card["Content-Disposition"] == f'attachment; filename="gold-badia-{job.pk}.jsonl.README.md"'
     assert client.get(f"{detail['download_url']}?file=../settings.py").json() == {
-        "file": ["Choose data, manifest or card."]}
+        "file": ["Choose data, manifest or card."]
+    }
     listed = client.get(url(project)).json()
     assert listed["count"] == 1 and listed["results"][0]["id"] == job.pk
 
 
-@pytest.mark.parametrize(("fmt", "content_type", "extension"), [
-    ("csv", "text/csv; charset=utf-8", "csv"),
-    ("conll", "text/plain; charset=utf-8", "conll"),
-    ("web-annotation", "application/ld+json", "jsonld"),
-    ("claimreview", "application/ld+json", "jsonld"),
-])
-def test_every_format_downloads_with_a_fixed_content_type(project, gold, manager, api_client_for, fmt, content_type,
-                                                           extension, django_capture_on_commit_callbacks):
+@pytest.mark.parametrize(
+    ("fmt", "content_type", "extension"),
+    [
+        ("csv", "text/csv; charset=utf-8", "csv"),
+        ("conll", "text/plain; charset=utf-8", "conll"),
+        ("web-annotation", "application/ld+json", "jsonld"),
+        ("claimreview", "application/ld+json", "jsonld"),
+    ],
+)
+def test_every_format_downloads_with_a_fixed_content_type(
+    project, gold, manager, api_client_for, fmt, content_type, extension, django_capture_on_commit_callbacks
+):
     client = api_client_for(manager)
     job_id = create(client, project, django_capture_on_commit_callbacks, {"format": fmt}).json()["id"]
     download = client.get(f"/api/exports/{job_id}/download/")
@@ -86,7 +91,9 @@ def test_bad_input_is_a_400_with_field_messages(project, manager, api_client_for
         missing = client.post(url(project), {}, format="json")
         option = client.post(url(project), {"format": "jsonl", "include_majority": "maybe"}, format="json")
     assert bad.status_code == 400
-    assert bad.json() == {"format": ["Unknown format 'xlsx'; choose one of: jsonl, conll, web-annotation, claimreview, csv."]}
+    assert bad.json() == {
+        "format": ["Unknown format 'xlsx'; choose one of: jsonl, conll, web-annotation, claimreview, csv."]
+    }
     assert missing.status_code == 400 and "format" in missing.json()
     assert option.status_code == 400 and "include_majority" in option.json()
     assert not ExportJob.objects.exists() and not sent.called
@@ -110,11 +117,14 @@ def test_other_roles_get_403_and_nothing_is_created(project, reviewer1, adjudica
     assert not ExportJob.objects.exists() and not sent.called
 
 
-def test_export_ids_of_others_are_404_whoever_walks_them(project, other_project, manager, reviewer1, adjudicator,
-                                                         outsider, api_client_for, export_root):
+def test_export_ids_of_others_are_404_whoever_walks_them(
+    project, other_project, manager, reviewer1, adjudicator, outsider, api_client_for, export_root
+):
     from tests.factories import MembershipFactory
 
-    mine = ExportJob.objects.create(project=project, format="jsonl", status=JobStatus.DONE, file_name="gold-badia-1.jsonl")
+    mine = ExportJob.objects.create(
+        project=project, format="jsonl", status=JobStatus.DONE, file_name="gold-badia-1.jsonl"
+    )
     theirs = ExportJob.objects.create(project=other_project, format="jsonl", status=JobStatus.DONE)
     MembershipFactory(project=other_project, user=reviewer1, role="reviewer")
     for user in (reviewer1, adjudicator, outsider):
@@ -133,8 +143,13 @@ def test_export_ids_of_others_are_404_whoever_walks_them(project, other_project,
 
 def test_ids_only_in_paths(project, manager, api_client_for):
     client = api_client_for(manager)
-    for path in ("/api/exports/..%2F..%2Fsettings.py/", "/api/exports/..%2F..%2Fsettings.py/download/",
-                 "/api/exports/%2e%2e/download/", "/api/exports/1%2F..%2F2/", "/api/exports/-1/"):
+    for path in (
+        "/api/exports/..%2F..%2Fsettings.py/",
+        "/api/exports/..%2F..%2Fsettings.py/download/",
+        "/api/exports/%2e%2e/download/",
+        "/api/exports/1%2F..%2F2/",
+        "/api/exports/-1/",
+    ):
         assert client.get(path).status_code == 404, path
 
 
@@ -148,14 +163,19 @@ def test_a_pending_export_cannot_be_downloaded_yet(project, manager, api_client_
 
 
 def test_a_failed_export_shows_its_error(project, manager, api_client_for):
-    job = ExportJob.objects.create(project=project, format="jsonl", status=JobStatus.FAILED,
-                                   error="The export could not be written: OSError: disk full")
+    job = ExportJob.objects.create(
+        project=project,
+        format="jsonl",
+        status=JobStatus.FAILED,
+        error="The export could not be written: OSError: disk full",
+    )
     detail = api_client_for(manager).get(f"/api/exports/{job.pk}/").json()
     assert detail["status"] == "failed" and detail["error"].endswith("disk full") and detail["download_url"] is None
 
 
-def test_the_list_is_newest_first_with_a_bounded_number_of_queries(project, manager, api_client_for,
-                                                                   django_assert_max_num_queries):
+def test_the_list_is_newest_first_with_a_bounded_number_of_queries(
+    project, manager, api_client_for, django_assert_max_num_queries
+):
     for fmt in ("jsonl", "csv", "conll"):
         ExportJob.objects.create(project=project, format=fmt, status=JobStatus.DONE, requested_by=manager)
     client = api_client_for(manager)

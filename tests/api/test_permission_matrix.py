@@ -10,11 +10,10 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
-from annotations.models import AgreementRun, Claim, ClaimLink, Role
-from annotations.models import ExportJob
-from annotations.services.exports import export_run_execute
+from annotations.models import AgreementRun, Claim, ClaimLink, ExportJob, Role
 from annotations.services.adjudication import gold_span_create
 from annotations.services.assignments import assignment_open, assignment_submit
+from annotations.services.exports import export_run_execute
 from annotations.services.spans import span_create
 from tests.factories import DocumentFactory, MembershipFactory, SourceFactory, UserFactory
 
@@ -59,16 +58,24 @@ MATRIX = {
     "api:agreement-run-detail": {"GET": {**DENIED_API, "reviewer1": 404, "adjudicator": 404, "manager": 200}},
     "api:agreement-run-csv": {"GET": {**DENIED_API, "reviewer1": 404, "adjudicator": 404, "manager": 200}},
     # gold exports: managers only, like agreement (403 on the project's routes, 404 on export ids)
-    "api:exports": {"GET": {**DENIED_API, "reviewer1": 403, "adjudicator": 403, "manager": 200},
-                    "POST": {**DENIED_API, "reviewer1": 403, "adjudicator": 403, "manager": 202}},
+    "api:exports": {
+        "GET": {**DENIED_API, "reviewer1": 403, "adjudicator": 403, "manager": 200},
+        "POST": {**DENIED_API, "reviewer1": 403, "adjudicator": 403, "manager": 202},
+    },
     "api:export-detail": {"GET": {**DENIED_API, "reviewer1": 404, "adjudicator": 404, "manager": 200}},
     "api:export-download": {"GET": {**DENIED_API, "reviewer1": 404, "adjudicator": 404, "manager": 200}},
-    "exports-page": {"GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 403, "manager": 200}},
-    "agreement-dashboard": {"GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 403, "manager": 200}},
+    "exports-page": {
+        "GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 403, "manager": 200}
+    },
+    "agreement-dashboard": {
+        "GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 403, "manager": 200}
+    },
     # the queue hands documents to reviewers only
     "api:queue-next": {"GET": {**DENIED_API, "reviewer1": 200, "adjudicator": 403, "manager": 403}},
     "api:assignment-skip": {"POST": {**DENIED_API, "reviewer1": 200, "adjudicator": 404, "manager": 404}},
-    "queue-next-page": {"POST": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 302, "adjudicator": 403, "manager": 403}},
+    "queue-next-page": {
+        "POST": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 302, "adjudicator": 403, "manager": 403}
+    },
     # progress and adjudication show every reviewer's work: adjudicators and managers
     "api:project-progress": {"GET": {**DENIED_API, "reviewer1": 403, "adjudicator": 200, "manager": 200}},
     "api:adjudication-queue": {"GET": {**DENIED_API, "reviewer1": 403, "adjudicator": 200, "manager": 200}},
@@ -81,23 +88,35 @@ MATRIX = {
     "api:gold-span-detail": {"DELETE": {**DENIED_API, "reviewer1": 403, "adjudicator": 204, "manager": 404}},
     "api:gold-claim-links": {"POST": {**DENIED_API, "reviewer1": 403, "adjudicator": 201, "manager": 201}},
     # claims are the project's; evidence links and grades are their reviewer's own work
-    "api:claims": {"GET": {**DENIED_API, "reviewer1": 200, "adjudicator": 200, "manager": 200},
-                   "POST": {**DENIED_API, "reviewer1": 201, "adjudicator": 201, "manager": 201}},
+    "api:claims": {
+        "GET": {**DENIED_API, "reviewer1": 200, "adjudicator": 200, "manager": 200},
+        "POST": {**DENIED_API, "reviewer1": 201, "adjudicator": 201, "manager": 201},
+    },
     "api:claims-similar": {"GET": {**DENIED_API, "reviewer1": 200, "adjudicator": 200, "manager": 200}},
     "api:claim-queue-next": {"GET": {**DENIED_API, "reviewer1": 204, "adjudicator": 204, "manager": 403}},
-    "api:claim-detail": {"GET": {**DENIED_API, "reviewer1": 200, "adjudicator": 200, "manager": 200},
-                         "PATCH": {**DENIED_API, "reviewer1": 403, "adjudicator": 200, "manager": 409}},
+    "api:claim-detail": {
+        "GET": {**DENIED_API, "reviewer1": 200, "adjudicator": 200, "manager": 200},
+        "PATCH": {**DENIED_API, "reviewer1": 403, "adjudicator": 200, "manager": 409},
+    },
     "api:claim-verifications": {"POST": {**DENIED_API, "reviewer1": 201, "adjudicator": 409, "manager": 403}},
     "api:span-claim-links": {"POST": {**DENIED_API, "reviewer1": 201, "adjudicator": 404, "manager": 404}},
     "api:claim-link-detail": {"DELETE": {**DENIED_API, "reviewer1": 204, "adjudicator": 404, "manager": 404}},
     "api:assignment-reliability": {"PUT": {**DENIED_API, "reviewer1": 200, "adjudicator": 404, "manager": 404}},
     "claims-page": {"GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 200, "adjudicator": 200, "manager": 200}},
-    "claim-verify-page": {"GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 200, "adjudicator": 200, "manager": 403}},
-    "claim-page": {"GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 200, "adjudicator": 200, "manager": 200},
-                   "POST": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 302, "manager": 302}},
+    "claim-verify-page": {
+        "GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 200, "adjudicator": 200, "manager": 403}
+    },
+    "claim-page": {
+        "GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 200, "adjudicator": 200, "manager": 200},
+        "POST": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 302, "manager": 302},
+    },
     "source-page": {"GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 200, "manager": 200}},
-    "adjudication-queue-page": {"GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 200, "manager": 200}},
-    "adjudication-page": {"GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 200, "manager": 200}},
+    "adjudication-queue-page": {
+        "GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 200, "manager": 200}
+    },
+    "adjudication-page": {
+        "GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 200, "manager": 200}
+    },
 }
 # Django's admin checks is_staff itself; none of these users is staff.
 ADMIN_NAMESPACE = "admin"
@@ -148,9 +167,17 @@ def work(project, reviewer1, reviewer2, adjudicator, document, settings, tmp_pat
     settings.EXPORT_ROOT = tmp_path / "exports"
     export = ExportJob.objects.create(project=project, format="jsonl")
     export_run_execute(export_id=export.id)  # done, with its (small, real) files
-    return {"assignment_id": assignment.id, "span_id": span.id, "run_id": run.id, "document_id": ready.id,
-            "gold_span_id": gold.id, "claim_id": claim.id, "link_id": link.id, "source_id": source.id,
-            "export_id": export.id}
+    return {
+        "assignment_id": assignment.id,
+        "span_id": span.id,
+        "run_id": run.id,
+        "document_id": ready.id,
+        "gold_span_id": gold.id,
+        "claim_id": claim.id,
+        "link_id": link.id,
+        "source_id": source.id,
+        "export_id": export.id,
+    }
 
 
 def client_for(role, users):

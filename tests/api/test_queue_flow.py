@@ -32,8 +32,11 @@ def next_for(client, project):
 
 def span(client, assignment_id, text, word, label):
     start = text.index(word)
-    response = client.post(f"/api/assignments/{assignment_id}/spans/",
-                           {"start": start, "end": start + len(word), "label": label}, format="json")
+    response = client.post(
+        f"/api/assignments/{assignment_id}/spans/",
+        {"start": start, "end": start + len(word), "label": label},
+        format="json",
+    )
     assert response.status_code == 201, response.content
     return response.json()
 
@@ -87,7 +90,10 @@ def test_full_flow(project, documents, reviewer1, reviewer2, reviewer3, adjudica
     assert b_for_r2["document"]["id"] == doc_b.id
     refused = r2.post(f"/api/assignments/{b_for_r2['id']}/skip/", {}, format="json")
     assert refused.status_code == 400 and list(refused.json()) == ["reason"]
-    assert r2.post(f"/api/assignments/{b_for_r2['id']}/skip/", {"reason": "not about Syria"}, format="json").status_code == 200
+    assert (
+        r2.post(f"/api/assignments/{b_for_r2['id']}/skip/", {"reason": "not about Syria"}, format="json").status_code
+        == 200
+    )
     assert next_for(r2, project).status_code == 204
     assert queue_check_invariants(project) == []
 
@@ -114,15 +120,27 @@ def test_full_flow(project, documents, reviewer1, reviewer2, reviewer3, adjudica
     accepted = adj.post(f"/api/documents/{doc_a.id}/adjudication/accept-agreed/").json()
     assert accepted["added"]["spans"] == 1
     start = TEXT_A.index("الرصافة")
-    chosen = adj.post(f"/api/documents/{doc_a.id}/adjudication/spans/",
-                      {"start": start, "end": start + len("الرصافة"), "label": "place"}, format="json")
+    chosen = adj.post(
+        f"/api/documents/{doc_a.id}/adjudication/spans/",
+        {"start": start, "end": start + len("الرصافة"), "label": "place"},
+        format="json",
+    )
     assert chosen.status_code == 201 and chosen.json()["decision"] == "accepted"
     start = TEXT_A.index("30")
-    edited = adj.post(f"/api/documents/{doc_a.id}/adjudication/spans/",
-                      {"start": start, "end": start + len("30 عسكرياً"), "label": "casualty_figure"}, format="json")
+    edited = adj.post(
+        f"/api/documents/{doc_a.id}/adjudication/spans/",
+        {"start": start, "end": start + len("30 عسكرياً"), "label": "casualty_figure"},
+        format="json",
+    )
     assert edited.json()["decision"] == "edited"
-    assert adj.put(f"/api/documents/{doc_a.id}/adjudication/reliability/",
-                   {"source_reliability": "B", "credibility": 2}, format="json").status_code == 200
+    assert (
+        adj.put(
+            f"/api/documents/{doc_a.id}/adjudication/reliability/",
+            {"source_reliability": "B", "credibility": 2},
+            format="json",
+        ).status_code
+        == 200
+    )
     assert adj.post(f"/api/documents/{doc_a.id}/adjudication/finalize/").status_code == 200
 
     gold = GoldSpan.objects.filter(adjudication__document=doc_a).order_by("start")
@@ -131,12 +149,14 @@ def test_full_flow(project, documents, reviewer1, reviewer2, reviewer3, adjudica
         ("الرصافة", "place", "accepted", "adjudicator"),
         ("30 عسكرياً", "casualty_figure", "edited", "adjudicator"),
     ]
-    assert all(g.text == doc_a.text[g.start:g.end] for g in gold)
+    assert all(g.text == doc_a.text[g.start : g.end] for g in gold)
     adjudication = Adjudication.objects.get(document=doc_a)
     assert adjudication.status == "final" and adjudication.ratings.get().source_reliability == "B"
     # final gold is frozen, and a second finalize names the first decider
     again = adj.post(f"/api/documents/{doc_a.id}/adjudication/finalize/")
-    assert again.status_code == 409 and again.json()["detail"].startswith("Gold for this document was already decided by adjudicator at ")
+    assert again.status_code == 409 and again.json()["detail"].startswith(
+        "Gold for this document was already decided by adjudicator at "
+    )
     progress = api_client_for(manager).get(f"/api/projects/{project.id}/progress/").json()
     assert progress["documents"]["adjudicated"] == 1
 
@@ -156,7 +176,9 @@ def test_quota_limits_what_a_reviewer_takes(project, documents, reviewer1, api_c
     assert next_for(client, project).status_code == 204
 
 
-def test_submit_after_lapse_is_refused_and_never_exceeds_k(project, documents, reviewer1, reviewer2, reviewer3, api_client_for):
+def test_submit_after_lapse_is_refused_and_never_exceeds_k(
+    project, documents, reviewer1, reviewer2, reviewer3, api_client_for
+):
     # SECURITY-TESTS 45: reviewer1's lease lapses and reviewer3 takes the slot; reviewer1 then submits.
     r1 = api_client_for(reviewer1)
     a1 = next_for(r1, project).json()["id"]
@@ -187,8 +209,9 @@ def test_reviewers_cannot_adjudicate(project, documents, reviewer1, outsider, ap
     assert not Adjudication.objects.exists()
 
 
-def test_adjudication_queue_orders_by_the_agreement_runs_per_document_alpha(project, documents, reviewer1, reviewer2,
-                                                                             adjudicator, api_client_for):
+def test_adjudication_queue_orders_by_the_agreement_runs_per_document_alpha(
+    project, documents, reviewer1, reviewer2, adjudicator, api_client_for
+):
     from annotations.models import AgreementRun
     from annotations.services.assignments import assignment_open, assignment_submit
 
@@ -199,8 +222,19 @@ def test_adjudication_queue_orders_by_the_agreement_runs_per_document_alpha(proj
     live = client.get(f"/api/projects/{project.id}/adjudication/").json()["results"]
     assert {row["agreement_measure"] for row in live} == {"overlap_f1"}  # no run has finished yet
     AgreementRun.objects.all().delete()  # the submissions' runs (eager) would otherwise be the latest
-    AgreementRun.objects.create(project=project, status="done", finished_at=timezone.now(), results={"documents": [
-        {"document": documents[0].id, "token_alpha": 0.91}, {"document": documents[1].id, "token_alpha": 0.12}]})
+    AgreementRun.objects.create(
+        project=project,
+        status="done",
+        finished_at=timezone.now(),
+        results={
+            "documents": [
+                {"document": documents[0].id, "token_alpha": 0.91},
+                {"document": documents[1].id, "token_alpha": 0.12},
+            ]
+        },
+    )
     rows = client.get(f"/api/projects/{project.id}/adjudication/").json()["results"]
     assert [(row["id"], row["agreement"], row["agreement_measure"]) for row in rows] == [
-        (documents[1].id, 0.12, "token_alpha"), (documents[0].id, 0.91, "token_alpha")]
+        (documents[1].id, 0.12, "token_alpha"),
+        (documents[0].id, 0.91, "token_alpha"),
+    ]

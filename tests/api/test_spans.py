@@ -30,10 +30,14 @@ def test_create_span_in_code_points(api, assignment):
     assert response.status_code == 201, response.content
     body = response.json()
     assert {k: body[k] for k in ("start", "end", "label", "text", "version")} == {
-        "start": 6, "end": 11, "label": "actor", "text": "الجيش", "version": 1,
+        "start": 6,
+        "end": 11,
+        "label": "actor",
+        "text": "الجيش",
+        "version": 1,
     }
     span = Span.objects.get(pk=body["id"])
-    assert span.text == assignment.document.text[span.start:span.end]
+    assert span.text == assignment.document.text[span.start : span.end]
 
 
 def test_quote_is_optional_and_text_comes_from_the_document(api, assignment):
@@ -112,7 +116,10 @@ def test_overlapping_and_nested_spans_are_allowed(api, assignment):
         assert post_span(api, assignment, start=start, end=end, label=label).status_code == 201
     body = api.get(f"/api/assignments/{assignment.id}/").json()
     assert [(s["start"], s["end"], s["label"]) for s in body["spans"]] == [
-        (4, 11, "place"), (4, 20, "actor"), (6, 11, "actor"), (6, 11, "place"),
+        (4, 11, "place"),
+        (4, 20, "actor"),
+        (6, 11, "actor"),
+        (6, 11, "place"),
     ]
 
 
@@ -124,8 +131,14 @@ def test_patch_needs_the_current_version(api, assignment):
     stale = api.patch(f"/api/spans/{span['id']}/", {"version": 1, "start": 4, "end": 11}, format="json")
     assert stale.status_code == 409
     assert stale.json()["detail"] == "This span was changed since you loaded it."
-    assert stale.json()["current"] | {} == {"id": span["id"], "start": 6, "end": 11, "label": "place",
-                                            "text": "الجيش", "version": 2}
+    assert stale.json()["current"] | {} == {
+        "id": span["id"],
+        "start": 6,
+        "end": 11,
+        "label": "place",
+        "text": "الجيش",
+        "version": 2,
+    }
     moved = api.patch(f"/api/spans/{span['id']}/", {"version": 2, "start": 4, "end": 11}, format="json").json()
     assert (moved["start"], moved["end"], moved["text"], moved["version"]) == (4, 11, "👍 الجيش", 3)
 
@@ -136,15 +149,28 @@ def test_patch_refuses_read_only_fields_and_changes_nothing(api, assignment, pro
     span = post_span(api, assignment, start=6, end=11, label="actor").json()
     response = api.patch(
         f"/api/spans/{span['id']}/",
-        {"start": 2, "end": 5, "version": 1, "assignment": other.id, "created_by": reviewer2.id,
-         "document": other.document_id, "id": 999, "text": "forged"},
+        {
+            "start": 2,
+            "end": 5,
+            "version": 1,
+            "assignment": other.id,
+            "created_by": reviewer2.id,
+            "document": other.document_id,
+            "id": 999,
+            "text": "forged",
+        },
         format="json",
     )
     assert response.status_code == 400
     assert response.json()["assignment"] == ["This field cannot be changed."]
     stored = Span.objects.get(pk=span["id"])
     assert (stored.assignment_id, stored.start, stored.end, stored.text, stored.version) == (
-        assignment.id, 6, 11, "الجيش", 1)
+        assignment.id,
+        6,
+        11,
+        "الجيش",
+        1,
+    )
 
 
 def test_delete(api, assignment):

@@ -63,7 +63,10 @@ def test_accept_agreed_in_one_action_then_decide_and_finalize(live_server, page,
     page.locator("#accept-agreed").click()
     wait_for(page, "document.querySelectorAll('#gold-list li').length === 2")
     gold = GoldSpan.objects.filter(adjudication__document=ready_document).order_by("start")
-    assert [(g.text, g.label.name, g.decision) for g in gold] == [("داعش", "actor", "accepted"), ("قوات النظام", "actor", "accepted")]
+    assert [(g.text, g.label.name, g.decision) for g in gold] == [
+        ("داعش", "actor", "accepted"),
+        ("قوات النظام", "actor", "accepted"),
+    ]
     assert page.locator("#accept-agreed").is_disabled()
     assert not GoldClaimLink.objects.exists()  # the reviewers' stances differ: the adjudicator decides
 
@@ -75,7 +78,9 @@ def test_accept_agreed_in_one_action_then_decide_and_finalize(live_server, page,
     assert list(GoldClaimLink.objects.values_list("stance", "gold_span__text")) == [("supports", "داعش")]
 
     # the adjudicator takes reviewer1's narrower place, then grades the source and finalizes
-    page.locator("#candidate-list .candidate", has_text="الرصافة").filter(has_not_text="ببادية").locator("button.accept").click()
+    page.locator("#candidate-list .candidate", has_text="الرصافة").filter(has_not_text="ببادية").locator(
+        "button.accept"
+    ).click()
     wait_for(page, "document.querySelectorAll('#gold-list li').length === 3")
     page.select_option("select[name=source_reliability]", "B")
     page.select_option("select[name=credibility]", "2")

@@ -56,7 +56,10 @@ def annotate_and_link(page, live_server, assignment, word, *, create: bool, grad
     page.select_option("#outlet-grade select[name=source_reliability]", reliability)
     page.select_option("#outlet-grade select[name=credibility]", str(credibility))
     page.click("#outlet-grade button[type=submit]")
-    wait_for(page, f"document.querySelector('#outlet-grade .grade-code').textContent === 'Current: {reliability}{credibility}'")
+    wait_for(
+        page,
+        f"document.querySelector('#outlet-grade .grade-code').textContent === 'Current: {reliability}{credibility}'",
+    )
 
 
 def test_link_both_seed_articles_to_one_claim_and_see_the_evidence(live_server, page, screenshot, desk):
@@ -69,7 +72,8 @@ def test_link_both_seed_articles_to_one_claim_and_see_the_evidence(live_server, 
     claim = Claim.objects.get()
     assert claim.text == CLAIM
     assert sorted((l.span.assignment_id, l.stance, l.span.text) for l in ClaimLink.objects.all()) == sorted(
-        (a.id, "supports", "تنظيم داعش") for a in assignments)
+        (a.id, "supports", "تنظيم داعش") for a in assignments
+    )
     assert sorted(ReliabilityRating.objects.values_list("source_reliability", "credibility")) == [("B", 2), ("C", 3)]
 
     page.context.clear_cookies()
@@ -77,8 +81,14 @@ def test_link_both_seed_articles_to_one_claim_and_see_the_evidence(live_server, 
     page.goto(f"{live_server.url}/claims/{claim.id}/")
     rows = page.locator("tr.evidence-row")
     assert rows.count() == 2
-    seen = sorted((r.locator(".evidence-source").inner_text(), r.locator(".evidence-grade").inner_text(),
-                   r.locator(".evidence-text bdi").inner_text()) for r in rows.all())
+    seen = sorted(
+        (
+            r.locator(".evidence-source").inner_text(),
+            r.locator(".evidence-grade").inner_text(),
+            r.locator(".evidence-text bdi").inner_text(),
+        )
+        for r in rows.all()
+    )
     assert seen == sorted([("المرصد السوري لحقوق الإنسان", "B2", "تنظيم داعش"), ("نورث برس", "C3", "تنظيم داعش")])
     screenshot("claim-page")
     assert not [e for e in page.console_errors if "Content Security Policy" in e]

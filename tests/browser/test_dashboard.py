@@ -35,8 +35,10 @@ def wait_until(page, expression, timeout=15.0):
 def console_errors(page):
     """Errors in the console, but the browser's own /favicon.ico request (the site has none)."""
     seen = []
-    page.on("console", lambda m: m.type == "error" and not m.location.get("url", "").endswith("/favicon.ico")
-            and seen.append(m.text))
+    page.on(
+        "console",
+        lambda m: m.type == "error" and not m.location.get("url", "").endswith("/favicon.ico") and seen.append(m.text),
+    )
     return seen
 
 
@@ -79,8 +81,10 @@ def test_dashboard_draws_bars_heatmap_and_trend_and_recompute_shows_progress(
     bars = page.evaluate("(() => { const c = Chart.getChart('labels-chart'); return c && c.data.labels; })()")
     assert bars[:3] == ["actor", "place", "casualty_figure"] and HOSTILE_LABEL in bars
     trend = page.evaluate("Chart.getChart('trend-chart').data.datasets[0].data")
-    assert trend == [pytest.approx(first.results["summary"]["token_alpha"]),
-                     pytest.approx(second.results["summary"]["token_alpha"])]
+    assert trend == [
+        pytest.approx(first.results["summary"]["token_alpha"]),
+        pytest.approx(second.results["summary"]["token_alpha"]),
+    ]
     assert page.evaluate("document.getElementById('labels-chart').getBoundingClientRect().height") > 200
 
     # the heatmap: three reviewers, coloured cells, switchable metric

@@ -113,7 +113,10 @@ def test_reloading_the_page_lists_past_exports_with_their_files(live_server, pag
     wait_until(page, "document.body.dataset.exportsReady === 'true'")
     row = page.locator(f'#exports-table tr[data-id="{job.pk}"]')
     assert row.get_by_role("link", name="data").get_attribute("href") == f"/api/exports/{job.pk}/download/"
-    assert row.get_by_role("link", name="manifest").get_attribute("href") == f"/api/exports/{job.pk}/download/?file=manifest"
+    assert (
+        row.get_by_role("link", name="manifest").get_attribute("href")
+        == f"/api/exports/{job.pk}/download/?file=manifest"
+    )
     assert row.locator("code").get_attribute("title") == job.sha256
     assert page.locator("#exports-empty").count() == 0 and not page.locator("#export-status").is_visible()
     screenshot("exports-list")

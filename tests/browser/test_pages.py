@@ -10,7 +10,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 HOSTILE_PROJECT = '"><svg onload=alert(3)> أخبار البادية'
 HOSTILE_LABEL = "<img src=x onerror=alert(1)>"
-HOSTILE_TITLE = '</script><script>alert(2)</script> هجوم على طريق “أثريا-الرقة”'
+HOSTILE_TITLE = "</script><script>alert(2)</script> هجوم على طريق “أثريا-الرقة”"
 
 
 @pytest.fixture
@@ -36,7 +36,9 @@ def test_sign_in_and_browse_projects_with_hostile_strings(live_server, page, scr
     assert page.locator("h1").inner_text() == HOSTILE_PROJECT
     assert HOSTILE_LABEL in page.locator(".labels").inner_text()
     assert page.get_by_text(HOSTILE_TITLE).count() == 1
-    assert "{{7*7}}" in page.locator(".guidelines").inner_text() and "49" not in page.locator(".guidelines").inner_text()
+    assert (
+        "{{7*7}}" in page.locator(".guidelines").inner_text() and "49" not in page.locator(".guidelines").inner_text()
+    )
     # label colours are applied by our script despite the strict CSP
     swatch = page.locator(".swatch").first.evaluate("el => getComputedStyle(el).backgroundColor")
     assert swatch == "rgb(213, 94, 0)"

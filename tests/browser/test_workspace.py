@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from annotations.models import Assignment, Role, Span
+from annotations.services.assignments import assignment_open
 from annotations.services.demo import CONFLICT_EVENT_LABELS, SEED_DIR, labels_ensure
 from annotations.services.spans import span_create
 from annotations.text.tokens import tokenize
-from annotations.services.assignments import assignment_open
 from tests.browser.conftest import sign_in
 from tests.factories import DocumentFactory, MembershipFactory, ProjectFactory, UserFactory
 
@@ -96,7 +96,11 @@ def wait_saved(page):
 
 
 def stored(assignment):
-    return list(Span.objects.filter(assignment=assignment).order_by("start", "end").values_list("start", "end", "label__name", "text"))
+    return list(
+        Span.objects.filter(assignment=assignment)
+        .order_by("start", "end")
+        .values_list("start", "end", "label__name", "text")
+    )
 
 
 def test_mouse_selection_then_hotkey_stores_the_word(workspace, page, screenshot):
@@ -285,8 +289,11 @@ def test_offset_tables_round_trip_on_random_text(workspace, page):
     from annotations.text.offsets import codepoint_to_utf16, utf16_to_codepoint
 
     workspace("نص")
-    alphabet = st.sampled_from(list("ابتثجحخدذرسشصضطظعغفقكلمنهوي") + [chr(c) for c in range(0x064B, 0x0653)]
-                               + ["\u0640", "\u200c", "\u200d", "\u200f", "👍", "🇮", "🇶", "😀", "a", "1", " "])
+    alphabet = st.sampled_from(
+        list("ابتثجحخدذرسشصضطظعغفقكلمنهوي")
+        + [chr(c) for c in range(0x064B, 0x0653)]
+        + ["\u0640", "\u200c", "\u200d", "\u200f", "👍", "🇮", "🇶", "😀", "a", "1", " "]
+    )
 
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(st.text(alphabet=alphabet, max_size=40))
@@ -329,7 +336,10 @@ def test_hostile_strings_stay_inert_in_the_workspace(live_server, page):
     sign_in(page, live_server, "reviewer1")
     page.goto(f"{live_server.url}/assignments/{assignment.id}/")
     page.wait_for_selector("body[data-workspace-ready=true]")
-    assert page.evaluate("JSON.parse(document.getElementById('workspace-data').textContent).labels[0].name") == hostile_label
+    assert (
+        page.evaluate("JSON.parse(document.getElementById('workspace-data').textContent).labels[0].name")
+        == hostile_label
+    )
     assert page.locator("#article").text_content() == text
     start = text.index("المرصد")
     page.evaluate(SELECT_JS, [start, start + len("المرصد")])

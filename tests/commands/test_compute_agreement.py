@@ -30,11 +30,16 @@ def test_prints_the_summary_of_a_computed_run(project, annotated, capsys):  # no
     assert f"Token-level alpha (nominal):           {results['project']['token_alpha']:.3f}  [95% CI" in text
     assert f"micro {results['project']['span_f1']['overlap']['micro']:.3f}" in text
     assert "Credibility alpha (1-5, 6 out):        n/a (Krippendorff's alpha is undefined" in text
-    table = text[text.index("label "):].splitlines()
+    table = text[text.index("label ") :].splitlines()
     assert table[0].split() == ["label", "token", "alpha", "exact", "F1", "overlap", "F1", "spans"]
     actor = next(row for row in results["labels"] if row["label"] == "actor")
-    assert table[1].split() == ["actor", f"{actor['token_alpha']:.3f}", f"{actor['exact_f1']:.3f}",
-                                f"{actor['overlap_f1']:.3f}", str(actor["spans"])]
+    assert table[1].split() == [
+        "actor",
+        f"{actor['token_alpha']:.3f}",
+        f"{actor['exact_f1']:.3f}",
+        f"{actor['overlap_f1']:.3f}",
+        str(actor["spans"]),
+    ]
     assert "reviewer1 / reviewer2:" in text
 
     # again, nothing changed: the last results are reused and the summary says so

@@ -28,7 +28,8 @@ def test_writes_the_data_file_its_manifest_and_card_and_nothing_else(project, go
     target = out / f"gold.{fmt}"
     run("--project", project.slug, "--format", fmt, "--output", target)
     assert sorted(p.name for p in tmp_path.rglob("*")) == sorted(
-        ["out", target.name, f"{target.name}.manifest.json", f"{target.name}.README.md"])
+        ["out", target.name, f"{target.name}.manifest.json", f"{target.name}.README.md"]
+    )
     data = target.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     manifest = json.loads((out / f"{target.name}.manifest.json").read_text(encoding="utf-8"))
@@ -55,12 +56,15 @@ def test_relative_output_paths_are_the_operators_choice(project, gold, tmp_path,
     assert list(work.iterdir()) == []
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--format", "xlsx"], "Unknown format 'xlsx'; choose one of: jsonl, conll, web-annotation, claimreview, csv."),
-    (["--project", "nope"], "No project with slug 'nope' (known: badia)."),
-    (["--output", "{tmp}/missing/x.jsonl"], "{tmp}/missing is not a directory."),
-    (["--output", "{tmp}"], "{tmp} is a directory; give the path of the file to write."),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--format", "xlsx"], "Unknown format 'xlsx'; choose one of: jsonl, conll, web-annotation, claimreview, csv."),
+        (["--project", "nope"], "No project with slug 'nope' (known: badia)."),
+        (["--output", "{tmp}/missing/x.jsonl"], "{tmp}/missing is not a directory."),
+        (["--output", "{tmp}"], "{tmp} is a directory; give the path of the file to write."),
+    ],
+)
 def test_bad_arguments_exit_non_zero_with_one_line(project, tmp_path, capsys, args, message):
     values = {"--project": project.slug, "--format": "jsonl", "--output": str(tmp_path / "x.jsonl")}
     for flag, value in zip(args[::2], args[1::2]):
@@ -75,7 +79,9 @@ def test_bad_arguments_exit_non_zero_with_one_line(project, tmp_path, capsys, ar
 
 
 def test_majority_option(project, gold, tmp_path, capsys):
-    call_command("export_gold", project=project.slug, fmt="jsonl", output=str(tmp_path / "g.jsonl"), include_majority=True)
+    call_command(
+        "export_gold", project=project.slug, fmt="jsonl", output=str(tmp_path / "g.jsonl"), include_majority=True
+    )
     assert "(1 resolved by majority vote)" in capsys.readouterr().out
     lines = [json.loads(line) for line in (tmp_path / "g.jsonl").read_text().splitlines()]
     assert [line["resolution"] for line in lines] == ["adjudicated", "adjudicated", "majority"]

@@ -25,7 +25,12 @@ def snapshot():
 def good_jsonl(tmp_path):
     path = tmp_path / "good.jsonl"
     rows = [
-        {"text": "قتل 30 عسكرياً في بادية الرصافة.", "title": "هجوم الرصافة", "source": "المرصد السوري", "url": "https://www.syriahr.com/a"},
+        {
+            "text": "قتل 30 عسكرياً في بادية الرصافة.",
+            "title": "هجوم الرصافة",
+            "source": "المرصد السوري",
+            "url": "https://www.syriahr.com/a",
+        },
         {"text": "اشتباكات على طريق “أثريا-الرقة”.", "source": "المرصد السوري", "external_id": "ath-1"},
     ]
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
@@ -65,7 +70,9 @@ def test_imports_jsonl_and_txt_then_second_run_adds_nothing(
         ),
     ],
 )
-def test_bad_file_exits_non_zero_with_one_line_and_imports_nothing(project, good_jsonl, tmp_path, capsys, name, content, expected):
+def test_bad_file_exits_non_zero_with_one_line_and_imports_nothing(
+    project, good_jsonl, tmp_path, capsys, name, content, expected
+):
     bad = tmp_path / name
     bad.write_bytes(content)
     before = snapshot()

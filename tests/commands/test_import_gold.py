@@ -40,9 +40,15 @@ def normalized(records):
 
 
 def state():
-    return (Document.objects.count(), Adjudication.objects.count(), GoldSpan.objects.count(),
-            GoldClaimLink.objects.count(), GoldReliability.objects.count(), Claim.objects.count(),
-            LabelType.objects.count())
+    return (
+        Document.objects.count(),
+        Adjudication.objects.count(),
+        GoldSpan.objects.count(),
+        GoldClaimLink.objects.count(),
+        GoldReliability.objects.count(),
+        Claim.objects.count(),
+        LabelType.objects.count(),
+    )
 
 
 def test_round_trip_export_import_export_is_exact(project, gold, tmp_path, capsys):
@@ -51,15 +57,20 @@ def test_round_trip_export_import_export_is_exact(project, gold, tmp_path, capsy
     other = ProjectFactory(slug="copy", name="نسخة")
     run("import_gold", "--project", "copy", tmp_path / "a.jsonl")
     out = capsys.readouterr().out
-    assert "Imported gold for 2 document(s) into 'copy' (2 new, 0 already in the project): 7 span(s), 2 claim link(s), " \
-           "2 grade(s); 2 new claim(s)." in out
+    assert (
+        "Imported gold for 2 document(s) into 'copy' (2 new, 0 already in the project): 7 span(s), 2 claim link(s), "
+        "2 grade(s); 2 new claim(s)." in out
+    )
     assert "New labels: actor, place, casualty_figure" in out and "Manifest checked: SHA-256 matches." in out
     second = export(other, tmp_path / "b.jsonl")
     assert normalized(second) == normalized(first)
     # exact offsets, texts, labels, links and grades, and labels with their Arabic names from the manifest
     assert [r["text"] for r in second] == [r["text"] for r in first]
     assert list(other.label_types.order_by("order").values_list("name", "name_ar")) == [
-        ("actor", "فاعل"), ("place", "مكان"), ("casualty_figure", "عدد الضحايا")]
+        ("actor", "فاعل"),
+        ("place", "مكان"),
+        ("casualty_figure", "عدد الضحايا"),
+    ]
     assert {r["adjudicator"] for r in second} == {"gold-import"}
     # importing again adds nothing: those documents already have final gold
     before = state()
@@ -82,12 +93,15 @@ def test_the_decider_can_be_named(project, gold, tmp_path):
     ProjectFactory(slug="copy")
     UserFactory(username="editor")
     call_command("import_gold", str(tmp_path / "a.jsonl"), project="copy", username="editor")
-    assert set(GoldSpan.objects.filter(adjudication__document__project__slug="copy")
-               .values_list("decided_by__username", flat=True)) == {"editor"}
+    assert set(
+        GoldSpan.objects.filter(adjudication__document__project__slug="copy").values_list(
+            "decided_by__username", flat=True
+        )
+    ) == {"editor"}
 
 
 def test_a_bad_line_imports_nothing_and_names_the_line(project, gold, tmp_path, capsys):
-    lines = (tmp_path / "a.jsonl")
+    lines = tmp_path / "a.jsonl"
     records = export(project, lines)
     broken = dict(records[1])
     broken["spans"] = [dict(broken["spans"][0], text="ليس النص")]
@@ -99,24 +113,32 @@ def test_a_bad_line_imports_nothing_and_names_the_line(project, gold, tmp_path, 
         run("import_gold", "--project", "copy", bad)
     assert exit_info.value.code != 0
     start, end = broken["spans"][0]["start"], broken["spans"][0]["end"]
-    assert capsys.readouterr().err.strip() == (
-        f"CommandError: {bad}:2: spans[0].text differs from text[{start}:{end}]")
+    assert capsys.readouterr().err.strip() == (f"CommandError: {bad}:2: spans[0].text differs from text[{start}:{end}]")
     assert state() == before  # the first line's document is not there either
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (b'{"text": "x"', "1: invalid JSON (Expecting ',' delimiter)"),
-    (b'[1, 2]', "1: not a JSON object"),
-    (b'\n{"text": "abc", "sha256": "0"}', "2: sha256 does not match the text"),
-    (b'{"text": "abc", "spans": [{"start": 2, "end": 9, "label": "x", "text": "c"}]}',
-     "1: spans[0]: offsets [2, 9) are not within the text"),
-    (b'{"text": "abc", "spans": [], "claim_links": [{"span": 0, "claim": {"text": "c"}, "stance": "supports"}]}',
-     "1: claim_links[0].span is not an index into spans"),
-    (b'{"text": "abc", "reliability": [{"span": null, "source_reliability": "G", "credibility": 2}]}',
-     "1: reliability[0].source_reliability must be one of A-F"),
-    (b'{"text": "e\xcc\x81"}', "1: text is not NFC-normalized (offsets would not match)"),
-    (b'\xff', "1: not valid UTF-8 at byte 0"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'{"text": "x"', "1: invalid JSON (Expecting ',' delimiter)"),
+        (b"[1, 2]", "1: not a JSON object"),
+        (b'\n{"text": "abc", "sha256": "0"}', "2: sha256 does not match the text"),
+        (
+            b'{"text": "abc", "spans": [{"start": 2, "end": 9, "label": "x", "text": "c"}]}',
+            "1: spans[0]: offsets [2, 9) are not within the text",
+        ),
+        (
+            b'{"text": "abc", "spans": [], "claim_links": [{"span": 0, "claim": {"text": "c"}, "stance": "supports"}]}',
+            "1: claim_links[0].span is not an index into spans",
+        ),
+        (
+            b'{"text": "abc", "reliability": [{"span": null, "source_reliability": "G", "credibility": 2}]}',
+            "1: reliability[0].source_reliability must be one of A-F",
+        ),
+        (b'{"text": "e\xcc\x81"}', "1: text is not NFC-normalized (offsets would not match)"),
+        (b"\xff", "1: not valid UTF-8 at byte 0"),
+    ],
+)
 def test_each_kind_of_bad_line_is_one_readable_error(project, tmp_path, capsys, content, message):
     path = tmp_path / "g.jsonl"
     path.write_bytes(content)

@@ -17,8 +17,7 @@ def counts():
     from django.contrib.auth import get_user_model
 
     return {
-        model.__name__: model.objects.count()
-        for model in (Project, Document, LabelType, Membership, get_user_model())
+        model.__name__: model.objects.count() for model in (Project, Document, LabelType, Membership, get_user_model())
     }
 
 
@@ -46,7 +45,13 @@ def test_demo_labels_cover_conflict_events_in_both_languages(db, settings):
     call_command("seed_demo", "--password", "demo-pass")
     labels = list(LabelType.objects.order_by("order").values_list("name", "name_ar", "hotkey"))
     assert [name for name, _, _ in labels] == [
-        "actor", "place", "date_time", "casualty_figure", "weapon", "attributed_source", "event",
+        "actor",
+        "place",
+        "date_time",
+        "casualty_figure",
+        "weapon",
+        "attributed_source",
+        "event",
     ]
     assert all(name_ar for _, name_ar, _ in labels)
     assert [hotkey for _, _, hotkey in labels] == list("1234567")

@@ -43,8 +43,17 @@ def span(text, needle, label, decision="accepted", decided_by="adjudicator"):
     return GoldSpan(start, end, label, text[start:end], decision, decided_by)
 
 
-CLAIM = ClaimRecord(id=7, text="قُتل 30 جندياً في الرقة", verdict="refuted", rationale="=1+1 مصادر متضاربة",
-                    event_date="2023-11-08", place="الرقة", actor="الجيش", casualty_figure=30, verdict_date="2024-01-02")
+CLAIM = ClaimRecord(
+    id=7,
+    text="قُتل 30 جندياً في الرقة",
+    verdict="refuted",
+    rationale="=1+1 مصادر متضاربة",
+    event_date="2023-11-08",
+    place="الرقة",
+    actor="الجيش",
+    casualty_figure=30,
+    verdict_date="2024-01-02",
+)
 CLAIM_OPEN = ClaimRecord(id=8, text="هجوم على الرقة", verdict="unverified")
 CLAIM_UNVERIFIABLE = ClaimRecord(id=9, text="@SUM(1) ادعاء", verdict="unverifiable")
 
@@ -98,8 +107,15 @@ def document_1(**changes) -> GoldDocument:
 
 
 def document_2(**changes) -> GoldDocument:
-    values = dict(id=12, text=TEXT_2, sha256=hashlib.sha256(TEXT_2.encode()).hexdigest(), title="", source=None,
-                  url="/data/upload/../../../../etc/passwd", adjudicator="adjudicator")
+    values = dict(
+        id=12,
+        text=TEXT_2,
+        sha256=hashlib.sha256(TEXT_2.encode()).hexdigest(),
+        title="",
+        source=None,
+        url="/data/upload/../../../../etc/passwd",
+        adjudicator="adjudicator",
+    )
     values.update(changes)
     return GoldDocument(**values)
 

@@ -17,7 +17,10 @@ from tests.exporters.samples import CLAIM, CONTEXT, TEXT_1, at, document_1, docu
 def majority_document():
     start, end = at(TEXT_1, "الجَيْشُ")
     return document_1(
-        resolution="majority", adjudicator=None, reviewers=3, agreement=None,
+        resolution="majority",
+        adjudicator=None,
+        reviewers=3,
+        agreement=None,
         spans=(GoldSpan(start, end, "actor", TEXT_1[start:end], "majority", None, 2),),
         claim_links=(GoldClaimLink(0, CLAIM, "supports", None, 2),),
         reliability=(GoldReliability("B", 2, None, "", None, 3),),

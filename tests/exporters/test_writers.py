@@ -30,7 +30,6 @@ from tests.exporters.samples import (
 )
 
 
-
 def render(fmt, docs=None, stats=None) -> str:
     return "".join(get_writer(fmt).write(iter(documents() if docs is None else docs), CONTEXT, stats))
 
@@ -40,24 +39,58 @@ def test_jsonl_one_document_per_line_with_the_contract_fields():
     lines = render("jsonl").split("\n")
     assert lines[-1] == "" and len(lines) == 3
     first, second = (json.loads(line) for line in lines[:2])
-    for key in ("id", "text", "sha256", "source", "spans", "claim_links", "reliability", "agreement", "title", "url",
-                "published_at", "external_id", "resolution"):
+    for key in (
+        "id",
+        "text",
+        "sha256",
+        "source",
+        "spans",
+        "claim_links",
+        "reliability",
+        "agreement",
+        "title",
+        "url",
+        "published_at",
+        "external_id",
+        "resolution",
+    ):
         assert key in first, key
     assert first["text"] == TEXT_1 and first["sha256"] == hashlib.sha256(TEXT_1.encode()).hexdigest()
     assert first["resolution"] == "adjudicated"
     for item in first["spans"]:
-        assert first["text"][item["start"]:item["end"]] == item["text"]
+        assert first["text"][item["start"] : item["end"]] == item["text"]
     assert first["spans"] == [
-        {"start": s.start, "end": s.end, "label": s.label, "text": s.text, "decision": s.decision,
-         "decided_by": "adjudicator"} for s in document_1().spans
+        {
+            "start": s.start,
+            "end": s.end,
+            "label": s.label,
+            "text": s.text,
+            "decision": s.decision,
+            "decided_by": "adjudicator",
+        }
+        for s in document_1().spans
     ]
     link = first["claim_links"][0]
     assert first["spans"][link["span"]]["text"] == "٣٠ جندياً" and link["stance"] == "refutes"
-    assert link["claim"] == {"id": 7, "text": CLAIM.text, "verdict": "refuted", "rationale": CLAIM.rationale,
-                             "event_date": "2023-11-08", "place": "الرقة", "actor": "الجيش", "casualty_figure": 30,
-                             "verdict_date": "2024-01-02"}
-    assert first["reliability"][0] == {"span": None, "source_reliability": "B", "credibility": 2, "code": "B2",
-                                       "note": "\t=cmd|' /C calc'!A0", "decided_by": "adjudicator"}
+    assert link["claim"] == {
+        "id": 7,
+        "text": CLAIM.text,
+        "verdict": "refuted",
+        "rationale": CLAIM.rationale,
+        "event_date": "2023-11-08",
+        "place": "الرقة",
+        "actor": "الجيش",
+        "casualty_figure": 30,
+        "verdict_date": "2024-01-02",
+    }
+    assert first["reliability"][0] == {
+        "span": None,
+        "source_reliability": "B",
+        "credibility": 2,
+        "code": "B2",
+        "note": "\t=cmd|' /C calc'!A0",
+        "decided_by": "adjudicator",
+    }
     assert first["agreement"] == {"token_alpha": 0.5, "overlap_f1": None, "reviewers": 2}  # NaN -> null
     assert second["spans"] == [] and second["agreement"] is None and second["source"] is None
     assert second["url"] == "/data/upload/../../../../etc/passwd"  # data, carried unchanged
@@ -115,7 +148,7 @@ def test_conll_tokens_reassemble_the_text_and_tags_follow_the_spans():
         tokens = [cells for sentence in doc["sentences"] for cells in sentence]
         assert [(t[1], int(t[2]), int(t[3])) for t in tokens] == [tuple(tok) for tok in tokenize(text)]
         for cells in tokens:
-            assert text[int(cells[2]):int(cells[3])] == cells[1]
+            assert text[int(cells[2]) : int(cells[3])] == cells[1]
         for sentence in doc["sentences"]:
             assert [int(cells[0]) for cells in sentence] == list(range(1, len(sentence) + 1))
     assert len(docs[11]["sentences"]) == 2  # the full stop, then the line break
@@ -167,14 +200,21 @@ SELECTOR_SCHEMA = {
     "properties": {
         "type": {"const": "AnnotationCollection"},
         "first": {
-            "type": "object", "required": ["type", "items"],
+            "type": "object",
+            "required": ["type", "items"],
             "properties": {
                 "type": {"const": "AnnotationPage"},
-                "items": {"type": "array", "items": {
-                    "type": "object", "required": ["id", "type", "motivation", "body", "target"],
-                    "properties": {"type": {"const": "Annotation"},
-                                   "motivation": {"enum": ["tagging", "linking", "assessing"]}},
-                }},
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["id", "type", "motivation", "body", "target"],
+                        "properties": {
+                            "type": {"const": "Annotation"},
+                            "motivation": {"enum": ["tagging", "linking", "assessing"]},
+                        },
+                    },
+                },
             },
         },
     },
@@ -198,9 +238,9 @@ def test_web_annotation_is_json_ld_with_selectors_pointing_at_the_span_text():
         assert target["source"] == "https://example.org/news/1" and target["workbench:textSha256"] == doc.sha256
         quote, position = target["selector"]
         assert quote["type"] == "TextQuoteSelector" and position["type"] == "TextPositionSelector"
-        assert TEXT_1[position["start"]:position["end"]] == quote["exact"] == span.text
-        assert TEXT_1[:position["start"]].endswith(quote["prefix"]) and len(quote["prefix"]) <= 32
-        assert TEXT_1[position["end"]:].startswith(quote["suffix"]) and len(quote["suffix"]) <= 32
+        assert TEXT_1[position["start"] : position["end"]] == quote["exact"] == span.text
+        assert TEXT_1[: position["start"]].endswith(quote["prefix"]) and len(quote["prefix"]) <= 32
+        assert TEXT_1[position["end"] :].startswith(quote["suffix"]) and len(quote["suffix"]) <= 32
     assert {item["body"]["value"] for item in tags} >= {EVIL_LABEL}  # unchanged
     ids = {item["id"] for item in items}
     assert len(ids) == len(items)
@@ -231,8 +271,14 @@ def test_claimreview_reviews_claims_with_a_verdict():
     assert [r["claimReviewed"] for r in reviews] == [CLAIM.text, "@SUM(1) ادعاء"]  # not the unverified one
     refuted, unverifiable = reviews
     assert refuted["@type"] == "ClaimReview" and refuted["datePublished"] == "2024-01-02"
-    assert refuted["reviewRating"] == {"@type": "Rating", "alternateName": "refuted", "ratingValue": 1,
-                                       "bestRating": 3, "worstRating": 1, "ratingExplanation": CLAIM.rationale}
+    assert refuted["reviewRating"] == {
+        "@type": "Rating",
+        "alternateName": "refuted",
+        "ratingValue": 1,
+        "bestRating": 3,
+        "worstRating": 1,
+        "ratingExplanation": CLAIM.rationale,
+    }
     assert refuted["author"] == {"@type": "Organization", "name": "أخبار البادية"}
     item = refuted["itemReviewed"]
     assert item["@type"] == "Claim" and item["temporalCoverage"] == "2023-11-08"
@@ -241,7 +287,7 @@ def test_claimreview_reviews_claims_with_a_verdict():
     assert appearance["publisher"] == {"@type": "Organization", "name": "+المرصد", "url": "https://example.org/"}
     (evidence,) = appearance["workbench:evidence"]
     assert evidence["workbench:stance"] == "refutes"
-    assert TEXT_1[evidence["workbench:start"]:evidence["workbench:end"]] == evidence["workbench:quote"] == "٣٠ جندياً"
+    assert TEXT_1[evidence["workbench:start"] : evidence["workbench:end"]] == evidence["workbench:quote"] == "٣٠ جندياً"
     assert "ratingValue" not in unverifiable["reviewRating"]
     assert unverifiable["reviewRating"]["alternateName"] == "unverifiable"
     assert json.loads(render("claimreview", []))["@graph"] == []
@@ -274,18 +320,22 @@ def test_csv_neutralizes_formula_starts_with_exactly_one_quote():
     # offsets still point at the (un-neutralized) text
     for row in body[:-1]:
         text = row["text"][1:] if row["text"].startswith("'") else row["text"]
-        assert TEXT_1[int(row["start"]):int(row["end"])] == text
+        assert TEXT_1[int(row["start"]) : int(row["end"])] == text
 
 
-@pytest.mark.parametrize("value", ['=HYPERLINK("http://evil","x")', "+1+1", "-2+3", "@SUM(1)", "\t=1", "\r=1", "\0x",
-                                   "-٣٠ قتيلاً"])
+@pytest.mark.parametrize(
+    "value", ['=HYPERLINK("http://evil","x")', "+1+1", "-2+3", "@SUM(1)", "\t=1", "\r=1", "\0x", "-٣٠ قتيلاً"]
+)
 def test_every_formula_start_round_trips_through_csv_reader_with_one_quote(value):
     from annotations.exporters.records import ExportContext, GoldSpan, LabelInfo
 
     text = f"نص {value} نهاية"
     start = text.index(value)
-    doc = document_2(text=text, sha256=hashlib.sha256(text.encode()).hexdigest(),
-                     spans=(GoldSpan(start, start + len(value), value, value),))
+    doc = document_2(
+        text=text,
+        sha256=hashlib.sha256(text.encode()).hexdigest(),
+        spans=(GoldSpan(start, start + len(value), value, value),),
+    )
     context = ExportContext("p", "P", (LabelInfo(value),))
     out = "".join(get_writer("csv").write([doc], context, None))
     row = dict(zip(HEADER, read_csv(out)[1]))

@@ -12,7 +12,10 @@ ARTICLE = "شن عناصر تنظيم داعش فجر اليوم الأربعا�
 
 
 def write_jsonl(path, objects):
-    path.write_text("\n".join(o if isinstance(o, str) else json.dumps(o, ensure_ascii=False) for o in objects) + "\n", encoding="utf-8")
+    path.write_text(
+        "\n".join(o if isinstance(o, str) else json.dumps(o, ensure_ascii=False) for o in objects) + "\n",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -129,4 +132,3 @@ def test_missing_file(tmp_path):
 def test_title_from_long_first_line_is_cut_on_a_word():
     title = title_from_text("كلمة " * 60)
     assert len(title) <= 121 and title.endswith("…") and not title.endswith(" …")
-

@@ -127,8 +127,10 @@ def test_claim_stances_are_one_value_per_reviewer_document_and_claim(_, project,
             ClaimLink.objects.create(span=span, claim=target, stance=stance)
         assignment_submit(assignment=assignment)
     triples = agreement_claim_stances(project, agreement_input(project))
-    assert sorted(triples) == sorted([
-        (reviewer1.pk, (document.pk, claim.pk), "supports"),
-        (reviewer2.pk, (document.pk, claim.pk), "refutes"),
-        (third.pk, (document.pk, other.pk), "mentions"),
-    ])
+    assert sorted(triples) == sorted(
+        [
+            (reviewer1.pk, (document.pk, claim.pk), "supports"),
+            (reviewer2.pk, (document.pk, claim.pk), "refutes"),
+            (third.pk, (document.pk, other.pk), "mentions"),
+        ]
+    )

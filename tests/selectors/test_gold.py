@@ -15,7 +15,8 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from annotations.models import AgreementRun, Claim, GoldSpan as GoldSpanRow, JobStatus, Role
+from annotations.models import AgreementRun, Claim, JobStatus, Role
+from annotations.models import GoldSpan as GoldSpanRow
 from annotations.selectors.gold import gold_agreement, gold_context, gold_count, gold_records
 from annotations.services.adjudication import (
     adjudication_finalize,
@@ -67,13 +68,20 @@ def finalize(document, adjudicator, spans, *, links=(), grade=None, final=True):
     """Gold for a document every reviewer submitted: spans, links [(span index, claim, stance)], the
     outlet grade (letter, digit, note)."""
     document.refresh_from_db()
-    made = [gold_span_create(document=document, adjudicator=adjudicator, start=s, end=e, label=label)
-            for s, e, label in spans]
+    made = [
+        gold_span_create(document=document, adjudicator=adjudicator, start=s, end=e, label=label)
+        for s, e, label in spans
+    ]
     for index, claim, stance in links:
         gold_claim_link_create(gold_span=made[index], adjudicator=adjudicator, claim_id=claim.pk, stance=stance)
     if grade is not None:
-        gold_reliability_set(document=document, adjudicator=adjudicator, source_reliability=grade[0],
-                             credibility=grade[1], note=grade[2] if len(grade) > 2 else "")
+        gold_reliability_set(
+            document=document,
+            adjudicator=adjudicator,
+            source_reliability=grade[0],
+            credibility=grade[1],
+            note=grade[2] if len(grade) > 2 else "",
+        )
     if final:
         return adjudication_finalize(document=document, adjudicator=adjudicator)
     return None
@@ -91,26 +99,51 @@ def gold(project, reviewer1, reviewer2, adjudicator, manager):
     """Three documents both reviewers submitted: A and B finalized (in that order of ids), C adjudicated
     but not final, D not reviewed. Claims with and without a verdict."""
     source = SourceFactory(name="المرصد السوري", domain="syriahr.com")
-    a = DocumentFactory(project=project, text=TEXT_A, title="مقتل جنود", source=source,
-                        url="https://example.org/a", external_id="a-1",
-                        published_at=dt.datetime(2023, 11, 8, 10, tzinfo=dt.timezone.utc))
+    a = DocumentFactory(
+        project=project,
+        text=TEXT_A,
+        title="مقتل جنود",
+        source=source,
+        url="https://example.org/a",
+        external_id="a-1",
+        published_at=dt.datetime(2023, 11, 8, 10, tzinfo=dt.UTC),
+    )
     b = DocumentFactory(project=project, text=TEXT_B, title="-عنوان", external_id="../../../../etc/passwd")
     c = DocumentFactory(project=project, text=TEXT_C)
     d = DocumentFactory(project=project, text="خبر لم يراجعه أحد")
-    refuted = Claim.objects.create(project=project, text="قُتل 30 جندياً في الرقة", event_date=dt.date(2023, 11, 8),
-                                   place="الرقة", casualty_figure=30)
-    refuted = claim_set_verdict(claim=refuted, verdict="refuted", rationale="مصادر متضاربة", changed_by=manager,
-                                version=1)
+    refuted = Claim.objects.create(
+        project=project,
+        text="قُتل 30 جندياً في الرقة",
+        event_date=dt.date(2023, 11, 8),
+        place="الرقة",
+        casualty_figure=30,
+    )
+    refuted = claim_set_verdict(
+        claim=refuted, verdict="refuted", rationale="مصادر متضاربة", changed_by=manager, version=1
+    )
     open_claim = Claim.objects.create(project=project, text="هجوم على الرقة")
     for doc in (a, b, c):
         reviewed(doc, [reviewer1, reviewer2], [(*at(doc.text, doc.text.split()[1]), "actor")])
-    spans_a = [(*at(TEXT_A, "الجَيْشُ"), "actor"), (*at(TEXT_A, "٣٠ جندياً"), "casualty_figure"),
-               (*at(TEXT_A, "هجوم على \u200fالرقة"), "actor"), (*at(TEXT_A, "\u200fالرقة"), "place"),
-               (*at(TEXT_A, "😢"), "place")]
-    finalize(a, adjudicator, spans_a, links=[(1, refuted, "refutes"), (2, open_claim, "mentions")],
-             grade=("B", 2, "وكالة معروفة"))
-    finalize(b, adjudicator, [(*at(TEXT_B, "-٣٠ قتيلاً"), "casualty_figure"), (*at(TEXT_B, "دير الزور"), "place")],
-             grade=("C", 3))
+    spans_a = [
+        (*at(TEXT_A, "الجَيْشُ"), "actor"),
+        (*at(TEXT_A, "٣٠ جندياً"), "casualty_figure"),
+        (*at(TEXT_A, "هجوم على \u200fالرقة"), "actor"),
+        (*at(TEXT_A, "\u200fالرقة"), "place"),
+        (*at(TEXT_A, "😢"), "place"),
+    ]
+    finalize(
+        a,
+        adjudicator,
+        spans_a,
+        links=[(1, refuted, "refutes"), (2, open_claim, "mentions")],
+        grade=("B", 2, "وكالة معروفة"),
+    )
+    finalize(
+        b,
+        adjudicator,
+        [(*at(TEXT_B, "-٣٠ قتيلاً"), "casualty_figure"), (*at(TEXT_B, "دير الزور"), "place")],
+        grade=("C", 3),
+    )
     finalize(c, adjudicator, [(*at(TEXT_C, "داعش"), "actor")], final=False)
     return {"a": a, "b": b, "c": c, "d": d, "refuted": refuted, "open": open_claim, "spans_a": spans_a}
 
@@ -124,12 +157,16 @@ def test_only_final_gold_in_document_order_with_exact_records(project, gold):
     assert a.published_at == "2023-11-08T10:00:00+00:00" and a.external_id == "a-1"
     assert a.resolution == "adjudicated" and a.adjudicator == "adjudicator"
     assert [(s.start, s.end, s.label) for s in a.spans] == sorted(
-        gold["spans_a"], key=lambda s: (s[0], s[1], ["actor", "place", "casualty_figure"].index(s[2])))
+        gold["spans_a"], key=lambda s: (s[0], s[1], ["actor", "place", "casualty_figure"].index(s[2]))
+    )
     for span in a.spans:
-        assert TEXT_A[span.start:span.end] == span.text and span.decided_by == "adjudicator"
+        assert TEXT_A[span.start : span.end] == span.text and span.decided_by == "adjudicator"
     assert {s.decision for s in a.spans} <= {"accepted", "edited", "added"}
     links = {(a.spans[link.span].text, link.claim.text, link.stance) for link in a.claim_links}
-    assert links == {("٣٠ جندياً", "قُتل 30 جندياً في الرقة", "refutes"), ("هجوم على \u200fالرقة", "هجوم على الرقة", "mentions")}
+    assert links == {
+        ("٣٠ جندياً", "قُتل 30 جندياً في الرقة", "refutes"),
+        ("هجوم على \u200fالرقة", "هجوم على الرقة", "mentions"),
+    }
     refuted = next(link.claim for link in a.claim_links if link.stance == "refutes")
     assert refuted.verdict == "refuted" and refuted.rationale == "مصادر متضاربة" and refuted.event_date == "2023-11-08"
     assert refuted.casualty_figure == 30 and refuted.verdict_date == timezone.now().date().isoformat()
@@ -147,8 +184,9 @@ def test_gold_decided_after_the_snapshot_is_left_out(project, gold, adjudicator)
     assert gold_count(project, snapshot_at=snapshot) == 2
 
 
-def test_chunks_keep_the_order_and_a_bounded_number_of_queries(project, gold, reviewer1, reviewer2, adjudicator,
-                                                                 django_assert_max_num_queries):
+def test_chunks_keep_the_order_and_a_bounded_number_of_queries(
+    project, gold, reviewer1, reviewer2, adjudicator, django_assert_max_num_queries
+):
     for n in range(5):
         doc = reviewed(DocumentFactory(project=project, text=f"خبر رقم {n} عن البادية"), [reviewer1, reviewer2])
         finalize(doc, adjudicator, [(0, 3, "actor")])
@@ -164,11 +202,23 @@ def test_chunks_keep_the_order_and_a_bounded_number_of_queries(project, gold, re
 
 def test_agreement_figures_come_from_the_latest_finished_run(project, gold):
     assert gold_agreement(project) == (None, {})
-    AgreementRun.objects.create(project=project, status=JobStatus.DONE, finished_at=timezone.now(), results={
-        "summary": {"token_alpha": 0.7, "overlap_f1": 0.8},
-        "documents": [{"document": gold["a"].pk, "token_alpha": 0.25, "overlap_f1": None, "reviewers": 2,
-                       "reasons": {"overlap_f1": "…"}}],
-    })
+    AgreementRun.objects.create(
+        project=project,
+        status=JobStatus.DONE,
+        finished_at=timezone.now(),
+        results={
+            "summary": {"token_alpha": 0.7, "overlap_f1": 0.8},
+            "documents": [
+                {
+                    "document": gold["a"].pk,
+                    "token_alpha": 0.25,
+                    "overlap_f1": None,
+                    "reviewers": 2,
+                    "reasons": {"overlap_f1": "…"},
+                }
+            ],
+        },
+    )
     summary, per_document = gold_agreement(project)
     assert summary["summary"] == {"token_alpha": 0.7, "overlap_f1": 0.8}
     a, b = gold_records(project, agreement=per_document)
@@ -223,11 +273,14 @@ def test_majority_keeps_what_more_than_half_marked(project, three_reviewers, adj
     assert record.id == doc.pk and record.resolution == "majority" and record.reviewers == 3
     assert record.adjudicator is None
     assert [(s.start, s.end, s.label, s.votes, s.decision, s.decided_by) for s in record.spans] == [
-        (*two_of_three, 2, "majority", None), (*place, 3, "majority", None)]
-    assert all(TEXT_B[s.start:s.end] == s.text for s in record.spans)
+        (*two_of_three, 2, "majority", None),
+        (*place, 3, "majority", None),
+    ]
+    assert all(TEXT_B[s.start : s.end] == s.text for s in record.spans)
     # the link on the kept span made by 2 of 3 is kept; the one only r2 made on the place span is not
     assert [(record.spans[l.span].label, l.claim.id, l.stance, l.votes) for l in record.claim_links] == [
-        ("casualty_figure", claim.pk, "supports", 2)]
+        ("casualty_figure", claim.pk, "supports", 2)
+    ]
     (grade,) = record.reliability
     assert (grade.code, grade.votes, grade.span) == ("B2", 2, None)
 

@@ -61,13 +61,22 @@ def word(text, needle):
 
 # The spans of the hand-computed project: reviewer1 and reviewer2 on two documents.
 SPANS = {
-    (1, "reviewer1"): [(*word(TEXT_1, "الجيش"), "actor"), (*word(TEXT_1, "30 جندياً"), "casualty_figure"),
-                       (*word(TEXT_1, "الرقة"), "place")],
-    (1, "reviewer2"): [(*word(TEXT_1, "الجيش"), "actor"), (*word(TEXT_1, "30"), "casualty_figure"),
-                       (*word(TEXT_1, "هجوم"), "actor")],
+    (1, "reviewer1"): [
+        (*word(TEXT_1, "الجيش"), "actor"),
+        (*word(TEXT_1, "30 جندياً"), "casualty_figure"),
+        (*word(TEXT_1, "الرقة"), "place"),
+    ],
+    (1, "reviewer2"): [
+        (*word(TEXT_1, "الجيش"), "actor"),
+        (*word(TEXT_1, "30"), "casualty_figure"),
+        (*word(TEXT_1, "هجوم"), "actor"),
+    ],
     (2, "reviewer1"): [(*word(TEXT_2, "المرصد"), "actor"), (*word(TEXT_2, "دير الزور"), "place")],
-    (2, "reviewer2"): [(*word(TEXT_2, "المرصد"), "actor"), (*word(TEXT_2, "الزور"), "place"),
-                       (*word(TEXT_2, "12 مدنياً"), "casualty_figure")],
+    (2, "reviewer2"): [
+        (*word(TEXT_2, "المرصد"), "actor"),
+        (*word(TEXT_2, "الزور"), "place"),
+        (*word(TEXT_2, "12 مدنياً"), "casualty_figure"),
+    ],
 }
 
 
@@ -81,16 +90,25 @@ def annotated(project, reviewer1, reviewer2, two_documents):
     """Both reviewers submitted both documents, with outlet grades and claim links; returns the inputs."""
     users = {"reviewer1": reviewer1, "reviewer2": reviewer2}
     claim = Claim.objects.create(project=project, text="30 جندياً قتلوا في الرقة")
-    grades = {("reviewer1", 1): ("B", 2), ("reviewer2", 1): ("C", 2), ("reviewer1", 2): ("A", 1),
-              ("reviewer2", 2): ("A", 6)}
-    stances = {("reviewer1", 1): "supports", ("reviewer2", 1): "supports", ("reviewer1", 2): "refutes",
-               ("reviewer2", 2): "mentions"}
+    grades = {
+        ("reviewer1", 1): ("B", 2),
+        ("reviewer2", 1): ("C", 2),
+        ("reviewer1", 2): ("A", 1),
+        ("reviewer2", 2): ("A", 6),
+    }
+    stances = {
+        ("reviewer1", 1): "supports",
+        ("reviewer2", 1): "supports",
+        ("reviewer1", 2): "refutes",
+        ("reviewer2", 2): "mentions",
+    }
     with mock.patch.object(agreement_run_task, "apply_async"):
         for (doc, name), spans in SPANS.items():
             assignment = assign(two_documents[doc], users[name])
             made = annotate(assignment, spans, submit=False)
-            ReliabilityRating.objects.create(assignment=assignment, source_reliability=grades[(name, doc)][0],
-                                             credibility=grades[(name, doc)][1])
+            ReliabilityRating.objects.create(
+                assignment=assignment, source_reliability=grades[(name, doc)][0], credibility=grades[(name, doc)][1]
+            )
             ClaimLink.objects.create(span=made[0], claim=claim, stance=stances[(name, doc)])
             assignment_submit(assignment=assignment)
     return {"users": users, "documents": two_documents, "claim": claim, "grades": grades, "stances": stances}
@@ -166,7 +184,8 @@ def test_stored_results_equal_the_pure_functions_on_the_same_inputs(project, ann
     reliability = [(users[n].pk, annotated["documents"][d].pk, g[0]) for (n, d), g in annotated["grades"].items()]
     credibility = [(users[n].pk, annotated["documents"][d].pk, g[1]) for (n, d), g in annotated["grades"].items()]
     assert results["reliability"]["source_reliability"]["alpha"] == pytest.approx(
-        admiralty_alpha(reliability, scale="reliability"))
+        admiralty_alpha(reliability, scale="reliability")
+    )
     assert results["reliability"]["credibility"]["alpha"] is None  # one pairable unit, all 2s
     with pytest.raises(UndefinedAgreement):
         admiralty_alpha(credibility, scale="credibility")
@@ -174,8 +193,10 @@ def test_stored_results_equal_the_pure_functions_on_the_same_inputs(project, ann
     assert results["reliability"]["credibility"]["cannot_be_judged"] == 1
 
     # claim-link stances per (document, claim); no verifier has judged a claim yet: explained, not computed
-    stances = [(users[n].pk, (annotated["documents"][d].pk, annotated["claim"].pk), s)
-               for (n, d), s in annotated["stances"].items()]
+    stances = [
+        (users[n].pk, (annotated["documents"][d].pk, annotated["claim"].pk), s)
+        for (n, d), s in annotated["stances"].items()
+    ]
     assert results["claims"]["stance_alpha"] == pytest.approx(krippendorff_alpha(stances))
     assert results["claims"]["verdict_alpha"] is None and results["claims"]["verdict_ratings"] == 0
     assert results["claims"]["reasons"]["verdict_alpha"].startswith("Krippendorff's alpha is undefined")
@@ -212,13 +233,17 @@ def test_undefined_coefficients_are_null_with_their_reason(project, reviewer1, r
     project_part = run.results["project"]
     assert project_part["token_alpha"] is None
     assert project_part["reasons"]["token_alpha"] == (
-        "Krippendorff's alpha is undefined: only one category was used, so expected disagreement is 0")
+        "Krippendorff's alpha is undefined: only one category was used, so expected disagreement is 0"
+    )
     assert project_part["span_f1"]["exact"]["micro"] is None
     assert "neither reviewer marked a span" in project_part["span_f1"]["exact"]["reasons"]["micro"]
     reliability = run.results["reliability"]["source_reliability"]
     assert reliability["alpha"] is None and "only one category was used" in reliability["reasons"]["alpha"]
     claims = run.results["claims"]
-    assert claims["stance_alpha"] is None and "no unit has two or more pairable values" in claims["reasons"]["stance_alpha"]
+    assert (
+        claims["stance_alpha"] is None
+        and "no unit has two or more pairable values" in claims["reasons"]["stance_alpha"]
+    )
     assert run.results["summary"]["token_alpha"] is None
 
 
@@ -236,7 +261,8 @@ def test_a_deterministic_error_fails_the_run_without_retrying(project, annotated
     run.refresh_from_db()
     assert run.status == JobStatus.FAILED
     assert run.error == (
-        "Agreement could not be computed: ValueError: reliability_data must be a 2-D (coders x units) array")
+        "Agreement could not be computed: ValueError: reliability_data must be a 2-D (coders x units) array"
+    )
     assert calls == [0]  # no retry
     assert run.finished_at is not None and run.results == {}
 
@@ -270,8 +296,10 @@ def test_the_task_is_configured_to_retry_only_transient_errors():
 def test_retries_used_up_mark_the_run_failed(project, annotated):
     with mock.patch.object(agreement_run_task, "apply_async"):
         run = agreement_run_request(project=project)
-    with mock.patch.object(agreement_runs, "agreement_input", side_effect=OperationalError("database is down")), \
-            mock.patch.object(agreement_run_task, "max_retries", 1):
+    with (
+        mock.patch.object(agreement_runs, "agreement_input", side_effect=OperationalError("database is down")),
+        mock.patch.object(agreement_run_task, "max_retries", 1),
+    ):
         # as in a worker: the final error is recorded, not raised into the caller
         propagates = celery_app.conf.task_eager_propagates
         celery_app.conf.task_eager_propagates = False
@@ -286,9 +314,11 @@ def test_retries_used_up_mark_the_run_failed(project, annotated):
 
 def test_unchanged_input_copies_the_last_results_without_recomputing(project, annotated, reviewer1):
     first = run_now(project)
-    with mock.patch.object(agreement_runs, "krippendorff_alpha_matrix") as alpha, \
-            mock.patch.object(agreement_runs, "span_f1") as f1, \
-            mock.patch.object(agreement_runs, "token_values") as values:
+    with (
+        mock.patch.object(agreement_runs, "krippendorff_alpha_matrix") as alpha,
+        mock.patch.object(agreement_runs, "span_f1") as f1,
+        mock.patch.object(agreement_runs, "token_values") as values,
+    ):
         second = run_now(project)
     assert not alpha.called and not f1.called and not values.called
     assert second.status == JobStatus.DONE and second.pk != first.pk
@@ -384,10 +414,9 @@ def test_a_burst_of_submissions_sends_at_most_two_messages(project, reviewer1):
 
 
 def test_a_pending_run_is_reused(project, manager):
-    with mock.patch.object(agreement_run_task, "apply_async"):
-        with transaction.atomic():
-            first = agreement_run_request(project=project, requested_by=manager)
-            again = agreement_run_request(project=project, requested_by=manager)
+    with mock.patch.object(agreement_run_task, "apply_async"), transaction.atomic():
+        first = agreement_run_request(project=project, requested_by=manager)
+        again = agreement_run_request(project=project, requested_by=manager)
     assert again.pk == first.pk and AgreementRun.objects.count() == 1
 
 
@@ -406,11 +435,10 @@ def test_a_run_whose_worker_vanished_is_failed_and_replaced(project, manager, se
 def test_enqueue_only_after_commit_and_rollback_publishes_nothing(project):
     # SECURITY-TESTS 28
     with mock.patch.object(agreement_run_task, "apply_async") as apply_async:
-        with pytest.raises(RuntimeError):
-            with transaction.atomic():
-                agreement_run_request(project=project)
-                assert apply_async.call_count == 0  # not before the commit
-                raise RuntimeError("boom")
+        with pytest.raises(RuntimeError), transaction.atomic():
+            agreement_run_request(project=project)
+            assert apply_async.call_count == 0  # not before the commit
+            raise RuntimeError("boom")
         assert apply_async.call_count == 0
         assert not AgreementRun.objects.exists()
 

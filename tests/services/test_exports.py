@@ -19,13 +19,13 @@ from annotations.errors import Conflict, UnknownFormat
 from annotations.exporters import FORMATS
 from annotations.models import ExportJob, JobStatus
 from annotations.services import exports
-from annotations.services.jobs import job_stale_after
 from annotations.services.exports import (
     export_file_path,
     export_run_create,
     export_run_execute,
     export_write,
 )
+from annotations.services.jobs import job_stale_after
 from annotations.tasks import export_run_task
 from tests.factories import DocumentFactory, SourceFactory
 from tests.selectors.test_gold import TEXT_A, at, finalize, gold, reviewed  # noqa: F401
@@ -56,8 +56,11 @@ def test_an_export_writes_three_files_named_from_ids(project, gold, manager, exp
     job = run(project, requested_by=manager)
     assert job.status == JobStatus.DONE and job.progress == 1.0 and job.error == ""
     assert job.file_name == f"gold-badia-{job.pk}.jsonl"
-    assert files_under(export_root) == [f"{project.pk}/{job.pk}/README.md", f"{project.pk}/{job.pk}/{job.file_name}",
-                                        f"{project.pk}/{job.pk}/manifest.json"]
+    assert files_under(export_root) == [
+        f"{project.pk}/{job.pk}/README.md",
+        f"{project.pk}/{job.pk}/{job.file_name}",
+        f"{project.pk}/{job.pk}/manifest.json",
+    ]
     data = export_file_path(job).read_bytes()
     assert hashlib.sha256(data).hexdigest() == job.sha256
     lines = data.decode().splitlines()
@@ -93,10 +96,13 @@ def test_the_manifest_counts_what_the_file_holds_and_its_sha256(project, gold, f
         assert counts["ratings"] == sum(len(r["reliability"]) for r in records)
         for record in records:
             for span in record["spans"]:
-                assert record["text"][span["start"]:span["end"]] == span["text"]
+                assert record["text"][span["start"] : span["end"]] == span["text"]
     elif fmt == "conll":
         assert text.count("# doc_id = ") == counts["documents"]
-        assert sum(line.count("\tB-") for line in text.split("\n")) == counts["spans"] - manifest["format_stats"]["conll_spans_left_out"]
+        assert (
+            sum(line.count("\tB-") for line in text.split("\n"))
+            == counts["spans"] - manifest["format_stats"]["conll_spans_left_out"]
+        )
     elif fmt == "web-annotation":
         items = json.loads(text)["first"]["items"]
         assert sum(item["motivation"] == "tagging" for item in items) == counts["spans"]
@@ -180,8 +186,11 @@ def test_a_failure_is_stored_readably_and_leaves_no_partial_file(project, gold, 
         yield "partial\n"
         raise ValueError("the disk said no")
 
-    with mock.patch.object(exports, "get_writer", return_value=mock.Mock(write=broken, extension="jsonl",
-                                                                      media_type="x", title="t", notes="n")):
+    with mock.patch.object(
+        exports,
+        "get_writer",
+        return_value=mock.Mock(write=broken, extension="jsonl", media_type="x", title="t", notes="n"),
+    ):
         failed = export_run_execute(export_id=job.pk)
     assert failed.status == JobStatus.FAILED and failed.finished_at is not None
     assert failed.error == "The export could not be written: ValueError: the disk said no"
@@ -213,8 +222,14 @@ def test_user_strings_never_become_paths(project, reviewer1, reviewer2, adjudica
     project.save()
     hostile = "/data/upload/../../../../etc/passwd"
     source = SourceFactory(name="../../../../etc/passwd")
-    doc = DocumentFactory(project=project, text=TEXT_A, source=source, url=hostile, external_id="../../../../etc/passwd",
-                          title="/etc/passwd")
+    doc = DocumentFactory(
+        project=project,
+        text=TEXT_A,
+        source=source,
+        url=hostile,
+        external_id="../../../../etc/passwd",
+        title="/etc/passwd",
+    )
     reviewed(doc, [reviewer1, reviewer2])
     finalize(doc, adjudicator, [(*at(TEXT_A, "الجَيْشُ"), "actor")])
     before = {p for p in tmp_path.rglob("*")}
@@ -251,7 +266,7 @@ def test_snapshot_gold_finalized_while_the_export_runs_is_not_in_it(project, gol
     assert manifest["counts"]["documents"] == len(records) == job.counts["documents"]
     assert manifest["counts"]["spans"] == sum(len(r["spans"]) for r in records)
     assert manifest["files"][0]["sha256"] == hashlib.sha256(export_file_path(job).read_bytes()).hexdigest()
-    assert all(r["text"][s["start"]:s["end"]] == s["text"] for r in records for s in r["spans"])
+    assert all(r["text"][s["start"] : s["end"]] == s["text"] for r in records for s in r["spans"])
     assert run(project).counts["documents"] == 3  # the next export has it
 
 
@@ -266,10 +281,19 @@ def test_export_write_writes_exactly_the_three_documented_files(project, gold, t
     out = tmp_path / "out"
     out.mkdir()
     result = export_write(project=project, fmt="web-annotation", output_path=out / "gold.jsonld")
-    assert sorted(p.name for p in out.iterdir()) == ["gold.jsonld", "gold.jsonld.README.md", "gold.jsonld.manifest.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "gold.jsonld",
+        "gold.jsonld.README.md",
+        "gold.jsonld.manifest.json",
+    ]
     manifest = json.loads((out / "gold.jsonld.manifest.json").read_text())
-    assert manifest["files"][0] == {"name": "gold.jsonld", "role": "data", "media_type": "application/ld+json",
-                                    "sha256": result.sha256, "bytes": (out / "gold.jsonld").stat().st_size}
+    assert manifest["files"][0] == {
+        "name": "gold.jsonld",
+        "role": "data",
+        "media_type": "application/ld+json",
+        "sha256": result.sha256,
+        "bytes": (out / "gold.jsonld").stat().st_size,
+    }
     assert manifest["snapshot"]["isolation"] in ("repeatable read", "decided_at <= snapshot")
 
 

@@ -17,16 +17,21 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.timeout(60)
-def test_broker_down_the_submit_succeeds_and_the_run_waits(project, reviewer1, manager, document, broker,
-                                                           api_client_for):
+def test_broker_down_the_submit_succeeds_and_the_run_waits(
+    project, reviewer1, manager, document, broker, api_client_for
+):
     # SECURITY-TESTS 27: Redis unreachable; the reviewer's work is saved, the run is an outbox row.
     broker("redis://127.0.0.1:1/0")
     from annotations.services.assignments import assignment_open
 
     assignment = assignment_open(document=document, reviewer=reviewer1)
     client = api_client_for(reviewer1)
-    assert client.post(f"/api/assignments/{assignment.pk}/spans/", {"start": 0, "end": 2, "label": "actor"},
-                       format="json").status_code == 201
+    assert (
+        client.post(
+            f"/api/assignments/{assignment.pk}/spans/", {"start": 0, "end": 2, "label": "actor"}, format="json"
+        ).status_code
+        == 201
+    )
     started = time.monotonic()
     response = client.post(f"/api/assignments/{assignment.pk}/submit/")
     assert time.monotonic() - started < 30  # bounded publish retries, no hang
@@ -43,8 +48,15 @@ def test_broker_down_the_submit_succeeds_and_the_run_waits(project, reviewer1, m
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.timeout(180)
-def test_a_real_worker_computes_a_run_requested_through_the_api(project, manager, annotated, broker,  # noqa: F811
-                                                                 api_client_for, redis_url, celery_worker_process):
+def test_a_real_worker_computes_a_run_requested_through_the_api(
+    project,
+    manager,
+    annotated,
+    broker,  # noqa: F811
+    api_client_for,
+    redis_url,
+    celery_worker_process,
+):
     AgreementRun.objects.all().delete()  # the submissions' runs were never sent (apply_async was mocked)
     worker = celery_worker_process
     try:

@@ -21,10 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 def test_rollback_publishes_nothing(project):
     # SECURITY-TESTS 28 (a): work created inside a transaction that fails is never sent.
     with mock.patch.object(document_stats_task, "apply_async") as apply_async:
-        with pytest.raises(RuntimeError):
-            with transaction.atomic():
-                document_create(project=project, text="خبر لن يُحفظ")
-                raise RuntimeError("boom")
+        with pytest.raises(RuntimeError), transaction.atomic():
+            document_create(project=project, text="خبر لن يُحفظ")
+            raise RuntimeError("boom")
         assert apply_async.call_count == 0
         assert Document.objects.count() == 0
         # (b) committed work is sent exactly once, after the commit

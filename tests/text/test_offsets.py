@@ -20,7 +20,7 @@ def test_security_case_offsets_both_ways():
     assert (utf16_to_codepoint(text, 7), utf16_to_codepoint(text, 12)) == (6, 11)
     # what a browser sees: JS string indices are UTF-16 units
     units = text.encode("utf-16-le")
-    assert units[7 * 2:12 * 2].decode("utf-16-le") == "الجيش"
+    assert units[7 * 2 : 12 * 2].decode("utf-16-le") == "الجيش"
 
 
 def test_offsets_inside_a_surrogate_pair_raise():
@@ -60,9 +60,7 @@ def test_ends_are_always_valid_boundaries():
 
 def test_boundary_before_harakat_and_shadda():
     text = "مَرَّة"
-    assert boundary_error(text, 1) == (
-        "Span boundary falls inside a character: a combining mark (U+064E) follows it."
-    )
+    assert boundary_error(text, 1) == ("Span boundary falls inside a character: a combining mark (U+064E) follows it.")
     # NFC orders fatha (ccc 30) before shadda (ccc 33)
     assert "U+064E" in boundary_error(text, 3)
     assert "U+0651" in boundary_error(text, 4)

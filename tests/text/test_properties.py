@@ -54,7 +54,7 @@ def _inside_pair(text, utf16_offset):
     encoded = text.encode("utf-16-le", "surrogatepass")
     if not 0 < utf16_offset < len(encoded) // 2:
         return False
-    unit = int.from_bytes(encoded[utf16_offset * 2:utf16_offset * 2 + 2], "little")
+    unit = int.from_bytes(encoded[utf16_offset * 2 : utf16_offset * 2 + 2], "little")
     return 0xDC00 <= unit <= 0xDFFF
 
 
@@ -91,7 +91,7 @@ def test_tokenize_invariants(text):
     covered = set()
     for token in tokens:
         assert previous_end <= token.start < token.end <= len(text)
-        assert text[token.start:token.end] == token.text
+        assert text[token.start : token.end] == token.text
         assert not any(is_whitespace(ch) for ch in token.text)
         # tokens never split a character, so they are always valid spans
         assert validate_span(text, token.start, token.end) == {}
@@ -145,7 +145,7 @@ def test_find_all_finds_any_whole_token_run(haystack, data):
     assume(tokens)
     first = data.draw(st.integers(0, len(tokens) - 1))
     last = data.draw(st.integers(first, len(tokens) - 1))
-    needle = haystack[tokens[first].start:tokens[last].end]
+    needle = haystack[tokens[first].start : tokens[last].end]
     assume(fold_for_search(needle))
     assert find_all(haystack, needle)
 
@@ -203,6 +203,4 @@ def test_snap_to_clusters_contains_selection_and_splits_nothing(args):
 @SETTINGS
 @given(st.lists(st.characters(min_codepoint=0x0600, max_codepoint=0x06FF), max_size=30).map("".join))
 def test_fold_is_the_same_for_nfc_and_nfd_arabic(text):
-    assert fold_for_search(unicodedata.normalize("NFD", text)) == fold_for_search(
-        unicodedata.normalize("NFC", text)
-    )
+    assert fold_for_search(unicodedata.normalize("NFD", text)) == fold_for_search(unicodedata.normalize("NFC", text))

@@ -7,7 +7,7 @@ from .samples import SEED_QUOTE, SEED_ROAD, SEED_TOLL
 
 def snapped(text, start, end):
     span = snap_to_words(text, start, end)
-    return None if span is None else text[span[0]:span[1]]
+    return None if span is None else text[span[0] : span[1]]
 
 
 def test_part_of_a_quoted_word_snaps_to_the_word_without_quotes():

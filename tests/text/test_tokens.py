@@ -13,12 +13,12 @@ def assert_well_formed(text, tokens):
     previous_end = 0
     for token in tokens:
         assert previous_end <= token.start < token.end <= len(text)
-        assert text[token.start:token.end] == token.text
+        assert text[token.start : token.end] == token.text
         previous_end = token.end
     # Tokens plus the gaps between them reassemble the text.
     pieces, position = [], 0
     for token in tokens:
-        pieces.append(text[position:token.start])
+        pieces.append(text[position : token.start])
         pieces.append(token.text)
         position = token.end
     pieces.append(text[position:])
@@ -34,8 +34,17 @@ def test_token_is_a_named_tuple_with_code_point_offsets():
 
 def test_seed_opening():
     assert texts(SEED_OPENING) == [
-        "شن", "عناصر", "تنظيم", "داعش", "فجر", "اليوم", "الأربعاء",
-        "8", "نومبر", "2023", "هجوماً",
+        "شن",
+        "عناصر",
+        "تنظيم",
+        "داعش",
+        "فجر",
+        "اليوم",
+        "الأربعاء",
+        "8",
+        "نومبر",
+        "2023",
+        "هجوماً",
     ]
     assert_well_formed(SEED_OPENING, tokenize(SEED_OPENING))
 
@@ -43,19 +52,59 @@ def test_seed_opening():
 def test_quotes_and_hyphen_are_their_own_tokens():
     tokens = tokenize(SEED_ROAD)
     assert [t.text for t in tokens] == [
-        "على", "طريق", "“", "أثريا", "-", "الرقة", "”", "في", "البادية",
+        "على",
+        "طريق",
+        "“",
+        "أثريا",
+        "-",
+        "الرقة",
+        "”",
+        "في",
+        "البادية",
     ]
     assert tokens[3] == Token("أثريا", 10, 15)
 
 
 def test_arabic_and_latin_punctuation():
     assert texts(SEED_TOLL) == [
-        "514", "قتيل", "منذ", "مطلع", "العام", "2023", "،", "هم", ":", "31", "من",
-        "عناصر", "تنظيم", "“", "داعش", "”", "قتلوا", "باشتباكات",
+        "514",
+        "قتيل",
+        "منذ",
+        "مطلع",
+        "العام",
+        "2023",
+        "،",
+        "هم",
+        ":",
+        "31",
+        "من",
+        "عناصر",
+        "تنظيم",
+        "“",
+        "داعش",
+        "”",
+        "قتلوا",
+        "باشتباكات",
     ]
     assert texts("لماذا؟ نعم؛ «قال» (هنا) 'x' \"y\" انتهى۔") == [
-        "لماذا", "؟", "نعم", "؛", "«", "قال", "»", "(", "هنا", ")",
-        "'", "x", "'", '"', "y", '"', "انتهى", "۔",
+        "لماذا",
+        "؟",
+        "نعم",
+        "؛",
+        "«",
+        "قال",
+        "»",
+        "(",
+        "هنا",
+        ")",
+        "'",
+        "x",
+        "'",
+        '"',
+        "y",
+        '"',
+        "انتهى",
+        "۔",
     ]
 
 

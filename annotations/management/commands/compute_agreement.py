@@ -33,9 +33,7 @@ class Command(WorkbenchCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--project", required=True, help="Project slug.")
-        parser.add_argument(
-            "--timeout", type=float, default=900, help="Seconds to wait for the workers (default 900)."
-        )
+        parser.add_argument("--timeout", type=float, default=900, help="Seconds to wait for the workers (default 900).")
 
     def handle(self, *args, project, timeout, **options):
         from workbench.celery import app as celery_app
@@ -105,7 +103,9 @@ class Command(WorkbenchCommand):
                 f"Span F1, {mode + ':':<8}                      micro {_number(scores, 'micro')}, "
                 f"macro {_number(scores, 'macro')}"
             )
-        lines.append(f"Source reliability alpha (A-E, F out): {_number(reliability.get('source_reliability'), 'alpha')}")
+        lines.append(
+            f"Source reliability alpha (A-E, F out): {_number(reliability.get('source_reliability'), 'alpha')}"
+        )
         lines.append(f"Credibility alpha (1-5, 6 out):        {_number(reliability.get('credibility'), 'alpha')}")
         lines.append(f"Claim-link stance alpha (nominal):     {_number(claims, 'stance_alpha')}")
         labels = results.get("labels") or []

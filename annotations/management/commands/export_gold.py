@@ -14,10 +14,13 @@ class Command(WorkbenchCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--project", required=True, help="Project slug.")
-        parser.add_argument("--format", required=True, dest="fmt", metavar="FORMAT", help=f"One of: {', '.join(FORMATS)}.")
+        parser.add_argument(
+            "--format", required=True, dest="fmt", metavar="FORMAT", help=f"One of: {', '.join(FORMATS)}."
+        )
         parser.add_argument("--output", required=True, metavar="PATH", help="The data file to write (overwritten).")
         parser.add_argument(
-            "--include-majority", action="store_true",
+            "--include-majority",
+            action="store_true",
             help="Also export unadjudicated documents whose reviewers all submitted, resolved by majority vote.",
         )
 

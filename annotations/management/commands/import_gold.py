@@ -14,7 +14,10 @@ class Command(WorkbenchCommand):
         parser.add_argument("--project", required=True, help="Project slug.")
         parser.add_argument("path", metavar="PATH")
         parser.add_argument(
-            "--as", dest="username", metavar="USERNAME", default=None,
+            "--as",
+            dest="username",
+            metavar="USERNAME",
+            default=None,
             help=f"The user recorded as the decider of the imported gold (default: the system user {IMPORT_USERNAME!r}).",
         )
 
@@ -31,4 +34,6 @@ class Command(WorkbenchCommand):
             self.stdout.write(f"New labels: {', '.join(result.created_labels)}")
         if result.skipped_documents:
             self.stdout.write(f"Skipped {result.skipped_documents} document(s) that already had final gold.")
-        self.stdout.write("Manifest checked: SHA-256 matches." if result.manifest_checked else "No manifest beside the file.")
+        self.stdout.write(
+            "Manifest checked: SHA-256 matches." if result.manifest_checked else "No manifest beside the file."
+        )
