@@ -2,11 +2,17 @@
 
 (DRF views map the same errors to JSON in annotations.api.errors; they never reach this middleware.)"""
 
+import logging
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.views.defaults import page_not_found, permission_denied
 
 from annotations.errors import NotFound, PermissionDenied
+from annotations.text.inputs import forbidden_char_message
+
+logger = logging.getLogger(__name__)
 
 
 class AccessErrorPages:
@@ -22,3 +28,49 @@ class AccessErrorPages:
         if isinstance(exception, PermissionDenied):
             return permission_denied(request, DjangoPermissionDenied(exception.message))
         return None
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+class RefuseUnstorableQuery:
+    """A query parameter holding a NUL (`?q=%00`) is refused with a 400 before any view runs: PostgreSQL
+    cannot compare text with it and would answer a DataError (500)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        for name, values in request.GET.lists():
+            for value in [name, *values]:
+                problem = forbidden_char_message(value)
+                if problem:
+                    message = f"The query parameter {name!r} {problem}."
+                    if _is_api(request):
+                        return JsonResponse({name: [message]}, status=400)
+                    return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+
+class DatabaseUnavailable:
+    """When the database cannot be reached the answer is a 503 that says so (JSON for the API), with
+    Retry-After, instead of a 500 page: clients retry, and nothing was saved."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.error("database unavailable: %s", exception)
+        message = "The database is not reachable right now; nothing was saved. Try again in a minute."
+        if _is_api(request):
+            response = JsonResponse({"detail": message}, status=503)
+        else:
+            response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = "30"
+        return response

@@ -18,6 +18,7 @@ from annotations.selectors.assignments import assignment_detail, assignments_of_
 from annotations.selectors.documents import document_list
 from annotations.selectors.projects import project_labels, project_list_for_user
 from annotations.selectors.search import documents_matching, snippets
+from annotations.services import accounts
 
 
 @login_required
@@ -132,8 +133,29 @@ def workspace(request, assignment_id: int):
 
 
 class LoginView(auth_views.LoginView):
+    """Sign-in, throttled like the token API: past the failure limit, 429 with Retry-After."""
+
     template_name = "annotations/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        username, address = request.POST.get("username", ""), accounts.client_address(request)
+        wait = accounts.login_retry_after(username=username, address=address)
+        if wait:
+            response = render(request, self.template_name, {"throttled_minutes": -(-wait // 60)}, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        accounts.login_failed(
+            username=self.request.POST.get("username", ""), address=accounts.client_address(self.request)
+        )
+        return super().form_invalid(form)
+
+    def form_valid(self, form):
+        accounts.login_succeeded(username=form.get_user().get_username())
+        return super().form_valid(form)
 
 
 class LogoutView(auth_views.LogoutView):

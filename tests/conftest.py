@@ -62,6 +62,15 @@ def fast_password_hashing(request):
         request.getfixturevalue("settings").PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache(request):
+    """Sign-in failure counts and API throttle counters live in the cache: each test starts with none."""
+    if request.config.pluginmanager.hasplugin("django"):
+        from django.core.cache import cache
+
+        cache.clear()
+
+
 # --- Roles ----------------------------------------------------------------------------------------------
 @pytest.fixture
 def project(db):

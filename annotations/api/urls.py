@@ -1,12 +1,11 @@
 from django.urls import path
 from drf_spectacular.utils import extend_schema
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from annotations.api import adjudication, assignments, documents, projects, queue
+from annotations.api import adjudication, auth, assignments, documents, projects, queue
 from annotations.api import agreement as agreement_api
 from annotations.api import claims as claims_api
 from annotations.api import exports as exports_api
@@ -27,14 +26,10 @@ def api_root(request, format=None):
     )
 
 
-class TokenApi(ObtainAuthToken):
-    """POST username and password; answers {"token": ...}. Send it as `Authorization: Token <key>`."""
-
-
 app_name = "api"
 urlpatterns = [
     path("", api_root, name="root"),
-    path("auth/token/", TokenApi.as_view(), name="token"),
+    path("auth/token/", auth.TokenApi.as_view(), name="token"),
     path("projects/", projects.ProjectListApi.as_view(), name="project-list"),
     path("projects/<int:project_id>/", projects.ProjectDetailApi.as_view(), name="project-detail"),
     path("projects/<int:project_id>/documents/", documents.ProjectDocumentsApi.as_view(), name="project-documents"),

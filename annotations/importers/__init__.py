@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from annotations.errors import ImportLineError
+from annotations.text.inputs import forbidden_char_message, json_problem
 
 SUPPORTED_SUFFIXES = (".txt", ".jsonl")
 OPTIONAL_STRING_FIELDS = ("title", "source", "url", "external_id")
@@ -62,8 +63,9 @@ def parse_published_at(value: str) -> dt.datetime:
 
 def check_text(text: str, max_chars: int) -> tuple[str, str | None]:
     """Returns the NFC text and an error message, if any."""
-    if "\x00" in text:
-        return text, "text contains a null character"
+    problem = forbidden_char_message(text)
+    if problem:
+        return text, f"text {problem}"
     if not text.strip():
         return text, "text is empty"
     text = unicodedata.normalize("NFC", text)
@@ -76,7 +78,8 @@ def _decode(path: Path, data: bytes) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ImportLineError(str(path), None, f"not valid UTF-8 at byte {exc.start}") from None
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ImportLineError(str(path), line, f"not valid UTF-8 at byte {exc.start}") from None
     return text[1:] if text.startswith("\ufeff") else text
 
 
@@ -109,8 +112,9 @@ def parse_jsonl_object(obj: object, *, max_chars: int) -> ArticleRecord:
             value = str(value)
         if not isinstance(value, str):
             raise ValueError(f'"{name}" must be a string')
-        if "\x00" in value:
-            raise ValueError(f'"{name}" contains a null character')
+        problem = forbidden_char_message(value)
+        if problem:
+            raise ValueError(f'"{name}" {problem}')
         if len(value) > MAX_FIELD_CHARS[name]:
             raise ValueError(f'"{name}" is longer than {MAX_FIELD_CHARS[name]} characters')
         values[name] = value.strip()
@@ -153,10 +157,15 @@ def parse_jsonl(path: Path, data: bytes, *, max_chars: int) -> list[ArticleRecor
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
             raise ImportLineError(str(path), number, f"invalid JSON ({exc.msg})") from None
+        except RecursionError:
+            raise ImportLineError(str(path), number, "invalid JSON (nested too deeply)") from None
         try:
             record = parse_jsonl_object(obj, max_chars=max_chars)
         except ValueError as exc:
             raise ImportLineError(str(path), number, str(exc)) from None
+        problem = json_problem(obj)  # what the named fields did not already refuse, anywhere in the line
+        if problem:
+            raise ImportLineError(str(path), number, problem)
         records.append(dataclasses.replace(record, line=number))
     if not records:
         raise ImportLineError(str(path), None, "empty file: no articles in it")

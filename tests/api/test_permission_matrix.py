@@ -30,7 +30,11 @@ MATRIX = {
     "logout": {"POST": dict.fromkeys(ROLES, 302), "GET": dict.fromkeys(ROLES, 405)},
     "healthz": {"GET": dict.fromkeys(ROLES, 200), "POST": dict.fromkeys(ROLES, 405)},
     "api:root": {"GET": dict.fromkeys(ROLES, 200)},
-    "api:token": {"POST": dict.fromkeys(ROLES, 400), "GET": dict.fromkeys(ROLES, 405)},
+    "api:token": {
+        "POST": dict.fromkeys(ROLES, 400),
+        "GET": dict.fromkeys(ROLES, 405),
+        "DELETE": {**dict.fromkeys(ROLES, 204), "anonymous": 401},
+    },
     "api-schema": {"GET": dict.fromkeys(ROLES, 200)},
     "api-docs": {"GET": dict.fromkeys(ROLES, 200)},
     "api:project-list": {"GET": {**dict.fromkeys(ROLES, 200), "anonymous": 401}},

@@ -61,13 +61,32 @@ def test_imports_jsonl_and_txt_then_second_run_adds_nothing(
 @pytest.mark.parametrize(
     "name, content, expected",
     [
-        ("bad.txt", b"\xff\xfe\x00broken", "bad.txt: not valid UTF-8 at byte 0"),
+        ("bad.txt", b"\xff\xfe\x00broken", "bad.txt:1: not valid UTF-8 at byte 0"),
         ("empty.txt", b"", "empty.txt: empty file"),
         (
             "third.jsonl",
             '{"text": "أ"}\n{"text": "ب"}\n{"text": "ج",\n{"text": "د"}\n'.encode(),
             "third.jsonl:3: invalid JSON (",
         ),
+        # hostile input: each is one line naming file and line, never a traceback
+        ("second.txt", "سطر أول\nسطر ثان \udcff".encode("utf-8", "surrogatepass"), "second.txt:2: not valid UTF-8"),
+        (
+            "surrogate.jsonl",
+            b'{"text": "ok ok"}\n{"text": "lone \\ud800 here"}\n',
+            "surrogate.jsonl:2: text contains a lone",
+        ),
+        (
+            "deep.jsonl",
+            b'{"text": "ok ok"}\n' + b"[" * 100_000 + b"]" * 100_000 + b"\n",
+            "deep.jsonl:2: invalid JSON (nested",
+        ),
+        (
+            "nested.jsonl",
+            b'{"text": "ok", "title": ' + b"[" * 80 + b"]" * 80 + b"}\n",
+            'nested.jsonl:1: "title" must be a string',
+        ),
+        ("extra.jsonl", b'{"text": "ok", "extra": ' + b"[" * 80 + b"]" * 80 + b"}\n", "extra.jsonl:1: JSON is nested"),
+        ("nul.jsonl", b'{"text": "a\\u0000b"}\n', "nul.jsonl:1: text contains a null character"),
     ],
 )
 def test_bad_file_exits_non_zero_with_one_line_and_imports_nothing(

@@ -45,7 +45,7 @@ def test_txt_invalid_utf8_names_file_and_byte(tmp_path):
     path.write_bytes(b"\xc7\xe1\xcc\xed\xd4")  # Windows-1256 bytes of الجيش
     with pytest.raises(ImportLineError) as error:
         parse_article_file(path)
-    assert str(error.value) == f"{path}: not valid UTF-8 at byte 0"
+    assert str(error.value) == f"{path}:1: not valid UTF-8 at byte 0"
 
 
 @pytest.mark.parametrize("content", [b"", b"  \n\t\n"])
