@@ -3,7 +3,7 @@
 Builds (once; reused on later runs) a project in the `workbench_bench` database on 127.0.0.1:5432,
 then 50 reviewers take documents from the queue through the API (in-process DRF client, so HTTP
 parsing and serialization count; the network does not) and submit every other one. Prints p50 and
-p95 of `GET /api/projects/{id}/queue/next/` (goal: p95 under 20 ms).
+p95 of `POST /api/projects/{id}/queue/next/` (goal: p95 under 20 ms).
 
 Run: .venv/bin/python bench/queue_bench.py [--rebuild]
 """
@@ -103,12 +103,12 @@ def main() -> None:
         clients.append(client)
     url = f"/api/projects/{project.id}/queue/next/"
     for client in clients[:3]:  # warm up code paths and caches
-        client.get(url)
+        client.post(url)
     timings = []
     for round_ in range(ROUNDS):
         for client in clients:
             started = time.perf_counter()
-            response = client.get(url)
+            response = client.post(url)
             timings.append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200, response.status_code
             if round_ % 2 == 0:  # submit every other one; the rest stay leased (the next call returns them)

@@ -11,7 +11,7 @@ from annotations.api.permissions import project_for
 from annotations.errors import PermissionDenied
 from annotations.models import Assignment, Role
 from annotations.selectors.queue import project_progress
-from annotations.services.queue import assignment_lease_next, assignment_skip
+from annotations.services.queue import assignment_current_lease, assignment_lease_next, assignment_skip
 
 
 class QueueDocumentOutput(serializers.Serializer):
@@ -37,16 +37,31 @@ class SkipInput(serializers.Serializer):
 
 
 class QueueNextApi(APIView):
-    @extend_schema(responses={200: QueueNextOutput, 204: OpenApiResponse(description="Nothing left for you.")})
-    def get(self, request, project_id: int):
-        """Your next document, leased to you (the same one again while your lease is open); 204 when none is left."""
+    """Taking a document changes state, so it is a POST: a GET (which a cross-site link can trigger) only reads."""
+
+    def _reviewer_project(self, request, project_id: int):
         project, membership = project_for(request, project_id)
         if membership.role != Role.REVIEWER:
             raise PermissionDenied("Only reviewers take documents from the queue.")
-        assignment = assignment_lease_next(project=project, reviewer=request.user)
+        return project
+
+    @staticmethod
+    def _answer(assignment):
         if assignment is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(QueueNextOutput(assignment).data)
+
+    @extend_schema(request=None, responses={200: QueueNextOutput, 204: OpenApiResponse(description="Nothing left.")})
+    def post(self, request, project_id: int):
+        """Lease your next document (the same one again while your lease is open); 204 when none is left."""
+        project = self._reviewer_project(request, project_id)
+        return self._answer(assignment_lease_next(project=project, reviewer=request.user))
+
+    @extend_schema(responses={200: QueueNextOutput, 204: OpenApiResponse(description="You hold no open lease.")})
+    def get(self, request, project_id: int):
+        """Your open lease in this project, if you hold one (204 otherwise). Never takes a document: POST does."""
+        project = self._reviewer_project(request, project_id)
+        return self._answer(assignment_current_lease(project=project, reviewer=request.user))
 
 
 class AssignmentSkipApi(APIView):

@@ -67,19 +67,33 @@ def _quota_reached(project: Project, reviewer) -> bool:
     return taken >= quota
 
 
+def assignment_current_lease(*, project: Project, reviewer) -> Assignment | None:
+    """The reviewer's open lease in the project, if any; takes nothing."""
+    return _open_lease(project, reviewer, timezone.now())
+
+
 def assignment_lease_next(*, project: Project, reviewer) -> Assignment | None:
     """The reviewer's next document, leased for project.lease_minutes; None when nothing is left for them.
 
     A reviewer who already holds an open lease gets it back (Next is safe to press twice).
     Order: documents closest to completion first (most slots taken), then the oldest.
+
+    One reviewer's calls are serialized on their membership row (SELECT ... FOR UPDATE), so two
+    simultaneous calls (a double click) give one lease, and the quota is checked under that lock.
     """
     now = timezone.now()
     leases_expire(project=project, now=now)
-    current = _open_lease(project, reviewer, now)
-    if current is not None:
-        return current
-    if _quota_reached(project, reviewer):
-        return None
+    with transaction.atomic():
+        Membership.objects.select_for_update().filter(project=project, user=reviewer).values_list("id").first()
+        current = _open_lease(project, reviewer, now)
+        if current is not None:
+            return current
+        if _quota_reached(project, reviewer):
+            return None
+        return _lease_free_document(project, reviewer, now)
+
+
+def _lease_free_document(project: Project, reviewer, now) -> Assignment | None:
     had_it = Assignment.objects.filter(document=OuterRef("pk"), reviewer=reviewer)
     candidates = (
         Document.objects.filter(project=project, slots_taken__lt=project.overlap_k)

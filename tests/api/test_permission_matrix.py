@@ -75,7 +75,10 @@ MATRIX = {
         "GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 403, "manager": 200}
     },
     # the queue hands documents to reviewers only
-    "api:queue-next": {"GET": {**DENIED_API, "reviewer1": 200, "adjudicator": 403, "manager": 403}},
+    "api:queue-next": {
+        "GET": {**DENIED_API, "reviewer1": 200, "adjudicator": 403, "manager": 403},
+        "POST": {**DENIED_API, "reviewer1": 200, "adjudicator": 403, "manager": 403},
+    },
     "api:assignment-skip": {"POST": {**DENIED_API, "reviewer1": 200, "adjudicator": 404, "manager": 404}},
     "queue-next-page": {
         "POST": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 302, "adjudicator": 403, "manager": 403}

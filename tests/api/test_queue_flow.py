@@ -27,7 +27,7 @@ def documents(project):
 
 
 def next_for(client, project):
-    return client.get(f"/api/projects/{project.id}/queue/next/")
+    return client.post(f"/api/projects/{project.id}/queue/next/")
 
 
 def span(client, assignment_id, text, word, label):
@@ -238,3 +238,26 @@ def test_adjudication_queue_orders_by_the_agreement_runs_per_document_alpha(
         (documents[1].id, 0.12, "token_alpha"),
         (documents[0].id, 0.91, "token_alpha"),
     ]
+
+
+def test_get_never_takes_a_document_post_does(project, documents, reviewer1, api_client_for):
+    """A cross-site top-level GET (SameSite=Lax cookies travel with it) must not lease anything."""
+    from annotations.models import Assignment
+
+    client = api_client_for(reviewer1)
+    url = f"/api/projects/{project.id}/queue/next/"
+    assert client.get(url).status_code == 204
+    assert not Assignment.objects.exists()
+    taken = client.post(url)
+    assert taken.status_code == 200
+    again = client.get(url)
+    assert again.status_code == 200 and again.json()["id"] == taken.json()["id"]
+    assert Assignment.objects.count() == 1
+
+
+def test_the_next_page_is_post_only(project, documents, reviewer1, client):
+    client.force_login(reviewer1)
+    assert client.get(f"/projects/{project.slug}/next/").status_code == 405
+    from annotations.models import Assignment
+
+    assert not Assignment.objects.exists()

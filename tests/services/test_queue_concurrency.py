@@ -58,7 +58,7 @@ def test_24_concurrent_clients_never_exceed_k(project, crowd, api_client_for):
     clients = [api_client_for(user) for user in reviewers]
 
     def take(client):
-        return lambda: client.get(f"/api/projects/{project.id}/queue/next/")
+        return lambda: client.post(f"/api/projects/{project.id}/queue/next/")
 
     responses = in_threads([take(client) for client in clients])
     statuses = Counter(r.status_code for r in responses)
@@ -90,3 +90,27 @@ def test_24_concurrent_clients_never_exceed_k(project, crowd, api_client_for):
         holding = document.assignments.filter(status__in=[AssignmentStatus.LEASED, AssignmentStatus.SUBMITTED]).count()
         assert holding <= project.overlap_k
         assert document.assignments.filter(status=AssignmentStatus.SUBMITTED).count() <= project.overlap_k
+
+
+def test_20_simultaneous_next_by_one_reviewer_give_one_lease(project, crowd, api_client_for):
+    """A double (or twentyfold) click on "Next document": one lease, the same assignment for every call."""
+    _, reviewers = crowd
+    clients = [api_client_for(reviewers[0]) for _ in range(20)]
+    responses = in_threads([lambda c=c: c.post(f"/api/projects/{project.id}/queue/next/") for c in clients])
+    assert {r.status_code for r in responses} == {200}
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert Assignment.objects.filter(reviewer=reviewers[0], status=AssignmentStatus.LEASED).count() == 1
+    assert queue_check_invariants(project) == []
+
+
+def test_a_quota_holds_under_simultaneous_calls(project, crowd, api_client_for):
+    from annotations.models import Membership
+
+    _, reviewers = crowd
+    reviewer = reviewers[1]
+    Membership.objects.filter(project=project, user=reviewer).update(quota=1)
+    first = api_client_for(reviewer).post(f"/api/projects/{project.id}/queue/next/").json()
+    assert api_client_for(reviewer).post(f"/api/assignments/{first['id']}/submit/").status_code == 200
+    responses = in_threads([lambda: api_client_for(reviewer).post(f"/api/projects/{project.id}/queue/next/")] * 10)
+    assert {r.status_code for r in responses} == {204}
+    assert Assignment.objects.filter(reviewer=reviewer).count() == 1
