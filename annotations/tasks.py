@@ -81,3 +81,11 @@ def export_run_task(self, export_id: int) -> str | None:
 
     job = export_run_execute(export_id=export_id)
     return job.status if job is not None else None
+
+
+@shared_task
+def idempotency_records_prune_task() -> int:
+    """Periodic (CELERY_BEAT_SCHEDULE): forgets Idempotency-Key answers older than IDEMPOTENCY_TTL."""
+    from annotations.services.idempotency import idempotency_records_prune
+
+    return idempotency_records_prune()

@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "annotations.middleware.AccessErrorPages",
     "annotations.middleware.RefuseUnstorableQuery",
+    "annotations.api.idempotency.IdempotencyKeys",
     "annotations.middleware.DatabaseUnavailable",
 ]
 
@@ -252,6 +253,14 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+
+# Periodic work, run by `celery -A workbench beat` (the `beat` service in docker-compose.yml).
+CELERY_BEAT_SCHEDULE = {
+    "prune-idempotency-records": {"task": "annotations.tasks.idempotency_records_prune_task", "schedule": 3600.0},
+}
+
+# How long an Idempotency-Key's first answer is replayed to repeats (seconds).
+IDEMPOTENCY_TTL = int(os.environ.get("IDEMPOTENCY_TTL", 24 * 3600))
 
 LOGGING = {
     "version": 1,

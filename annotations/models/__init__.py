@@ -4,6 +4,7 @@ from .adjudication import Adjudication, AdjudicationStatus, GoldClaimLink, GoldD
 from .assignments import Assignment, AssignmentStatus
 from .claims import Claim, ClaimLink, ClaimVerdictChange, ClaimVerification, Stance, Verdict
 from .documents import Document, DocumentStats, Source, text_sha256
+from .idempotency import IdempotencyRecord
 from .jobs import AgreementRun, ExportFormat, ExportJob, JobStatus
 from .projects import LabelType, Membership, Project, Role
 from .reliability import Credibility, ReliabilityRating, SourceReliability
@@ -28,6 +29,7 @@ __all__ = [
     "GoldDecision",
     "GoldReliability",
     "GoldSpan",
+    "IdempotencyRecord",
     "JobStatus",
     "LabelType",
     "Membership",

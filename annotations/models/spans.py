@@ -27,7 +27,11 @@ class Span(models.Model):
 
     class Meta:
         ordering = ["assignment", "start", "end", "id"]
-        constraints = span_constraints("span")
+        constraints = [
+            *span_constraints("span"),
+            # The same span twice is a double key press or a retried save, never two annotations.
+            models.UniqueConstraint(fields=["assignment", "start", "end", "label"], name="span_unique_per_assignment"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.label.name} [{self.start}, {self.end})"

@@ -60,6 +60,13 @@ def _touch(assignment: Assignment) -> None:
 
 def span_create(*, assignment: Assignment, start, end, label, quote=None) -> Span:
     """A new span on the reviewer's assignment. The stored text is always the document's own slice."""
+    return span_get_or_create(assignment=assignment, start=start, end=end, label=label, quote=quote)[0]
+
+
+def span_get_or_create(*, assignment: Assignment, start, end, label, quote=None) -> tuple[Span, bool]:
+    """Like span_create, but a span identical to one the reviewer already has (same offsets and label: a
+    double key press, or a retry after a lost response) is not stored twice: answers (existing, False).
+    The assignment row lock serializes the reviewer's writes; a unique constraint is the backstop."""
     with transaction.atomic():
         assignment = (
             Assignment.objects.select_for_update(of=("self",)).select_related("document__project").get(pk=assignment.pk)
@@ -68,9 +75,12 @@ def span_create(*, assignment: Assignment, start, end, label, quote=None) -> Spa
         label_type = label_for(assignment, label)
         text = assignment.document.text
         span_check_offsets(text, start, end, quote)
+        existing = Span.objects.filter(assignment=assignment, label=label_type, start=start, end=end).first()
+        if existing is not None:
+            return existing, False
         span = Span.objects.create(assignment=assignment, label=label_type, start=start, end=end, text=text[start:end])
         _touch(assignment)
-    return span
+    return span, True
 
 
 def span_update(*, span: Span, version, start=None, end=None, label=None, quote=None) -> Span:
@@ -90,6 +100,9 @@ def span_update(*, span: Span, version, start=None, end=None, label=None, quote=
         text = assignment.document.text
         span_check_offsets(text, new_start, new_end, quote)
         label_type = current.label if label is None else label_for(assignment, label)
+        twin = Span.objects.filter(assignment=assignment, label=label_type, start=new_start, end=new_end)
+        if twin.exclude(pk=span.pk).exists():
+            raise Conflict("You already have an identical span (same offsets and label).")
         updated = Span.objects.filter(pk=span.pk, version=version).update(
             start=new_start,
             end=new_end,

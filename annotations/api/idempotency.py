@@ -1,0 +1,113 @@
+"""`Idempotency-Key` for every API POST: a repeat by the same user with the same key, within
+IDEMPOTENCY_TTL, answers the first response and does nothing again.
+
+The workspace sends a key with every create and keeps it across retries, so a retry after a lost
+response cannot store the work twice. The request's work and the stored answer commit in one
+transaction; when two requests with one key run at once, the unique (user, key) constraint lets one
+commit and rolls the other back entirely, which then answers the winner's response.
+Only 2xx answers are kept: an error may be fixed and retried with the same key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
+from rest_framework.authentication import CSRFCheck, TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+
+from annotations.models import IdempotencyRecord
+
+HEADER = "HTTP_IDEMPOTENCY_KEY"
+
+
+class _LostTheRace(Exception):
+    """Another request with the same key committed first: undo this one's work."""
+
+
+def _field_error(message: str, status: int) -> JsonResponse:
+    return JsonResponse({"Idempotency-Key": [message]}, status=status)
+
+
+def _user(request):
+    """The caller as the API would authenticate them, or None (then the view decides, as usual)."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if header.startswith("Token "):
+        try:
+            return TokenAuthentication().authenticate_credentials(header[len("Token ") :].strip())[0]
+        except AuthenticationFailed:
+            return None
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    # A session needs its CSRF token, as DRF's SessionAuthentication demands, before anything is replayed.
+    check = CSRFCheck(lambda req: None)
+    check.process_request(request)
+    if check.process_view(request, None, (), {}) is not None:
+        return None
+    return user
+
+
+def _fingerprint(request) -> str:
+    digest = hashlib.sha256(f"{request.method} {request.get_full_path()}\n".encode())
+    if request.content_type == "multipart/form-data":  # uploads: large bodies are not read here
+        digest.update(f"{request.META.get('CONTENT_LENGTH')} {request.META.get('CONTENT_TYPE')}".encode())
+    else:
+        digest.update(request.body)
+    return digest.hexdigest()
+
+
+def _replay(record: IdempotencyRecord) -> HttpResponse:
+    response = HttpResponse(bytes(record.body), status=record.status_code, content_type=record.content_type)
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+class IdempotencyKeys:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        key = request.META.get(HEADER)
+        if key is None or request.method != "POST" or not request.path.startswith("/api/"):
+            return self.get_response(request)
+        if not (1 <= len(key) <= 255) or not key.isascii() or not key.isprintable():
+            return _field_error("Use 1 to 255 printable ASCII characters (a UUID is ideal).", 400)
+        user = _user(request)
+        if user is None:
+            return self.get_response(request)
+        fingerprint = _fingerprint(request)
+        cutoff = timezone.now() - timedelta(seconds=settings.IDEMPOTENCY_TTL)
+        IdempotencyRecord.objects.filter(user=user, key=key, created_at__lt=cutoff).delete()
+        earlier = IdempotencyRecord.objects.filter(user=user, key=key).first()
+        if earlier is not None:
+            return self._answer_repeat(earlier, fingerprint)
+        try:
+            with transaction.atomic():
+                response = self.get_response(request)
+                if 200 <= response.status_code < 300 and not response.streaming:
+                    try:
+                        with transaction.atomic():
+                            IdempotencyRecord.objects.create(
+                                user=user,
+                                key=key,
+                                fingerprint=fingerprint,
+                                status_code=response.status_code,
+                                body=response.content,
+                                content_type=response.get("Content-Type", "application/json"),
+                            )
+                    except IntegrityError:
+                        raise _LostTheRace from None
+        except _LostTheRace:
+            return self._answer_repeat(IdempotencyRecord.objects.get(user=user, key=key), fingerprint)
+        return response
+
+    @staticmethod
+    def _answer_repeat(record: IdempotencyRecord, fingerprint: str) -> HttpResponse:
+        if record.fingerprint != fingerprint:
+            return _field_error("This key was already used for a different request; use a new key.", 422)
+        return _replay(record)
