@@ -36,7 +36,7 @@ def test_compose_file_matches_the_compose_spec():
 
 def test_services_and_wiring():
     services = COMPOSE["services"]
-    assert set(services) == {"web", "worker", "postgres", "redis"}
+    assert set(services) == {"web", "worker", "beat", "postgres", "redis"}
     for name, service in services.items():
         assert "healthcheck" in service, f"{name} has no health check"
         for dependency in service.get("depends_on", {}):
@@ -44,7 +44,7 @@ def test_services_and_wiring():
         for volume in service.get("volumes", []):
             named = volume.split(":", 1)[0]
             assert named in COMPOSE["volumes"], f"{name} uses an undeclared volume {named}"
-    for name in ("web", "worker"):
+    for name in ("web", "worker", "beat"):
         env = services[name]["environment"]
         assert env["DJANGO_SETTINGS_MODULE"] == "workbench.settings_production"
         assert env["DATABASE_URL"].startswith("postgres://") and "@postgres:5432/" in env["DATABASE_URL"]
@@ -72,6 +72,13 @@ def test_commands_point_at_real_modules_and_settings():
     assert app.main == "workbench"
     app.loader.import_default_modules()
     assert "annotations.tasks.document_stats_task" in app.tasks
+
+    beat = command_words(COMPOSE["services"]["beat"])
+    assert beat[:4] == ["celery", "-A", "workbench", "beat"]
+    from django.conf import settings
+
+    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+        assert entry["task"] in app.tasks
 
 
 def test_health_check_url_is_real():
