@@ -42,10 +42,16 @@ def document_check_ready(document: Document) -> None:
 
 
 def _adjudication_for_write(document: Document, adjudicator) -> Adjudication:
-    """The document's adjudication, locked; created on first use; Conflict once final."""
+    """The document's adjudication, created on first use; Conflict once final.
+
+    Every write to a document's gold first locks the document row, so two adjudicators' simultaneous
+    requests run one after the other. (Locking the adjudication row joined to its adjudicator made a
+    concurrent finalize, which changes the adjudicator, hide the row from the waiting request: a 500.)"""
     document_check_ready(document)
-    adjudication, _ = Adjudication.objects.get_or_create(document=document, defaults={"adjudicator": adjudicator})
-    adjudication = Adjudication.objects.select_for_update().select_related("adjudicator").get(pk=adjudication.pk)
+    Document.objects.select_for_update().filter(pk=document.pk).values_list("pk").first()
+    adjudication, _ = Adjudication.objects.select_related("adjudicator").get_or_create(
+        document=document, defaults={"adjudicator": adjudicator}
+    )
     if adjudication.status == AdjudicationStatus.FINAL:
         raise Conflict(_already_decided(adjudication))
     return adjudication
