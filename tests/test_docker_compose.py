@@ -36,14 +36,16 @@ def test_compose_file_matches_the_compose_spec():
 
 def test_services_and_wiring():
     services = COMPOSE["services"]
-    assert set(services) == {"web", "worker", "beat", "postgres", "redis"}
+    assert set(services) == {"proxy", "web", "worker", "beat", "postgres", "redis"}
     for name, service in services.items():
         assert "healthcheck" in service, f"{name} has no health check"
         for dependency in service.get("depends_on", {}):
             assert dependency in services
         for volume in service.get("volumes", []):
             named = volume.split(":", 1)[0]
-            assert named in COMPOSE["volumes"], f"{name} uses an undeclared volume {named}"
+            assert named.startswith("./") or named in COMPOSE["volumes"], f"{name} uses an undeclared volume {named}"
+            if named.startswith("./"):
+                assert (ROOT / named).exists(), f"{name} mounts a missing file {named}"
     for name in ("web", "worker", "beat"):
         env = services[name]["environment"]
         assert env["DJANGO_SETTINGS_MODULE"] == "workbench.settings_production"
@@ -79,6 +81,18 @@ def test_commands_point_at_real_modules_and_settings():
 
     for entry in settings.CELERY_BEAT_SCHEDULE.values():
         assert entry["task"] in app.tasks
+
+
+def test_only_the_proxy_is_exposed_and_it_terminates_tls():
+    """gunicorn trusts X-Forwarded-Proto (SECURE_PROXY_SSL_HEADER), so nothing but the proxy may reach it."""
+    services = COMPOSE["services"]
+    exposed = {name for name, service in services.items() if service.get("ports")}
+    assert exposed == {"proxy"}
+    assert sorted(services["proxy"]["ports"]) == ["443:443", "80:80"]
+    caddyfile = (ROOT / "deploy/Caddyfile").read_text()
+    directives = [line.strip() for line in caddyfile.splitlines() if not line.strip().startswith("#")]
+    assert "reverse_proxy web:8000" in directives and not any("trusted_proxies" in d for d in directives)
+    assert "--forwarded-allow-ips" not in " ".join(command_words(services["web"]))
 
 
 def test_health_check_url_is_real():
