@@ -4,12 +4,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from annotations import views, views_claims, views_exports, views_queue
+from annotations.pages import audit as audit_pages
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("projects/<slug:slug>/", views.project_page, name="project"),
     path("projects/<slug:slug>/agreement/", views.agreement_dashboard_page, name="agreement-dashboard"),
     path("projects/<slug:slug>/exports/", views_exports.exports_page, name="exports-page"),
+    path("projects/<slug:slug>/audit/", audit_pages.audit_page, name="audit-page"),
     path("assignments/<int:assignment_id>/", views.workspace, name="workspace"),
     path("projects/<slug:slug>/next/", views_queue.queue_next_page, name="queue-next-page"),
     path("projects/<slug:slug>/adjudication/", views_queue.adjudication_queue_page, name="adjudication-queue-page"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.parsers import JSONParser
 
 from annotations.text.inputs import MAX_JSON_DEPTH, json_problem
@@ -19,5 +19,8 @@ class SafeJSONParser(JSONParser):
             raise ParseError(f"JSON parse error - nested deeper than {MAX_JSON_DEPTH} levels.") from None
         problem = json_problem(data)
         if problem:
-            raise ParseError(f"JSON parse error - {problem}.")
+            where, message = problem
+            if not where:
+                raise ParseError(f"JSON parse error - {message}.")
+            raise ValidationError({where: [f"This value {message}."]})
         return data

@@ -165,7 +165,8 @@ def parse_jsonl(path: Path, data: bytes, *, max_chars: int) -> list[ArticleRecor
             raise ImportLineError(str(path), number, str(exc)) from None
         problem = json_problem(obj)  # what the named fields did not already refuse, anywhere in the line
         if problem:
-            raise ImportLineError(str(path), number, problem)
+            where, message = problem
+            raise ImportLineError(str(path), number, f'"{where}" {message}' if where else message)
         records.append(dataclasses.replace(record, line=number))
     if not records:
         raise ImportLineError(str(path), None, "empty file: no articles in it")

@@ -2,6 +2,7 @@
 
 from .adjudication import Adjudication, AdjudicationStatus, GoldClaimLink, GoldDecision, GoldReliability, GoldSpan
 from .assignments import Assignment, AssignmentStatus
+from .audit import AuditEntry
 from .claims import Claim, ClaimLink, ClaimVerdictChange, ClaimVerification, Stance, Verdict
 from .documents import Document, DocumentStats, Source, text_sha256
 from .idempotency import IdempotencyRecord
@@ -16,6 +17,7 @@ __all__ = [
     "AgreementRun",
     "Assignment",
     "AssignmentStatus",
+    "AuditEntry",
     "Claim",
     "ClaimLink",
     "ClaimVerdictChange",

@@ -30,7 +30,20 @@ from annotations.models import (
     Stance,
 )
 from annotations.models.reliability import SourceReliability
+from annotations.services.audit import audit_record, span_values
 from annotations.services.spans import label_for, span_check_offsets
+
+
+def _audit(document: Document, adjudicator, kind: str, object_id=None, *, before=None, after=None) -> None:
+    audit_record(
+        project_id=document.project_id,
+        document_id=document.pk,
+        actor_id=adjudicator.pk,
+        kind=kind,
+        object_id=object_id,
+        before=before,
+        after=after,
+    )
 
 
 def document_check_ready(document: Document) -> None:
@@ -103,12 +116,15 @@ def gold_span_create(*, document: Document, adjudicator, start, end, label, quot
             decided_by=adjudicator,
         )
         gold.source_spans.set(sources)
+        _audit(document, adjudicator, "gold_span.created", gold.pk, after={**span_values(gold), "decision": decision})
     return gold
 
 
 def gold_span_delete(*, gold_span: GoldSpan, adjudicator) -> None:
     with transaction.atomic():
-        _adjudication_for_write(gold_span.adjudication.document, adjudicator)
+        document = gold_span.adjudication.document
+        _adjudication_for_write(document, adjudicator)
+        _audit(document, adjudicator, "gold_span.deleted", gold_span.pk, before=span_values(gold_span))
         gold_span.delete()
 
 
@@ -205,7 +221,9 @@ def gold_accept_agreed(*, document: Document, adjudicator) -> dict[str, int]:
                     "decided_by": adjudicator,
                 },
             )
-    return {"spans": added, "claim_links": links, "reliability": int(bool(reliability))}
+        counts = {"spans": added, "claim_links": links, "reliability": int(bool(reliability))}
+        _audit(document, adjudicator, "gold.agreed_accepted", adjudication.pk, after=counts)
+    return counts
 
 
 def gold_reliability_set(
@@ -217,6 +235,7 @@ def gold_reliability_set(
         raise ApplicationError("Bad grade.", fields={"credibility": ["Choose a grade from 1 to 6."]})
     with transaction.atomic():
         adjudication = _adjudication_for_write(document, adjudicator)
+        earlier = GoldReliability.objects.filter(adjudication=adjudication, gold_span=None).first()
         rating, _ = GoldReliability.objects.update_or_create(
             adjudication=adjudication,
             gold_span=None,
@@ -226,6 +245,14 @@ def gold_reliability_set(
                 "note": note or "",
                 "decided_by": adjudicator,
             },
+        )
+        _audit(
+            document,
+            adjudicator,
+            "gold_reliability.set",
+            rating.pk,
+            before={"grade": earlier.source_reliability + str(earlier.credibility)} if earlier else None,
+            after={"grade": source_reliability + str(credibility), "note": note or ""},
         )
     return rating
 
@@ -244,6 +271,8 @@ def gold_claim_link_create(*, gold_span: GoldSpan, adjudicator, claim_id, stance
         link, _ = GoldClaimLink.objects.update_or_create(
             gold_span=gold_span, claim=claim, defaults={"stance": stance, "decided_by": adjudicator}
         )
+        after = {"gold_span": gold_span.pk, "claim": claim.pk, "stance": stance}
+        _audit(document, adjudicator, "gold_claim_link.created", link.pk, after=after)
     return link
 
 
@@ -259,4 +288,5 @@ def adjudication_finalize(*, document: Document, adjudicator) -> Adjudication:
             adjudication.save(update_fields=["status", "adjudicator", "decided_at", "version", "updated_at"])
         except IntegrityError:  # pragma: no cover - guarded by the row lock
             raise Conflict("Gold for this document changed meanwhile; reload.") from None
+        _audit(document, adjudicator, "adjudication.finalized", adjudication.pk, after={"status": "final"})
     return adjudication

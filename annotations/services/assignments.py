@@ -9,6 +9,7 @@ from django.utils import timezone
 from annotations.errors import ApplicationError, Conflict
 from annotations.models import Assignment, AssignmentStatus, Document, Membership, Role
 from annotations.services.agreement_runs import agreement_run_request
+from annotations.services.audit import audit_record
 from annotations.services.spans import assignment_check_open
 
 
@@ -34,7 +35,7 @@ def assignment_open(*, document: Document, reviewer) -> Assignment:
 def assignment_submit(*, assignment: Assignment) -> Assignment:
     """Ends the reviewer's work; a second submit (double click, retry) is a Conflict, not a second event."""
     with transaction.atomic():
-        locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+        locked = Assignment.objects.select_for_update(of=("self",)).select_related("document").get(pk=assignment.pk)
         assignment_check_open(locked)
         now = timezone.now()
         locked.status = AssignmentStatus.SUBMITTED
@@ -44,6 +45,20 @@ def assignment_submit(*, assignment: Assignment) -> Assignment:
         locked.save(update_fields=["status", "submitted_at", "lease_expires_at", "version", "updated_at"])
         # its slot was taken when the document was leased; the check constraint keeps submitted <= taken
         Document.objects.filter(pk=locked.document_id).update(submitted_count=F("submitted_count") + 1)
+        _audit(locked, "assignment.submitted", after={"status": locked.status, "submitted_at": now.isoformat()})
         # Debounced, and sent to Celery only when this transaction commits.
         agreement_run_request(project=locked.document.project, reason="submission")
     return locked
+
+
+def _audit(assignment: Assignment, kind: str, *, actor_id="reviewer", before=None, after=None) -> None:
+    """An assignment's change in the audit trail; the actor is its reviewer unless said (None: the system)."""
+    audit_record(
+        project_id=assignment.document.project_id,
+        document_id=assignment.document_id,
+        actor_id=assignment.reviewer_id if actor_id == "reviewer" else actor_id,
+        kind=kind,
+        object_id=assignment.pk,
+        before=before,
+        after=after,
+    )

@@ -24,6 +24,7 @@ from annotations.models import (
 )
 from annotations.models.reliability import SourceReliability
 from annotations.services.agreement_runs import agreement_run_request
+from annotations.services.audit import audit_record, grade_values
 from annotations.services.spans import assignment_check_open
 from annotations.text.normalize import fold_for_search
 
@@ -118,6 +119,14 @@ def claim_set_verdict(*, claim: Claim, verdict: str, rationale: str, changed_by,
         Claim.objects.filter(pk=current.pk).update(
             verdict=verdict, rationale=rationale or "", version=F("version") + 1, updated_at=timezone.now()
         )
+        audit_record(
+            project_id=current.project_id,
+            actor_id=changed_by.pk,
+            kind="claim.verdict_changed",
+            object_id=current.pk,
+            before={"verdict": current.verdict, "rationale": current.rationale},
+            after={"verdict": verdict, "rationale": rationale or ""},
+        )
     return Claim.objects.get(pk=claim.pk)
 
 
@@ -140,14 +149,32 @@ def claim_link_create(*, span: Span, claim_id, stance: str) -> ClaimLink:
         )
         assignment_check_open(assignment)
         claim = claim_for_project(assignment.document.project_id, claim_id)
-        link, _ = ClaimLink.objects.update_or_create(span=span, claim=claim, defaults={"stance": stance})
+        earlier = ClaimLink.objects.filter(span=span, claim=claim).values("stance").first()
+        link, created = ClaimLink.objects.update_or_create(span=span, claim=claim, defaults={"stance": stance})
+        audit_record(
+            project_id=assignment.document.project_id,
+            document_id=assignment.document_id,
+            actor_id=assignment.reviewer_id,
+            kind="claim_link.created" if created else "claim_link.changed",
+            object_id=link.pk,
+            before={"span": span.pk, "claim": claim.pk, **earlier} if earlier else None,
+            after={"span": span.pk, "claim": claim.pk, "stance": stance},
+        )
     return link
 
 
 def claim_link_delete(*, link: ClaimLink) -> None:
     with transaction.atomic():
-        assignment = Assignment.objects.select_for_update().get(pk=link.span.assignment_id)
+        assignment = Assignment.objects.select_for_update().select_related("document").get(pk=link.span.assignment_id)
         assignment_check_open(assignment)
+        audit_record(
+            project_id=assignment.document.project_id,
+            document_id=assignment.document_id,
+            actor_id=assignment.reviewer_id,
+            kind="claim_link.deleted",
+            object_id=link.pk,
+            before={"span": link.span_id, "claim": link.claim_id, "stance": link.stance},
+        )
         link.delete()
 
 
@@ -163,13 +190,14 @@ def reliability_set(
     if errors:
         raise ApplicationError("Bad grade.", fields=errors)
     with transaction.atomic():
-        locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+        locked = Assignment.objects.select_for_update().select_related("document").get(pk=assignment.pk)
         assignment_check_open(locked)
         span = None
         if span_id is not None:
             span = Span.objects.filter(pk=span_id, assignment=locked).first() if isinstance(span_id, int) else None
             if span is None:
                 raise ApplicationError("Unknown span.", fields={"span": ["Not one of your spans in this document."]})
+        earlier = ReliabilityRating.objects.filter(assignment=locked, span=span).first()
         try:
             rating, _ = ReliabilityRating.objects.update_or_create(
                 assignment=locked,
@@ -182,6 +210,15 @@ def reliability_set(
             )
         except IntegrityError:  # pragma: no cover - the row lock serializes writers
             raise Conflict("The grade changed meanwhile; reload.") from None
+        audit_record(
+            project_id=locked.document.project_id,
+            document_id=locked.document_id,
+            actor_id=locked.reviewer_id,
+            kind="reliability.set",
+            object_id=rating.pk,
+            before=grade_values(earlier) if earlier else None,
+            after=grade_values(rating),
+        )
     return rating
 
 
@@ -202,6 +239,13 @@ def claim_verification_submit(*, claim: Claim, verifier, verdict: str, rationale
             verdict=verdict,
             rationale=(rationale or "")[:4000],
             submitted_at=timezone.now(),
+        )
+        audit_record(
+            project_id=locked.project_id,
+            actor_id=verifier.pk,
+            kind="claim.verified",
+            object_id=locked.pk,
+            after={"verdict": verdict, "rationale": verification.rationale},
         )
         # verdicts are agreement data too: a debounced recompute after commit
         agreement_run_request(project=locked.project, reason="verdict")

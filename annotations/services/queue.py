@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from annotations.errors import ApplicationError
 from annotations.models import Assignment, AssignmentStatus, Document, Membership, Project
+from annotations.services.audit import audit_record
 from annotations.services.spans import assignment_check_open
 
 LOCKED_RETRIES = 200  # documents other callers are taking right now: wait for them, up to ~2 s
@@ -43,6 +44,15 @@ def leases_expire(*, project: Project, now=None) -> int:
                 pk=assignment_id, status=AssignmentStatus.LEASED, lease_expires_at__lt=now
             ).update(status=AssignmentStatus.EXPIRED, updated_at=now):
                 Document.objects.filter(pk=document_id).update(slots_taken=F("slots_taken") - 1)
+                audit_record(
+                    project_id=project.pk,
+                    document_id=document_id,
+                    actor_id=None,
+                    kind="assignment.expired",
+                    object_id=assignment_id,
+                    before={"status": AssignmentStatus.LEASED},
+                    after={"status": AssignmentStatus.EXPIRED},
+                )
                 expired += 1
     return expired
 
@@ -112,6 +122,14 @@ def _lease_free_document(project: Project, reviewer, now) -> Assignment | None:
                 assignment = Assignment.objects.create(
                     document_id=document_id, reviewer=reviewer, lease_expires_at=lease_until
                 )
+                audit_record(
+                    project_id=project.pk,
+                    document_id=document_id,
+                    actor_id=reviewer.pk,
+                    kind="assignment.leased",
+                    object_id=assignment.pk,
+                    after={"status": AssignmentStatus.LEASED, "lease_expires_at": lease_until.isoformat()},
+                )
                 return Assignment.objects.select_related("document").get(pk=assignment.pk)
         # Nothing unlocked was free. If documents remain that others are taking right now, one of
         # them may still have a slot once their transaction ends: wait briefly and look again.
@@ -127,8 +145,17 @@ def assignment_skip(*, assignment: Assignment, reason: str) -> Assignment:
     if not reason:
         raise ApplicationError("Say why you skip this document.", fields={"reason": ["This field is required."]})
     with transaction.atomic():
-        locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+        locked = Assignment.objects.select_for_update(of=("self",)).select_related("document").get(pk=assignment.pk)
         assignment_check_open(locked)
+        audit_record(
+            project_id=locked.document.project_id,
+            document_id=locked.document_id,
+            actor_id=locked.reviewer_id,
+            kind="assignment.skipped",
+            object_id=locked.pk,
+            before={"status": locked.status},
+            after={"status": AssignmentStatus.SKIPPED, "reason": reason[:2000]},
+        )
         locked.status = AssignmentStatus.SKIPPED
         locked.skip_reason = reason[:2000]
         locked.lease_expires_at = None

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from annotations.errors import ApplicationError, Conflict
 from annotations.models import Assignment, AssignmentStatus, LabelType, Span
+from annotations.services.audit import audit_record, span_values
 from annotations.text.offsets import validate_span
 
 SUBMITTED = "Assignment already submitted."
@@ -80,7 +81,20 @@ def span_get_or_create(*, assignment: Assignment, start, end, label, quote=None)
             return existing, False
         span = Span.objects.create(assignment=assignment, label=label_type, start=start, end=end, text=text[start:end])
         _touch(assignment)
+        _audit(assignment, "span.created", span.pk, after=span_values(span))
     return span, True
+
+
+def _audit(assignment: Assignment, kind: str, span_id: int, *, before=None, after=None) -> None:
+    audit_record(
+        project_id=assignment.document.project_id,
+        document_id=assignment.document_id,
+        actor_id=assignment.reviewer_id,
+        kind=kind,
+        object_id=span_id,
+        before=before,
+        after=after,
+    )
 
 
 def span_update(*, span: Span, version, start=None, end=None, label=None, quote=None) -> Span:
@@ -126,7 +140,9 @@ def span_update(*, span: Span, version, start=None, end=None, label=None, quote=
                 },
             )
         _touch(assignment)
-    return Span.objects.select_related("label").get(pk=span.pk)
+        changed = Span.objects.select_related("label").get(pk=span.pk)
+        _audit(assignment, "span.changed", span.pk, before=span_values(current), after=span_values(changed))
+    return changed
 
 
 def span_delete(*, span: Span) -> None:
@@ -137,5 +153,8 @@ def span_delete(*, span: Span) -> None:
             .get(pk=span.assignment_id)
         )
         assignment_check_open(assignment)
+        gone = Span.objects.select_related("label").filter(pk=span.pk).first()
         Span.objects.filter(pk=span.pk).delete()
         _touch(assignment)
+        if gone is not None:
+            _audit(assignment, "span.deleted", span.pk, before=span_values(gone))

@@ -25,25 +25,27 @@ def forbidden_char_message(value: str) -> str | None:
     return f"contains a lone surrogate (U+{ord(found.group()):04X}), which is not a character"
 
 
-def json_problem(data: object, *, max_depth: int = MAX_JSON_DEPTH) -> str | None:
-    """The first problem in decoded JSON: nesting deeper than `max_depth`, or a key or string
-    `forbidden_char_message` refuses. Iterative, so hostile input cannot exhaust the stack."""
-    stack: list[tuple[object, int]] = [(data, 1)]
+def json_problem(data: object, *, max_depth: int = MAX_JSON_DEPTH) -> tuple[str, str] | None:
+    """The first problem in decoded JSON as (where, message): nesting deeper than `max_depth` (where is
+    ""), or a key or string that `forbidden_char_message` refuses (where is its dotted path, such as
+    "text" or "spans.0.label"). Iterative, so hostile input cannot exhaust the stack."""
+    stack: list[tuple[object, int, str]] = [(data, 1, "")]
     while stack:
-        value, depth = stack.pop()
+        value, depth, path = stack.pop()
         if isinstance(value, str):
             message = forbidden_char_message(value)
             if message:
-                return f"a string {message}"
+                return path, message
         elif isinstance(value, dict | list):
             if depth > max_depth:
-                return f"JSON is nested deeper than {max_depth} levels"
-            if isinstance(value, dict):
-                for key, item in value.items():
+                return "", f"JSON is nested deeper than {max_depth} levels"
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                shown = _FORBIDDEN.sub(lambda found: f"\\u{ord(found.group()):04x}", str(key))  # printable again
+                where = f"{path}.{shown}" if path else shown
+                if isinstance(key, str):
                     message = forbidden_char_message(key)
                     if message:
-                        return f"a key {message}"
-                    stack.append((item, depth + 1))
-            else:
-                stack.extend((item, depth + 1) for item in value)
+                        return where, f"the name {message}"
+                stack.append((item, depth + 1, where))
     return None

@@ -34,17 +34,18 @@ def test_deeply_nested_json_in_a_span_is_a_400_and_nothing_is_saved(assignment, 
 
 
 @pytest.mark.parametrize(
-    "raw, message",
+    "raw, field, message",
     [
-        (r'{"start": 0, "end": 2, "label": "place", "quote": "a\u0000"}', "null character"),
-        (r'{"start": 0, "end": 2, "label": "pl\ud800ace"}', "lone surrogate (U+D800)"),
-        (r'{"start": 0, "end": 2, "label": "place", "\udfff": 1}', "a key contains a lone surrogate"),
+        (r'{"start": 0, "end": 2, "label": "place", "quote": "a\u0000"}', "quote", "null character"),
+        (r'{"start": 0, "end": 2, "label": "pl\ud800ace"}', "label", "lone surrogate (U+D800)"),
+        (r'{"start": 0, "end": 2, "label": "place", "x": {"\udfff": 1}}', "x.\\udfff", "the name contains a lone"),
     ],
 )
-def test_nul_and_lone_surrogates_in_a_body_are_a_400(assignment, reviewer1, api_client_for, raw, message):
+def test_nul_and_lone_surrogates_in_a_body_are_a_field_400(assignment, reviewer1, api_client_for, raw, field, message):
     response = post_raw(api_client_for(reviewer1), f"/api/assignments/{assignment.id}/spans/", raw.encode())
     assert response.status_code == 400
-    assert message in response.json()["detail"]
+    body = json.loads(response.content.decode("utf-8", "surrogatepass"))
+    assert list(body) == [field] and message in body[field][0]
     assert not Span.objects.exists()
 
 

@@ -74,6 +74,9 @@ MATRIX = {
     "agreement-dashboard": {
         "GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 403, "manager": 200}
     },
+    # the audit trail shows every reviewer's work: managers only
+    "api:project-audit": {"GET": {**DENIED_API, "reviewer1": 403, "adjudicator": 403, "manager": 200}},
+    "audit-page": {"GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 403, "manager": 200}},
     # the queue hands documents to reviewers only
     "api:queue-next": {
         "GET": {**DENIED_API, "reviewer1": 200, "adjudicator": 403, "manager": 403},
