@@ -39,11 +39,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 LABELS = ["actor", "place", "date_time", "casualty_figure", "weapon"]
-WORDS = (
+SENTENCE = (
     "قتل 30 عسكرياً من قوات النظام السوري في هجوم شنه عناصر تنظيم داعش على مواقع في بادية الرصافة "
     "جنوب غرب الرقة واستخدم المهاجمون الأسلحة الرشاشة والقذائف وقال المرصد السوري إن الاشتباكات "
     "استمرت ساعات على طريق أثريا الرقة"
-).split()
+)
+WORDS = SENTENCE.split()
 
 
 def parse_args(argv=None):
