@@ -143,7 +143,7 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
-CSRF_FAILURE_VIEW = "annotations.pages.projects.csrf_failure"
+CSRF_FAILURE_VIEW = "annotations.pages.accounts.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

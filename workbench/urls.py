@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from annotations.pages import claims, exports, projects, queue
+from annotations.pages import accounts, claims, exports, projects, queue
 
 urlpatterns = [
     path("", projects.home, name="home"),
@@ -18,8 +18,8 @@ urlpatterns = [
     path("projects/<slug:slug>/claims/verify/", claims.claim_verify_page, name="claim-verify-page"),
     path("projects/<slug:slug>/sources/<int:source_id>/", claims.source_page, name="source-page"),
     path("claims/<int:claim_id>/", claims.claim_page, name="claim-page"),
-    path("accounts/login/", projects.LoginView.as_view(), name="login"),
-    path("accounts/logout/", projects.LogoutView.as_view(), name="logout"),
+    path("accounts/login/", accounts.LoginView.as_view(), name="login"),
+    path("accounts/logout/", accounts.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/", include("annotations.api.urls", namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -30,5 +30,5 @@ urlpatterns = [
         csp_update({"style-src": ["'unsafe-inline'"]})(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
         name="api-docs",
     ),
-    path("healthz", projects.healthz, name="healthz"),
+    path("healthz", accounts.healthz, name="healthz"),
 ]

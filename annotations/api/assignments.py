@@ -36,9 +36,11 @@ class SpanUpdateInput(serializers.Serializer):
 
 
 class ClaimLinkOutput(serializers.ModelSerializer):
+    claim_text = serializers.CharField(source="claim.text", read_only=True)
+
     class Meta:
         model = ClaimLink
-        fields = ["id", "claim", "stance"]
+        fields = ["id", "claim", "claim_text", "stance"]
 
 
 class SpanOutput(serializers.ModelSerializer):
