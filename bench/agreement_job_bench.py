@@ -33,7 +33,75 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 GOAL_SECONDS = 30.0
-WORDS = ["قال", "أعلن", "الجيش", "المرصد", "مصادر", "محلية", "قوات", "النظام", "تنظيم", "الدولة", "هجوم", "قصف", "غارة", "طائرة", "مسيرة", "مدنيين", "عناصر", "قتلى", "جرحى", "ريف", "حلب", "إدلب", "الرقة", "دير", "الزور", "البادية", "السورية", "طريق", "أثريا", "الميادين", "البوكمال", "تدمر", "حمص", "شمال", "جنوب", "شرق", "غرب", "مدينة", "قرية", "بلدة", "مواقع", "نقاط", "عسكرية", "اشتباكات", "عنيفة", "استهدف", "أسفر", "عن", "مقتل", "إصابة", "وفق", "بحسب", "أكد", "نفى", "بيان", "رسمي", "وكالة", "أنباء", "مراسل", "شهود", "عيان", "صباح", "مساء", "يوم", "الأحد", "الاثنين", "الثلاثاء"]
+WORDS = [
+    "قال",
+    "أعلن",
+    "الجيش",
+    "المرصد",
+    "مصادر",
+    "محلية",
+    "قوات",
+    "النظام",
+    "تنظيم",
+    "الدولة",
+    "هجوم",
+    "قصف",
+    "غارة",
+    "طائرة",
+    "مسيرة",
+    "مدنيين",
+    "عناصر",
+    "قتلى",
+    "جرحى",
+    "ريف",
+    "حلب",
+    "إدلب",
+    "الرقة",
+    "دير",
+    "الزور",
+    "البادية",
+    "السورية",
+    "طريق",
+    "أثريا",
+    "الميادين",
+    "البوكمال",
+    "تدمر",
+    "حمص",
+    "شمال",
+    "جنوب",
+    "شرق",
+    "غرب",
+    "مدينة",
+    "قرية",
+    "بلدة",
+    "مواقع",
+    "نقاط",
+    "عسكرية",
+    "اشتباكات",
+    "عنيفة",
+    "استهدف",
+    "أسفر",
+    "عن",
+    "مقتل",
+    "إصابة",
+    "وفق",
+    "بحسب",
+    "أكد",
+    "نفى",
+    "بيان",
+    "رسمي",
+    "وكالة",
+    "أنباء",
+    "مراسل",
+    "شهود",
+    "عيان",
+    "صباح",
+    "مساء",
+    "يوم",
+    "الأحد",
+    "الاثنين",
+    "الثلاثاء",
+]
 LABELS = ["actor", "place", "date_time", "casualty_figure", "weapon"]
 SPANS_PER_REVIEWER = 50
 REVIEWERS = 3
@@ -162,11 +230,11 @@ def build(documents: int, seed: int = 20261123):
     )
     span_count = 0
     batch: list = []
-    for index, (doc, text) in enumerate(zip(docs, texts)):
+    for index, text in enumerate(texts):
         tokens = [(t.start, t.end) for t in tokenize(text)]
         for r, spans in enumerate(reviewer_spans(rnd, tokens)):
             assignment = assignments[index * REVIEWERS + r]
-            for k, (start, end, label) in enumerate(spans):
+            for start, end, label in spans:
                 batch.append(
                     Span(assignment=assignment, label=labels[label], start=start, end=end, text=text[start:end])
                 )
@@ -232,9 +300,8 @@ def main() -> int:
         seconds = time.perf_counter() - started
         run.refresh_from_db()
         figures.append((label, seconds, run))
-        print(
-            f"\nagreement_run_execute, {label}: {seconds:.2f} s wall  (status {run.status}{', ' + run.error if run.error else ''})"
-        )
+        error = f", {run.error}" if run.error else ""
+        print(f"\nagreement_run_execute, {label}: {seconds:.2f} s wall  (status {run.status}{error})")
         print("  job timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in run.timings.items()))
 
     results = figures[0][2].results

@@ -217,7 +217,8 @@ class ExportDownloadApi(APIView):
         writer = get_writer(job.format)
         _, content_type, suffix = DOWNLOADS[which]
         filename = f"gold-{safe_slug(job.project.slug)}-{job.pk}.{writer.extension}{suffix}"
-        response = FileResponse(open(path, "rb"), content_type=content_type or writer.media_type)
+        # FileResponse closes the file once it is sent; a `with` block would close it before that.
+        response = FileResponse(open(path, "rb"), content_type=content_type or writer.media_type)  # noqa: SIM115
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         response["X-Content-Type-Options"] = "nosniff"
         response["Content-Security-Policy"] = "sandbox"
