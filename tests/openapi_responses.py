@@ -11,6 +11,11 @@ import json
 import threading
 from functools import cache
 
+from openapi_core import OpenAPI
+from openapi_core.contrib.django import DjangoOpenAPIRequest, DjangoOpenAPIResponse
+from openapi_core.templating.paths.exceptions import OperationNotFound
+from openapi_core.validation.response.exceptions import MissingData
+
 # The API root is left out of the schema on purpose: it is a list of links for people exploring the API.
 NOT_OPERATIONS = {"api:root"}
 
@@ -30,10 +35,16 @@ def published_schema() -> dict:
 
 
 @cache
-def _openapi():
-    from openapi_core import OpenAPI
-
+def _openapi() -> OpenAPI:
     return OpenAPI.from_dict(published_schema())
+
+
+class _Request(DjangoOpenAPIRequest):
+    """Only the response is checked; reading the request body again could raise (a 413's is too big)."""
+
+    @property
+    def body(self) -> bytes:
+        return b""
 
 
 def _route_name(request) -> str | None:
@@ -45,11 +56,6 @@ def _route_name(request) -> str | None:
 
 def check_response(response) -> str | None:
     """None when the response matches the schema (or is not an API operation), else why not."""
-    from openapi_core.contrib.django import DjangoOpenAPIResponse
-    from openapi_core.templating.paths.exceptions import OperationNotFound
-    from openapi_core.validation.response.exceptions import MissingData
-
-    _Request = _request_wrapper()
     request = getattr(response, "wsgi_request", None)
     name = _route_name(request) if request is not None else None
     if name is None or not name.startswith("api:") or name in NOT_OPERATIONS:
@@ -73,20 +79,6 @@ def check_response(response) -> str | None:
             f"describe: {type(exc).__name__}: {detail or str(exc)[:300]}"
         )
     return None
-
-
-@cache
-def _request_wrapper():
-    from openapi_core.contrib.django import DjangoOpenAPIRequest
-
-    class Request(DjangoOpenAPIRequest):
-        """Only the response is checked; reading the body again could raise (a 413's body is too big)."""
-
-        @property
-        def body(self) -> bytes:
-            return b""
-
-    return Request
 
 
 class Recorder:
