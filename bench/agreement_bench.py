@@ -101,7 +101,7 @@ def to_triples(x, labels=None):
     vals = x[coder, unit]
     if labels is not None:
         vals = np.asarray(labels, dtype=object)[vals.astype(np.int64)]
-    return list(zip(coder.tolist(), unit.tolist(), vals.tolist()))
+    return list(zip(coder.tolist(), unit.tolist(), vals.tolist(), strict=True))
 
 
 def make_span_docs(seed=0, n_docs=10_000, n_reviewers=3, n_spans=50):
@@ -161,13 +161,15 @@ def main() -> int:
         observed = int(np.count_nonzero(~np.isnan(x)))
         theirs = None
         if pypi_krippendorff is not None:
-            theirs = timed(lambda: float(pypi_krippendorff.alpha(reliability_data=x, level_of_measurement=level)))
+            theirs = timed(
+                lambda x=x, level=level: float(pypi_krippendorff.alpha(reliability_data=x, level_of_measurement=level))
+            )
             rows.append((name, f"PyPI krippendorff {_pypi_version()}", *theirs))
-        mat = timed(lambda: krippendorff_alpha_matrix(x, level=level))
+        mat = timed(lambda x=x, level=level: krippendorff_alpha_matrix(x, level=level))
         rows.append((name, "ours: krippendorff_alpha_matrix", *mat))
         triples = to_triples(x, labels)
         assert len(triples) == observed
-        tri = timed(lambda: krippendorff_alpha(triples, level=level))
+        tri = timed(lambda triples=triples, level=level: krippendorff_alpha(triples, level=level))
         rows.append((name, f"ours: krippendorff_alpha ({observed:,} triples)", *tri))
         del triples
         gc.collect()
@@ -177,7 +179,7 @@ def main() -> int:
 
     x = make_continuous(rng)
     n_distinct = np.unique(x[~np.isnan(x)]).size
-    cont = timed(lambda: krippendorff_alpha_matrix(x, level="interval"))
+    cont = timed(lambda x=x: krippendorff_alpha_matrix(x, level="interval"))
     rows.append((f"interval, {n_distinct:,} distinct floats", "ours: krippendorff_alpha_matrix", *cont))
     del x
     gc.collect()

@@ -230,11 +230,11 @@ def build(documents: int, seed: int = 20261123):
     )
     span_count = 0
     batch: list = []
-    for index, (doc, text) in enumerate(zip(docs, texts)):
+    for index, text in enumerate(texts):
         tokens = [(t.start, t.end) for t in tokenize(text)]
         for r, spans in enumerate(reviewer_spans(rnd, tokens)):
             assignment = assignments[index * REVIEWERS + r]
-            for k, (start, end, label) in enumerate(spans):
+            for start, end, label in spans:
                 batch.append(
                     Span(assignment=assignment, label=labels[label], start=start, end=end, text=text[start:end])
                 )
@@ -300,9 +300,8 @@ def main() -> int:
         seconds = time.perf_counter() - started
         run.refresh_from_db()
         figures.append((label, seconds, run))
-        print(
-            f"\nagreement_run_execute, {label}: {seconds:.2f} s wall  (status {run.status}{', ' + run.error if run.error else ''})"
-        )
+        error = f", {run.error}" if run.error else ""
+        print(f"\nagreement_run_execute, {label}: {seconds:.2f} s wall  (status {run.status}{error})")
         print("  job timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in run.timings.items()))
 
     results = figures[0][2].results

@@ -134,7 +134,7 @@ def build(size: int, rebuild: bool) -> None:
                     'COPY annotations_goldspan (adjudication_id, label_id, start, "end", text, decision, '
                     "decided_by_id, decided_at) FROM STDIN"
                 ) as copy:
-                    for document, adjudication in zip(documents, adjudications):
+                    for document, adjudication in zip(documents, adjudications, strict=True):
                         shift = len(document.text) - len(PARAGRAPH)
                         for i, token in enumerate(chosen):
                             copy.write_row(
@@ -268,9 +268,10 @@ def main() -> None:
         rate_ok = all(rate > GOAL_RATE for _, _, rate, _ in mine)
         peaks = [peak for *_, peak in mine]
         flat = max(peaks) - min(peaks) < 30
+        memory_ok = max(peaks) < GOAL_RSS_MB and flat
         print(
-            f"  {fmt}: rate {'met' if rate_ok else 'NOT met'}, memory "
-            f"{'met' if max(peaks) < GOAL_RSS_MB and flat else 'NOT met'} (peaks {', '.join(f'{p:.0f}' for p in peaks)} MB)"
+            f"  {fmt}: rate {'met' if rate_ok else 'NOT met'}, memory {'met' if memory_ok else 'NOT met'} "
+            f"(peaks {', '.join(f'{p:.0f}' for p in peaks)} MB)"
         )
 
 

@@ -136,7 +136,8 @@ def main() -> None:
                 u16 = lambda i: len(text[:i].encode("utf-16-le")) // 2  # noqa: E731
                 page.evaluate(
                     """([s, e]) => {
-                      const walker = document.createTreeWalker(document.getElementById('article'), NodeFilter.SHOW_TEXT);
+                      const article = document.getElementById('article');
+                      const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
                       const range = document.createRange(); let seen = 0, node, started = false;
                       while ((node = walker.nextNode())) {
                         const len = node.data.length;

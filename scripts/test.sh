@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sets everything up and runs the whole test suite.
+# Sets everything up, checks lint and format (ruff.toml), and runs the whole test suite.
 # Uses PostgreSQL (127.0.0.1:5432, user postgres) and Redis (127.0.0.1:6379) when they answer,
 # SQLite and in-process tasks otherwise. With CI=true both services are required.
 # Extra arguments go to pytest, e.g. scripts/test.sh tests/agreement -q
@@ -7,6 +7,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh requirements-dev.txt
 scripts/install-browser.sh
+
+# Lint and format first: a finding fails the run before any test starts.
+echo "ruff check . && ruff format --check ."
+.venv/bin/ruff check . --quiet || { echo "ruff check found problems (above); fix them or run .venv/bin/ruff check --fix ." >&2; exit 1; }
+.venv/bin/ruff format --check . --quiet || { echo "ruff format would change the files above; run .venv/bin/ruff format ." >&2; exit 1; }
 
 answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 if [ "${CI:-}" = "true" ]; then

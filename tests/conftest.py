@@ -71,6 +71,21 @@ def fresh_cache(request):
         cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def api_responses_match_schema(request, monkeypatch):
+    """Every API response made through the test client is checked against /api/schema/ (tests/openapi_responses.py)."""
+    if not request.config.pluginmanager.hasplugin("django"):
+        yield
+        return
+    from tests.openapi_responses import Recorder
+
+    recorder = Recorder()
+    recorder.install(monkeypatch)
+    yield
+    if recorder.from_threads:
+        pytest.fail("\n".join(recorder.from_threads), pytrace=False)
+
+
 # --- Roles ----------------------------------------------------------------------------------------------
 @pytest.fixture
 def project(db):

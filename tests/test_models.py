@@ -28,19 +28,14 @@ def assignment(document, reviewer1):
 def test_span_offsets_and_text(assignment, project):
     label = project.label_types.first()
     text = assignment.document.text
-    make = (
-        lambda start, end, quote=None: Span.objects.bulk_create(  # noqa: E731 (bulk_create skips model code)
-            [
-                Span(
-                    assignment=assignment,
-                    label=label,
-                    start=start,
-                    end=end,
-                    text=text[start:end] if quote is None else quote,
-                )
-            ]
+
+    def make(start, end, quote=None):
+        """bulk_create skips the model's code: only the database's constraints judge the span."""
+        text_of_span = text[start:end] if quote is None else quote
+        return Span.objects.bulk_create(
+            [Span(assignment=assignment, label=label, start=start, end=end, text=text_of_span)]
         )
-    )
+
     violates(lambda: make(5, 5, ""))
     violates(lambda: make(6, 5, "x"))
     violates(lambda: make(0, 4, "toolong"))

@@ -3,25 +3,24 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from annotations import views, views_claims, views_exports, views_queue
-from annotations.pages import audit as audit_pages
+from annotations.pages import accounts, audit, claims, exports, projects, queue
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("projects/<slug:slug>/", views.project_page, name="project"),
-    path("projects/<slug:slug>/agreement/", views.agreement_dashboard_page, name="agreement-dashboard"),
-    path("projects/<slug:slug>/exports/", views_exports.exports_page, name="exports-page"),
-    path("projects/<slug:slug>/audit/", audit_pages.audit_page, name="audit-page"),
-    path("assignments/<int:assignment_id>/", views.workspace, name="workspace"),
-    path("projects/<slug:slug>/next/", views_queue.queue_next_page, name="queue-next-page"),
-    path("projects/<slug:slug>/adjudication/", views_queue.adjudication_queue_page, name="adjudication-queue-page"),
-    path("adjudication/<int:document_id>/", views_queue.adjudication_page, name="adjudication-page"),
-    path("projects/<slug:slug>/claims/", views_claims.claims_page, name="claims-page"),
-    path("projects/<slug:slug>/claims/verify/", views_claims.claim_verify_page, name="claim-verify-page"),
-    path("projects/<slug:slug>/sources/<int:source_id>/", views_claims.source_page, name="source-page"),
-    path("claims/<int:claim_id>/", views_claims.claim_page, name="claim-page"),
-    path("accounts/login/", views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
+    path("", projects.home, name="home"),
+    path("projects/<slug:slug>/", projects.project_page, name="project"),
+    path("projects/<slug:slug>/agreement/", projects.agreement_dashboard_page, name="agreement-dashboard"),
+    path("projects/<slug:slug>/exports/", exports.exports_page, name="exports-page"),
+    path("projects/<slug:slug>/audit/", audit.audit_page, name="audit-page"),
+    path("assignments/<int:assignment_id>/", projects.workspace, name="workspace"),
+    path("projects/<slug:slug>/next/", queue.queue_next_page, name="queue-next-page"),
+    path("projects/<slug:slug>/adjudication/", queue.adjudication_queue_page, name="adjudication-queue-page"),
+    path("adjudication/<int:document_id>/", queue.adjudication_page, name="adjudication-page"),
+    path("projects/<slug:slug>/claims/", claims.claims_page, name="claims-page"),
+    path("projects/<slug:slug>/claims/verify/", claims.claim_verify_page, name="claim-verify-page"),
+    path("projects/<slug:slug>/sources/<int:source_id>/", claims.source_page, name="source-page"),
+    path("claims/<int:claim_id>/", claims.claim_page, name="claim-page"),
+    path("accounts/login/", accounts.LoginView.as_view(), name="login"),
+    path("accounts/logout/", accounts.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/", include("annotations.api.urls", namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -32,5 +31,5 @@ urlpatterns = [
         csp_update({"style-src": ["'unsafe-inline'"]})(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
         name="api-docs",
     ),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", accounts.healthz, name="healthz"),
 ]

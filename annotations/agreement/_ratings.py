@@ -135,7 +135,7 @@ def _split(ratings: Iterable) -> tuple[list, list, list]:
 
 
 def _compress(seq: list, keep: np.ndarray) -> list:
-    return [x for x, k in zip(seq, keep.tolist()) if k]
+    return [x for x, k in zip(seq, keep.tolist(), strict=True) if k]
 
 
 def parse_ratings(

@@ -47,9 +47,13 @@ def _normalize(value) -> tuple[str, Hashable]:
             return "reliability", v.upper()
         if len(v) == 1 and v in "123456":
             return "credibility", int(v)
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        if float(value).is_integer() and 1 <= value <= 6:
-            return "credibility", int(value)
+    elif (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and float(value).is_integer()
+        and 1 <= value <= 6
+    ):
+        return "credibility", int(value)
     raise ValueError(
         f"{value!r} is not an Admiralty grade (A-F or 1-6; split combined codes like 'B2' into two variables)"
     )

@@ -256,7 +256,7 @@ def _alpha_from_blocks(blocks: list[_Block], level: str) -> float:
         if len(uniq) < 2:
             raise _undefined("only one category was used, so expected disagreement is 0")
         splits = np.cumsum([v.size for v in vals])[:-1]
-        blocks = [b.with_values(part) for b, part in zip(blocks, np.split(f, splits))]
+        blocks = [b.with_values(part) for b, part in zip(blocks, np.split(f, splits), strict=True)]
         allv = f
         level = "interval"
         n_distinct = len(uniq)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -35,6 +35,13 @@ class AdjudicationQueueItemOutput(serializers.Serializer):
     in_progress = serializers.BooleanField()
 
 
+class GoldClaimLinkOutput(serializers.Serializer):
+    claim = serializers.IntegerField()
+    claim_text = serializers.CharField()
+    stance = serializers.CharField()
+    decided_by = serializers.CharField()
+
+
 class GoldSpanOutput(serializers.ModelSerializer):
     label = serializers.CharField(source="label.name")
     decided_by = serializers.CharField(source="decided_by.username")
@@ -44,6 +51,7 @@ class GoldSpanOutput(serializers.ModelSerializer):
         model = GoldSpan
         fields = ["id", "start", "end", "label", "text", "decision", "decided_by", "decided_at", "claim_links"]
 
+    @extend_schema_field(GoldClaimLinkOutput(many=True))
     def get_claim_links(self, gold) -> list[dict]:
         return [
             {
@@ -72,6 +80,109 @@ class GoldReliabilityInput(serializers.Serializer):
 class GoldClaimLinkInput(serializers.Serializer):
     claim = StrictIntegerField(min_value=1)
     stance = StrictCharField(max_length=16)
+
+
+class GoldClaimLinkCreatedOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    claim = serializers.IntegerField(source="claim_id")
+    stance = serializers.CharField()
+
+
+class GoldReliabilityOutput(serializers.Serializer):
+    source_reliability = serializers.CharField()
+    credibility = serializers.IntegerField()
+    note = serializers.CharField(allow_blank=True)
+
+
+class FinalizedOutput(serializers.Serializer):
+    status = serializers.CharField()
+    adjudicator = serializers.CharField()
+    decided_at = serializers.DateTimeField()
+
+
+# --- The adjudication state (adjudication_state's dict), declared for the schema -----------------------
+class StateDocumentOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField(allow_blank=True)
+    text = serializers.CharField()
+    source = serializers.CharField(allow_blank=True, help_text="The outlet's name, or empty.")
+
+
+class StateReviewerOutput(serializers.Serializer):
+    assignment = serializers.IntegerField()
+    reviewer = serializers.CharField()
+
+
+class CandidateClaimLinkOutput(serializers.Serializer):
+    claim = serializers.IntegerField()
+    claim_text = serializers.CharField()
+    stance = serializers.CharField()
+    assignments = serializers.ListField(child=serializers.IntegerField(), help_text="Who made this link.")
+
+
+class CandidateOutput(serializers.Serializer):
+    start = serializers.IntegerField()
+    end = serializers.IntegerField()
+    label = serializers.CharField()
+    text = serializers.CharField()
+    assignments = serializers.ListField(child=serializers.IntegerField(), help_text="Who marked this span.")
+    spans = serializers.ListField(child=serializers.IntegerField(), help_text="The reviewers' span ids.")
+    agreed = serializers.BooleanField(help_text="Every reviewer marked exactly this span.")
+    claim_links = CandidateClaimLinkOutput(many=True)
+
+
+class ReviewerReliabilityOutput(GoldReliabilityOutput):
+    assignment = serializers.IntegerField()
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "nullable": True,
+        "description": "The outlet's gold grade, or null while there is none.",
+        "properties": {
+            "source_reliability": {"type": "string"},
+            "credibility": {"type": "integer"},
+            "note": {"type": "string"},
+            "decided_by": {"type": "string"},
+        },
+        "required": ["source_reliability", "credibility", "note", "decided_by"],
+    }
+)
+class NullableGoldReliabilityField(serializers.DictField):
+    """A nested serializer with allow_null becomes allOf + nullable, which OpenAPI 3.0 validators reject for null."""
+
+
+class GoldStateOutput(serializers.Serializer):
+    status = serializers.CharField(allow_null=True, help_text="null until the adjudication starts.")
+    adjudicator = serializers.CharField(allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    spans = GoldSpanOutput(many=True)
+    reliability = NullableGoldReliabilityField(allow_null=True)
+
+
+class AdjudicationStateOutput(serializers.Serializer):
+    document = StateDocumentOutput()
+    reviewers = StateReviewerOutput(many=True)
+    candidates = CandidateOutput(many=True)
+    reliability = ReviewerReliabilityOutput(many=True, help_text="The reviewers' outlet grades.")
+    gold = GoldStateOutput()
+
+
+class AcceptedCountsOutput(serializers.Serializer):
+    spans = serializers.IntegerField()
+    claim_links = serializers.IntegerField()
+    reliability = serializers.IntegerField(help_text="1 when the reviewers' common outlet grade joined the gold.")
+
+
+class AcceptAgreedOutput(AdjudicationStateOutput):
+    added = AcceptedCountsOutput()
+
+
+NOT_READY = OpenApiResponse(
+    {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]},
+    description="Not every reviewer has submitted yet.",
+)
 
 
 def adjudication_state(document) -> dict:
@@ -126,6 +237,8 @@ def adjudication_state(document) -> dict:
 
 
 class AdjudicationQueueApi(APIView):
+    pagination_class = Pagination  # read by the schema: the list answers one page
+
     @extend_schema(responses=AdjudicationQueueItemOutput(many=True))
     def get(self, request, project_id: int):
         """Documents ready for adjudication, lowest reviewer agreement first."""
@@ -136,7 +249,7 @@ class AdjudicationQueueApi(APIView):
 
 
 class AdjudicationApi(APIView):
-    @extend_schema(responses=dict)
+    @extend_schema(responses={200: AdjudicationStateOutput, 409: NOT_READY})
     def get(self, request, document_id: int):
         """The reviewers' spans merged on the text (who marked what, what all agreed on) and the gold so far."""
         document = access_document_for_adjudication(request.user, document_id)
@@ -164,7 +277,7 @@ class GoldSpanDetailApi(APIView):
 
 
 class GoldClaimLinksApi(APIView):
-    @extend_schema(request=GoldClaimLinkInput, responses={201: dict})
+    @extend_schema(request=GoldClaimLinkInput, responses={201: GoldClaimLinkCreatedOutput})
     def post(self, request, gold_span_id: int):
         """Link a gold span to a claim of the project with a stance."""
         gold = access_gold_span(request.user, gold_span_id)
@@ -176,11 +289,11 @@ class GoldClaimLinksApi(APIView):
             claim_id=data.validated_data["claim"],
             stance=data.validated_data["stance"],
         )
-        return Response({"id": link.id, "claim": link.claim_id, "stance": link.stance}, status=status.HTTP_201_CREATED)
+        return Response(GoldClaimLinkCreatedOutput(link).data, status=status.HTTP_201_CREATED)
 
 
 class AcceptAgreedApi(APIView):
-    @extend_schema(request=None, responses=dict)
+    @extend_schema(request=None, responses=AcceptAgreedOutput)
     def post(self, request, document_id: int):
         """One action: everything all reviewers marked identically joins the gold."""
         document = access_document_for_adjudication(request.user, document_id)
@@ -189,24 +302,28 @@ class AcceptAgreedApi(APIView):
 
 
 class GoldReliabilityApi(APIView):
-    @extend_schema(request=GoldReliabilityInput, responses=dict)
+    @extend_schema(request=GoldReliabilityInput, responses=GoldReliabilityOutput)
     def put(self, request, document_id: int):
         """The outlet's gold grade (Admiralty A-F, 1-6)."""
         document = access_document_for_adjudication(request.user, document_id)
         data = GoldReliabilityInput(data=request.data)
         data.is_valid(raise_exception=True)
         rating = gold_reliability_set(document=document, adjudicator=request.user, **data.validated_data)
-        return Response(
-            {"source_reliability": rating.source_reliability, "credibility": rating.credibility, "note": rating.note}
-        )
+        return Response(GoldReliabilityOutput(rating).data)
 
 
 class FinalizeApi(APIView):
-    @extend_schema(request=None, responses=dict)
+    @extend_schema(request=None, responses=FinalizedOutput)
     def post(self, request, document_id: int):
         """The gold is decided; later changes get 409."""
         document = access_document_for_adjudication(request.user, document_id)
         adjudication = adjudication_finalize(document=document, adjudicator=request.user)
         return Response(
-            {"status": adjudication.status, "adjudicator": request.user.username, "decided_at": adjudication.decided_at}
+            FinalizedOutput(
+                {
+                    "status": adjudication.status,
+                    "adjudicator": request.user.username,
+                    "decided_at": adjudication.decided_at,
+                }
+            ).data
         )

@@ -12,6 +12,7 @@ import io
 import re
 
 from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -78,6 +79,8 @@ class AgreementRunOutput(serializers.ModelSerializer):
 
 
 class ProjectAgreementRunsApi(APIView):
+    pagination_class = Pagination  # read by the schema: the list answers one page
+
     @extend_schema(responses=AgreementRunListOutput(many=True))
     def get(self, request, project_id: int):
         """The project's agreement runs, newest first, with their summaries (managers)."""
@@ -208,7 +211,7 @@ def agreement_results_csv(run: AgreementRun) -> str:
 
 
 class AgreementRunCsvApi(APIView):
-    @extend_schema(responses={(200, "text/csv"): str})
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.BINARY})
     def get(self, request, run_id: int):
         """The run's tables as a CSV download (project, labels, reviewer pairs, documents)."""
         run = access_agreement_run(request.user, run_id)

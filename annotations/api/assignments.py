@@ -36,9 +36,11 @@ class SpanUpdateInput(serializers.Serializer):
 
 
 class ClaimLinkOutput(serializers.ModelSerializer):
+    claim_text = serializers.CharField(source="claim.text", read_only=True)
+
     class Meta:
         model = ClaimLink
-        fields = ["id", "claim", "stance"]
+        fields = ["id", "claim", "claim_text", "stance"]
 
 
 class SpanOutput(serializers.ModelSerializer):
@@ -63,7 +65,7 @@ class DocumentInAssignmentOutput(serializers.Serializer):
     sha256 = serializers.CharField()
     url = serializers.CharField()
     source = serializers.CharField(source="source.name", default="")
-    published_at = serializers.DateTimeField()
+    published_at = serializers.DateTimeField(allow_null=True)
 
 
 class AssignmentOutput(serializers.ModelSerializer):
@@ -109,7 +111,15 @@ class AssignmentListOutput(serializers.ModelSerializer):
         fields = ["id", "project", "document", "title", "status", "lease_expires_at", "submitted_at", "span_count"]
 
 
+class AssignmentSubmittedOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Assignment
+        fields = ["id", "status", "submitted_at"]
+
+
 class MyAssignmentsApi(APIView):
+    pagination_class = Pagination  # read by the schema: the list answers one page
+
     @extend_schema(responses=AssignmentListOutput(many=True))
     def get(self, request):
         """The caller's own assignments, open ones first."""
@@ -154,9 +164,9 @@ class SpanDetailApi(APIView):
 
 
 class AssignmentSubmitApi(APIView):
-    @extend_schema(request=None, responses=AssignmentListOutput)
+    @extend_schema(request=None, responses=AssignmentSubmittedOutput)
     def post(self, request, assignment_id: int):
         """End the reviewer's work on this document; later edits get 409."""
         assignment = access_assignment(request.user, assignment_id, for_write=True)
         assignment = assignment_submit(assignment=assignment)
-        return Response({"id": assignment.id, "status": assignment.status, "submitted_at": assignment.submitted_at})
+        return Response(AssignmentSubmittedOutput(assignment).data)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,10 +25,6 @@ from annotations.services.claims import (
 
 
 class ClaimOutput(serializers.ModelSerializer):
-    evidence_count = serializers.IntegerField(
-        read_only=True, required=False, help_text="Evidence links you may see (blind review applies)."
-    )
-
     class Meta:
         model = Claim
         fields = [
@@ -43,8 +39,14 @@ class ClaimOutput(serializers.ModelSerializer):
             "version",
             "created_at",
             "updated_at",
-            "evidence_count",
         ]
+
+
+class ClaimListOutput(ClaimOutput):
+    evidence_count = serializers.IntegerField(help_text="Evidence links you may see (blind review applies).")
+
+    class Meta(ClaimOutput.Meta):
+        fields = [*ClaimOutput.Meta.fields, "evidence_count"]
 
 
 class ClaimCreateInput(serializers.Serializer):
@@ -96,10 +98,102 @@ class VerificationInput(serializers.Serializer):
     rationale = StrictCharField(required=False, allow_blank=True, max_length=4000, default="")
 
 
+# --- What claim_evidence (selectors.claims) gives, and the claim pages' extras, declared for the schema --------
+class EvidenceDocumentOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField(allow_blank=True)
+    url = serializers.CharField(allow_blank=True)
+
+
+class EvidenceSpanOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    start = serializers.IntegerField()
+    end = serializers.IntegerField()
+    text = serializers.CharField()
+    label = serializers.CharField()
+
+
+class EvidenceOutput(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The claim link.")
+    stance = serializers.CharField()
+    document = EvidenceDocumentOutput()
+    source = serializers.CharField(allow_blank=True, help_text="The outlet's name, or empty.")
+    span = EvidenceSpanOutput()
+    reviewer = serializers.CharField()
+    submitted = serializers.BooleanField()
+    outlet_grade = serializers.CharField(allow_null=True, help_text="The reviewer's Admiralty code for the outlet.")
+    span_grade = serializers.CharField(allow_null=True, help_text="The reviewer's code for the quoted source.")
+
+
+# `from` is a Python keyword, hence the inline declaration.
+VerdictChangeOutput = inline_serializer(
+    "VerdictChangeOutput",
+    fields={
+        "from": serializers.CharField(),
+        "to": serializers.CharField(),
+        "rationale": serializers.CharField(allow_blank=True),
+        "by": serializers.CharField(allow_null=True),
+        "at": serializers.DateTimeField(),
+    },
+)
+
+
+class VerificationOutput(serializers.Serializer):
+    verifier = serializers.CharField()
+    verdict = serializers.CharField()
+    rationale = serializers.CharField(allow_blank=True)
+
+
+class ClaimWithEvidenceOutput(ClaimOutput):
+    evidence = EvidenceOutput(many=True, help_text="The evidence you may see (blind review applies).")
+
+    class Meta(ClaimOutput.Meta):
+        fields = [*ClaimOutput.Meta.fields, "evidence"]
+
+
+class ClaimDetailOutput(ClaimWithEvidenceOutput):
+    history = serializers.ListField(child=VerdictChangeOutput, help_text="Verdict changes, oldest first.")
+    verifications = VerificationOutput(many=True, help_text="Verifiers' verdicts (adjudicators and managers only).")
+
+    class Meta(ClaimOutput.Meta):
+        fields = [*ClaimWithEvidenceOutput.Meta.fields, "history", "verifications"]
+
+
+class VerificationCreatedOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    verdict = serializers.CharField()
+
+
+SIMILAR_CLAIMS = OpenApiResponse(
+    {
+        "type": "object",
+        "properties": {
+            "detail": {"type": "string"},
+            "similar": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "text": {"type": "string"},
+                        "verdict": {"type": "string"},
+                    },
+                    "required": ["id", "text", "verdict"],
+                },
+            },
+        },
+        "required": ["detail", "similar"],
+    },
+    description="Similar claims exist: they are listed; send `force` to create anyway.",
+)
+
+
 class ProjectClaimsApi(APIView):
+    pagination_class = Pagination  # read by the schema: the list answers one page
+
     @extend_schema(
         parameters=[OpenApiParameter("q", str, description="Search, ignoring Arabic spelling variants")],
-        responses=ClaimOutput(many=True),
+        responses=ClaimListOutput(many=True),
     )
     def get(self, request, project_id: int):
         """The project's claim catalogue, newest first."""
@@ -108,11 +202,11 @@ class ProjectClaimsApi(APIView):
         page = paginator.paginate_queryset(
             claim_list(membership, request.query_params.get("q", "")[:200]), request, view=self
         )
-        return paginator.get_paginated_response(ClaimOutput(page, many=True).data)
+        return paginator.get_paginated_response(ClaimListOutput(page, many=True).data)
 
     @extend_schema(
         request=ClaimCreateInput,
-        responses={201: ClaimOutput, 409: OpenApiResponse(description="Similar claims exist.")},
+        responses={201: ClaimOutput, 409: SIMILAR_CLAIMS},
     )
     def post(self, request, project_id: int):
         """Add a claim. A near-duplicate gets 409 with the `similar` claims first, unless `force` is true."""
@@ -136,7 +230,7 @@ class ClaimSimilarApi(APIView):
 
 
 class ClaimDetailApi(APIView):
-    @extend_schema(responses=dict)
+    @extend_schema(responses=ClaimDetailOutput)
     def get(self, request, claim_id: int):
         """The claim, its verdict history and the evidence you may see."""
         claim, membership = access_claim(request.user, claim_id)
@@ -214,7 +308,9 @@ class AssignmentReliabilityApi(APIView):
 
 
 class ClaimQueueNextApi(APIView):
-    @extend_schema(responses={200: dict, 204: OpenApiResponse(description="No claim awaits your verdict.")})
+    @extend_schema(
+        responses={200: ClaimWithEvidenceOutput, 204: OpenApiResponse(description="No claim awaits your verdict.")}
+    )
     def get(self, request, project_id: int):
         """The next claim with evidence that awaits a verdict and that you have not judged yet."""
         project, membership = project_for(request, project_id)
@@ -227,7 +323,7 @@ class ClaimQueueNextApi(APIView):
 
 
 class ClaimVerificationsApi(APIView):
-    @extend_schema(request=VerificationInput, responses={201: dict})
+    @extend_schema(request=VerificationInput, responses={201: VerificationCreatedOutput})
     def post(self, request, claim_id: int):
         """Your verdict from the claim verification queue (once per claim; at most the project's m verifiers)."""
         claim, membership = access_claim(request.user, claim_id)
@@ -236,4 +332,4 @@ class ClaimVerificationsApi(APIView):
         data = VerificationInput(data=request.data)
         data.is_valid(raise_exception=True)
         verification = claim_verification_submit(claim=claim, verifier=request.user, **data.validated_data)
-        return Response({"id": verification.id, "verdict": verification.verdict}, status=status.HTTP_201_CREATED)
+        return Response(VerificationCreatedOutput(verification).data, status=status.HTTP_201_CREATED)

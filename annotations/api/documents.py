@@ -25,6 +25,9 @@ class DocumentCreateInput(serializers.Serializer):
 class DocumentOutput(serializers.ModelSerializer):
     source = serializers.CharField(source="source.name", default="", read_only=True)
     length = serializers.IntegerField(read_only=True, help_text="Length in Unicode code points.")
+    # A plain string in answers: the model's URLField would be declared as a URI *or* empty, which
+    # OpenAPI's oneOf cannot express for "" (it matches both).
+    url = serializers.CharField(read_only=True, help_text="The article's http(s) address, or empty.")
 
     class Meta:
         model = Document
@@ -37,6 +40,8 @@ class DocumentDetailOutput(DocumentOutput):
 
 
 class ProjectDocumentsApi(APIView):
+    pagination_class = Pagination  # read by the schema: the list answers one page
+
     @extend_schema(responses=DocumentOutput(many=True))
     def get(self, request, project_id: int):
         """The project's documents (metadata only; managers and adjudicators)."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.http import FileResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,7 +22,7 @@ from annotations.access import access_export
 from annotations.api.pagination import Pagination
 from annotations.api.permissions import project_for
 from annotations.errors import ApplicationError, Conflict, NotFound
-from annotations.exporters import FORMATS, get_writer
+from annotations.exporters import FORMATS, REGISTRY, get_writer
 from annotations.models import ExportJob, JobStatus, Role
 from annotations.services.exports import export_file_path, export_run_create, safe_slug
 
@@ -48,7 +48,8 @@ class ExportCreateInput(serializers.Serializer):
     format = serializers.CharField(help_text=f"One of: {', '.join(FORMATS)}.")
     include_majority = serializers.BooleanField(
         default=False,
-        help_text="Also export documents nobody adjudicated yet whose k reviewers all submitted, resolved by majority vote.",
+        help_text="Also export documents nobody adjudicated yet whose k reviewers all submitted, "
+        "resolved by majority vote.",
     )
 
 
@@ -109,7 +110,46 @@ class ExportOutput(serializers.ModelSerializer):
         return self._urls(job)["card_url"]
 
 
+# The Content-Types a download really has: each format's own, the card's, and the manifest (JSON).
+DOWNLOAD_TYPES = sorted(
+    {writer.media_type.split(";")[0] for writer in REGISTRY.values()}
+    | {content_type.split(";")[0] for _, content_type, _ in DOWNLOADS.values() if content_type} - {"application/json"}
+)
+# ?file=manifest: the export's manifest (exporters/manifest.py), outlined; each format adds its own details.
+MANIFEST = {
+    "type": "object",
+    "description": "The manifest: what the data is, how it was made, and the SHA-256 of each file.",
+    "properties": {
+        "schema_version": {"type": "integer"},
+        "kind": {"type": "string", "enum": ["workbench-gold-export"]},
+        "format": {"type": "object", "additionalProperties": True},
+        "files": {"type": "array", "items": {"type": "object", "additionalProperties": True}},
+        "counts": {"type": "object", "additionalProperties": True},
+    },
+    "required": ["schema_version", "kind", "format", "files", "counts"],
+    "additionalProperties": True,
+}
+RUNNING_EXPORT = OpenApiResponse(
+    {
+        "type": "object",
+        "properties": {"detail": {"type": "string"}, "id": {"type": "integer", "description": "The running export."}},
+        "required": ["detail", "id"],
+    },
+    description="Another export of the project is pending or running: follow that one.",
+)
+NOT_DONE = OpenApiResponse(
+    {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]},
+    description="The export is not done yet.",
+)
+BAD_FILE = OpenApiResponse(
+    {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+    description="`file` is not data, manifest or card.",
+)
+
+
 class ProjectExportsApi(APIView):
+    pagination_class = Pagination  # read by the schema: the list answers one page
+
     @extend_schema(responses=ExportOutput(many=True))
     def get(self, request, project_id: int):
         """The project's exports, newest first (managers)."""
@@ -119,7 +159,7 @@ class ProjectExportsApi(APIView):
         page = paginator.paginate_queryset(jobs, request, view=self)
         return paginator.get_paginated_response(ExportOutput(page, many=True, context={"request": request}).data)
 
-    @extend_schema(request=ExportCreateInput, responses={202: ExportCreatedOutput})
+    @extend_schema(request=ExportCreateInput, responses={202: ExportCreatedOutput, 409: RUNNING_EXPORT})
     def post(self, request, project_id: int):
         """Export the project's gold in `format` in the background (managers): 202 with the export's id;
         409 with the running export's `id` while another export of the project is pending or running."""
@@ -156,7 +196,12 @@ class ExportDownloadApi(APIView):
                 description="data (default), manifest (JSON) or card (the dataset README).",
             )
         ],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses={
+            **{(200, media_type): OpenApiTypes.BINARY for media_type in DOWNLOAD_TYPES},
+            (200, "application/json"): MANIFEST,
+            400: BAD_FILE,
+            409: NOT_DONE,
+        },
     )
     def get(self, request, export_id: int):
         """A finished export's data file (or its manifest or dataset card), as an attachment."""
@@ -172,7 +217,8 @@ class ExportDownloadApi(APIView):
         writer = get_writer(job.format)
         _, content_type, suffix = DOWNLOADS[which]
         filename = f"gold-{safe_slug(job.project.slug)}-{job.pk}.{writer.extension}{suffix}"
-        response = FileResponse(open(path, "rb"), content_type=content_type or writer.media_type)
+        # FileResponse closes the file once it is sent; a `with` block would close it before that.
+        response = FileResponse(open(path, "rb"), content_type=content_type or writer.media_type)  # noqa: SIM115
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         response["X-Content-Type-Options"] = "nosniff"
         response["Content-Security-Policy"] = "sandbox"

@@ -36,6 +36,12 @@ class SkipInput(serializers.Serializer):
     reason = StrictCharField(max_length=2000, help_text="Why you pass on this document (shown to managers).")
 
 
+class SkippedOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Assignment
+        fields = ["id", "status"]
+
+
 class QueueNextApi(APIView):
     """Taking a document changes state, so it is a POST: a GET (which a cross-site link can trigger) only reads."""
 
@@ -65,14 +71,14 @@ class QueueNextApi(APIView):
 
 
 class AssignmentSkipApi(APIView):
-    @extend_schema(request=SkipInput, responses=QueueNextOutput)
+    @extend_schema(request=SkipInput, responses=SkippedOutput)
     def post(self, request, assignment_id: int):
         """Pass on a document with a reason; it goes back to the queue for others."""
         assignment = access_assignment(request.user, assignment_id, for_write=True)
         data = SkipInput(data=request.data)
         data.is_valid(raise_exception=True)
         skipped = assignment_skip(assignment=assignment, reason=data.validated_data["reason"])
-        return Response({"id": skipped.id, "status": skipped.status})
+        return Response(SkippedOutput(skipped).data)
 
 
 class ReviewerProgressOutput(serializers.Serializer):

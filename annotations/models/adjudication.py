@@ -62,6 +62,9 @@ class GoldSpan(models.Model):
             models.UniqueConstraint(fields=["adjudication", "start", "end", "label"], name="gold_span_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"gold {self.text} [{self.start}, {self.end})"
+
 
 class GoldClaimLink(models.Model):
     gold_span = models.ForeignKey(GoldSpan, on_delete=models.CASCADE, related_name="claim_links")
@@ -76,6 +79,9 @@ class GoldClaimLink(models.Model):
             models.UniqueConstraint(fields=["gold_span", "claim"], name="gold_link_unique_span_claim"),
             models.CheckConstraint(condition=Q(stance__in=Stance.values), name="gold_link_stance_valid"),
         ]
+
+    def __str__(self) -> str:
+        return f"gold span {self.gold_span_id} {self.stance} claim {self.claim_id}"
 
 
 class GoldReliability(models.Model):
@@ -98,3 +104,6 @@ class GoldReliability(models.Model):
                 fields=["adjudication", "gold_span"], condition=Q(gold_span__isnull=False), name="gold_rating_per_span"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"gold {self.source_reliability}{self.credibility}"

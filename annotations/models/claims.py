@@ -69,6 +69,9 @@ class ClaimVerdictChange(models.Model):
             models.CheckConstraint(condition=Q(to_verdict__in=Verdict.values), name="verdict_change_valid"),
         ]
 
+    def __str__(self) -> str:
+        return f"claim {self.claim_id}: {self.from_verdict} -> {self.to_verdict}"
+
 
 class ClaimLink(models.Model):
     """A reviewer's span used as evidence for (or against) a claim."""
@@ -110,3 +113,6 @@ class ClaimVerification(models.Model):
                 condition=Q(submitted_at__isnull=True) | ~Q(verdict=""), name="claim_verification_submitted_has_verdict"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"claim {self.claim_id}: {self.verdict}"

@@ -70,6 +70,15 @@ class Document(models.Model):
     def __str__(self) -> str:
         return self.title or f"Document {self.pk}"
 
+    def save(self, *args, **kwargs):
+        if error := self._text_change_error():
+            raise ValidationError({"text": error})
+        # Stored once, in NFC: offsets and hashes are always of the same code points.
+        self.text = unicodedata.normalize("NFC", self.text)
+        self.sha256 = text_sha256(self.text)
+        self.search_text = fold_for_search(self.text)
+        super().save(*args, **kwargs)
+
     def _text_change_error(self) -> str | None:
         if self.pk is None or self._state.adding:
             return None
@@ -81,15 +90,6 @@ class Document(models.Model):
     def clean(self):
         if error := self._text_change_error():
             raise ValidationError({"text": error})
-
-    def save(self, *args, **kwargs):
-        if error := self._text_change_error():
-            raise ValidationError({"text": error})
-        # Stored once, in NFC: offsets and hashes are always of the same code points.
-        self.text = unicodedata.normalize("NFC", self.text)
-        self.sha256 = text_sha256(self.text)
-        self.search_text = fold_for_search(self.text)
-        super().save(*args, **kwargs)
 
 
 class DocumentStats(models.Model):

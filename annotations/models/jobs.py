@@ -59,6 +59,9 @@ class AgreementRun(Job):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"Agreement run {self.pk} ({self.status})"
+
 
 class ExportFormat(models.TextChoices):
     JSONL = "jsonl", "JSON Lines"
@@ -87,3 +90,6 @@ class ExportJob(Job):
                 name="export_job_one_in_flight_per_project",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"Export {self.pk}, {self.format} ({self.status})"

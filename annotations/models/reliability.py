@@ -67,9 +67,9 @@ class ReliabilityRating(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return self.code
+
     @property
     def code(self) -> str:
         return f"{self.source_reliability}{self.credibility}"
-
-    def __str__(self) -> str:
-        return self.code

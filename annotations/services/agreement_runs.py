@@ -466,9 +466,9 @@ def agreement_results_compute(
     clock = time.perf_counter()
     reliability_triples, credibility_triples = agreement_outlet_grades(project, snapshot)
     reliability = {}
-    for key, triples, scale, missing in (
-        ("source_reliability", reliability_triples, "reliability", "F"),
-        ("credibility", credibility_triples, "credibility", 6),
+    for key, triples, scale in (
+        ("source_reliability", reliability_triples, "reliability"),
+        ("credibility", credibility_triples, "credibility"),
     ):
         kept = admiralty_ratings(triples, scale=scale)
         part = {"ratings": len(triples), "cannot_be_judged": len(triples) - len(kept)}
@@ -540,7 +540,7 @@ def _bootstrap(doc_matrices: list[np.ndarray], holder: dict) -> dict | None:
     for i in chosen:
         rows, cols = np.nonzero(~np.isnan(doc_matrices[i]))
         values = doc_matrices[i][rows, cols].astype(np.int64)
-        triples.extend(zip(rows.tolist(), (cols + col).tolist(), values.tolist()))
+        triples.extend(zip(rows.tolist(), (cols + col).tolist(), values.tolist(), strict=True))
         col += doc_matrices[i].shape[1]
     try:
         ci = alpha_bootstrap_ci(triples, level="nominal", n_boot=BOOTSTRAP_N, seed=BOOTSTRAP_SEED)

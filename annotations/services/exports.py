@@ -105,10 +105,8 @@ def _progressed(documents: Iterable, total: int, on_progress: Callable[[float], 
         yield from documents
         return
     step = max(1, min(500, total // 50))
-    seen = 0
-    for document in documents:
+    for seen, document in enumerate(documents, start=1):
         yield document
-        seen += 1
         if seen % step == 0:
             on_progress(min(seen / max(total, 1), 0.99))
 

@@ -16,7 +16,9 @@ from annotations.text.offsets import validate_span
 SUBMITTED = "Assignment already submitted."
 CLOSED = {
     AssignmentStatus.SUBMITTED: SUBMITTED,
-    AssignmentStatus.EXPIRED: "Your lease on this document expired and it went back to the queue; your spans are kept as a draft.",
+    AssignmentStatus.EXPIRED: (
+        "Your lease on this document expired and it went back to the queue; your spans are kept as a draft."
+    ),
     AssignmentStatus.SKIPPED: "You skipped this document.",
 }
 

@@ -170,7 +170,7 @@ def test_cohen_quadratic_equals_moment_formula():
     mx, my = Fraction(sum(xs), n), Fraction(sum(ys), n)
     vx = sum((x - mx) ** 2 for x in xs) / n
     vy = sum((y - my) ** 2 for y in ys) / n
-    cov = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / n
+    cov = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / n
     expected = 2 * cov / (vx + vy + (mx - my) ** 2)
     t = table_triples(HAND_TABLE, HAND_CATS)
     assert cohen_kappa(t, "quadratic", value_domain=HAND_CATS) == pytest.approx(float(expected), abs=1e-12)

@@ -114,11 +114,11 @@ def ref_cohen(pairs, weights=None, value_domain=None):
     if k < 2:
         raise UndefinedAgreement("one category: no disagreement is possible")
     N = len(pairs)
-    O = [[Fraction(0)] * k for _ in range(k)]
+    observed = [[Fraction(0)] * k for _ in range(k)]
     for a, b in pairs:
-        O[cats.index(a)][cats.index(b)] += Fraction(1, N)
-    row = [sum(O[i]) for i in range(k)]
-    col = [sum(O[i][j] for i in range(k)) for j in range(k)]
+        observed[cats.index(a)][cats.index(b)] += Fraction(1, N)
+    row = [sum(observed[i]) for i in range(k)]
+    col = [sum(observed[i][j] for i in range(k)) for j in range(k)]
 
     def w(i, j):
         if weights is None:
@@ -127,7 +127,7 @@ def ref_cohen(pairs, weights=None, value_domain=None):
             return Fraction(abs(i - j), k - 1)
         return Fraction((i - j) ** 2, (k - 1) ** 2)
 
-    num = sum(w(i, j) * O[i][j] for i in range(k) for j in range(k))
+    num = sum(w(i, j) * observed[i][j] for i in range(k) for j in range(k))
     den = sum(w(i, j) * row[i] * col[j] for i in range(k) for j in range(k))
     if den == 0:
         raise UndefinedAgreement("chance disagreement 0")
@@ -331,7 +331,7 @@ def cohen_data(draw):
     b = draw(st.lists(values, min_size=n_units, max_size=n_units))
     triples = [("A", u, v) for u, v in enumerate(a) if v is not None]
     triples += [("B", u, v) for u, v in enumerate(b) if v is not None]
-    pairs = [(x, y) for x, y in zip(a, b) if x is not None and y is not None]
+    pairs = [(x, y) for x, y in zip(a, b, strict=True) if x is not None and y is not None]
     return triples, pairs, {c for c, _, _ in triples}
 
 

@@ -89,7 +89,7 @@ def test_link_a_span_with_stances(work, claim, project, manager, reviewer1, api_
         [(claim.id, "supports"), (second.id, "refutes")]
     )
     links = api.get(f"/api/assignments/{assignment.id}/").json()["spans"][0]["claim_links"]
-    assert {(l["claim"], l["stance"]) for l in links} == {(claim.id, "supports"), (second.id, "refutes")}
+    assert {(link["claim"], link["stance"]) for link in links} == {(claim.id, "supports"), (second.id, "refutes")}
     link_id = response.json()["id"]
     assert api.delete(f"/api/claim-links/{link_id}/").status_code == 204
 

@@ -86,7 +86,7 @@ def test_an_unreachable_database_is_a_503_page(project, reviewer1, client, monke
     def down(*args, **kwargs):
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr("annotations.views.project_list_for_user", down)
+    monkeypatch.setattr("annotations.pages.projects.project_list_for_user", down)
     client.force_login(reviewer1)
     response = client.get("/")
     assert response.status_code == 503

@@ -28,7 +28,7 @@ def desk():
     MembershipFactory(project=project, user=UserFactory(username="manager"), role=Role.MANAGER)
     outlets = [SourceFactory(name="المرصد السوري لحقوق الإنسان"), SourceFactory(name="نورث برس")]
     assignments = []
-    for text, outlet in zip(SEEDS, outlets):
+    for text, outlet in zip(SEEDS, outlets, strict=True):
         document = DocumentFactory(project=project, text=text, source=outlet)
         assignments.append(assignment_open(document=document, reviewer=reviewer))
     return project, assignments
@@ -71,7 +71,7 @@ def test_link_both_seed_articles_to_one_claim_and_see_the_evidence(live_server, 
 
     claim = Claim.objects.get()
     assert claim.text == CLAIM
-    assert sorted((l.span.assignment_id, l.stance, l.span.text) for l in ClaimLink.objects.all()) == sorted(
+    assert sorted((link.span.assignment_id, link.stance, link.span.text) for link in ClaimLink.objects.all()) == sorted(
         (a.id, "supports", "تنظيم داعش") for a in assignments
     )
     assert sorted(ReliabilityRating.objects.values_list("source_reliability", "credibility")) == [("B", 2), ("C", 3)]

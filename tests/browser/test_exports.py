@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -21,7 +22,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CSP_LISTENER = """
 window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", (e) => window.__cspViolations.push(e.violatedDirective + " " + e.blockedURI));
+document.addEventListener(
+  "securitypolicyviolation", (e) => window.__cspViolations.push(e.violatedDirective + " " + e.blockedURI)
+);
 """
 
 
@@ -87,7 +90,7 @@ def test_a_manager_starts_an_export_sees_progress_and_downloads_it(live_server, 
         page.click("#export-download")
     download = info.value
     assert download.suggested_filename == f"gold-badia-{job.pk}.jsonl"
-    body = open(download.path(), "rb").read()
+    body = Path(download.path()).read_bytes()
     assert hashlib.sha256(body).hexdigest() == job.sha256
     assert [json.loads(line)["id"] for line in body.decode().splitlines()] == [gold["a"].pk, gold["b"].pk]
 

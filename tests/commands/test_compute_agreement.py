@@ -57,9 +57,11 @@ def test_unknown_project_is_one_line_and_a_non_zero_exit(project, capsys):
 
 
 def test_a_failed_run_is_one_line_and_a_non_zero_exit(project, annotated, capsys):  # noqa: F811
-    with mock.patch.object(agreement_runs, "span_f1", side_effect=ValueError("bad spans")):
-        with pytest.raises(SystemExit) as exit_info:
-            run("--project", project.slug)
+    with (
+        mock.patch.object(agreement_runs, "span_f1", side_effect=ValueError("bad spans")),
+        pytest.raises(SystemExit) as exit_info,
+    ):
+        run("--project", project.slug)
     assert exit_info.value.code != 0
     last = capsys.readouterr().err.strip().splitlines()[-1]  # the traceback before it is the log's
     assert last.startswith("CommandError: Agreement run ")
@@ -72,9 +74,11 @@ def test_waiting_for_workers_times_out_with_a_hint(project, annotated, capsys): 
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = False  # "a broker is configured"; nothing consumes it
     try:
-        with mock.patch.object(agreement_runs, "_enqueue"):
-            with pytest.raises(CommandError, match=r"did not finish within 1 s \(pending, 0%\).*Is a worker running"):
-                call_command("compute_agreement", "--project", project.slug, "--timeout", "1")
+        with (
+            mock.patch.object(agreement_runs, "_enqueue"),
+            pytest.raises(CommandError, match=r"did not finish within 1 s \(pending, 0%\).*Is a worker running"),
+        ):
+            call_command("compute_agreement", "--project", project.slug, "--timeout", "1")
     finally:
         celery_app.conf.task_always_eager = eager
     assert "run " in capsys.readouterr().err

@@ -67,7 +67,7 @@ def test_relative_output_paths_are_the_operators_choice(project, gold, tmp_path,
 )
 def test_bad_arguments_exit_non_zero_with_one_line(project, tmp_path, capsys, args, message):
     values = {"--project": project.slug, "--format": "jsonl", "--output": str(tmp_path / "x.jsonl")}
-    for flag, value in zip(args[::2], args[1::2]):
+    for flag, value in zip(args[::2], args[1::2], strict=True):
         values[flag] = value.format(tmp=tmp_path)
     argv = [item for pair in values.items() for item in pair]
     with pytest.raises(SystemExit) as exit_info:

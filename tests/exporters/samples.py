@@ -79,43 +79,43 @@ def document_1(**changes) -> GoldDocument:
     casualty = index[(*at(TEXT_1, "٣٠ جندياً"), "casualty_figure")]
     event = index[(*at(TEXT_1, "هجوم على \u200fالرقة"), "event")]
     observatory = index[(*at(TEXT_1, "المرصد السوري لحقوق الإنسان"), "actor")]
-    values = dict(
-        id=11,
-        text=TEXT_1,
-        sha256=hashlib.sha256(TEXT_1.encode()).hexdigest(),
-        title="-مقتل جنود",
-        source="+المرصد",
-        source_domain="example.org",
-        url="https://example.org/news/1",
-        published_at="2023-11-08T10:00:00+00:00",
-        external_id="../../../../etc/passwd",
-        adjudicator="adjudicator",
-        spans=spans,
-        claim_links=(
+    values = {
+        "id": 11,
+        "text": TEXT_1,
+        "sha256": hashlib.sha256(TEXT_1.encode()).hexdigest(),
+        "title": "-مقتل جنود",
+        "source": "+المرصد",
+        "source_domain": "example.org",
+        "url": "https://example.org/news/1",
+        "published_at": "2023-11-08T10:00:00+00:00",
+        "external_id": "../../../../etc/passwd",
+        "adjudicator": "adjudicator",
+        "spans": spans,
+        "claim_links": (
             GoldClaimLink(casualty, CLAIM, "refutes", "adjudicator"),
             GoldClaimLink(event, CLAIM_OPEN, "mentions", "adjudicator"),
             GoldClaimLink(event, CLAIM_UNVERIFIABLE, "supports", "adjudicator"),
         ),
-        reliability=(
+        "reliability": (
             GoldReliability("B", 2, None, "\t=cmd|' /C calc'!A0", "adjudicator"),
             GoldReliability("F", 6, observatory, "", "adjudicator"),
         ),
-        agreement={"token_alpha": 0.5, "overlap_f1": float("nan"), "reviewers": 2},
-    )
+        "agreement": {"token_alpha": 0.5, "overlap_f1": float("nan"), "reviewers": 2},
+    }
     values.update(changes)
     return GoldDocument(**values)
 
 
 def document_2(**changes) -> GoldDocument:
-    values = dict(
-        id=12,
-        text=TEXT_2,
-        sha256=hashlib.sha256(TEXT_2.encode()).hexdigest(),
-        title="",
-        source=None,
-        url="/data/upload/../../../../etc/passwd",
-        adjudicator="adjudicator",
-    )
+    values = {
+        "id": 12,
+        "text": TEXT_2,
+        "sha256": hashlib.sha256(TEXT_2.encode()).hexdigest(),
+        "title": "",
+        "source": None,
+        "url": "/data/upload/../../../../etc/passwd",
+        "adjudicator": "adjudicator",
+    }
     values.update(changes)
     return GoldDocument(**values)
 

@@ -232,7 +232,7 @@ def test_web_annotation_is_json_ld_with_selectors_pointing_at_the_span_text():
     tags = [item for item in items if item["motivation"] == "tagging"]
     doc = document_1()
     assert len(tags) == len(doc.spans)
-    for item, span in zip(tags, doc.spans):
+    for item, span in zip(tags, doc.spans, strict=True):
         assert item["body"] == {"type": "TextualBody", "purpose": "tagging", "value": span.label}
         target = item["target"]
         assert target["source"] == "https://example.org/news/1" and target["workbench:textSha256"] == doc.sha256
@@ -304,7 +304,7 @@ def test_csv_neutralizes_formula_starts_with_exactly_one_quote():
     assert "\r\n" in out
     rows = read_csv(out)
     assert rows[0] == HEADER
-    body = [dict(zip(HEADER, row)) for row in rows[1:]]
+    body = [dict(zip(HEADER, row, strict=True)) for row in rows[1:]]
     assert len(body) == len(document_1().spans) + 1  # the document without spans gets one row
     labels = {row["label"] for row in body}
     assert "'" + EVIL_LABEL in labels and EVIL_LABEL not in labels
@@ -338,7 +338,7 @@ def test_every_formula_start_round_trips_through_csv_reader_with_one_quote(value
     )
     context = ExportContext("p", "P", (LabelInfo(value),))
     out = "".join(get_writer("csv").write([doc], context, None))
-    row = dict(zip(HEADER, read_csv(out)[1]))
+    row = dict(zip(HEADER, read_csv(out)[1], strict=True))
     assert row["label"] == "'" + value and row["text"] == "'" + value
     if '"' in value:
         assert '""http://evil""' in out  # RFC 4180: embedded quotes doubled

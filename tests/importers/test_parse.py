@@ -8,7 +8,10 @@ import pytest
 from annotations.errors import ImportLineError
 from annotations.importers import parse_article_file, title_from_text
 
-ARTICLE = "شن عناصر تنظيم داعش فجر اليوم الأربعاء 8 نومبر 2023 هجوماً عنيفاً على مواقع قوات النظام.\nو جرى الهجوم بالأسلحة الرشاشة."
+ARTICLE = (
+    "شن عناصر تنظيم داعش فجر اليوم الأربعاء 8 نومبر 2023 هجوماً عنيفاً على مواقع قوات النظام.\n"
+    "و جرى الهجوم بالأسلحة الرشاشة."
+)
 
 
 def write_jsonl(path, objects):

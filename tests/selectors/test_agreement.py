@@ -123,7 +123,7 @@ def test_claim_stances_are_one_value_per_reviewer_document_and_claim(_, project,
     for user, wanted in links.items():
         assignment = assign(document, user)
         spans = annotate(assignment, [(i, i + 1, "actor") for i in range(len(wanted))], submit=False)
-        for span, (target, stance) in zip(spans, wanted):
+        for span, (target, stance) in zip(spans, wanted, strict=True):
             ClaimLink.objects.create(span=span, claim=target, stance=stance)
         assignment_submit(assignment=assignment)
     triples = agreement_claim_stances(project, agreement_input(project))

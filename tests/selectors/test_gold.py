@@ -278,7 +278,7 @@ def test_majority_keeps_what_more_than_half_marked(project, three_reviewers, adj
     ]
     assert all(TEXT_B[s.start : s.end] == s.text for s in record.spans)
     # the link on the kept span made by 2 of 3 is kept; the one only r2 made on the place span is not
-    assert [(record.spans[l.span].label, l.claim.id, l.stance, l.votes) for l in record.claim_links] == [
+    assert [(record.spans[link.span].label, link.claim.id, link.stance, link.votes) for link in record.claim_links] == [
         ("casualty_figure", claim.pk, "supports", 2)
     ]
     (grade,) = record.reliability

@@ -545,7 +545,7 @@ def test_claim_verdicts_from_the_verification_queue_get_their_own_alpha(project,
     }
     triples = []
     for verifier, verdicts in given.items():
-        for claim, verdict in zip(claims, verdicts):
+        for claim, verdict in zip(claims, verdicts, strict=True):
             if verdict:
                 claim_verification_submit(claim=claim, verifier=verifier, verdict=verdict)
                 triples.append((verifier.pk, claim.pk, verdict))

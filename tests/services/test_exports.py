@@ -156,9 +156,8 @@ def test_a_running_export_whose_worker_died_no_longer_blocks(project, settings):
 
 
 def test_the_task_is_sent_once_the_request_commits(project, manager, django_capture_on_commit_callbacks):
-    with mock.patch.object(export_run_task, "apply_async") as sent:
-        with django_capture_on_commit_callbacks(execute=True):
-            job = export_run_create(project=project, fmt="jsonl", requested_by=manager)
+    with mock.patch.object(export_run_task, "apply_async") as sent, django_capture_on_commit_callbacks(execute=True):
+        job = export_run_create(project=project, fmt="jsonl", requested_by=manager)
     sent.assert_called_once_with(args=(job.pk,))
     job.refresh_from_db()
     assert job.enqueued and job.options == {"include_majority": False}
@@ -200,9 +199,11 @@ def test_a_failure_is_stored_readably_and_leaves_no_partial_file(project, gold, 
 
 def test_a_transient_database_error_is_left_to_the_task_retry(project, gold):
     job = ExportJob.objects.create(project=project, format="jsonl")
-    with mock.patch.object(exports, "gold_records", side_effect=OperationalError("server closed the connection")):
-        with pytest.raises(OperationalError):
-            export_run_execute(export_id=job.pk)
+    with (
+        mock.patch.object(exports, "gold_records", side_effect=OperationalError("server closed the connection")),
+        pytest.raises(OperationalError),
+    ):
+        export_run_execute(export_id=job.pk)
     job.refresh_from_db()
     assert job.status == JobStatus.RUNNING  # the retry writes it again
     assert export_run_execute(export_id=job.pk).status == JobStatus.DONE
@@ -232,14 +233,14 @@ def test_user_strings_never_become_paths(project, reviewer1, reviewer2, adjudica
     )
     reviewed(doc, [reviewer1, reviewer2])
     finalize(doc, adjudicator, [(*at(TEXT_A, "الجَيْشُ"), "actor")])
-    before = {p for p in tmp_path.rglob("*")}
+    before = set(tmp_path.rglob("*"))
     for fmt in FORMATS:
         job = run(project, fmt)
         assert job.status == JobStatus.DONE, job.error
         assert job.file_name == f"gold-etc-{job.pk}.{job.file_name.rsplit('.', 1)[1]}"
         data = export_file_path(job).read_text(encoding="utf-8")
         assert "root:x:0:0" not in data
-    written = {p for p in tmp_path.rglob("*")} - before
+    written = set(tmp_path.rglob("*")) - before
     assert all(export_root in p.parents or p == export_root for p in written)
     assert all(p.parent.name.isdigit() and p.parent.parent.name == str(project.pk) for p in written if p.is_file())
     record = json.loads(export_file_path(ExportJob.objects.filter(format="jsonl").get()).read_text())

@@ -70,7 +70,7 @@ def test_24_concurrent_clients_never_exceed_k(project, crowd, api_client_for):
     assert queue_check_invariants(project) == []
 
     # half of the holders submit at once, a few of them twice (a double click): one 200, then 409s
-    holders = [(client, r.json()["id"]) for client, r in zip(clients, responses) if r.status_code == 200]
+    holders = [(client, r.json()["id"]) for client, r in zip(clients, responses, strict=True) if r.status_code == 200]
     submitters = holders[: len(holders) // 2]
     calls = [lambda c=c, a=a: c.post(f"/api/assignments/{a}/submit/") for c, a in submitters]
     calls += [lambda c=c, a=a: c.post(f"/api/assignments/{a}/submit/") for c, a in submitters[:3]]
@@ -81,7 +81,8 @@ def test_24_concurrent_clients_never_exceed_k(project, crowd, api_client_for):
 
     # everyone asks again at once: nothing is left, and nothing is handed out twice
     again = in_threads([take(client) for client in clients])
-    for client, response in zip(clients, again):
+    assert len(again) == len(clients)
+    for response in again:
         assert response.status_code in (200, 204)
     assert queue_check_invariants(project) == []
     pairs = Assignment.objects.values_list("document_id", "reviewer_id")

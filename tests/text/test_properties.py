@@ -1,6 +1,7 @@
 """Property tests over mixed Arabic / marks / joiners / emoji / ASCII strings."""
 
 import unicodedata
+from itertools import pairwise
 
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -113,7 +114,7 @@ def test_fold_offset_map_is_monotonic_and_exact(text):
     assert folded == fold_for_search(text)
     assert len(offset_map) == len(folded) + 1
     assert offset_map[-1] == len(text)
-    assert all(a <= b for a, b in zip(offset_map, offset_map[1:]))
+    assert all(a <= b for a, b in pairwise(offset_map))
     assert all(0 <= i < len(text) for i in offset_map[:-1])
     # every folded character came from the character the map names
     for i, source in enumerate(offset_map[:-1]):

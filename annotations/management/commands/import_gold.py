@@ -18,7 +18,8 @@ class Command(WorkbenchCommand):
             dest="username",
             metavar="USERNAME",
             default=None,
-            help=f"The user recorded as the decider of the imported gold (default: the system user {IMPORT_USERNAME!r}).",
+            help="The user recorded as the decider of the imported gold "
+            f"(default: the system user {IMPORT_USERNAME!r}).",
         )
 
     def handle(self, *args, project, path, username, **options):

@@ -1,6 +1,7 @@
 // The agreement dashboard: per-label bars, the reviewer-pair heatmap, the trend over runs, and the
 // Recompute button (POST, then poll the run until it is done). Data comes only from the page's
 // json_script block; Chart.js is the vendored UMD build loaded just before this module (window.Chart).
+import { pollJob, request } from "./http.js";
 
 const data = JSON.parse(document.getElementById("agreement-data").textContent);
 
@@ -14,11 +15,6 @@ const progressBar = document.getElementById("run-progress");
 const percentText = document.getElementById("run-percent");
 const errorBox = document.getElementById("run-error");
 const button = document.getElementById("recompute");
-
-function csrfToken() {
-  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-  return match ? decodeURIComponent(match[1]) : "";
-}
 
 // --- charts ---------------------------------------------------------------------------------------
 
@@ -140,55 +136,41 @@ function showError(message) {
   errorBox.hidden = !message;
 }
 
+// A run is followed until it ends; a failed read is shown and retried (the run goes on without us).
 async function follow(runId) {
   button.disabled = true;
-  for (;;) {
-    let run;
-    try {
-      const response = await fetch(`${data.urls.run}${runId}/`, {
-        headers: { Accept: "application/json" },
-        credentials: "same-origin",
-      });
-      if (!response.ok) throw new Error(`the server answered ${response.status}`);
-      run = await response.json();
-    } catch (error) {
+  const run = await pollJob(`${data.urls.run}${runId}/`, {
+    intervalMs: POLL_MS,
+    onUpdate(update) {
+      showError("");
+      showRun(update);
+    },
+    onError(error) {
       showError(`Could not read the run's progress (${error.message}); retrying.`);
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS * 3));
-      continue;
-    }
-    showError("");
-    showRun(run);
-    if (run.status === "done") {
-      statusText.textContent = `Run #${run.id} is done. Showing its results…`;
-      setTimeout(() => window.location.reload(), 400);
-      return;
-    }
-    if (run.status === "failed") {
-      showError(run.error || "The run failed.");
-      button.disabled = false;
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    },
+  });
+  if (run.status === "done") {
+    statusText.textContent = `Run #${run.id} is done. Showing its results…`;
+    setTimeout(() => window.location.reload(), 400);
+    return;
   }
+  showError(run.error || "The run failed.");
+  button.disabled = false;
 }
 
 async function recompute() {
   button.disabled = true;
   showError("");
+  let run;
   try {
-    const response = await fetch(data.urls.runs, {
-      method: "POST",
-      headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
-      credentials: "same-origin",
-    });
-    if (response.status !== 202) throw new Error(`the server answered ${response.status}`);
-    const run = await response.json();
-    showRun(run);
-    await follow(run.id);
+    run = await request("POST", data.urls.runs);
   } catch (error) {
-    showError(`Could not start a run (${error.message}).`);
+    showError(`Could not start a run (${error.message || error}).`);
     button.disabled = false;
+    return;
   }
+  showRun(run);
+  await follow(run.id);
 }
 
 // --- start ----------------------------------------------------------------------------------------

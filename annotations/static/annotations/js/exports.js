@@ -1,6 +1,6 @@
 // The exports page: start an export (POST to the API), poll its progress, then offer its files.
 // Data comes only from the page's json_script block; requests carry the CSRF token from the cookie.
-import { request, RequestError } from "./http.js";
+import { pollJob, request, RequestError } from "./http.js";
 
 const data = JSON.parse(document.getElementById("exports-data").textContent);
 const POLL_MS = 500;
@@ -97,15 +97,9 @@ function listExport(job) {
 async function follow(id) {
   button.disabled = true;
   try {
-    for (;;) {
-      const job = await request("GET", detailUrl(id));
-      showExport(job);
-      if (job.status === "done" || job.status === "failed") {
-        listExport(job);
-        return job;
-      }
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    }
+    const job = await pollJob(detailUrl(id), { onUpdate: showExport, intervalMs: POLL_MS });
+    listExport(job);
+    return job;
   } catch (error) {
     showError(error instanceof RequestError ? error.message : `Could not follow the export: ${error.message}`);
     return null;

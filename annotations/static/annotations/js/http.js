@@ -33,6 +33,31 @@ export async function request(method, url, body) {
   return parsed;
 }
 
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Follows a background job (an agreement run, an export) until it is done or failed: GETs `url`
+ * every `intervalMs`, hands each answer to `onUpdate(job)`, and resolves with the finished job.
+ * A read that fails rejects, unless `onError(error)` is given: it is told, and the read is retried
+ * after `retryMs` (a worker restart or a dropped connection should not end the page's watch).
+ */
+export async function pollJob(url, { onUpdate, onError, intervalMs = 1000, retryMs = intervalMs * 3 } = {}) {
+  for (;;) {
+    let job;
+    try {
+      job = await request("GET", url);
+    } catch (error) {
+      if (!onError) throw error;
+      onError(error);
+      await sleep(retryMs);
+      continue;
+    }
+    if (onUpdate) onUpdate(job);
+    if (job.status === "done" || job.status === "failed") return job;
+    await sleep(intervalMs);
+  }
+}
+
 export function hexToRgba(hex, alpha) {
   const n = parseInt(hex.slice(1), 16);
   return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;

@@ -1,24 +1,23 @@
-"""Server-rendered pages. Same access checks and selectors as the API."""
+"""Pages of a project: the home list, a project with its search, an assignment's workspace and the
+agreement dashboard. Same access checks and selectors as the API."""
 
 from __future__ import annotations
 
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import connection
 from django.db.models import Prefetch
-from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from annotations.access import ROLE_RANK, access_assignment, access_project_by_slug
+from annotations.api.assignments import ReliabilityOutput, SpanOutput
+from annotations.api.projects import LabelOutput
 from annotations.models import Assignment, AssignmentStatus, Role
 from annotations.selectors.agreement import agreement_dashboard
 from annotations.selectors.assignments import assignment_detail, assignments_of_reviewer
 from annotations.selectors.documents import document_list
 from annotations.selectors.projects import project_labels, project_list_for_user
 from annotations.selectors.search import documents_matching, snippets
-from annotations.services import accounts
 
 
 @login_required
@@ -71,31 +70,6 @@ def workspace(request, assignment_id: int):
     detail = assignment_detail(assignment)
     project = detail.document.project
     editable = detail.reviewer_id == request.user.pk and detail.status != AssignmentStatus.SUBMITTED
-    spans = [
-        {
-            "id": s.id,
-            "start": s.start,
-            "end": s.end,
-            "label": s.label.name,
-            "text": s.text,
-            "version": s.version,
-            "claim_links": [
-                {"id": link.id, "claim": link.claim_id, "claim_text": link.claim.text, "stance": link.stance}
-                for link in s.claim_links.all()
-            ],
-        }
-        for s in detail.spans.all()
-    ]
-    ratings = [
-        {
-            "id": r.id,
-            "span": r.span_id,
-            "source_reliability": r.source_reliability,
-            "credibility": r.credibility,
-            "note": r.note,
-        }
-        for r in detail.ratings.all()
-    ]
     bootstrap = {
         "assignment": {
             "id": detail.id,
@@ -104,12 +78,9 @@ def workspace(request, assignment_id: int):
             "reviewer": detail.reviewer.get_username(),
         },
         "document": {"id": detail.document.id, "title": detail.document.title, "text": detail.document.text},
-        "labels": [
-            {"name": label.name, "name_ar": label.name_ar, "color": label.color, "hotkey": label.hotkey}
-            for label in project_labels(project)
-        ],
-        "spans": spans,
-        "ratings": ratings,
+        "labels": LabelOutput(project_labels(project), many=True).data,
+        "spans": SpanOutput(detail.spans.all(), many=True).data,
+        "ratings": ReliabilityOutput(detail.ratings.all(), many=True).data,
         "snapToWords": project.snap_to_words,
         "urls": {
             "claims": f"/api/projects/{project.id}/claims/",
@@ -130,49 +101,6 @@ def workspace(request, assignment_id: int):
             "editable": editable,
         },
     )
-
-
-class LoginView(auth_views.LoginView):
-    """Sign-in, throttled like the token API: past the failure limit, 429 with Retry-After."""
-
-    template_name = "annotations/login.html"
-    redirect_authenticated_user = True
-
-    def post(self, request, *args, **kwargs):
-        username, address = request.POST.get("username", ""), accounts.client_address(request)
-        wait = accounts.login_retry_after(username=username, address=address)
-        if wait:
-            response = render(request, self.template_name, {"throttled_minutes": -(-wait // 60)}, status=429)
-            response["Retry-After"] = str(wait)
-            return response
-        return super().post(request, *args, **kwargs)
-
-    def form_invalid(self, form):
-        accounts.login_failed(
-            username=self.request.POST.get("username", ""), address=accounts.client_address(self.request)
-        )
-        return super().form_invalid(form)
-
-    def form_valid(self, form):
-        accounts.login_succeeded(username=form.get_user().get_username())
-        return super().form_valid(form)
-
-
-class LogoutView(auth_views.LogoutView):
-    pass
-
-
-@require_GET
-def healthz(request):
-    """For load balancers and compose health checks: the database answers."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
-
-
-def csrf_failure(request, reason=""):
-    """Says why a form was refused (usually an expired page) instead of Django's bare 403."""
-    return render(request, "annotations/csrf_failure.html", {"reason": reason}, status=403)
 
 
 @login_required

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from annotations.access import access_document_for_adjudication, access_project_by_slug
 from annotations.api.adjudication import adjudication_state
+from annotations.api.projects import LabelOutput
 from annotations.errors import Conflict
 from annotations.models import Role
 from annotations.selectors.projects import project_labels
@@ -61,10 +62,7 @@ def adjudication_page(request, document_id: int):
         return redirect("adjudication-queue-page", slug=document.project.slug)
     bootstrap = {
         **state,
-        "labels": [
-            {"name": l.name, "name_ar": l.name_ar, "color": l.color, "hotkey": l.hotkey}
-            for l in project_labels(document.project)
-        ],
+        "labels": LabelOutput(project_labels(document.project), many=True).data,
         "urls": {
             "state": f"/api/documents/{document.id}/adjudication/",
             "spans": f"/api/documents/{document.id}/adjudication/spans/",

@@ -8,11 +8,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from annotations.access import access_project_by_slug
-from annotations.api.exports import export_urls
+from annotations.api.exports import ExportOutput
 from annotations.exporters import REGISTRY
 from annotations.models import ExportJob, Role
 
 PAGE_EXPORTS = 50
+COUNT_COLUMNS = ("documents", "spans", "claim_links", "ratings")
 
 
 @login_required
@@ -24,27 +25,8 @@ def exports_page(request, slug: str):
         .select_related("requested_by")
         .order_by("-created_at", "-id")[:PAGE_EXPORTS]
     )
-    rows = []
-    for job in jobs:
-        counts = job.counts or {}
-        rows.append(
-            {
-                "id": job.pk,
-                "format": job.format,
-                "status": job.status,
-                "progress": job.progress,
-                "include_majority": bool((job.options or {}).get("include_majority")),
-                "documents": counts.get("documents"),
-                "spans": counts.get("spans"),
-                "claim_links": counts.get("claim_links"),
-                "ratings": counts.get("ratings"),
-                "sha256": job.sha256,
-                "error": job.error,
-                "created_at": job.created_at.isoformat(),
-                "requested_by": job.requested_by.get_username() if job.requested_by_id else "",
-                **export_urls(None, job),
-            }
-        )
+    # The API's serializer (no request: relative URLs), with the counts flat for the table's columns.
+    rows = [{**ExportOutput(job).data, **{key: (job.counts or {}).get(key) for key in COUNT_COLUMNS}} for job in jobs]
     formats = [{"name": w.name, "title": w.title} for w in REGISTRY.values()]
     data = {
         "project": {"id": project.pk, "slug": project.slug},

@@ -1,0 +1,54 @@
+"""Pages outside any project: sign in and out, the CSRF refusal page, and the health check."""
+
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from annotations.services import accounts
+
+
+class LoginView(auth_views.LoginView):
+    """Sign-in, throttled like the token API: past the failure limit, 429 with Retry-After."""
+
+    template_name = "annotations/login.html"
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        username, address = request.POST.get("username", ""), accounts.client_address(request)
+        wait = accounts.login_retry_after(username=username, address=address)
+        if wait:
+            response = render(request, self.template_name, {"throttled_minutes": -(-wait // 60)}, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        accounts.login_failed(
+            username=self.request.POST.get("username", ""), address=accounts.client_address(self.request)
+        )
+        return super().form_invalid(form)
+
+    def form_valid(self, form):
+        accounts.login_succeeded(username=form.get_user().get_username())
+        return super().form_valid(form)
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+@require_GET
+def healthz(request):
+    """For load balancers and compose health checks: the database answers."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+def csrf_failure(request, reason=""):
+    """Says why a form was refused (usually an expired page) instead of Django's bare 403."""
+    return render(request, "annotations/csrf_failure.html", {"reason": reason}, status=403)
