@@ -36,6 +36,8 @@ class AuditEntryOutput(serializers.ModelSerializer):
 
 
 class ProjectAuditApi(APIView):
+    pagination_class = Pagination  # read by the schema: the list answers one page
+
     @extend_schema(parameters=[AuditFilterInput], responses=AuditEntryOutput(many=True))
     def get(self, request, project_id: int):
         """Who changed what and when, with the values before and after; newest first (managers)."""

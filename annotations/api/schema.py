@@ -30,6 +30,9 @@ DESCRIPTIONS = {
     "409": "Conflicts with the current state (a stale version, submitted or finalized work, a duplicate).",
     "413": "The request body is larger than the server accepts; nothing was saved.",
     "415": "The body is not `application/json`.",
+    "422": "The `Idempotency-Key` was already used for a different request; use a new key.",
+    "429": "Too many requests (or failed sign-ins); wait the seconds in `Retry-After`.",
+    "503": "The database is not reachable right now; nothing was saved. Retry after `Retry-After` seconds.",
 }
 WRITE_METHODS = {"POST", "PUT", "PATCH"}
 
@@ -38,9 +41,13 @@ class WorkbenchAutoSchema(AutoSchema):
     """drf-spectacular's AutoSchema, plus the error responses each operation can really give."""
 
     def error_codes(self) -> list[str]:
-        codes = ["401", "403", "404"]
+        # Any request may be throttled (429), meet an unreachable database (503), or carry a query
+        # parameter that cannot be stored (400: a NUL).
+        codes = ["400", "401", "403", "404", "429", "503"]
         if self.method in WRITE_METHODS:
-            codes += ["400", "409", "413", "415"]
+            codes += ["409", "413", "415"]
+        if self.method == "POST":
+            codes += ["422"]  # an Idempotency-Key reused for another request
         elif self.method == "DELETE":
             codes += ["409"]
         return codes
@@ -52,7 +59,7 @@ class WorkbenchAutoSchema(AutoSchema):
         for code in self.error_codes():
             if code in responses:
                 continue  # declared by the view with a more precise body
-            schema = FIELD_ERRORS if code == "400" else ERROR
+            schema = FIELD_ERRORS if code in ("400", "422") else ERROR
             responses[code] = {
                 "content": {"application/json": {"schema": schema}},
                 "description": DESCRIPTIONS[code],
