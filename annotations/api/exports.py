@@ -206,8 +206,8 @@ class ExportDownloadApi(APIView):
         which = request.query_params.get("file", "data")
         splits = split_names(job)
         if which not in DOWNLOADS and which not in splits:
-            choices = ", ".join(["data", "manifest", "card", *splits])
-            raise ApplicationError("Unknown file.", fields={"file": [f"Choose one of: {choices}."]})
+            choices = "Choose data, manifest or card." + (f" Splits: {', '.join(splits)}." if splits else "")
+            raise ApplicationError("Unknown file.", fields={"file": [choices]})
         if job.status != JobStatus.DONE:
             raise Conflict(f"The export is {job.status}; download it once it is done.")
         path = export_file_path(job, DOWNLOADS[which][0] if which in DOWNLOADS else which)

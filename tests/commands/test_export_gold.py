@@ -59,7 +59,11 @@ def test_relative_output_paths_are_the_operators_choice(project, gold, tmp_path,
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--format", "xlsx"], "Unknown format 'xlsx'; choose one of: jsonl, conll, web-annotation, claimreview, csv."),
+        (
+            ["--format", "xlsx"],
+            "Unknown format 'xlsx'; choose one of: jsonl, conll, web-annotation, claimreview, csv, conll2003, "
+            "web-annotation-jsonl.",
+        ),
         (["--project", "nope"], "No project with slug 'nope' (known: badia)."),
         (["--output", "{tmp}/missing/x.jsonl"], "{tmp}/missing is not a directory."),
         (["--output", "{tmp}"], "{tmp} is a directory; give the path of the file to write."),
