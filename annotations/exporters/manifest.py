@@ -29,7 +29,16 @@ TEXTS_NOTE = (
 # Hugging Face's size_categories, by number of documents
 SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"))
 # formats that Hugging Face `datasets` loads from the card's `configs` (with these builder options)
-HF_LOADABLE = {"jsonl": {}, "csv": {}, "conll2003": {"column_names": ["tokens", "ner_tags"]}}
+HF_LOADABLE = {"jsonl": {}, "csv": {}, "conll2003": {}}
+# how to load each of them with `datasets` (written in the card). The CoNLL builder's column names cannot
+# come from the card: datasets 5.2 ignores config fields that have a default factory, as `column_names` has.
+HF_LOADING = {
+    "jsonl": 'load_dataset("json", data_files={files})',
+    "csv": 'load_dataset("csv", data_files={files})',
+    "conll2003": 'load_dataset("conll", data_files={files}, column_names=["tokens", "ner_tags"])',
+    "web-annotation-jsonl": 'load_dataset("json", data_files={files}) (one annotation per row; the body and '
+    "target shapes vary, so Arrow may need explicit features)",
+}
 
 
 @dataclass
@@ -166,6 +175,12 @@ def _md(value) -> str:
     return " ".join(text.split())
 
 
+def _code(value) -> str:
+    """A Markdown code span: shown literally (backslash escapes do not apply inside it)."""
+    text = " ".join(str(value).split())
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
+
+
 def _number(value) -> str:
     if value is None:
         return "n/a"
@@ -265,6 +280,19 @@ def dataset_card(manifest: dict) -> str:
         "",
         fmt["notes"],
         "",
+    ]
+    if fmt["name"] in HF_LOADING and data:
+        files = {item.get("split") or "train": item["name"] for item in data}
+        lines += [
+            "With Hugging Face `datasets`:",
+            "",
+            "```python",
+            "from datasets import load_dataset",
+            HF_LOADING[fmt["name"]].format(files=json.dumps(files, ensure_ascii=False)),
+            "```",
+            "",
+        ]
+    lines += [
         "## Offsets",
         "",
         manifest["offsets"]["note"],
@@ -295,10 +323,10 @@ def dataset_card(manifest: dict) -> str:
     lines += [
         "",
         f"BIO tags ({_md(schema.get('tag_scheme', 'IOB2'))}), in this order: "
-        + ", ".join(f"`{_md(tag)}`" for tag in schema.get("bio_tags", [])),
+        + ", ".join(_code(tag) for tag in schema.get("bio_tags", [])),
         "",
         "Overlapping spans in formats with one tag per token (CoNLL-2003): the label listed first above wins "
-        "(priority: " + " > ".join(_md(name) for name in schema.get("conll2003_priority", [])) + "); then the "
+        "(priority: " + " > ".join(_code(name) for name in schema.get("conll2003_priority", [])) + "); then the "
         "earlier start, then the longer span. The other formats keep every span.",
         "",
         "## How the gold was made",
