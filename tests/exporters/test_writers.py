@@ -432,3 +432,44 @@ def test_writers_stream_one_document_at_a_time(fmt):
         # web-annotation-jsonl yields nothing for the second document (it has no annotation)
         assert len(pulled) <= (3 if fmt == "web-annotation-jsonl" else 2)
     assert "".join(writer)
+
+
+# --- manifest and dataset card ------------------------------------------------------------------------------
+def test_the_card_front_matter_is_yaml_that_hugging_face_reads():
+    import yaml
+
+    from annotations.exporters.manifest import Counts, build_manifest, counted, dataset_card
+
+    counts = Counts()
+    list(counted(documents(), counts))
+    writer = get_writer("jsonl")
+    files = [
+        {"name": "gold.train.jsonl", "role": "data", "split": "train", "sha256": "0" * 64, "bytes": 1},
+        {"name": "gold.test.jsonl", "role": "data", "split": "test", "sha256": "1" * 64, "bytes": 1},
+    ]
+    manifest = build_manifest(
+        context=CONTEXT,
+        writer=writer,
+        counts=counts.as_dict(CONTEXT.label_names),
+        files=files,
+        agreement=None,
+        exported_at="2024-01-01T00:00:00+00:00",
+        code_version="test",
+    )
+    card = dataset_card(manifest)
+    assert card.startswith("---\n")
+    meta = yaml.safe_load(card.split("---\n")[1])
+    assert meta["license"] == "other" and meta["language"] == ["ar"]
+    assert meta["task_categories"] == ["token-classification"] and meta["size_categories"] == ["n<1K"]
+    assert meta["pretty_name"] == "Gold annotations: أخبار البادية"
+    assert meta["configs"] == [
+        {
+            "config_name": "default",
+            "data_files": [
+                {"split": "train", "path": "gold.train.jsonl"},
+                {"split": "test", "path": "gold.test.jsonl"},
+            ],
+        }
+    ]
+    assert manifest["label_schema"]["bio_tags"] == ["O"] + [f"{p}-{name}" for name in LABELS for p in "BI"]
+    assert manifest["record_schema"]["properties"]["spans"]["items"]["properties"]["label"] == {"enum": list(LABELS)}
