@@ -25,8 +25,9 @@ class Adjudication(models.Model):
     # Set by import_gold (the round trip keeps what the file said): the document's resolution, its k
     # reviewers (majority), the adjudicator's and deciders' names as recorded (None allowed), and its
     # agreement figures. When `imported`, exports use these instead of the importing user.
-    imported = models.BooleanField(default=False)
-    resolution = models.CharField(max_length=16, default="adjudicated")
+    # database defaults too, so that code not knowing these columns (a rolling deploy) can still insert
+    imported = models.BooleanField(default=False, db_default=False)
+    resolution = models.CharField(max_length=16, default="adjudicated", db_default="adjudicated")
     reviewers = models.PositiveSmallIntegerField(null=True, blank=True)
     recorded_adjudicator = models.CharField(max_length=150, null=True, blank=True)
     recorded_agreement = models.JSONField(null=True, blank=True)
