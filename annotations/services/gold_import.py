@@ -109,6 +109,7 @@ def _manifest_for(path: Path) -> tuple[Path, dict] | None:
 
 def _check_manifest(path: Path, manifest_path: Path, manifest: dict) -> None:
     files = [f for f in manifest.get("files") or [] if isinstance(f, dict) and f.get("role") == "data"]
+    files = [f for f in files if f.get("name") == path.name] or files  # with splits: this file's entry
     if not files or not isinstance(files[0].get("sha256"), str):
         raise ImportLineError(str(manifest_path), None, "the manifest lists no data file with a SHA-256")
     if (manifest.get("format") or {}).get("name") not in (None, "jsonl"):

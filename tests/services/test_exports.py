@@ -488,3 +488,27 @@ def test_bad_options_are_refused_with_the_field_before_anything_is_stored(projec
         export_run_create(project=project, fmt="jsonl", requested_by=manager, options=options)
     assert caught.value.status_code == 400 and list(caught.value.fields) == [field]
     assert not ExportJob.objects.exists()
+
+
+def test_claimreview_urls_come_from_the_configured_public_base_url(project, gold, settings):
+    settings.PUBLIC_BASE_URL = "https://workbench.example.org"
+    settings.EXPORT_ORGANIZATION_NAME = "مرصد التحقق"
+    (review,) = json.loads(export_file_path(run(project, "claimreview")).read_text(encoding="utf-8"))["@graph"]
+    assert review["url"] == f"https://workbench.example.org/claims/{gold['refuted'].pk}/"
+    assert review["author"] == {"@type": "Organization", "name": "مرصد التحقق", "url": "https://workbench.example.org/"}
+    assert review["datePublished"] and review["reviewRating"]["ratingValue"] == 1
+    assert review["itemReviewed"]["author"] == {
+        "@type": "Organization",
+        "name": "المرصد السوري",
+        "url": "https://syriahr.com/",
+    }
+    assert review["itemReviewed"]["datePublished"] == "2023-11-08T10:00:00+00:00"
+
+
+def test_a_split_file_imports_against_its_own_entry_in_the_manifest(project, gold, other_project):
+    from annotations.services.gold_import import gold_import
+
+    job = run(project, options={"splits": "a=0.5,b=0.5"})
+    for split in ("a", "b"):
+        result = gold_import(project=other_project, path=export_file_path(job, split))
+        assert result.manifest_checked
