@@ -153,6 +153,15 @@ STORAGES = {
 }
 # Finished export files; served only through a permission-checked view, never as static files.
 EXPORT_ROOT = Path(os.environ.get("EXPORT_ROOT", VAR_DIR / "exports"))
+# Gold exports: where this workbench is published (ClaimReview `url` = PUBLIC_BASE_URL/claims/<id>/), the
+# organization that publishes the reviews (default: the project's name; its URL default: PUBLIC_BASE_URL/),
+# the licence of the exported annotations (a Hugging Face licence id; "other" says the texts stay the
+# publishers'), and the salt of pseudonymized usernames (default: derived from SECRET_KEY).
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://localhost:8000").rstrip("/")
+EXPORT_ORGANIZATION_NAME = os.environ.get("EXPORT_ORGANIZATION_NAME", "")
+EXPORT_ORGANIZATION_URL = os.environ.get("EXPORT_ORGANIZATION_URL", "")
+EXPORT_DATASET_LICENSE = os.environ.get("EXPORT_DATASET_LICENSE", "other")
+EXPORT_PSEUDONYM_SALT = os.environ.get("EXPORT_PSEUDONYM_SALT", "")
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"

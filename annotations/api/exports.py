@@ -23,6 +23,7 @@ from annotations.api.pagination import Pagination
 from annotations.api.permissions import project_for
 from annotations.errors import ApplicationError, Conflict, NotFound
 from annotations.exporters import FORMATS, REGISTRY, get_writer
+from annotations.exporters.options import SPLIT_NAME
 from annotations.models import ExportJob, JobStatus, Role
 from annotations.services.exports import export_file_path, export_run_create, safe_slug
 
@@ -36,12 +37,25 @@ DOWNLOADS = {
 }
 
 
+def split_names(job: ExportJob) -> list[str]:
+    return [
+        item["split"]
+        for item in (job.counts or {}).get("split_files") or []
+        if isinstance(item, dict) and isinstance(item.get("split"), str) and SPLIT_NAME.fullmatch(item["split"])
+    ]
+
+
 def export_urls(request, job: ExportJob) -> dict:
     if job.status != JobStatus.DONE:
-        return {"download_url": None, "manifest_url": None, "card_url": None}
+        return {"download_url": None, "manifest_url": None, "card_url": None, "split_urls": {}}
     path = reverse("api:export-download", kwargs={"export_id": job.pk})
     absolute = request.build_absolute_uri(path) if request is not None else path
-    return {"download_url": absolute, "manifest_url": f"{absolute}?file=manifest", "card_url": f"{absolute}?file=card"}
+    return {
+        "download_url": absolute,
+        "manifest_url": f"{absolute}?file=manifest",
+        "card_url": f"{absolute}?file=card",
+        "split_urls": {name: f"{absolute}?file={name}" for name in split_names(job)},
+    }
 
 
 class ExportCreateInput(serializers.Serializer):
@@ -50,6 +64,24 @@ class ExportCreateInput(serializers.Serializer):
         default=False,
         help_text="Also export documents nobody adjudicated yet whose k reviewers all submitted, "
         "resolved by majority vote.",
+    )
+    splits = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        default=None,
+        max_length=400,
+        help_text="e.g. train=0.8,dev=0.1,test=0.1: one data file per split, each document's split chosen from "
+        "the SHA-256 of its text (the same in every export).",
+    )
+    split_by_outlet = serializers.BooleanField(
+        default=False, help_text="With splits: choose the split per outlet, so one outlet never spans two splits."
+    )
+    pseudonymize = serializers.BooleanField(
+        default=False, help_text="Usernames become stable salted ids (user-<12 hex digits>)."
+    )
+    utf16_offsets = serializers.BooleanField(
+        default=False, help_text="Also write start_utf16/end_utf16 (JavaScript string indices)."
     )
 
 
@@ -62,6 +94,8 @@ class ExportCreatedOutput(serializers.ModelSerializer):
 class ExportOutput(serializers.ModelSerializer):
     project = serializers.IntegerField(source="project_id")
     include_majority = serializers.SerializerMethodField()
+    options = serializers.JSONField(help_text="Every option the export was made with.")
+    split_urls = serializers.SerializerMethodField(help_text="When done with splits: {split: URL of its data file}.")
     requested_by = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField(
         help_text="When done: the data file (add ?file=manifest or ?file=card)."
@@ -76,6 +110,7 @@ class ExportOutput(serializers.ModelSerializer):
             "project",
             "format",
             "include_majority",
+            "options",
             "status",
             "progress",
             "counts",
@@ -84,6 +119,7 @@ class ExportOutput(serializers.ModelSerializer):
             "download_url",
             "manifest_url",
             "card_url",
+            "split_urls",
             "error",
             "requested_by",
             "created_at",
@@ -96,6 +132,9 @@ class ExportOutput(serializers.ModelSerializer):
 
     def get_include_majority(self, job) -> bool:
         return bool((job.options or {}).get("include_majority"))
+
+    def get_split_urls(self, job) -> dict:
+        return self._urls(job).get("split_urls", {})
 
     def get_requested_by(self, job) -> str | None:
         return job.requested_by.get_username() if job.requested_by_id else None
@@ -166,11 +205,14 @@ class ProjectExportsApi(APIView):
         project, _ = project_for(request, project_id, min_role=Role.MANAGER)
         data = ExportCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        fmt = values.pop("format")
         job = export_run_create(
             project=project,
-            fmt=data.validated_data["format"],
+            fmt=fmt,
             requested_by=request.user,
-            include_majority=data.validated_data["include_majority"],
+            include_majority=values.pop("include_majority"),
+            options=values,
         )
         job.refresh_from_db(fields=["status"])
         return Response(ExportCreatedOutput(job).data, status=status.HTTP_202_ACCEPTED)
@@ -207,16 +249,19 @@ class ExportDownloadApi(APIView):
         """A finished export's data file (or its manifest or dataset card), as an attachment."""
         job = access_export(request.user, export_id)
         which = request.query_params.get("file", "data")
-        if which not in DOWNLOADS:
-            raise ApplicationError("Unknown file.", fields={"file": ["Choose data, manifest or card."]})
+        splits = split_names(job)
+        if which not in DOWNLOADS and which not in splits:
+            choices = "Choose data, manifest or card." + (f" Splits: {', '.join(splits)}." if splits else "")
+            raise ApplicationError("Unknown file.", fields={"file": [choices]})
         if job.status != JobStatus.DONE:
             raise Conflict(f"The export is {job.status}; download it once it is done.")
-        path = export_file_path(job, DOWNLOADS[which][0])
+        path = export_file_path(job, DOWNLOADS[which][0] if which in DOWNLOADS else which)
         if path is None:
             raise NotFound("The export's files are no longer on the server; export again.")
         writer = get_writer(job.format)
-        _, content_type, suffix = DOWNLOADS[which]
-        filename = f"gold-{safe_slug(job.project.slug)}-{job.pk}.{writer.extension}{suffix}"
+        _, content_type, suffix = DOWNLOADS.get(which, (which, None, ""))
+        middle = f".{which}" if which in splits else ""
+        filename = f"gold-{safe_slug(job.project.slug)}-{job.pk}{middle}.{writer.extension}{suffix}"
         # FileResponse closes the file once it is sent; a `with` block would close it before that.
         response = FileResponse(open(path, "rb"), content_type=content_type or writer.media_type)  # noqa: SIM115
         response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -19,7 +19,7 @@ from types import ModuleType
 
 from annotations.errors import UnknownFormat
 
-from . import claimreview, conll, csv_spans, jsonl, web_annotation
+from . import claimreview, conll, conll2003, csv_spans, jsonl, web_annotation, web_annotation_jsonl
 from .records import ExportContext, GoldDocument
 
 EXPORTER_VERSION = "1.0.0"  # the code version in manifests when `git describe` is not available
@@ -40,7 +40,10 @@ class Writer:
 
 
 REGISTRY: dict[str, Writer] = {
-    writer.name: writer for writer in map(Writer.of, (jsonl, conll, web_annotation, claimreview, csv_spans))
+    writer.name: writer
+    for writer in map(
+        Writer.of, (jsonl, conll, web_annotation, claimreview, csv_spans, conll2003, web_annotation_jsonl)
+    )
 }
 FORMATS = tuple(REGISTRY)
 

@@ -3,17 +3,23 @@
 Each line is a JSON object with its keys in a fixed order::
 
     {"id", "sha256", "title", "source", "source_domain", "url", "published_at", "external_id",
-     "resolution", "adjudicator", "text",
-     "spans": [{"start", "end", "label", "text", "decision", "decided_by"}],
-     "claim_links": [{"span", "start", "end", "label", "claim": {"id", "text", "verdict", "rationale",
-                      "event_date", "place", "actor", "casualty_figure", "verdict_date"},
-                      "stance", "decided_by"}],
-     "reliability": [{"span", "source_reliability", "credibility", "code", "note", "decided_by"}],
+     "resolution", "adjudicator", "reviewers", "text",
+     "spans": [{"start", "end", ["start_utf16", "end_utf16",] "label", "text", "decision", "decided_by",
+                "votes"}],
+     "claim_links": [{"span", "start", "end", ["start_utf16", "end_utf16",] "label",
+                      "claim": {"id", "text", "verdict", "rationale", "event_date", "place", "actor",
+                                "casualty_figure", "verdict_date"},
+                      "stance", "decided_by", "votes"}],
+     "reliability": [{"span", "source_reliability", "credibility", "code", "note", "decided_by", "votes"}],
      "agreement": {"token_alpha", "overlap_f1", "reviewers"} or null}
 
 `span` in a claim link or a grade is the index of the span in `spans` (null for the outlet grade).
-Majority-resolved documents (`"resolution": "majority"`) add `"reviewers"` (k) to the document and
-`"votes"` to each span, link and grade. Strings are written unchanged (UTF-8, not \\u-escaped),
+Every record has the same keys (so column-typed readers such as Hugging Face `datasets` infer one
+type): `reviewers` (k) and `votes` are numbers for majority-resolved documents (`"resolution":
+"majority"`) and null otherwise. With the UTF-16 option (`--utf16-offsets`) spans and claim links also
+carry `start_utf16`/`end_utf16`: the same boundaries in UTF-16 code units (JavaScript string indices),
+next to the code point offsets `start`/`end`. The JSON Schema of a record is `schema.record_schema`.
+Strings are written unchanged (UTF-8, not \\u-escaped),
 except U+2028, U+2029 and U+0085, which are \\u-escaped so that the file splits on "\\n" alone.
 `id` and claim ids are the exporting project's database ids; everything else is project-independent.
 
@@ -40,6 +46,7 @@ from .records import (
     GoldDocument,
     GoldReliability,
     GoldSpan,
+    utf16_converter,
 )
 
 NAME = "jsonl"
@@ -68,35 +75,44 @@ def claim_object(claim: ClaimRecord) -> dict:
     }
 
 
-def document_object(document: GoldDocument) -> dict:
+def document_object(document: GoldDocument, utf16_offsets: bool = False) -> dict:
+    """The record of one document; the same keys in every record (`votes` and `reviewers` are null when
+    the document is not majority-resolved), plus start_utf16/end_utf16 in every span and claim link
+    with `utf16_offsets`."""
     majority = document.resolution == MAJORITY
+    utf16 = utf16_converter(document.text) if utf16_offsets else None
     spans = []
     for span in document.spans:
-        item = {
-            "start": span.start,
-            "end": span.end,
-            "label": span.label,
-            "text": span.text,
-            "decision": span.decision,
-            "decided_by": span.decided_by,
-        }
-        if majority:
-            item["votes"] = span.votes
+        item = {"start": span.start, "end": span.end}
+        if utf16 is not None:
+            item["start_utf16"] = utf16(span.start)
+            item["end_utf16"] = utf16(span.end)
+        item.update(
+            {
+                "label": span.label,
+                "text": span.text,
+                "decision": span.decision,
+                "decided_by": span.decided_by,
+                "votes": span.votes if majority else None,
+            }
+        )
         spans.append(item)
     links = []
     for link in document.claim_links:
         target = document.spans[link.span]
-        item = {
-            "span": link.span,
-            "start": target.start,
-            "end": target.end,
-            "label": target.label,
-            "claim": claim_object(link.claim),
-            "stance": link.stance,
-            "decided_by": link.decided_by,
-        }
-        if majority:
-            item["votes"] = link.votes
+        item = {"span": link.span, "start": target.start, "end": target.end}
+        if utf16 is not None:
+            item["start_utf16"] = utf16(target.start)
+            item["end_utf16"] = utf16(target.end)
+        item.update(
+            {
+                "label": target.label,
+                "claim": claim_object(link.claim),
+                "stance": link.stance,
+                "decided_by": link.decided_by,
+                "votes": link.votes if majority else None,
+            }
+        )
         links.append(item)
     grades = []
     for grade in document.reliability:
@@ -107,9 +123,8 @@ def document_object(document: GoldDocument) -> dict:
             "code": grade.code,
             "note": grade.note,
             "decided_by": grade.decided_by,
+            "votes": grade.votes if majority else None,
         }
-        if majority:
-            item["votes"] = grade.votes
         grades.append(item)
     agreement = None
     if document.agreement is not None:
@@ -129,9 +144,8 @@ def document_object(document: GoldDocument) -> dict:
         "external_id": document.external_id,
         "resolution": document.resolution,
         "adjudicator": document.adjudicator,
+        "reviewers": document.reviewers if majority else None,
     }
-    if majority:
-        record["reviewers"] = document.reviewers
     record.update(
         {"text": document.text, "spans": spans, "claim_links": links, "reliability": grades, "agreement": agreement}
     )
@@ -139,8 +153,9 @@ def document_object(document: GoldDocument) -> dict:
 
 
 def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict | None = None) -> Iterator[str]:
+    utf16_offsets = bool(context.options.get("utf16_offsets"))
     for document in documents:
-        yield dumps(document_object(document)) + "\n"
+        yield dumps(document_object(document, utf16_offsets)) + "\n"
 
 
 # --- reading it back (import_gold) ---------------------------------------------------------------------------
@@ -296,6 +311,20 @@ def parse_document(value) -> GoldDocument:
             )
         )
     published_at = _opt_str(value.get("published_at"), "published_at")
+    agreement = value.get("agreement")
+    if agreement is not None:
+        _need(isinstance(agreement, dict), "agreement must be an object or null")
+        for key in ("token_alpha", "overlap_f1"):
+            item = agreement.get(key)
+            _need(
+                item is None or (isinstance(item, (int, float)) and not isinstance(item, bool)),
+                f"agreement.{key} must be a number or null",
+            )
+        agreement = {
+            "token_alpha": agreement.get("token_alpha"),
+            "overlap_f1": agreement.get("overlap_f1"),
+            "reviewers": _votes(agreement, "agreement", key="reviewers"),
+        }
     doc_id = value.get("id")
     return GoldDocument(
         id=_int(doc_id, "id") if doc_id is not None else 0,
@@ -313,6 +342,7 @@ def parse_document(value) -> GoldDocument:
         spans=tuple(spans),
         claim_links=tuple(links),
         reliability=tuple(grades),
+        agreement=agreement,
     )
 
 

@@ -24,8 +24,19 @@ OFFSET_UNIT = "Unicode code points (Python str indices) of the NFC-normalized do
 OFFSET_NOTE = (
     "Span offsets are [start, end) in Unicode code points of the document text as stored, which is "
     "NFC-normalized UTF-8 and never edited: text[start:end] == span text. They are not UTF-16 code "
-    "units (JavaScript) nor bytes; convert before using them in a browser."
+    "units (JavaScript) nor bytes; convert before using them in a browser, or export with the UTF-16 option "
+    "(`--utf16-offsets`), which adds start_utf16/end_utf16 (JavaScript string indices) next to them."
 )
+
+
+def utf16_converter(text: str):
+    """cp offset -> UTF-16 offset for `text` (characters above U+FFFF count twice), cheap for BMP text."""
+    astral = [i for i, ch in enumerate(text) if ord(ch) > 0xFFFF] if not text.isascii() else []
+    if not astral:
+        return lambda offset: offset
+    from bisect import bisect_left
+
+    return lambda offset: offset + bisect_left(astral, offset)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +137,8 @@ class ExportContext:
     labels: tuple[LabelInfo, ...] = ()
     organization: str = ""  # the author of ClaimReviews; defaults to the project's name
     options: dict = field(default_factory=dict)
+    public_base_url: str = ""  # where this workbench is published (ClaimReview `url`), no trailing slash
+    organization_url: str = ""  # the ClaimReview author's `url`; defaults to public_base_url + "/"
 
     @property
     def label_names(self) -> list[str]:
@@ -134,3 +147,7 @@ class ExportContext:
     @property
     def author(self) -> str:
         return self.organization or self.project_name
+
+    @property
+    def author_url(self) -> str:
+        return self.organization_url or (self.public_base_url + "/" if self.public_base_url else "")

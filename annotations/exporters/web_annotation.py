@@ -1,12 +1,22 @@
-"""W3C Web Annotation (JSON-LD): one AnnotationCollection whose first AnnotationPage holds every item.
+"""W3C Web Annotation (JSON-LD): an AnnotationCollection and its AnnotationPages, in one file.
 
-The file is a single JSON object (valid JSON, valid JSON-LD)::
+Context: the published W3C context http://www.w3.org/ns/anno.jsonld, i.e. the Web Annotation Data Model
+and Vocabulary, W3C Recommendation of 23 February 2017 (CONTEXT_VERSION), plus a `workbench:` prefix for
+our own properties. The file is one JSON object (valid JSON, valid JSON-LD), one page a line::
 
-    {"@context": ["http://www.w3.org/ns/anno.jsonld", {"workbench": "urn:workbench:vocab#"}],
-     "id": "urn:workbench:export:<project slug>", "type": "AnnotationCollection", "label": <project name>,
+    {"@context": [...], "@graph": [
+    {"id": "urn:workbench:export:<slug>:page:0", "type": "AnnotationPage",
+     "partOf": "urn:workbench:export:<slug>", "startIndex": 0, "next": "…:page:1", "items": [ ≤ 1,000 ]},
+    {"id": "…:page:1", …, "startIndex": 1000, "prev": "…:page:0", "items": [ … ]},
+    {"id": "urn:workbench:export:<slug>", "type": "AnnotationCollection", "label": <project name>,
      "workbench:offsetUnit": "Unicode code points …", "workbench:textNormalization": "NFC",
-     "first": {"type": "AnnotationPage", "items": [ …one annotation per line… ]},
-     "total": <number of items>}
+     "total": <annotations>, "first": "…:page:0", "last": "…:page:N"}]}
+
+Pages hold at most PAGE_SIZE (1,000) annotations; every page has its IRI, `partOf`, `startIndex`
+(0-based), `next` except the last and `prev` except the first; the collection (the last entry of the
+graph, because its `total` and `last` are known only once every page is written) has `first`, `last`
+and `total` (without annotations: `total` 0 and no pages). A reader can stream the file a line at a
+time; `web-annotation-jsonl` writes the same annotations one per line instead.
 
 Items, per document in id order:
 
@@ -38,10 +48,16 @@ NAME = "web-annotation"
 EXTENSION = "jsonld"
 MEDIA_TYPE = "application/ld+json"
 TITLE = "W3C Web Annotation (JSON-LD)"
-CONTEXT = ["http://www.w3.org/ns/anno.jsonld", {"workbench": "urn:workbench:vocab#"}]
+ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
+CONTEXT_VERSION = "Web Annotation Data Model and Vocabulary, W3C Recommendation 23 February 2017"
+CONTEXT = [ANNO_CONTEXT, {"workbench": "urn:workbench:vocab#"}]
 QUOTE_CONTEXT = 32
+PAGE_SIZE = 1000
 NOTES = (
-    "One JSON-LD AnnotationCollection; its `first` AnnotationPage lists the annotations: gold spans "
+    f"JSON-LD with the published W3C context {ANNO_CONTEXT} ({CONTEXT_VERSION}). One file: its `@graph` "
+    f"lists AnnotationPages of at most {PAGE_SIZE} annotations, one page a line (each with its IRI `id`, "
+    "`partOf`, `startIndex`, `next`/`prev`), then the AnnotationCollection (`first`, `last`, `total`). The "
+    "annotations: gold spans "
     "(motivation `tagging`, label as a TextualBody, target with a TextQuoteSelector and a "
     "TextPositionSelector), claim links (motivation `linking`, body the claim and the stance, target the "
     "span annotation) and Admiralty grades (motivation `assessing`). TextPositionSelector start/end are "
@@ -110,25 +126,44 @@ def document_items(document: GoldDocument, context: ExportContext) -> Iterator[d
         }
 
 
+def collection_id(context: ExportContext) -> str:
+    return f"urn:workbench:export:{context.project_slug}"
+
+
 def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict | None = None) -> Iterator[str]:
-    head = {
-        "@context": CONTEXT,
-        "id": f"urn:workbench:export:{context.project_slug}",
-        "type": "AnnotationCollection",
-        "label": context.project_name,
-        "workbench:offsetUnit": OFFSET_UNIT,
-        "workbench:textNormalization": "NFC",
-    }
-    # streamed: the head object without its closing brace, the items one per line, then the tail
-    yield dumps(head)[:-1] + ',\n"first":{"type":"AnnotationPage","items":[\n'
+    collection = collection_id(context)
+    yield dumps({"@context": CONTEXT})[:-1] + ',"@graph":[\n'
+    page: list[dict] = []
+    pages = 0
     total = 0
+
+    def flush(last: bool) -> str:
+        head = {"id": f"{collection}:page:{pages}", "type": "AnnotationPage", "partOf": collection}
+        head["startIndex"] = total - len(page)
+        if pages:
+            head["prev"] = f"{collection}:page:{pages - 1}"
+        if not last:
+            head["next"] = f"{collection}:page:{pages + 1}"
+        return dumps(head)[:-1] + ',"items":[' + ",".join(map(dumps, page)) + "]},\n"
+
     for document in documents:
         chunk = []
         for item in document_items(document, context):
-            chunk.append(("" if total == 0 else ",\n") + dumps(item))
+            if len(page) == PAGE_SIZE:  # a full page with more to come: it has a next page
+                chunk.append(flush(last=False))
+                page = []
+                pages += 1
+            page.append(item)
             total += 1
         if chunk:
             yield "".join(chunk)
-    yield ("\n" if total else "") + f']}},\n"total":{total}}}\n'
+    tail = {"id": collection, "type": "AnnotationCollection", "label": context.project_name}
+    tail.update({"workbench:offsetUnit": OFFSET_UNIT, "workbench:textNormalization": "NFC", "total": total})
+    if page:
+        yield flush(last=True)
+        pages += 1
+        tail.update({"first": f"{collection}:page:0", "last": f"{collection}:page:{pages - 1}"})
+    yield dumps(tail) + "]}\n"
     if stats is not None:
-        stats["annotations"] = total
+        stats["annotations"] = stats.get("annotations", 0) + total
+        stats["annotation_pages"] = stats.get("annotation_pages", 0) + pages

@@ -22,6 +22,15 @@ class Adjudication(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Set by import_gold (the round trip keeps what the file said): the document's resolution, its k
+    # reviewers (majority), the adjudicator's and deciders' names as recorded (None allowed), and its
+    # agreement figures. When `imported`, exports use these instead of the importing user.
+    # database defaults too, so that code not knowing these columns (a rolling deploy) can still insert
+    imported = models.BooleanField(default=False, db_default=False)
+    resolution = models.CharField(max_length=16, default="adjudicated", db_default="adjudicated")
+    reviewers = models.PositiveSmallIntegerField(null=True, blank=True)
+    recorded_adjudicator = models.CharField(max_length=150, null=True, blank=True)
+    recorded_agreement = models.JSONField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -40,6 +49,7 @@ class GoldDecision(models.TextChoices):
     ACCEPTED = "accepted", "Accepted as marked"
     EDITED = "edited", "Edited by the adjudicator"
     ADDED = "added", "Added by the adjudicator"
+    MAJORITY = "majority", "Kept by majority vote (imported)"
 
 
 class GoldSpan(models.Model):
@@ -54,6 +64,8 @@ class GoldSpan(models.Model):
     )
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(auto_now_add=True)
+    votes = models.PositiveIntegerField(null=True, blank=True)  # imported majority rows
+    recorded_decider = models.CharField(max_length=150, null=True, blank=True)  # imported: the name in the file
 
     class Meta:
         ordering = ["adjudication", "start", "end", "id"]
@@ -72,6 +84,8 @@ class GoldClaimLink(models.Model):
     stance = models.CharField(max_length=16, choices=Stance.choices)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(auto_now_add=True)
+    votes = models.PositiveIntegerField(null=True, blank=True)  # imported majority rows
+    recorded_decider = models.CharField(max_length=150, null=True, blank=True)  # imported: the name in the file
 
     class Meta:
         ordering = ["gold_span", "id"]
@@ -92,6 +106,8 @@ class GoldReliability(models.Model):
     note = models.TextField(blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(auto_now_add=True)
+    votes = models.PositiveIntegerField(null=True, blank=True)  # imported majority rows
+    recorded_decider = models.CharField(max_length=150, null=True, blank=True)  # imported: the name in the file
 
     class Meta:
         verbose_name_plural = "gold reliability grades"

@@ -69,6 +69,8 @@ class ExportFormat(models.TextChoices):
     WEB_ANNOTATION = "web-annotation", "W3C Web Annotation"
     CLAIMREVIEW = "claimreview", "schema.org ClaimReview"
     CSV = "csv", "CSV of spans"
+    CONLL2003 = "conll2003", "CoNLL-2003 NER (token and one IOB2 tag)"
+    WEB_ANNOTATION_JSONL = "web-annotation-jsonl", "W3C Web Annotation, one per line"
 
 
 class ExportJob(Job):

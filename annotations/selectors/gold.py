@@ -24,6 +24,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import F, Lookup, Q
@@ -86,7 +87,9 @@ def gold_snapshot() -> Iterator[bool]:
 
 
 # --- context and agreement ------------------------------------------------------------------------------
-def gold_context(project: Project, *, include_majority: bool = False) -> ExportContext:
+def gold_context(project: Project, *, include_majority: bool = False, options: dict | None = None) -> ExportContext:
+    """The project, its label set in order, the chosen options (`ExportOptions.as_dict()`) and the
+    publication settings (PUBLIC_BASE_URL, EXPORT_ORGANIZATION_NAME/_URL)."""
     labels = tuple(
         LabelInfo(name, name_ar, color, description)
         for name, name_ar, color, description in LabelType.objects.filter(project=project)
@@ -97,7 +100,10 @@ def gold_context(project: Project, *, include_majority: bool = False) -> ExportC
         project_slug=project.slug,
         project_name=project.name,
         labels=labels,
-        options={"include_majority": bool(include_majority)},
+        options=dict(options) if options is not None else {"include_majority": bool(include_majority)},
+        organization=getattr(settings, "EXPORT_ORGANIZATION_NAME", ""),
+        organization_url=getattr(settings, "EXPORT_ORGANIZATION_URL", ""),
+        public_base_url=(getattr(settings, "PUBLIC_BASE_URL", "") or "").rstrip("/"),
     )
 
 
@@ -233,6 +239,11 @@ DOCUMENT_FIELDS = (
     "adjudication__status",
     "adjudication__decided_at",
     "adjudication__adjudicator_id",
+    "adjudication__imported",  # 13: the rest only matters for gold that import_gold wrote
+    "adjudication__resolution",
+    "adjudication__reviewers",
+    "adjudication__recorded_adjudicator",
+    "adjudication__recorded_agreement",
 )
 
 
@@ -344,25 +355,45 @@ def _adjudicated(adjudicated: dict, lookups: _Lookups, agreement: dict) -> dict[
     span_rows = list(
         GoldSpanRow.objects.filter(_in("adjudication_id", ids))
         .order_by("adjudication_id", "start", "end", "label__order", "label_id", "id")
-        .values_list("id", "adjudication_id", "start", "end", "label_id", "text", "decision", "decided_by_id")
+        .values_list(
+            "id",
+            "adjudication_id",
+            "start",
+            "end",
+            "label_id",
+            "text",
+            "decision",
+            "decided_by_id",
+            "votes",
+            "recorded_decider",
+        )
     )
     links_by: dict[int, list] = defaultdict(list)
     claim_ids = set()
-    for gold_span_id, claim_id, stance, decided_by in (
+    for gold_span_id, claim_id, stance, decided_by, votes, recorded in (
         GoldClaimLinkRow.objects.filter(_in("gold_span__adjudication_id", ids))
         .order_by("gold_span_id", "claim_id")
-        .values_list("gold_span_id", "claim_id", "stance", "decided_by_id")
+        .values_list("gold_span_id", "claim_id", "stance", "decided_by_id", "votes", "recorded_decider")
     ):
-        links_by[gold_span_id].append((claim_id, stance, decided_by))
+        links_by[gold_span_id].append((claim_id, stance, decided_by, votes, recorded))
         claim_ids.add(claim_id)
         deciders.add(decided_by)
     grades_by: dict[int, list] = defaultdict(list)
-    for adjudication_id, gold_span_id, letter, credibility, note, decided_by in (
+    for adjudication_id, gold_span_id, letter, credibility, note, decided_by, votes, recorded in (
         GoldReliabilityRow.objects.filter(_in("adjudication_id", ids))
         .order_by("id")
-        .values_list("adjudication_id", "gold_span_id", "source_reliability", "credibility", "note", "decided_by_id")
+        .values_list(
+            "adjudication_id",
+            "gold_span_id",
+            "source_reliability",
+            "credibility",
+            "note",
+            "decided_by_id",
+            "votes",
+            "recorded_decider",
+        )
     ):
-        grades_by[adjudication_id].append((gold_span_id, letter, credibility, note, decided_by))
+        grades_by[adjudication_id].append((gold_span_id, letter, credibility, note, decided_by, votes, recorded))
         deciders.add(decided_by)
     deciders.update({row[7] for row in span_rows})
     lookups.load_users(deciders)
@@ -375,19 +406,40 @@ def _adjudicated(adjudicated: dict, lookups: _Lookups, agreement: dict) -> dict[
     links: list = []
     current = None
 
+    imported = {pk for pk, row in adjudicated.items() if row[13]}
+
     def close(adjudication_id):
         row = adjudicated[adjudication_id]
         grades = []
-        for gold_span_id, letter, credibility, note, decided_by in grades_by.get(adjudication_id, ()):
+        for gold_span_id, letter, credibility, note, decided_by, votes, recorded in grades_by.get(adjudication_id, ()):
             if gold_span_id is not None and gold_span_id not in index_of:
                 continue
             grades.append(
                 GoldReliability(
-                    letter, credibility, index_of[gold_span_id] if gold_span_id else None, note, users.get(decided_by)
+                    letter,
+                    credibility,
+                    index_of[gold_span_id] if gold_span_id else None,
+                    note,
+                    recorded if row[13] else users.get(decided_by),
+                    votes,
                 )
             )
         if len(grades) > 1:
             grades.sort(key=lambda grade: -1 if grade.span is None else grade.span)
+        if row[13]:  # written by import_gold: what the imported file said
+            majority = row[14] == MAJORITY
+            out[row[0]] = _document(
+                row,
+                lookups,
+                agreement if row[0] in agreement else {row[0]: row[17]},
+                resolution=MAJORITY if majority else ADJUDICATED,
+                spans=spans,
+                links=links,
+                grades=grades,
+                adjudicator=row[16],
+                reviewers=row[15] if majority else None,
+            )
+            return
         out[row[0]] = _document(
             row,
             lookups,
@@ -399,18 +451,31 @@ def _adjudicated(adjudicated: dict, lookups: _Lookups, agreement: dict) -> dict[
             adjudicator=users.get(row[12]),
         )
 
-    for pk, adjudication_id, start, end, label_id, text, decision, decided_by in span_rows:
+    for pk, adjudication_id, start, end, label_id, text, decision, decided_by, votes, recorded in span_rows:
         if adjudication_id != current:
             if current is not None:
                 close(current)
             current = adjudication_id
             spans, index_of, links = [], {}, []
+            from_file = adjudication_id in imported
         index = len(spans)
         index_of[pk] = index
-        spans.append(GoldSpan(start, end, labels[label_id], text, decision, users.get(decided_by)))
+        spans.append(
+            GoldSpan(
+                start, end, labels[label_id], text, decision, recorded if from_file else users.get(decided_by), votes
+            )
+        )
         if pk in links_by:
-            for claim_id, stance, link_decider in links_by[pk]:
-                links.append(GoldClaimLink(index, claims[claim_id], stance, users.get(link_decider)))
+            for claim_id, stance, link_decider, link_votes, link_recorded in links_by[pk]:
+                links.append(
+                    GoldClaimLink(
+                        index,
+                        claims[claim_id],
+                        stance,
+                        link_recorded if from_file else users.get(link_decider),
+                        link_votes,
+                    )
+                )
     if current is not None:
         close(current)
     for adjudication_id in ids:  # finalized without any span

@@ -38,7 +38,23 @@ from django.utils import timezone
 
 from annotations.errors import ApplicationError, Conflict
 from annotations.exporters import EXPORTER_VERSION, Writer, get_writer
-from annotations.exporters.manifest import Counts, build_manifest, counted, dataset_card, manifest_json
+from annotations.exporters.manifest import (
+    Counts,
+    build_manifest,
+    counted,
+    dataset_card,
+    exported_agreement,
+    manifest_json,
+)
+from annotations.exporters.options import (
+    SPLIT_NAME,
+    ExportOptions,
+    OptionError,
+    parse_options,
+    pseudonymized,
+    pseudonymizer,
+    split_of,
+)
 from annotations.models import ExportJob, JobStatus, Project
 from annotations.selectors.gold import gold_agreement, gold_context, gold_count, gold_records, gold_snapshot
 from annotations.services.enqueue import enqueue_on_commit
@@ -78,9 +94,49 @@ def safe_slug(slug: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "", slug)[:64] or "project"
 
 
-def data_file_name(project: Project, export_id: int, writer: Writer) -> str:
-    """Server-generated from ids only (the slug is reduced to [A-Za-z0-9_-])."""
-    return f"gold-{safe_slug(project.slug)}-{int(export_id)}.{writer.extension}"
+def data_file_name(project: Project, export_id: int, writer: Writer, split: str | None = None) -> str:
+    """Server-generated from ids only (the slug is reduced to [A-Za-z0-9_-]; a split name is checked)."""
+    middle = f".{split}" if split is not None and SPLIT_NAME.fullmatch(split) else ""
+    return f"gold-{safe_slug(project.slug)}-{int(export_id)}{middle}.{writer.extension}"
+
+
+def split_path(path: Path, split: str) -> Path:
+    """`gold.jsonl` -> `gold.train.jsonl`: one data file per split, beside the unsplit name."""
+    return (
+        path.with_name(f"{path.stem}.{split}{path.suffix}") if path.suffix else path.with_name(f"{path.name}.{split}")
+    )
+
+
+# --- options and record shaping ---------------------------------------------------------------------------
+def export_options(values: dict | ExportOptions | None) -> ExportOptions:
+    """Checked options; ApplicationError (a 400 naming the field) for a bad one."""
+    if isinstance(values, ExportOptions):
+        return values
+    try:
+        return parse_options(values)
+    except OptionError as exc:
+        raise ApplicationError(f"Bad option {exc.field}: {exc.message}", fields={exc.field: [exc.message]}) from None
+
+
+def pseudonym_salt() -> bytes:
+    """EXPORT_PSEUDONYM_SALT, else a salt derived from SECRET_KEY (stable for the deployment, never exported)."""
+    salt = getattr(settings, "EXPORT_PSEUDONYM_SALT", "")
+    if salt:
+        return salt.encode("utf-8")
+    return hashlib.sha256(b"workbench-export-pseudonyms:" + settings.SECRET_KEY.encode("utf-8")).digest()
+
+
+def outlet_of(document) -> str:
+    return document.source_domain or document.source or ""
+
+
+def shaped_records(records: Iterable, options: ExportOptions, split: str | None = None) -> Iterator:
+    """The gold stream as the options shape it: pseudonymized names; only the documents of `split`."""
+    if options.pseudonymize:
+        records = pseudonymized(records, pseudonymizer(pseudonym_salt()))
+    if split is not None:
+        records = (d for d in records if split_of(d.sha256, outlet_of(d), options) == split)
+    return records
 
 
 def export_directory(project_id: int, export_id: int) -> Path:
@@ -98,6 +154,7 @@ class ExportResult:
     manifest_path: Path
     card_path: Path
     stats: dict = field(default_factory=dict)
+    data_paths: list = field(default_factory=list)  # one per split (the first is `data_path`)
 
 
 def _progressed(documents: Iterable, total: int, on_progress: Callable[[float], None] | None) -> Iterator:
@@ -147,7 +204,7 @@ def _write_export(
     *,
     project: Project,
     writer: Writer,
-    include_majority: bool,
+    options: ExportOptions,
     data_path: Path,
     manifest_path: Path,
     card_path: Path,
@@ -155,32 +212,54 @@ def _write_export(
     on_progress: Callable[[float], None] | None = None,
     on_snapshot: Callable[[bool], None] | None = None,
 ) -> ExportResult:
-    """Data file, then the dataset card, then the manifest (which lists both hashes). Each is written to
-    a temporary name beside it and renamed into place, so a reader never sees half a file."""
+    """Data file(s), then the dataset card, then the manifest (which lists every hash). Each is written to
+    a temporary name beside it and renamed into place, so a reader never sees half a file. With splits,
+    one data file per split (`split_path`), each from its own pass over the gold in the same snapshot."""
     counts = Counts()
     stats: dict = {}
-    parts = [_temporary(data_path), _temporary(card_path), _temporary(manifest_path)]
+    splits = options.split_names or [None]
+    data_paths = [data_path if split is None else split_path(data_path, split) for split in splits]
+    parts = [_temporary(path) for path in data_paths] + [_temporary(card_path), _temporary(manifest_path)]
+    files = []
+    per_split = {}
     try:
         with gold_snapshot() as in_transaction:
             if on_snapshot is not None:
                 on_snapshot(in_transaction)
-            context = gold_context(project, include_majority=include_majority)
-            agreement, per_document = gold_agreement(project)
-            total = gold_count(project, include_majority=include_majority, snapshot_at=snapshot_at)
-            records = gold_records(
-                project, include_majority=include_majority, snapshot_at=snapshot_at, agreement=per_document
-            )
-            pieces = writer.write(_progressed(counted(records, counts), total, on_progress), context, stats)
-            sha256, size = _stream_to(parts[0], pieces)
-        files = [
-            {"name": data_path.name, "role": "data", "media_type": writer.media_type, "sha256": sha256, "bytes": size}
-        ]
+            context = gold_context(project, options=options.as_dict())
+            run, per_document = gold_agreement(project)
+            total = gold_count(project, include_majority=options.include_majority, snapshot_at=snapshot_at)
+            for n, (split, path) in enumerate(zip(splits, data_paths, strict=True)):
+                records = gold_records(
+                    project, include_majority=options.include_majority, snapshot_at=snapshot_at, agreement=per_document
+                )
+                split_counts = Counts()
+                split_stats: dict = {}
+                shaped = counted(counted(shaped_records(records, options, split), split_counts), counts)
+                progress = None
+                if on_progress is not None:
+                    progress = functools.partial(lambda base, value: on_progress((base + value) / len(splits)), n)
+                pieces = writer.write(_progressed(shaped, total, progress), context, split_stats)
+                sha256, size = _stream_to(parts[n], pieces)
+                for key, value in split_stats.items():
+                    stats[key] = stats.get(key, 0) + value if isinstance(value, int) else value
+                item = {"name": path.name, "role": "data", "media_type": writer.media_type, "sha256": sha256}
+                item["bytes"] = size
+                if split is not None:
+                    item["split"] = split
+                    per_split[split] = {
+                        "fraction": dict(options.splits)[split],
+                        "file": path.name,
+                        "documents": split_counts.documents,
+                        "spans": split_counts.spans,
+                    }
+                files.append(item)
         manifest = build_manifest(
             context=context,
             writer=writer,
             counts=counts.as_dict(context.label_names),
             files=files,
-            agreement=agreement,
+            agreement=exported_agreement(run, counts),
             exported_at=snapshot_at.astimezone(dt.UTC).isoformat(),
             code_version=code_version(),
             stats=stats,
@@ -188,8 +267,18 @@ def _write_export(
                 "gold_decided_at_or_before": snapshot_at.astimezone(dt.UTC).isoformat(),
                 "isolation": "repeatable read" if in_transaction else "decided_at <= snapshot",
             },
+            license=getattr(settings, "EXPORT_DATASET_LICENSE", "") or "other",
+            splits={
+                "assigned_by": "the SHA-256 of the outlet (source domain, else source name; a document without "
+                "one: its text)"
+                if options.split_by_outlet
+                else "the SHA-256 of each document's NFC text",
+                "splits": per_split,
+            }
+            if per_split
+            else None,
         )
-        card_sha256, card_size = _write_text(parts[1], dataset_card(manifest))
+        card_sha256, card_size = _write_text(parts[-2], dataset_card(manifest))
         manifest["files"].append(
             {
                 "name": card_path.name,
@@ -199,30 +288,34 @@ def _write_export(
                 "bytes": card_size,
             }
         )
-        _write_text(parts[2], manifest_json(manifest))
-        os.replace(parts[0], data_path)
-        os.replace(parts[1], card_path)
-        os.replace(parts[2], manifest_path)
+        _write_text(parts[-1], manifest_json(manifest))
+        for part, path in zip(parts, [*data_paths, card_path, manifest_path], strict=True):
+            os.replace(part, path)
     finally:
         for part in parts:
             part.unlink(missing_ok=True)
     return ExportResult(
         counts=manifest["counts"],
-        sha256=sha256,
-        bytes=size,
+        sha256=files[0]["sha256"],
+        bytes=sum(item["bytes"] for item in files),
         manifest=manifest,
-        data_path=data_path,
+        data_path=data_paths[0],
         manifest_path=manifest_path,
         card_path=card_path,
         stats=stats,
+        data_paths=data_paths,
     )
 
 
-def export_write(*, project: Project, fmt: str, output_path, include_majority: bool = False) -> ExportResult:
-    """The command's export: the data file at `output_path` and, beside it, `output_path` +
-    ".manifest.json" and `output_path` + ".README.md"; nothing else is written (temporary files beside
-    them are renamed into place or removed). The directory must exist."""
+def export_write(
+    *, project: Project, fmt: str, output_path, include_majority: bool = False, options=None
+) -> ExportResult:
+    """The command's export: the data file at `output_path` (with splits: one per split, `gold.train.jsonl`
+    for `gold.jsonl`) and, beside it, `output_path` + ".manifest.json" and `output_path` + ".README.md";
+    nothing else is written (temporary files beside them are renamed into place or removed). The
+    directory must exist. `options`: ExportOptions or their dict (checked: ApplicationError)."""
     writer = get_writer(fmt)
+    options = export_options({"include_majority": bool(include_majority), **(options or {})})
     data_path = Path(output_path)
     if data_path.is_dir():
         raise ApplicationError(f"{data_path} is a directory; give the path of the file to write.")
@@ -231,7 +324,7 @@ def export_write(*, project: Project, fmt: str, output_path, include_majority: b
     return _write_export(
         project=project,
         writer=writer,
-        include_majority=bool(include_majority),
+        options=options,
         data_path=data_path,
         manifest_path=data_path.with_name(data_path.name + ".manifest.json"),
         card_path=data_path.with_name(data_path.name + ".README.md"),
@@ -254,15 +347,16 @@ def _fail(export_id: int, error: str) -> None:
     )
 
 
-def export_run_create(*, project: Project, fmt, requested_by=None, include_majority=False) -> ExportJob:
+def export_run_create(
+    *, project: Project, fmt, requested_by=None, include_majority=False, options: dict | None = None
+) -> ExportJob:
     """A new pending export of `project` in `fmt`, sent to Celery when the transaction commits.
 
     UnknownFormat (400) for a format the registry does not know; Conflict (409, with the export's `id`)
     while another export of the project is pending or running. A running export whose worker died
     (older than the task time limit) is failed first; a pending one the broker never took is sent again."""
     get_writer(fmt)
-    if not isinstance(include_majority, bool):
-        raise ApplicationError("Bad option.", fields={"include_majority": ["Must be true or false."]})
+    checked = export_options({"include_majority": include_majority, **(options or {})})
     busy = None
     with transaction.atomic():
         project_lock(project.pk)
@@ -278,7 +372,7 @@ def export_run_create(*, project: Project, fmt, requested_by=None, include_major
                     job = ExportJob.objects.create(
                         project=project,
                         format=fmt,
-                        options={"include_majority": include_majority},
+                        options=checked.as_dict(),
                         requested_by=requested_by,
                     )
             except IntegrityError:  # SQLite has no row locks: another request got there first
@@ -365,7 +459,7 @@ def export_run_execute(*, export_id: int) -> ExportJob | None:
         result = _write_export(
             project=project,
             writer=writer,
-            include_majority=bool((job.options or {}).get("include_majority")),
+            options=export_options({k: v for k, v in (job.options or {}).items() if v is not None}),
             data_path=directory / data_name,
             manifest_path=directory / MANIFEST_NAME,
             card_path=directory / CARD_NAME,
@@ -382,12 +476,14 @@ def export_run_execute(*, export_id: int) -> ExportJob | None:
     finally:
         progress.close()
     counts = {**result.counts, "format_stats": result.stats}
+    if len(result.data_paths) > 1:  # per split: its file's name and SHA-256
+        counts["split_files"] = [item for item in result.manifest["files"] if item.get("split")]
     ExportJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
         status=JobStatus.DONE,
         progress=1.0,
         counts=counts,
         sha256=result.sha256,
-        file_name=data_name,
+        file_name=result.data_path.name,
         finished_at=timezone.now(),
         error="",
     )
@@ -400,7 +496,13 @@ def export_file_path(job: ExportJob, which: str = "data") -> Path | None:
     if job.status != JobStatus.DONE or not job.file_name:
         return None
     directory = export_directory(job.project_id, job.pk)
-    name = {"data": job.file_name, "manifest": MANIFEST_NAME, "card": CARD_NAME}[which]
+    names = {"data": job.file_name, "manifest": MANIFEST_NAME, "card": CARD_NAME}
+    for item in (job.counts or {}).get("split_files") or []:  # names the server wrote, re-checked
+        if isinstance(item, dict) and isinstance(item.get("split"), str) and SPLIT_NAME.fullmatch(item["split"]):
+            names.setdefault(item["split"], str(item.get("name", "")))
+    name = names.get(which)
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        return None
     path = (directory / name).resolve()
     root = Path(settings.EXPORT_ROOT).resolve()
     if root not in path.parents or not path.is_file():
@@ -415,5 +517,7 @@ __all__ = [
     "export_run_create",
     "export_run_execute",
     "export_run_fail",
+    "export_options",
     "export_write",
+    "split_path",
 ]

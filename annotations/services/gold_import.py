@@ -1,8 +1,13 @@
 """Importing a gold JSONL export back into a project (`import_gold`): all of it, or nothing.
 
 Each line becomes (or reuses) a document, matched by the SHA-256 of its NFC text, and a FINAL
-adjudication holding its gold spans, claim links and Admiralty grades, every one decided by the
-importing user (by default the system user `gold-import`). Labels missing from the project are created
+adjudication holding its gold spans, claim links and Admiralty grades. The rows belong to the importing
+user (by default the system user `gold-import`), but the adjudication is marked `imported` and keeps
+what the file says: the resolution (`majority` stays majority, with its `reviewers` and every `votes`),
+the adjudicator and each decider as recorded names (null stays null), the span decisions, and the
+document's agreement figures; exports read those back, so export -> import -> export gives the same
+data file but for database ids. The project is created when it does not exist (`project_slug`), named
+as in the manifest, with the file's label set. Labels missing from the project are created
 (the manifest's whole label set, in its order, with Arabic names and colours, when there is a
 manifest; else as they appear); claims are matched by their
 exact text in the project, else created with their verdict (and the verdict's date). A manifest beside
@@ -10,8 +15,8 @@ the file (`PATH.manifest.json`, or `manifest.json` naming the file) must agree w
 
 One transaction: the first bad line (ImportLineError "path:line: message") leaves the project as it was.
 A document that already has final gold is left alone and counted as skipped; one whose adjudication
-is in progress is refused. Majority-resolved lines are imported as gold like the others: the
-adjudication the import creates is final (their spans keep no "majority" decision).
+is in progress is refused. Majority-resolved lines are imported as gold like the others (final,
+so they are exported without --include-majority), still saying `resolution: majority`.
 """
 
 from __future__ import annotations
@@ -24,13 +29,14 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_slug
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from annotations.errors import ImportLineError
 from annotations.exporters.jsonl import read_documents
-from annotations.exporters.records import ClaimRecord, GoldDocument
+from annotations.exporters.records import MAJORITY, ClaimRecord, GoldDocument
 from annotations.models import (
     Adjudication,
     AdjudicationStatus,
@@ -64,6 +70,8 @@ class GoldImportResult:
     created_claims: int = 0
     created_labels: list[str] = field(default_factory=list)
     manifest_checked: bool = False
+    created_project: bool = False
+    project: Project | None = None
 
 
 def gold_import_user(username: str | None = None):
@@ -101,6 +109,7 @@ def _manifest_for(path: Path) -> tuple[Path, dict] | None:
 
 def _check_manifest(path: Path, manifest_path: Path, manifest: dict) -> None:
     files = [f for f in manifest.get("files") or [] if isinstance(f, dict) and f.get("role") == "data"]
+    files = [f for f in files if f.get("name") == path.name] or files  # with splits: this file's entry
     if not files or not isinstance(files[0].get("sha256"), str):
         raise ImportLineError(str(manifest_path), None, "the manifest lists no data file with a SHA-256")
     if (manifest.get("format") or {}).get("name") not in (None, "jsonl"):
@@ -223,8 +232,17 @@ class _Importer:
         if document is None:
             return
         self.result.documents += 1
+        majority = record.resolution == MAJORITY
         adjudication = Adjudication.objects.create(
-            document=document, adjudicator=self.user, status=AdjudicationStatus.FINAL, decided_at=timezone.now()
+            document=document,
+            adjudicator=self.user,
+            status=AdjudicationStatus.FINAL,
+            decided_at=timezone.now(),
+            imported=True,
+            resolution=record.resolution,
+            reviewers=record.reviewers if majority else None,
+            recorded_adjudicator=record.adjudicator,
+            recorded_agreement=record.agreement,
         )
         gold_spans = []
         for span in record.spans:
@@ -238,11 +256,18 @@ class _Importer:
                     text=span.text,
                     decision=decision,
                     decided_by=self.user,
+                    votes=span.votes if majority else None,
+                    recorded_decider=span.decided_by,
                 )
             )
         for link in record.claim_links:
             GoldClaimLink.objects.create(
-                gold_span=gold_spans[link.span], claim=self.claim(link.claim), stance=link.stance, decided_by=self.user
+                gold_span=gold_spans[link.span],
+                claim=self.claim(link.claim),
+                stance=link.stance,
+                decided_by=self.user,
+                votes=link.votes if majority else None,
+                recorded_decider=link.decided_by,
             )
         for grade in record.reliability:
             GoldReliability.objects.create(
@@ -252,14 +277,34 @@ class _Importer:
                 credibility=grade.credibility,
                 note=grade.note,
                 decided_by=self.user,
+                votes=grade.votes if majority else None,
+                recorded_decider=grade.decided_by,
             )
         self.result.spans += len(record.spans)
         self.result.claim_links += len(record.claim_links)
         self.result.ratings += len(record.reliability)
 
 
-def gold_import(*, project: Project, path, username: str | None = None) -> GoldImportResult:
-    """Imports a gold JSONL file into `project`, all or nothing (see the module docstring)."""
+def _new_project(slug: str, manifest: dict | None, path: Path) -> Project:
+    try:
+        validate_slug(slug)
+    except ValidationError:
+        raise ImportLineError("--project", None, f"{slug!r} is not a valid slug (letters, digits, - and _)") from None
+    if len(slug) > 64:
+        raise ImportLineError("--project", None, "a slug has at most 64 characters")
+    name = ((manifest or {}).get("project") or {}).get("name")
+    project = Project(slug=slug, name=name[:200] if isinstance(name, str) and name.strip() else slug)
+    project.full_clean(validate_unique=False)
+    project.save()
+    return project
+
+
+def gold_import(
+    *, project: Project | None = None, path, username: str | None = None, project_slug: str | None = None
+) -> GoldImportResult:
+    """Imports a gold JSONL file into `project`, all or nothing (see the module docstring). With
+    `project_slug` instead, into that project, created (named as in the manifest, else by the slug; the
+    file's labels) when it does not exist; `result.created_project` says so."""
     path = Path(path)
     if not path.is_file():
         raise ImportLineError(str(path), None, "no such file")
@@ -270,6 +315,12 @@ def gold_import(*, project: Project, path, username: str | None = None) -> GoldI
         manifest = found[1]
     with transaction.atomic():
         user = gold_import_user(username)
+        created_project = False
+        if project is None:
+            project = Project.objects.filter(slug=project_slug).first()
+            if project is None:
+                project = _new_project(str(project_slug), manifest, path)
+                created_project = True
         try:
             importer = _Importer(project, user, str(path), manifest)
         except ValidationError as exc:  # a label of the manifest's label set that the project cannot hold
@@ -288,6 +339,8 @@ def gold_import(*, project: Project, path, username: str | None = None) -> GoldI
             from annotations.tasks import document_stats_task
 
             enqueue_on_commit(document_stats_task, importer.new_documents)
+    importer.result.created_project = created_project
+    importer.result.project = project
     return importer.result
 
 

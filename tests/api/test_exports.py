@@ -71,6 +71,8 @@ def test_a_manager_exports_and_downloads(project, gold, manager, api_client_for,
         ("conll", "text/plain; charset=utf-8", "conll"),
         ("web-annotation", "application/ld+json", "jsonld"),
         ("claimreview", "application/ld+json", "jsonld"),
+        ("conll2003", "text/plain; charset=utf-8", "conll"),
+        ("web-annotation-jsonl", "application/x-ndjson", "jsonl"),
     ],
 )
 def test_every_format_downloads_with_a_fixed_content_type(
@@ -92,7 +94,10 @@ def test_bad_input_is_a_400_with_field_messages(project, manager, api_client_for
         option = client.post(url(project), {"format": "jsonl", "include_majority": "maybe"}, format="json")
     assert bad.status_code == 400
     assert bad.json() == {
-        "format": ["Unknown format 'xlsx'; choose one of: jsonl, conll, web-annotation, claimreview, csv."]
+        "format": [
+            "Unknown format 'xlsx'; choose one of: jsonl, conll, web-annotation, claimreview, csv, conll2003, "
+            "web-annotation-jsonl."
+        ]
     }
     assert missing.status_code == 400 and "format" in missing.json()
     assert option.status_code == 400 and "include_majority" in option.json()
@@ -182,3 +187,49 @@ def test_the_list_is_newest_first_with_a_bounded_number_of_queries(
     with django_assert_max_num_queries(6):
         results = client.get(url(project)).json()["results"]
     assert [r["format"] for r in results] == ["conll", "csv", "jsonl"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"splits": "train=0.8,dev=0.3"}, "splits", "The fractions add up to 1.1, not 1."),
+        ({"splits": "train"}, "splits", "'train' is not NAME=FRACTION (e.g. train=0.8,dev=0.1,test=0.1)."),
+        ({"split_by_outlet": True}, "split_by_outlet", "Grouping by outlet needs splits."),
+        ({"pseudonymize": "maybe"}, "pseudonymize", None),
+        ({"utf16_offsets": [1]}, "utf16_offsets", None),
+    ],
+)
+def test_bad_options_are_a_400_naming_the_field(project, manager, api_client_for, body, field, message):
+    client = api_client_for(manager)
+    with mock.patch.object(export_run_task, "apply_async") as sent:
+        response = client.post(url(project), {"format": "jsonl", **body}, format="json")
+    assert response.status_code == 400 and list(response.json()) == [field]
+    if message:
+        assert response.json()[field] == [message]
+    assert not ExportJob.objects.exists() and not sent.called
+
+
+def test_the_options_and_one_download_per_split(
+    project, gold, manager, api_client_for, django_capture_on_commit_callbacks
+):
+    client = api_client_for(manager)
+    body = {"format": "conll2003", "splits": "train=0.5,test=0.5", "pseudonymize": True, "utf16_offsets": True}
+    job_id = create(client, project, django_capture_on_commit_callbacks, body).json()["id"]
+    detail = client.get(f"/api/exports/{job_id}/").json()
+    assert detail["options"] == {
+        "include_majority": False,
+        "splits": "train=0.5,test=0.5",
+        "split_by_outlet": False,
+        "pseudonymize": True,
+        "utf16_offsets": True,
+    }
+    assert list(detail["split_urls"]) == ["train", "test"]
+    manifest = json.loads(b"".join(client.get(detail["manifest_url"]).streaming_content))
+    data = {item["split"]: item for item in manifest["files"] if item["role"] == "data"}
+    for name, link in detail["split_urls"].items():
+        download = client.get(link)
+        assert download["Content-Disposition"] == f'attachment; filename="gold-badia-{job_id}.{name}.conll"'
+        assert hashlib.sha256(b"".join(download.streaming_content)).hexdigest() == data[name]["sha256"]
+    assert client.get(f"{detail['download_url']}?file=dev").json() == {
+        "file": ["Choose data, manifest or card. Splits: train, test."]
+    }

@@ -131,3 +131,44 @@ def test_other_roles_see_no_exports_page(live_server, page, project, gold, revie
     assert page.goto(f"{live_server.url}/projects/{project.slug}/exports/").status == 403
     page.goto(f"{live_server.url}/projects/{project.slug}/")
     assert page.get_by_role("link", name="Gold exports").count() == 0
+
+
+def test_the_page_sends_the_options_and_offers_one_file_per_split(live_server, page, screenshot, project, gold):
+    page.add_init_script(CSP_LISTENER)
+    sign_in(page, live_server, "manager")
+    page.goto(f"{live_server.url}/projects/{project.slug}/exports/")
+    wait_until(page, "document.body.dataset.exportsReady === 'true'")
+    # a bad option: the API's field message, nothing created
+    page.select_option("#export-format", "conll2003")
+    page.fill("#export-splits", "train=0.8,dev=0.3")
+    page.get_by_role("button", name="Export").click()
+    wait_until(page, "!document.getElementById('export-error').hidden")
+    assert page.locator("#export-error").inner_text() == "splits: The fractions add up to 1.1, not 1."
+    assert ExportJob.objects.count() == 0
+
+    page.fill("#export-splits", "train=0.5,test=0.5")
+    page.check("#export-pseudonymize")
+    page.check("#export-utf16")
+    with mock.patch.object(export_run_task, "apply_async"):
+        page.get_by_role("button", name="Export").click()
+        wait_until(page, "document.getElementById('export-status').dataset.status === 'pending'")
+        job = ExportJob.objects.get()
+        export_run_execute(export_id=job.pk)
+    assert job.format == "conll2003" and job.options == {
+        "include_majority": False,
+        "splits": "train=0.5,test=0.5",
+        "split_by_outlet": False,
+        "pseudonymize": True,
+        "utf16_offsets": True,
+    }
+    wait_until(page, "document.getElementById('export-status').dataset.status === 'done'")
+    links = page.locator("#export-splits-links a")
+    assert links.all_inner_texts() == ["train", "test"]
+    assert links.first.get_attribute("href").endswith(f"/api/exports/{job.pk}/download/?file=train")
+    row = page.locator(f'#exports-table tr[data-id="{job.pk}"]')
+    assert row.get_by_role("link", name="test").count() == 1
+    screenshot("exports-splits")
+    with page.expect_download() as info:
+        links.first.click()
+    assert info.value.suggested_filename == f"gold-badia-{job.pk}.train.conll"
+    no_csp_trouble(page)

@@ -59,7 +59,11 @@ def test_relative_output_paths_are_the_operators_choice(project, gold, tmp_path,
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--format", "xlsx"], "Unknown format 'xlsx'; choose one of: jsonl, conll, web-annotation, claimreview, csv."),
+        (
+            ["--format", "xlsx"],
+            "Unknown format 'xlsx'; choose one of: jsonl, conll, web-annotation, claimreview, csv, conll2003, "
+            "web-annotation-jsonl.",
+        ),
         (["--project", "nope"], "No project with slug 'nope' (known: badia)."),
         (["--output", "{tmp}/missing/x.jsonl"], "{tmp}/missing is not a directory."),
         (["--output", "{tmp}"], "{tmp} is a directory; give the path of the file to write."),
@@ -92,3 +96,57 @@ def test_help_names_the_three_files(capsys):
         execute_from_command_line(["manage.py", "export_gold", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "PATH.manifest.json" in text and "PATH.README.md" in text and "exactly three files" in text
+
+
+def test_splits_and_the_other_options_from_the_command_line(project, gold, tmp_path, capsys):
+    target = tmp_path / "gold.jsonl"
+    run(
+        "--project",
+        project.slug,
+        "--format",
+        "jsonl",
+        "--output",
+        target,
+        "--splits",
+        "train=0.5,test=0.5",
+        "--pseudonymize",
+        "--utf16-offsets",
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "gold.jsonl.README.md",
+        "gold.jsonl.manifest.json",
+        "gold.test.jsonl",
+        "gold.train.jsonl",
+    ]
+    printed = capsys.readouterr().out
+    manifest = json.loads((tmp_path / "gold.jsonl.manifest.json").read_text(encoding="utf-8"))
+    assert manifest["options"] == {
+        "include_majority": False,
+        "splits": "train=0.5,test=0.5",
+        "split_by_outlet": False,
+        "pseudonymize": True,
+        "utf16_offsets": True,
+    }
+    records = []
+    for item in manifest["files"][:2]:
+        data = (tmp_path / item["name"]).read_bytes()
+        assert f"{tmp_path / item['name']}  {len(data)} bytes  sha256 {hashlib.sha256(data).hexdigest()}" in printed
+        records += [json.loads(line) for line in data.decode().splitlines()]
+    assert len(records) == 2 and all("start_utf16" in s for r in records for s in r["spans"])
+    assert {r["adjudicator"] for r in records} != {"adjudicator"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--splits", "train=0.8"], "Bad option splits: Give between 2 and 10 splits."),
+        (["--splits", "train=0.8,test=0.1"], "Bad option splits: The fractions add up to 0.9, not 1."),
+        (["--split-by-outlet"], "Bad option split_by_outlet: Grouping by outlet needs splits."),
+    ],
+)
+def test_bad_options_exit_non_zero_with_one_line(project, tmp_path, capsys, args, message):
+    with pytest.raises(SystemExit) as exit_info:
+        run("--project", project.slug, "--format", "jsonl", "--output", tmp_path / "x.jsonl", *args)
+    assert exit_info.value.code != 0
+    assert capsys.readouterr().err.strip() == f"CommandError: {message}"
+    assert list(tmp_path.iterdir()) == []

@@ -28,6 +28,7 @@ CONTEXT = ExportContext(
     project_slug="badia",
     project_name="أخبار البادية",
     labels=tuple(LabelInfo(name, f"وسم {i}", "#0072B2") for i, name in enumerate(LABELS)),
+    public_base_url="https://workbench.example.org",
 )
 
 

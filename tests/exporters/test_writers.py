@@ -67,6 +67,7 @@ def test_jsonl_one_document_per_line_with_the_contract_fields():
             "text": s.text,
             "decision": s.decision,
             "decided_by": "adjudicator",
+            "votes": None,
         }
         for s in document_1().spans
     ]
@@ -90,6 +91,7 @@ def test_jsonl_one_document_per_line_with_the_contract_fields():
         "code": "B2",
         "note": "\t=cmd|' /C calc'!A0",
         "decided_by": "adjudicator",
+        "votes": None,
     }
     assert first["agreement"] == {"token_alpha": 0.5, "overlap_f1": None, "reviewers": 2}  # NaN -> null
     assert second["spans"] == [] and second["agreement"] is None and second["source"] is None
@@ -194,41 +196,61 @@ def test_conll_escapes_tabs_and_line_breaks_inside_label_names():
 
 
 # --- Web Annotation -----------------------------------------------------------------------------------------
-SELECTOR_SCHEMA = {
+ANNOTATION = {
     "type": "object",
-    "required": ["@context", "type", "first", "total"],
+    "required": ["id", "type", "motivation", "body", "target"],
+    "properties": {"type": {"const": "Annotation"}, "motivation": {"enum": ["tagging", "linking", "assessing"]}},
+}
+PAGE_SCHEMA = {
+    "type": "object",
+    "required": ["id", "type", "partOf", "startIndex", "items"],
     "properties": {
-        "type": {"const": "AnnotationCollection"},
-        "first": {
-            "type": "object",
-            "required": ["type", "items"],
-            "properties": {
-                "type": {"const": "AnnotationPage"},
-                "items": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "required": ["id", "type", "motivation", "body", "target"],
-                        "properties": {
-                            "type": {"const": "Annotation"},
-                            "motivation": {"enum": ["tagging", "linking", "assessing"]},
-                        },
-                    },
-                },
-            },
-        },
+        "type": {"const": "AnnotationPage"},
+        "startIndex": {"type": "integer", "minimum": 0},
+        "items": {"type": "array", "minItems": 1, "maxItems": 1000, "items": ANNOTATION},
     },
 }
+COLLECTION_SCHEMA = {
+    "type": "object",
+    "required": ["id", "type", "total"],
+    "properties": {"type": {"const": "AnnotationCollection"}, "total": {"type": "integer", "minimum": 0}},
+}
+
+
+def pages_of(out: str) -> tuple[dict, list[dict]]:
+    """The collection and its pages, checked against the W3C model's MUSTs (ids, partOf, startIndex,
+    next/prev, first/last/total)."""
+    document = json.loads(out)
+    assert document["@context"][0] == "http://www.w3.org/ns/anno.jsonld"
+    *pages, collection = document["@graph"]
+    jsonschema.validate(collection, COLLECTION_SCHEMA)
+    start = 0
+    for n, page in enumerate(pages):
+        jsonschema.validate(page, PAGE_SCHEMA)
+        assert page["partOf"] == collection["id"] and page["startIndex"] == start
+        assert page["id"] == f"{collection['id']}:page:{n}"
+        assert page.get("prev") == (pages[n - 1]["id"] if n else None)
+        assert page.get("next") == (pages[n + 1]["id"] if n + 1 < len(pages) else None)
+        start += len(page["items"])
+    assert collection["total"] == start
+    if pages:
+        assert collection["first"] == pages[0]["id"] and collection["last"] == pages[-1]["id"]
+    else:
+        assert "first" not in collection and "last" not in collection
+    # one page a line: a reader can stream the file
+    assert len(out.split("\n")) == len(pages) + 3
+    return collection, pages
+
+
+def items_of(out: str) -> list[dict]:
+    return [item for page in pages_of(out)[1] for item in page["items"]]
 
 
 def test_web_annotation_is_json_ld_with_selectors_pointing_at_the_span_text():
     out = render("web-annotation")
-    collection = json.loads(out)
-    jsonschema.validate(collection, SELECTOR_SCHEMA)
-    assert collection["@context"][0] == "http://www.w3.org/ns/anno.jsonld"
+    collection, pages = pages_of(out)
     assert collection["workbench:offsetUnit"] == OFFSET_UNIT and "code point" in OFFSET_UNIT
-    items = collection["first"]["items"]
-    assert collection["total"] == len(items)
+    items = items_of(out)
     tags = [item for item in items if item["motivation"] == "tagging"]
     doc = document_1()
     assert len(tags) == len(doc.spans)
@@ -254,13 +276,35 @@ def test_web_annotation_is_json_ld_with_selectors_pointing_at_the_span_text():
     assert grades[1]["target"] in ids
     # a document whose url is not an absolute http(s) URL is named by the hash of its text
     empty = render("web-annotation", [document_2(spans=(document_1().spans[0].__class__(0, 3, "actor", TEXT_2[:3]),))])
-    (only,) = json.loads(empty)["first"]["items"]
+    (only,) = items_of(empty)
     assert only["target"]["source"] == f"urn:workbench:document:{document_2().sha256}"
 
 
+def test_web_annotation_pages_hold_at_most_1000_annotations():
+    docs = [document_1(id=n) for n in range(1, 200)]  # 14 annotations each: 2,786
+    stats = {}
+    out = render("web-annotation", docs, stats)
+    collection, pages = pages_of(out)
+    assert [len(page["items"]) for page in pages] == [1000, 1000, 786]
+    assert [page["startIndex"] for page in pages] == [0, 1000, 2000]
+    assert collection["total"] == 2786 == stats["annotations"] and stats["annotation_pages"] == 3
+    # exactly 1,000: one page, without next
+    one = document_2(spans=(document_1().spans[0].__class__(0, 3, "actor", TEXT_2[:3]),))
+    collection, pages = pages_of(render("web-annotation", [document_1(id=n) for n in range(71)] + [one] * 6))
+    assert [len(page["items"]) for page in pages] == [1000] and "next" not in pages[0]
+    assert collection["first"] == collection["last"] == pages[0]["id"]
+
+
 def test_web_annotation_of_nothing_is_still_valid():
-    collection = json.loads(render("web-annotation", []))
-    assert collection["total"] == 0 and collection["first"]["items"] == []
+    collection, pages = pages_of(render("web-annotation", []))
+    assert collection["total"] == 0 and pages == []
+
+
+def test_web_annotation_jsonl_has_the_same_annotations_one_per_line_each_with_its_context():
+    lines = render("web-annotation-jsonl").splitlines()
+    items = [json.loads(line) for line in lines]
+    assert all(item.pop("@context")[0] == "http://www.w3.org/ns/anno.jsonld" for item in items)
+    assert items == items_of(render("web-annotation"))
 
 
 # --- ClaimReview --------------------------------------------------------------------------------------------
@@ -271,25 +315,38 @@ def test_claimreview_reviews_claims_with_a_verdict():
     assert [r["claimReviewed"] for r in reviews] == [CLAIM.text, "@SUM(1) ادعاء"]  # not the unverified one
     refuted, unverifiable = reviews
     assert refuted["@type"] == "ClaimReview" and refuted["datePublished"] == "2024-01-02"
+    # Google's required properties: claimReviewed, reviewRating (with ratingValue or alternateName), url
+    assert refuted["url"] == "https://workbench.example.org/claims/7/"
     assert refuted["reviewRating"] == {
         "@type": "Rating",
-        "alternateName": "refuted",
         "ratingValue": 1,
         "bestRating": 3,
         "worstRating": 1,
+        "alternateName": "refuted",
+        "name": "False",
         "ratingExplanation": CLAIM.rationale,
     }
-    assert refuted["author"] == {"@type": "Organization", "name": "أخبار البادية"}
+    # recommended: author (Organization with name and url), datePublished, itemReviewed (a Claim with
+    # author, datePublished, firstAppearance and appearance)
+    assert refuted["author"] == {
+        "@type": "Organization",
+        "name": "أخبار البادية",
+        "url": "https://workbench.example.org/",
+    }
     item = refuted["itemReviewed"]
     assert item["@type"] == "Claim" and item["temporalCoverage"] == "2023-11-08"
+    assert item["author"] == {"@type": "Organization", "name": "+المرصد", "url": "https://example.org/"}
+    assert item["datePublished"] == "2023-11-08T10:00:00+00:00"
+    assert item["firstAppearance"] == item["appearance"][0]
     (appearance,) = item["appearance"]
     assert appearance["url"] == "https://example.org/news/1" and appearance["headline"] == "-مقتل جنود"
     assert appearance["publisher"] == {"@type": "Organization", "name": "+المرصد", "url": "https://example.org/"}
     (evidence,) = appearance["workbench:evidence"]
     assert evidence["workbench:stance"] == "refutes"
     assert TEXT_1[evidence["workbench:start"] : evidence["workbench:end"]] == evidence["workbench:quote"] == "٣٠ جندياً"
-    assert "ratingValue" not in unverifiable["reviewRating"]
+    assert unverifiable["reviewRating"]["ratingValue"] == 2  # the middle of the scale, named apart from "mixed"
     assert unverifiable["reviewRating"]["alternateName"] == "unverifiable"
+    assert unverifiable["reviewRating"]["name"] == "Unverifiable"
     assert json.loads(render("claimreview", []))["@graph"] == []
 
 
@@ -344,7 +401,7 @@ def test_every_formula_start_round_trips_through_csv_reader_with_one_quote(value
         assert '""http://evil""' in out  # RFC 4180: embedded quotes doubled
     # and every other format keeps it unchanged
     assert json.loads("".join(get_writer("jsonl").write([doc], context, None)))["spans"][0]["label"] == value
-    annotations_ = json.loads("".join(get_writer("web-annotation").write([doc], context, None)))["first"]["items"]
+    annotations_ = items_of("".join(get_writer("web-annotation").write([doc], context, None)))
     assert annotations_[0]["body"]["value"] == value and annotations_[0]["target"]["selector"][0]["exact"] == value
 
 
@@ -370,7 +427,49 @@ def test_writers_stream_one_document_at_a_time(fmt):
 
     writer = get_writer(fmt).write(source(), CONTEXT, None)
     next(writer)  # the header / opening
-    if fmt != "claimreview":
+    if fmt not in ("claimreview", "web-annotation"):  # Web Annotation: one page (<= 1,000 annotations)
         next(writer)
-        assert len(pulled) <= 2
+        # web-annotation-jsonl yields nothing for the second document (it has no annotation)
+        assert len(pulled) <= (3 if fmt == "web-annotation-jsonl" else 2)
     assert "".join(writer)
+
+
+# --- manifest and dataset card ------------------------------------------------------------------------------
+def test_the_card_front_matter_is_yaml_that_hugging_face_reads():
+    import yaml
+
+    from annotations.exporters.manifest import Counts, build_manifest, counted, dataset_card
+
+    counts = Counts()
+    list(counted(documents(), counts))
+    writer = get_writer("jsonl")
+    files = [
+        {"name": "gold.train.jsonl", "role": "data", "split": "train", "sha256": "0" * 64, "bytes": 1},
+        {"name": "gold.test.jsonl", "role": "data", "split": "test", "sha256": "1" * 64, "bytes": 1},
+    ]
+    manifest = build_manifest(
+        context=CONTEXT,
+        writer=writer,
+        counts=counts.as_dict(CONTEXT.label_names),
+        files=files,
+        agreement=None,
+        exported_at="2024-01-01T00:00:00+00:00",
+        code_version="test",
+    )
+    card = dataset_card(manifest)
+    assert card.startswith("---\n")
+    meta = yaml.safe_load(card.split("---\n")[1])
+    assert meta["license"] == "other" and meta["language"] == ["ar"]
+    assert meta["task_categories"] == ["token-classification"] and meta["size_categories"] == ["n<1K"]
+    assert meta["pretty_name"] == "Gold annotations: أخبار البادية"
+    assert meta["configs"] == [
+        {
+            "config_name": "default",
+            "data_files": [
+                {"split": "train", "path": "gold.train.jsonl"},
+                {"split": "test", "path": "gold.test.jsonl"},
+            ],
+        }
+    ]
+    assert manifest["label_schema"]["bio_tags"] == ["O"] + [f"{p}-{name}" for name in LABELS for p in "BI"]
+    assert manifest["record_schema"]["properties"]["spans"]["items"]["properties"]["label"] == {"enum": list(LABELS)}

@@ -14,8 +14,9 @@ from unittest import mock
 
 import pytest
 from django.db import OperationalError
+from django.utils import timezone
 
-from annotations.errors import Conflict, UnknownFormat
+from annotations.errors import ApplicationError, Conflict, UnknownFormat
 from annotations.exporters import FORMATS
 from annotations.models import ExportJob, JobStatus
 from annotations.services import exports
@@ -75,7 +76,7 @@ def test_the_manifest_counts_what_the_file_holds_and_its_sha256(project, gold, f
     manifest = manifest_of(job)
     data = export_file_path(job).read_bytes()
     card = export_file_path(job, "card").read_bytes()
-    assert manifest["schema_version"] == 1 and manifest["format"]["name"] == fmt
+    assert manifest["schema_version"] == 2 and manifest["format"]["name"] == fmt
     assert [f["name"] for f in manifest["files"]] == [job.file_name, "README.md"]
     assert manifest["files"][0]["sha256"] == hashlib.sha256(data).hexdigest() == job.sha256
     assert manifest["files"][0]["bytes"] == len(data)
@@ -103,17 +104,27 @@ def test_the_manifest_counts_what_the_file_holds_and_its_sha256(project, gold, f
             sum(line.count("\tB-") for line in text.split("\n"))
             == counts["spans"] - manifest["format_stats"]["conll_spans_left_out"]
         )
-    elif fmt == "web-annotation":
-        items = json.loads(text)["first"]["items"]
+    elif fmt in ("web-annotation", "web-annotation-jsonl"):
+        if fmt == "web-annotation":
+            items = [item for page in json.loads(text)["@graph"][:-1] for item in page["items"]]
+        else:
+            items = [json.loads(line) for line in text.splitlines()]
+        assert len(items) == manifest["format_stats"]["annotations"]
         assert sum(item["motivation"] == "tagging" for item in items) == counts["spans"]
         assert sum(item["motivation"] == "linking" for item in items) == counts["claim_links"]
         assert sum(item["motivation"] == "assessing" for item in items) == counts["ratings"]
     elif fmt == "claimreview":
         assert len(json.loads(text)["@graph"]) == manifest["format_stats"]["claim_reviews"] == 1
+    elif fmt == "conll2003":
+        assert text.count("-DOCSTART- -X- O O\n") == counts["documents"]
+        assert (
+            sum(line.endswith((" B-actor", " B-place", " B-casualty_figure")) for line in text.split("\n"))
+            == (manifest["format_stats"]["conll2003_entities"])
+        )
     elif fmt == "csv":
         rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline="")))[1:]
         assert len(rows) == counts["spans"]  # every gold document here has spans
-    assert f"`{job.file_name}` | `{job.sha256}`" in export_file_path(job, "card").read_text(encoding="utf-8")
+    assert f"`{job.file_name}` |  | `{job.sha256}`" in export_file_path(job, "card").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -160,7 +171,13 @@ def test_the_task_is_sent_once_the_request_commits(project, manager, django_capt
         job = export_run_create(project=project, fmt="jsonl", requested_by=manager)
     sent.assert_called_once_with(args=(job.pk,))
     job.refresh_from_db()
-    assert job.enqueued and job.options == {"include_majority": False}
+    assert job.enqueued and job.options == {
+        "include_majority": False,
+        "splits": None,
+        "split_by_outlet": False,
+        "pseudonymize": False,
+        "utf16_offsets": False,
+    }
 
 
 def test_eager_celery_runs_the_export_after_commit(project, gold, manager, django_capture_on_commit_callbacks):
@@ -273,9 +290,9 @@ def test_snapshot_gold_finalized_while_the_export_runs_is_not_in_it(project, gol
 
 def test_majority_option_is_kept_on_the_job_and_in_the_manifest(project, gold):
     job = run(project, include_majority=True)
-    assert job.options == {"include_majority": True}
+    assert job.options["include_majority"] is True
     assert job.counts["resolution"] == {"adjudicated": 2, "majority": 1}
-    assert manifest_of(job)["options"] == {"include_majority": True}
+    assert manifest_of(job)["options"] == job.options
 
 
 def test_export_write_writes_exactly_the_three_documented_files(project, gold, tmp_path):
@@ -348,3 +365,151 @@ def test_on_postgresql_the_export_reads_one_repeatable_read_snapshot(project, go
     assert manifest["files"][0]["sha256"] == hashlib.sha256(export_file_path(job).read_bytes()).hexdigest()
     later = export_run_execute(export_id=ExportJob.objects.create(project=project, format="jsonl").pk)
     assert later.counts["documents"] == 3
+
+
+# --- options (issue 14) -----------------------------------------------------------------------------------
+def test_splits_write_one_file_per_split_chosen_from_each_documents_sha256(project, gold):
+    from annotations.exporters.options import parse_options, split_of
+
+    job = run(project, options={"splits": "train=0.5,dev=0.25,test=0.25"})
+    manifest = manifest_of(job)
+    data = [f for f in manifest["files"] if f["role"] == "data"]
+    assert [f["split"] for f in data] == ["train", "dev", "test"]
+    assert [f["name"] for f in data] == [f"gold-badia-{job.pk}.{name}.jsonl" for name in ("train", "dev", "test")]
+    options = parse_options({"splits": "train=0.5,dev=0.25,test=0.25"})
+    seen = []
+    for item in data:
+        path = export_file_path(job, item["split"])
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == item["sha256"]
+        for line in path.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            assert split_of(record["sha256"], record["source_domain"], options) == item["split"]
+            seen.append(record["id"])
+        assert manifest["splits"]["splits"][item["split"]]["documents"] == len(
+            path.read_text(encoding="utf-8").splitlines()
+        )
+    assert sorted(seen) == [gold["a"].pk, gold["b"].pk] and manifest["counts"]["documents"] == 2
+    assert job.file_name == data[0]["name"] and set(job.counts["split_files"][0]) >= {"split", "name", "sha256"}
+    # the same article goes to the same split whatever the project: the split is a function of the text
+    assert split_of(gold["a"].sha256, "", options) == split_of(gold["a"].sha256, "", options)
+    card = export_file_path(job, "card").read_text(encoding="utf-8")
+    for item in data:
+        assert f'- split: "{item["split"]}"\n    path: "{item["name"]}"' in card
+
+
+def test_split_by_outlet_keeps_an_outlet_in_one_split():
+    from annotations.exporters.options import parse_options, split_of
+
+    options = parse_options({"splits": "train=0.34,dev=0.33,test=0.33", "split_by_outlet": True})
+    digests = [hashlib.sha256(str(n).encode()).hexdigest() for n in range(200)]
+    assert len({split_of(d, "syriahr.com", options) for d in digests}) == 1
+    assert len({split_of(d, "", options) for d in digests}) == 3  # no outlet: each document by its own hash
+    plain = parse_options({"splits": "train=0.8,dev=0.1,test=0.1"})
+    counts = {name: sum(split_of(d, "", plain) == name for d in digests) for name in ("train", "dev", "test")}
+    assert counts["train"] > counts["dev"] and counts["train"] > counts["test"]
+
+
+def test_pseudonymize_replaces_every_username_by_a_stable_salted_id(project, gold, settings):
+    settings.EXPORT_PSEUDONYM_SALT = "pepper"
+    first = export_file_path(run(project, options={"pseudonymize": True})).read_text(encoding="utf-8")
+    assert "adjudicator" not in first.replace('"adjudicator":', "")
+    records = [json.loads(line) for line in first.splitlines()]
+    names = {records[0]["adjudicator"]} | {s["decided_by"] for r in records for s in r["spans"]}
+    assert len(names) == 1 and next(iter(names)).startswith("user-") and len(next(iter(names))) == 17
+    again = export_file_path(run(project, options={"pseudonymize": True})).read_text(encoding="utf-8")
+    assert again == first  # stable
+    settings.EXPORT_PSEUDONYM_SALT = "other salt"
+    salted = export_file_path(run(project, options={"pseudonymize": True})).read_text(encoding="utf-8")
+    assert json.loads(salted.splitlines()[0])["adjudicator"] != records[0]["adjudicator"]
+
+
+def test_utf16_offsets_are_javascript_string_indices(project, gold):
+    records = [
+        json.loads(line)
+        for line in export_file_path(run(project, options={"utf16_offsets": True})).read_text().splitlines()
+    ]
+    checked = 0
+    for record in records:
+        units = record["text"].encode("utf-16-le")
+        for span in record["spans"] + record["claim_links"]:
+            quote = record["text"][span["start"] : span["end"]]
+            assert units[2 * span["start_utf16"] : 2 * span["end_utf16"]].decode("utf-16-le") == quote
+            checked += 1
+    after_emoji = [s for s in records[0]["spans"] if s["start"] > records[0]["text"].index("😢")]
+    assert after_emoji and all(s["start_utf16"] == s["start"] + 1 for s in after_emoji)
+    assert checked > 5
+
+
+def test_the_agreement_summary_covers_exactly_the_exported_documents(project, gold):
+    from annotations.models import AgreementRun, JobStatus
+
+    AgreementRun.objects.create(
+        project=project,
+        status=JobStatus.DONE,
+        finished_at=timezone.now(),
+        results={
+            "summary": {"token_alpha": 0.1, "documents": 3},
+            "documents": [
+                {"document": gold["a"].pk, "token_alpha": 0.5, "overlap_f1": 1.0, "reviewers": 2},
+                {"document": gold["b"].pk, "token_alpha": 0.7, "overlap_f1": None, "reviewers": 2},
+                {"document": gold["c"].pk, "token_alpha": -0.9, "overlap_f1": 0.0, "reviewers": 2},  # not gold
+            ],
+        },
+    )
+    agreement = manifest_of(run(project))["agreement"]
+    assert agreement["summary"] == {
+        "documents": 2,
+        "documents_with_figures": 2,
+        "token_alpha_mean": pytest.approx(0.6),
+        "token_alpha_documents": 2,
+        "overlap_f1_mean": 1.0,
+        "overlap_f1_documents": 1,
+    }
+    assert agreement["project_run_summary"] == {"token_alpha": 0.1, "documents": 3}
+    # with splits: the summary is of all exported documents, across the split files
+    assert manifest_of(run(project, options={"splits": "a=0.5,b=0.5"}))["agreement"]["summary"]["documents"] == 2
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        ({"splits": "train=0.8,dev=0.3"}, "splits"),
+        ({"splits": "train=0.8"}, "splits"),
+        ({"splits": "train=x,dev=0.2"}, "splits"),
+        ({"splits": "../x=0.5,y=0.5"}, "splits"),
+        ({"splits": "a=0.5,a=0.5"}, "splits"),
+        ({"split_by_outlet": True}, "split_by_outlet"),
+        ({"pseudonymize": "yes"}, "pseudonymize"),
+        ({"utf16_offsets": 1}, "utf16_offsets"),
+        ({"colour": True}, "colour"),
+    ],
+)
+def test_bad_options_are_refused_with_the_field_before_anything_is_stored(project, manager, options, field):
+    with pytest.raises(ApplicationError) as caught:
+        export_run_create(project=project, fmt="jsonl", requested_by=manager, options=options)
+    assert caught.value.status_code == 400 and list(caught.value.fields) == [field]
+    assert not ExportJob.objects.exists()
+
+
+def test_claimreview_urls_come_from_the_configured_public_base_url(project, gold, settings):
+    settings.PUBLIC_BASE_URL = "https://workbench.example.org"
+    settings.EXPORT_ORGANIZATION_NAME = "مرصد التحقق"
+    (review,) = json.loads(export_file_path(run(project, "claimreview")).read_text(encoding="utf-8"))["@graph"]
+    assert review["url"] == f"https://workbench.example.org/claims/{gold['refuted'].pk}/"
+    assert review["author"] == {"@type": "Organization", "name": "مرصد التحقق", "url": "https://workbench.example.org/"}
+    assert review["datePublished"] and review["reviewRating"]["ratingValue"] == 1
+    assert review["itemReviewed"]["author"] == {
+        "@type": "Organization",
+        "name": "المرصد السوري",
+        "url": "https://syriahr.com/",
+    }
+    assert review["itemReviewed"]["datePublished"] == "2023-11-08T10:00:00+00:00"
+
+
+def test_a_split_file_imports_against_its_own_entry_in_the_manifest(project, gold, other_project):
+    from annotations.services.gold_import import gold_import
+
+    job = run(project, options={"splits": "a=0.5,b=0.5"})
+    for split in ("a", "b"):
+        result = gold_import(project=other_project, path=export_file_path(job, split))
+        assert result.manifest_checked

@@ -8,8 +8,9 @@ class Command(WorkbenchCommand):
         "Write a project's gold dataset (final adjudications; with --include-majority also documents whose k "
         "reviewers all submitted, resolved by majority vote). Writes exactly three files: the data file at "
         "PATH, PATH.manifest.json (schema version, counts, label set, agreement summary, SHA-256 of the files) "
-        "and PATH.README.md (the dataset card); the directory must exist. Runs in this process and prints "
-        f"the counts and the SHA-256. Formats: {', '.join(FORMATS)}."
+        "and PATH.README.md (the dataset card); with --splits, one data file per split instead of PATH "
+        "(gold.jsonl gives gold.train.jsonl, gold.dev.jsonl …). The directory must exist. Runs in this process "
+        f"and prints the counts and the SHA-256. Formats: {', '.join(FORMATS)}."
     )
 
     def add_arguments(self, parser):
@@ -23,10 +24,49 @@ class Command(WorkbenchCommand):
             action="store_true",
             help="Also export unadjudicated documents whose reviewers all submitted, resolved by majority vote.",
         )
+        parser.add_argument(
+            "--splits",
+            metavar="NAME=F,...",
+            default=None,
+            help="Split the documents, e.g. train=0.8,dev=0.1,test=0.1 (deterministic from each document's "
+            "SHA-256): one data file per split, PATH with .NAME before its extension.",
+        )
+        parser.add_argument(
+            "--split-by-outlet",
+            action="store_true",
+            help="With --splits: choose the split from the outlet, so one outlet never spans two splits.",
+        )
+        parser.add_argument(
+            "--pseudonymize",
+            action="store_true",
+            help="Replace usernames (deciders, adjudicators) by stable salted ids user-<12 hex digits>.",
+        )
+        parser.add_argument(
+            "--utf16-offsets",
+            action="store_true",
+            help="Also write start_utf16/end_utf16 (JavaScript string indices) next to the code point offsets.",
+        )
 
-    def handle(self, *args, project, fmt, output, include_majority, **options):
+    def handle(
+        self,
+        *args,
+        project,
+        fmt,
+        output,
+        include_majority,
+        splits=None,
+        split_by_outlet=False,
+        pseudonymize=False,
+        utf16_offsets=False,
+        **options,
+    ):
         project = self.get_project(project)
-        result = export_write(project=project, fmt=fmt, output_path=output, include_majority=include_majority)
+        chosen = {"split_by_outlet": split_by_outlet, "pseudonymize": pseudonymize, "utf16_offsets": utf16_offsets}
+        if splits is not None:
+            chosen["splits"] = splits
+        result = export_write(
+            project=project, fmt=fmt, output_path=output, include_majority=include_majority, options=chosen
+        )
         counts = result.counts
         per_label = ", ".join(f"{name} {n}" for name, n in counts["per_label"].items()) or "none"
         majority = counts["resolution"].get("majority", 0)
@@ -39,6 +79,9 @@ class Command(WorkbenchCommand):
         self.stdout.write(f"Spans per label: {per_label}")
         for key, value in sorted(result.stats.items()):
             self.stdout.write(f"{key.replace('_', ' ')}: {value}")
-        self.stdout.write(f"{result.data_path}  {result.bytes} bytes  sha256 {result.sha256}")
+        for item, path in zip(
+            [f for f in result.manifest["files"] if f.get("role") == "data"], result.data_paths, strict=True
+        ):
+            self.stdout.write(f"{path}  {item['bytes']} bytes  sha256 {item['sha256']}")
         self.stdout.write(f"{result.manifest_path}")
         self.stdout.write(f"{result.card_path}")

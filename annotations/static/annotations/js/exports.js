@@ -39,6 +39,9 @@ function showExport(job) {
     document.getElementById("export-manifest").href = job.manifest_url;
     document.getElementById("export-card").href = job.card_url;
     document.getElementById("export-sha256").textContent = job.sha256;
+    const splitLinks = document.getElementById("export-splits-links");
+    splitLinks.replaceChildren();
+    for (const [name, url] of Object.entries(job.split_urls || {})) splitLinks.append(" · ", link(url, name));
     links.hidden = false;
   } else {
     links.hidden = true;
@@ -87,7 +90,9 @@ function listExport(job) {
   } else sha.textContent = "—";
   const files = cell(row, "");
   if (job.download_url) {
-    files.append(link(job.download_url, "data"), " · ", link(job.manifest_url, "manifest"), " · ", link(job.card_url, "card"));
+    files.append(link(job.download_url, "data"));
+    for (const [name, url] of Object.entries(job.split_urls || {})) files.append(" · ", link(url, name));
+    files.append(" · ", link(job.manifest_url, "manifest"), " · ", link(job.card_url, "card"));
   } else files.textContent = "—";
   table.hidden = false;
   const empty = document.getElementById("exports-empty");
@@ -112,10 +117,15 @@ form.addEventListener("submit", async (event) => {
   event.preventDefault();
   showError("");
   links.hidden = true;
+  const splits = document.getElementById("export-splits").value.trim();
   const body = {
     format: document.getElementById("export-format").value,
     include_majority: document.getElementById("export-majority").checked,
+    split_by_outlet: document.getElementById("export-split-by-outlet").checked,
+    pseudonymize: document.getElementById("export-pseudonymize").checked,
+    utf16_offsets: document.getElementById("export-utf16").checked,
   };
+  if (splits) body.splits = splits;
   button.disabled = true;
   let id;
   try {

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('annotations', '0007_i16_span_unique_idempotency'),
+        ('annotations', '0007_span_unique_idempotency'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
