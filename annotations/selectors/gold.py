@@ -29,6 +29,7 @@ from django.db import connection, transaction
 from django.db.models import F, Lookup, Q
 from django.utils import timezone
 
+from annotations.agreement.report import DocumentRow, Summary
 from annotations.exporters.records import (
     ADJUDICATED,
     MAJORITY,
@@ -114,8 +115,10 @@ def gold_agreement(project: Project) -> tuple[dict | None, dict[int, dict]]:
     )
     if run is None:
         return None, {}
+    # The stored report's `documents` and `summary` (annotations.agreement.report), read as JSON paths.
+    entries: list[DocumentRow] = run["results__documents"] or []
     per_document: dict[int, dict] = {}
-    for entry in run["results__documents"] or []:
+    for entry in entries:
         if not isinstance(entry, dict) or not isinstance(entry.get("document"), int):
             continue
         per_document[entry["document"]] = {
@@ -123,7 +126,7 @@ def gold_agreement(project: Project) -> tuple[dict | None, dict[int, dict]]:
             "overlap_f1": entry.get("overlap_f1"),
             "reviewers": entry.get("reviewers"),
         }
-    summary = run["results__summary"] if isinstance(run["results__summary"], dict) else {}
+    summary: Summary | dict = run["results__summary"] if isinstance(run["results__summary"], dict) else {}
     finished = run["finished_at"]
     return (
         {

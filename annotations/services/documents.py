@@ -60,9 +60,7 @@ def _create_documents(project: Project, records: Iterable[ArticleRecord], result
 
 def _enqueue_stats(documents: Sequence[Document]) -> None:
     if documents:
-        from annotations.tasks import document_stats_task
-
-        enqueue_on_commit(document_stats_task, [document.pk for document in documents])
+        enqueue_on_commit("document_stats_task", [document.pk for document in documents])
 
 
 def documents_import(*, project: Project, paths: Sequence[str | Path]) -> ImportResult:

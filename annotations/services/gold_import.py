@@ -285,9 +285,7 @@ def gold_import(*, project: Project, path, username: str | None = None) -> GoldI
                 except ValidationError as exc:  # a model's validation: a label too long, a bad colour…
                     raise ImportLineError(str(path), number, "; ".join(exc.messages)) from None
         if importer.new_documents:
-            from annotations.tasks import document_stats_task
-
-            enqueue_on_commit(document_stats_task, importer.new_documents)
+            enqueue_on_commit("document_stats_task", importer.new_documents)
     return importer.result
 
 
