@@ -11,7 +11,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from annotations.access import ROLE_RANK, access_assignment, access_project_by_slug
+from annotations.access import access_assignment, access_project_by_slug, sees_all_work
 from annotations.models import Assignment, AssignmentStatus, Role
 from annotations.selectors.agreement import agreement_dashboard
 from annotations.selectors.assignments import assignment_detail, assignments_of_reviewer
@@ -34,7 +34,7 @@ def home(request):
 @require_GET
 def project_page(request, slug: str):
     project, membership = access_project_by_slug(request.user, slug)
-    can_see_documents = ROLE_RANK[membership.role] >= ROLE_RANK[Role.ADJUDICATOR]
+    can_see_documents = sees_all_work(membership)
     query = request.GET.get("q", "")[:200]
     results = None
     if query.strip():

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from annotations.access import access_document_for_adjudication, access_project_by_slug
+from annotations.access import ONLY_REVIEWERS, access_document_for_adjudication, access_project_by_slug, require_role
 from annotations.api.adjudication import adjudication_state
 from annotations.errors import Conflict
 from annotations.models import Role
@@ -22,8 +21,7 @@ from annotations.services.queue import assignment_lease_next
 def queue_next_page(request, slug: str):
     """The "Next document" button: lease the next document and open it in the workspace."""
     project, membership = access_project_by_slug(request.user, slug)
-    if membership.role != Role.REVIEWER:
-        raise DjangoPermissionDenied
+    require_role(membership, roles=[Role.REVIEWER], message=ONLY_REVIEWERS)
     assignment = assignment_lease_next(project=project, reviewer=request.user)
     if assignment is None:
         messages.info(request, "Nothing is left for you in this project's queue. Thank you!")
