@@ -10,7 +10,8 @@ from django.views.decorators.http import require_GET
 from annotations.access import access_project_by_slug
 from annotations.api.exports import export_urls
 from annotations.exporters import REGISTRY
-from annotations.models import ExportJob, Role
+from annotations.models import Role
+from annotations.selectors.exports import exports_of_project
 
 PAGE_EXPORTS = 50
 
@@ -19,11 +20,7 @@ PAGE_EXPORTS = 50
 @require_GET
 def exports_page(request, slug: str):
     project, membership = access_project_by_slug(request.user, slug, min_role=Role.MANAGER)
-    jobs = list(
-        ExportJob.objects.filter(project=project)
-        .select_related("requested_by")
-        .order_by("-created_at", "-id")[:PAGE_EXPORTS]
-    )
+    jobs = list(exports_of_project(project)[:PAGE_EXPORTS])
     rows = []
     for job in jobs:
         counts = job.counts or {}

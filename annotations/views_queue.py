@@ -8,9 +8,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from annotations.access import ONLY_REVIEWERS, access_document_for_adjudication, access_project_by_slug, require_role
-from annotations.api.adjudication import adjudication_state
 from annotations.errors import Conflict
 from annotations.models import Role
+from annotations.selectors.adjudication import adjudication_state
 from annotations.selectors.projects import project_labels
 from annotations.selectors.queue import adjudication_queue, project_progress
 from annotations.services.queue import assignment_lease_next

@@ -24,6 +24,7 @@ from annotations.api.permissions import project_for
 from annotations.errors import ApplicationError, Conflict, NotFound
 from annotations.exporters import FORMATS, get_writer
 from annotations.models import ExportJob, JobStatus, Role
+from annotations.selectors.exports import exports_of_project
 from annotations.services.exports import export_file_path, export_run_create, safe_slug
 
 DOWNLOADS = {
@@ -115,7 +116,7 @@ class ProjectExportsApi(APIView):
         """The project's exports, newest first (managers)."""
         project, _ = project_for(request, project_id, min_role=Role.MANAGER)
         paginator = Pagination()
-        jobs = ExportJob.objects.filter(project=project).select_related("requested_by").order_by("-created_at", "-id")
+        jobs = exports_of_project(project)
         page = paginator.paginate_queryset(jobs, request, view=self)
         return paginator.get_paginated_response(ExportOutput(page, many=True, context={"request": request}).data)
 
