@@ -8,7 +8,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from annotations.access import ONLY_REVIEWERS, access_document_for_adjudication, access_project_by_slug, require_role
-from annotations.errors import Conflict
 from annotations.models import Role
 from annotations.selectors.adjudication import adjudication_state
 from annotations.selectors.projects import project_labels
@@ -49,16 +48,11 @@ def adjudication_queue_page(request, slug: str):
 @require_GET
 def adjudication_page(request, document_id: int):
     document = access_document_for_adjudication(request.user, document_id)
-    try:
-        state = adjudication_state(document)
-    except Conflict as exc:
-        messages.warning(request, exc.message)
-        return redirect("adjudication-queue-page", slug=document.project.slug)
     if document.submitted_count < document.project.overlap_k:
         messages.warning(request, "This document is not ready: not every reviewer has submitted.")
         return redirect("adjudication-queue-page", slug=document.project.slug)
     bootstrap = {
-        **state,
+        **adjudication_state(document),
         "labels": [
             {"name": l.name, "name_ar": l.name_ar, "color": l.color, "hotkey": l.hotkey}
             for l in project_labels(document.project)

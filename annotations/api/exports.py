@@ -4,8 +4,7 @@ Gold names its deciders and the exports are the project's dataset, so every rout
 project's managers: other members get 403 on the project's routes and 404 on export ids (like anyone
 who is not a member), so export ids reveal nothing. Downloads are streamed from files whose names the
 server made from ids (never a user-supplied path), as attachments with a fixed Content-Type, `nosniff`
-and `Content-Security-Policy: sandbox`, so a file can never render as a page of our origin
-(SECURITY-TESTS 19, 24).
+and `Content-Security-Policy: sandbox`, so a file can never render as a page of our origin.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ Gold is what was final at `snapshot_at` (an adjudication with status final and d
 it). Final gold never changes afterwards (the adjudication services refuse edits with 409), so rows
 read in different chunks belong to one snapshot even without a database snapshot. `gold_snapshot()`
 adds one on PostgreSQL (one REPEATABLE READ, READ ONLY transaction for the whole read), so documents,
-claims and labels are consistent too (SECURITY-TESTS 47).
+claims and labels are consistent too (an export is one snapshot while writes go on).
 
 With `include_majority`, documents that nobody finalized but whose k reviewers all submitted (at the
 snapshot) are resolved by majority vote: a span (start, end, label) is kept when more than half of the

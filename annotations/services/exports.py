@@ -13,7 +13,11 @@ hashing it (SHA-256) and counting the records, then renamed into place; progress
 The manifest's counts are those of the records written, and its SHA-256 that of the bytes written.
 Any error but a transient database one fails the export with a readable `error`.
 
-Snapshot (SECURITY-TESTS 47): gold is what was final at the export's `started_at`; on PostgreSQL the
+Keep: the format lives in the exporters' registry (`annotations.exporters`: one pure writer module per
+format, looked up by name), and every file is written to a temporary name and renamed into place, so
+a reader never sees half a file.
+
+Snapshot (an export is one consistent snapshot while writes go on): gold is what was final at the export's `started_at`; on PostgreSQL the
 whole read is also one REPEATABLE READ, READ ONLY transaction, so its progress is written through a
 second database connection (the read transaction cannot write, and others could not see it).
 """

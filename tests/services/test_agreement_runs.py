@@ -269,7 +269,7 @@ def test_a_deterministic_error_fails_the_run_without_retrying(project, annotated
 
 
 def test_a_transient_database_error_is_retried_and_the_run_ends_done(project, annotated):
-    # SECURITY-TESTS 32 (a): OperationalError on the first read; the task retries with backoff.
+    # Transient errors retry with backoff: OperationalError on the first read; the task retries with backoff.
     with mock.patch.object(agreement_run_task, "apply_async"):
         run = agreement_run_request(project=project)
     real = agreement_runs.agreement_input
@@ -338,7 +338,7 @@ def test_unchanged_input_copies_the_last_results_without_recomputing(project, an
 
 
 def test_executing_a_finished_run_again_changes_nothing(project, annotated):
-    # SECURITY-TESTS 30: a duplicate delivery is harmless; results live on the run's own row.
+    # A duplicate delivery is harmless; results live on the run's own row.
     run = run_now(project)
     before = (run.results, run.finished_at, run.input_fingerprint, run.timings)
     with mock.patch.object(agreement_runs, "agreement_results_compute") as compute:
@@ -434,7 +434,7 @@ def test_a_run_whose_worker_vanished_is_failed_and_replaced(project, manager, se
 
 @pytest.mark.django_db(transaction=True)
 def test_enqueue_only_after_commit_and_rollback_publishes_nothing(project):
-    # SECURITY-TESTS 28
+    # Enqueue only after commit: a rolled-back transaction publishes nothing.
     with mock.patch.object(agreement_run_task, "apply_async") as apply_async:
         with pytest.raises(RuntimeError), transaction.atomic():
             agreement_run_request(project=project)
@@ -454,7 +454,7 @@ def test_enqueue_only_after_commit_and_rollback_publishes_nothing(project):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_second_submit_of_the_same_assignment_requests_nothing(project, reviewer1, document):
-    # SECURITY-TESTS 44: a double submit is a Conflict, and one agreement enqueue.
+    # A double submit is a Conflict, and one agreement enqueue.
     from annotations.errors import Conflict
 
     assignment = assign(document, reviewer1)
