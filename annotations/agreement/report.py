@@ -326,9 +326,10 @@ class _Documents:
             _undefined(entry, "overlap_f1", "span F1 is undefined: the document has no tokens")
             return
         matrix = np.empty((len(who), len(work.tokens)), dtype=np.float64)
+        code_of = self.code_of
         for row, reviewer in enumerate(who):
             values = token_values(work.tokens, work.spans[reviewer], OUTSIDE)
-            matrix[row] = [self.code_of.get(v, 0) for v in values]
+            matrix[row] = [code_of.get(v, 0) for v in values]
         index = len(self.matrices)
         self.matrices.append(matrix)
         self.slots.append({reviewer: row for row, reviewer in enumerate(who)})
