@@ -23,13 +23,13 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import F, Lookup, Q
 from django.utils import timezone
 
-from annotations.agreement.report import DocumentRow, Summary
 from annotations.exporters.records import (
     ADJUDICATED,
     MAJORITY,
@@ -65,6 +65,9 @@ from annotations.models import (
 from annotations.models import (
     GoldSpan as GoldSpanRow,
 )
+
+if TYPE_CHECKING:  # the stored report's shape; the agreement package (numpy) is not loaded for an export
+    from annotations.agreement.report import DocumentRow, Summary
 
 CHUNK = 1000
 MAJORITY_DECISION = "majority"
