@@ -147,7 +147,8 @@ def test_login_redirects_only_to_our_own_pages(manager, client):
 
 
 def test_templates_put_no_data_in_scripts_and_mark_nothing_safe():
-    # Data inside <script> goes through json_script: no `|safe`, no `{% autoescape off %}`, no inline <script> bodies with template data.
+    # Data inside <script> goes through json_script: no `|safe`, no `{% autoescape off %}`, no inline <script> bodies
+    # with template data.
     templates = list((ROOT / "annotations" / "templates").rglob("*.html"))
     assert templates
     for path in templates:

@@ -159,7 +159,8 @@ def test_a_failed_run_is_visible_with_its_error(project, manager, api_client_for
 def test_results_csv_is_an_attachment_with_every_table_and_neutralized_formulas(
     project, manager, api_client_for, submitted
 ):
-    # A served file never becomes HTML, and formulas are neutralized: a fixed content type, attachment, sandboxed; formulas start with '.
+    # A served file never becomes HTML, and formulas are neutralized: a fixed content type, attachment, sandboxed;
+    # formulas start with '.
     LabelType.objects.filter(project=project, name="place").update(name='=HYPERLINK("http://evil","x")')
     run = run_now(project)
     response = api_client_for(manager).get(f"/api/agreement-runs/{run.pk}/results.csv")

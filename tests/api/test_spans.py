@@ -6,7 +6,8 @@ from annotations.models import Assignment, Span
 from annotations.services.assignments import assignment_open
 from tests.factories import DocumentFactory, LabelTypeFactory, ProjectFactory
 
-# Browser offsets are UTF-16 units, ours code points: الجيش is code points 6..11 but UTF-16 units 7..12 (the emoji is two units).
+# Browser offsets are UTF-16 units, ours code points: الجيش is code points 6..11 but UTF-16 units 7..12 (the emoji is
+# two units).
 EMOJI_TEXT = "قال 👍 الجيش إن 30 جندياً قتلوا"
 
 
@@ -60,7 +61,8 @@ def test_quote_is_compared_exactly(api, assignment, quote):
 
 
 def test_a_boundary_inside_a_letter_and_its_marks_is_refused(api, project, reviewer1):
-    # A span boundary cannot split a letter from its combining marks: in "كان مَرَّة", ر (6) carries two marks. NFC orders them by combining class, so
+    # A span boundary cannot split a letter from its combining marks: in "كان مَرَّة", ر (6) carries two marks. NFC
+    # orders them by combining class, so
     # the stored text has fatha (U+064E, class 30) at 7 and shadda (U+0651, class 33) at 8.
     document = DocumentFactory(project=project, text="كان مَرَّة")
     assert document.text[6:9] == "\u0631\u064e\u0651"
@@ -181,7 +183,8 @@ def test_delete(api, assignment):
 
 
 def test_submitted_work_is_frozen(api, assignment):
-    # Submitted work is frozen, and a double submit is one: one submit succeeds, the next is a 409; nothing changes afterwards.
+    # Submitted work is frozen, and a double submit is one: one submit succeeds, the next is a 409; nothing changes
+    # afterwards.
     span = post_span(api, assignment, start=6, end=11, label="actor").json()
     assert api.post(f"/api/assignments/{assignment.id}/submit/").status_code == 200
     again = api.post(f"/api/assignments/{assignment.id}/submit/")

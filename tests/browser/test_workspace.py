@@ -323,7 +323,8 @@ def test_offset_tables_round_trip_on_random_text(workspace, page):
 
 
 def test_hostile_strings_stay_inert_in_the_workspace(live_server, page):
-    # Stored strings never run, data in <script> goes through json_script: a label and article text carrying markup are shown literally, never run.
+    # Stored strings never run, data in <script> goes through json_script: a label and article text carrying markup
+    # are shown literally, never run.
     from annotations.models import LabelType
 
     project = ProjectFactory(slug="hostile", name="<svg onload=alert(3)>")

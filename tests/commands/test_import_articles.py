@@ -102,7 +102,8 @@ def test_nfd_text_is_stored_nfc_and_hashed_as_stored(project, tmp_path):
     document = Document.objects.get(project=project)
     assert document.text == unicodedata.normalize("NFC", nfd)
     assert document.sha256 == hashlib.sha256(document.text.encode("utf-8")).hexdigest()
-    # the same article arriving in NFC is a duplicate (NFC at ingest: duplicate detection ignores the normalization form)
+    # the same article arriving in NFC is a duplicate (NFC at ingest: duplicate detection ignores the normalization
+    # form)
     path.write_text(document.text, encoding="utf-8")
     call_command("import_articles", "--project", project.slug, str(path))
     assert Document.objects.filter(project=project).count() == 1

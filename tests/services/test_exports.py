@@ -300,8 +300,8 @@ def test_export_write_writes_exactly_the_three_documented_files(project, gold, t
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_on_postgresql_the_export_reads_one_repeatable_read_snapshot(project, gold, adjudicator):
-    """An export is a consistent snapshot, with real concurrency: while the export reads (one REPEATABLE READ transaction),
-    another connection finalizes a document and renames one not read yet; the file shows neither, the
+    """An export is a consistent snapshot, with real concurrency: while the export reads (one REPEATABLE
+    READ transaction), another connection finalizes a document and renames one not read yet; the file shows neither, the
     manifest agrees with the file, and the progress written meanwhile is visible to others."""
     import threading
 
