@@ -18,8 +18,9 @@ format, looked up by name), and every file is written to a temporary name and re
 a reader never sees half a file.
 
 Snapshot (an export is one consistent snapshot while writes go on): gold is what was final at the
-export's `started_at`; on PostgreSQL the whole read is also one REPEATABLE READ, READ ONLY transaction, so its progress is written through a
-second database connection (the read transaction cannot write, and others could not see it).
+export's `started_at`; on PostgreSQL the whole read is also one REPEATABLE READ, READ ONLY transaction,
+so its progress is written through a second database connection (the read transaction cannot write,
+and others could not see it).
 """
 
 from __future__ import annotations
