@@ -11,6 +11,7 @@ gets annotations.errors.PermissionDenied (the one type: the API answers 403 JSON
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from annotations.errors import NotFound, PermissionDenied
 from annotations.models import (
@@ -31,8 +32,8 @@ from annotations.models import (
 ROLE_RANK = {Role.REVIEWER: 1, Role.ADJUDICATOR: 2, Role.MANAGER: 3}
 # The claim verification queue: verdicts come from reviewers and adjudicators; managers publish them.
 VERIFIER_ROLES = (Role.REVIEWER, Role.ADJUDICATOR)
-VERIFIERS_ONLY = "Verifiers are reviewers and adjudicators."
-ONLY_REVIEWERS = "Only reviewers take documents from the queue."
+VERIFIERS_ONLY = _("Verifiers are reviewers and adjudicators.")
+ONLY_REVIEWERS = _("Only reviewers take documents from the queue.")
 
 
 def sees_all_work(membership: Membership | None) -> bool:

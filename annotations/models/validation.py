@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from annotations.errors import ApplicationError
 from annotations.importers import MAX_FIELD_CHARS, check_text, check_url
@@ -45,7 +46,7 @@ def validate_document(*, text, title="", source="", url="", external_id="") -> D
     a `javascript:` or `data:` link must never reach a page). Returns the NFC text and the optional
     fields as given (None as ""): trimming and a title taken from the text are the callers' choice."""
     if not isinstance(text, str):
-        _refuse("text", "Must be a string.")
+        _refuse("text", _("Must be a string."))
     text, error = check_text(text, settings.DOCUMENT_MAX_CHARS)
     if error:
         _refuse("text", error[0].upper() + error[1:] + ".", error)
@@ -53,11 +54,13 @@ def validate_document(*, text, title="", source="", url="", external_id="") -> D
     for name, value in (("title", title), ("source", source), ("url", url), ("external_id", external_id)):
         value = "" if value is None else value
         if not isinstance(value, str):
-            _refuse(name, "Must be a string.")
+            _refuse(name, _("Must be a string."))
         if "\x00" in value:
-            _refuse(name, "Null characters are not allowed.")
+            _refuse(name, _("Null characters are not allowed."))
         if len(value) > MAX_FIELD_CHARS[name]:
-            _refuse(name, f"Ensure this field has no more than {MAX_FIELD_CHARS[name]} characters.")
+            _refuse(
+                name, _("Ensure this field has no more than %(limit)d characters.") % {"limit": MAX_FIELD_CHARS[name]}
+            )
         values[name] = value
     if values["url"] and (url_error := check_url(values["url"])):
         _refuse("url", url_error)
@@ -74,19 +77,21 @@ def validate_claim_text(value, field: str = "text", *, max_chars: int = MAX_CLAI
     """A claim's text, place or actor: not blank, within its length, no null character, no bidi
     reordering controls. Returns it stripped."""
     if not isinstance(value, str):
-        _refuse(field, "Must be a string.")
+        _refuse(field, _("Must be a string."))
     value = value.strip()
     if not value:
-        _refuse(field, "This field may not be blank.", "Empty.")
+        _refuse(field, _("This field may not be blank."), _("Empty."))
     if len(value) > max_chars:
-        _refuse(field, f"Ensure this field has no more than {max_chars} characters.", "Too long.")
+        _refuse(
+            field, _("Ensure this field has no more than %(limit)d characters.") % {"limit": max_chars}, _("Too long.")
+        )
     if "\x00" in value:
-        _refuse(field, "Null characters are not allowed.", "Null character.")
+        _refuse(field, _("Null characters are not allowed."), _("Null character."))
     if BIDI_REORDERING & set(value):
         _refuse(
             field,
-            "Bidirectional control characters (U+202A–U+202E, U+2066–U+2069) are not allowed.",
-            "Bidi controls.",
+            _("Bidirectional control characters (U+202A–U+202E, U+2066–U+2069) are not allowed."),
+            _("Bidi controls."),
         )
     return value
 
@@ -112,9 +117,13 @@ def validate_span_offsets(text: str, start, end, quote=None) -> None:
     given, equal to text[start:end]."""
     errors = validate_span(text, start, end)
     if errors:
-        raise ApplicationError("Invalid span offsets.", fields={name: [message] for name, message in errors.items()})
+        raise ApplicationError(_("Invalid span offsets."), fields={name: [message] for name, message in errors.items()})
     if quote is not None and quote != text[start:end]:
-        _refuse("quote", f"Quote does not match text[{start}:{end}].", "The quote differs from the text.")
+        _refuse(
+            "quote",
+            _("Quote does not match text[%(start)d:%(end)d].") % {"start": start, "end": end},
+            _("The quote differs from the text."),
+        )
 
 
 def as_field_errors(check) -> None:
