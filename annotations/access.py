@@ -1,14 +1,17 @@
-"""The one place that decides who may fetch what.
+"""The one place that decides who may fetch what (keep it so: the permission matrix test in
+tests/api/test_permission_matrix.py walks every URL of the API against these rules).
 
-Views, serializers and pages get projects (and later assignments, spans, links
-and ratings) only through these functions. A missing object and one the user
-may not see raise the same NotFound, so ids reveal nothing; a member whose role
-is too low gets PermissionDenied.
+API views, pages and selectors get projects, assignments, spans, claims, claim links, gold and job
+rows only through these functions, and ask the role questions ("sees all work", "has this role")
+only through `sees_all_work`, `has_role` and `require_role`. A missing object and one the user may
+not see raise the same NotFound, so ids reveal nothing; a member whose role does not allow the action
+gets annotations.errors.PermissionDenied (the one type: the API answers 403 JSON, pages the 403 page).
 """
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from annotations.errors import NotFound, PermissionDenied
 from annotations.models import (
@@ -27,6 +30,32 @@ from annotations.models import (
 
 # What each role may do, beyond what every member may do (read the project, its labels, its claims).
 ROLE_RANK = {Role.REVIEWER: 1, Role.ADJUDICATOR: 2, Role.MANAGER: 3}
+# The claim verification queue: verdicts come from reviewers and adjudicators; managers publish them.
+VERIFIER_ROLES = (Role.REVIEWER, Role.ADJUDICATOR)
+VERIFIERS_ONLY = _("Verifiers are reviewers and adjudicators.")
+ONLY_REVIEWERS = _("Only reviewers take documents from the queue.")
+
+
+def sees_all_work(membership: Membership | None) -> bool:
+    """Adjudicators and managers see every reviewer's work; reviewers only their own (blind review)."""
+    return membership is not None and ROLE_RANK[membership.role] >= ROLE_RANK[Role.ADJUDICATOR]
+
+
+def has_role(membership: Membership | None, *, min_role: str | None = None, roles=None) -> bool:
+    """Whether the member's role is at least `min_role` and (when given) one of `roles`."""
+    if membership is None:
+        return False
+    if min_role is not None and ROLE_RANK[membership.role] < ROLE_RANK[min_role]:
+        return False
+    return roles is None or membership.role in roles
+
+
+def require_role(
+    membership: Membership, *, min_role: str | None = None, roles=None, message: str | None = None
+) -> None:
+    """PermissionDenied (403) unless `has_role`; `message` says who may (else the generic refusal)."""
+    if not has_role(membership, min_role=min_role, roles=roles):
+        raise PermissionDenied(message) if message else PermissionDenied()
 
 
 def membership_for(user, project_id) -> Membership | None:
@@ -44,8 +73,7 @@ def access_project(user, project_id, *, min_role: str | None = None) -> tuple[Pr
     membership = membership_for(user, project_id)
     if membership is None:
         raise NotFound()
-    if min_role is not None and ROLE_RANK[membership.role] < ROLE_RANK[min_role]:
-        raise PermissionDenied()
+    require_role(membership, min_role=min_role)
     return membership.project, membership
 
 
@@ -60,11 +88,6 @@ def projects_visible_to(user) -> QuerySet[Project]:
     if not getattr(user, "is_authenticated", False):
         return Project.objects.none()
     return Project.objects.filter(memberships__user=user)
-
-
-def _can_see_all_work(membership: Membership | None) -> bool:
-    """Adjudicators and managers see every reviewer's work; reviewers only their own (blind review)."""
-    return membership is not None and ROLE_RANK[membership.role] >= ROLE_RANK[Role.ADJUDICATOR]
 
 
 def access_assignment(user, assignment_id, *, for_write: bool = False) -> Assignment:
@@ -82,7 +105,7 @@ def access_assignment(user, assignment_id, *, for_write: bool = False) -> Assign
         raise NotFound()
     if for_write:
         raise NotFound()
-    if _can_see_all_work(membership_for(user, assignment.document.project_id)):
+    if sees_all_work(membership_for(user, assignment.document.project_id)):
         return assignment
     raise NotFound()
 

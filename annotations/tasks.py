@@ -1,9 +1,17 @@
-"""Celery tasks: interfaces only. Each loads by id and calls one service."""
+"""Celery tasks: interfaces only. Each loads by id and calls one service.
+
+Tasks import services; services never import this module (they send a task by its name through
+`annotations.services.enqueue`), so there is no services <-> tasks import circle."""
 
 import logging
 
 from celery import Task, shared_task
 from django.db import OperationalError
+
+from annotations.services.agreement_runs import AGREEMENT_RUN, agreement_run_execute
+from annotations.services.exports import EXPORT_JOB, export_run_execute
+from annotations.services.jobs import JobKind, job_fail
+from annotations.services.stats import document_stats_compute
 
 logger = logging.getLogger(__name__)
 
@@ -21,55 +29,35 @@ RETRYING = {
 class JobTask(Task):
     """A task whose job row is marked failed once the retries are used up (or anything else escapes).
 
-    Subclasses name the service that marks the row (`fail`), the id argument and the message."""
+    Subclasses name their job kind (services.jobs.JobKind); the job id is the task's only argument."""
 
     abstract = True
-    id_argument = ""
-    failure_message = ""
-
-    def fail(self, job_id, error: str) -> None:  # pragma: no cover - overridden
-        raise NotImplementedError
+    kind: JobKind | None = None
 
     def on_failure(self, exc, task_id, args, kwargs, einfo):
-        job_id = args[0] if args else kwargs.get(self.id_argument)
+        job_id = args[0] if args else next(iter(kwargs.values()), None)
         try:
-            self.fail(job_id, f"{self.failure_message}: {type(exc).__name__}: {exc}")
+            job_fail(self.kind, job_id, f"{self.kind.failure_message}: {type(exc).__name__}: {exc}")
         except Exception:  # the database may be what is down; the row then stays running until it is stale
-            logger.exception("could not mark %s %s failed", self.id_argument, job_id)
+            logger.exception("could not mark %s %s failed", self.kind.name, job_id)
 
 
 class AgreementRunTask(JobTask):
-    id_argument = "run_id"
-    failure_message = "Agreement could not be computed"
-
-    def fail(self, job_id, error):
-        from annotations.services.agreement_runs import agreement_run_fail
-
-        agreement_run_fail(run_id=job_id, error=error)
+    kind = AGREEMENT_RUN
 
 
 class ExportRunTask(JobTask):
-    id_argument = "export_id"
-    failure_message = "The export could not be written"
-
-    def fail(self, job_id, error):
-        from annotations.services.exports import export_run_fail
-
-        export_run_fail(export_id=job_id, error=error)
+    kind = EXPORT_JOB
 
 
 @shared_task(**RETRYING)
 def document_stats_task(self, document_ids: list[int]) -> int:
-    from annotations.services.stats import document_stats_compute
-
     return document_stats_compute(document_ids=document_ids)
 
 
 @shared_task(base=AgreementRunTask, **RETRYING)
 def agreement_run_task(self, run_id: int) -> str | None:
     """Loads the run by id and computes it."""
-    from annotations.services.agreement_runs import agreement_run_execute
-
     run = agreement_run_execute(run_id=run_id)
     return run.status if run is not None else None
 
@@ -77,8 +65,6 @@ def agreement_run_task(self, run_id: int) -> str | None:
 @shared_task(base=ExportRunTask, **RETRYING)
 def export_run_task(self, export_id: int) -> str | None:
     """Loads the export by id and writes it."""
-    from annotations.services.exports import export_run_execute
-
     job = export_run_execute(export_id=export_id)
     return job.status if job is not None else None
 

@@ -24,7 +24,7 @@ def require_service(what: str, available: bool, how: str) -> None:
     pytest.skip(message)
 
 
-# --- No network at run time (SECURITY-TESTS 23a): only loopback connections are allowed. -------------
+# --- No network at run time (the server never fetches anything): only loopback connections are allowed. -------------
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
 

@@ -1,4 +1,4 @@
-"""Configuration promises from SECURITY-TESTS: deploy check, secrets, headers, CSRF, Celery content."""
+"""Security promises of the configuration: deploy check, secrets, headers, CSRF, Celery content."""
 
 import os
 import re
@@ -30,7 +30,7 @@ PRODUCTION = {
 
 
 def test_production_settings_pass_check_deploy_without_warnings(tmp_path):
-    # SECURITY-TESTS 11; the foundation acceptance.
+    # `check --deploy` is clean and there is no default secret.
     env = {**PRODUCTION, "SECRET_KEY": secrets.token_urlsafe(50), "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}
     result = manage("check", "--deploy", "--fail-level", "WARNING", env_extra=env)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -64,7 +64,7 @@ def test_seed_demo_refuses_in_production(tmp_path):
 
 
 def test_celery_accepts_only_json_and_timeouts_are_consistent():
-    # SECURITY-TESTS 26 and 31.
+    # No unsafe deserialization (JSON only), and consistent timeouts.
     from workbench.celery import app
 
     conf = app.conf
@@ -75,7 +75,7 @@ def test_celery_accepts_only_json_and_timeouts_are_consistent():
 
 @pytest.mark.parametrize("path", ["/", "/accounts/login/", "/api/docs/", "/api/projects/"])
 def test_security_headers_and_an_enforced_csp(db, client, path):
-    # SECURITY-TESTS 15
+    # Security headers and an enforced CSP.
     response = client.get(path)
     csp = response.headers.get("Content-Security-Policy", "")
     assert "Content-Security-Policy-Report-Only" not in response.headers
@@ -91,7 +91,7 @@ def test_security_headers_and_an_enforced_csp(db, client, path):
 
 
 def test_session_writes_need_the_csrf_token(project, manager):
-    # SECURITY-TESTS 9: cookie auth needs the token; token auth does not.
+    # CSRF on every session-authenticated write: cookie auth needs the token; token auth does not.
     from annotations.models import Document
 
     url = f"/api/projects/{project.id}/documents/"
@@ -117,7 +117,7 @@ def test_session_writes_need_the_csrf_token(project, manager):
 
 
 def test_login_needs_csrf_and_a_trusted_origin(manager):
-    # SECURITY-TESTS 10
+    # Login is CSRF-protected and checks the Origin.
     from django.test import Client
 
     client = Client(enforce_csrf_checks=True)
@@ -137,7 +137,7 @@ def test_login_needs_csrf_and_a_trusted_origin(manager):
 
 
 def test_login_redirects_only_to_our_own_pages(manager, client):
-    # SECURITY-TESTS 20
+    # No reflected input and no open redirect.
     for target, expected in [("https://evil.example/", "/"), ("//evil.example", "/"), ("/projects/x/", "/projects/x/")]:
         client.logout()
         response = client.post(
@@ -147,7 +147,8 @@ def test_login_redirects_only_to_our_own_pages(manager, client):
 
 
 def test_templates_put_no_data_in_scripts_and_mark_nothing_safe():
-    # SECURITY-TESTS 17: no `|safe`, no `{% autoescape off %}`, no inline <script> bodies with template data.
+    # Data inside <script> goes through json_script: no `|safe`, no `{% autoescape off %}`, no inline <script> bodies
+    # with template data.
     templates = list((ROOT / "annotations" / "templates").rglob("*.html"))
     assert templates
     for path in templates:
@@ -158,7 +159,7 @@ def test_templates_put_no_data_in_scripts_and_mark_nothing_safe():
 
 
 def test_no_view_is_csrf_exempt_but_the_token_endpoint():
-    # SECURITY-TESTS 9: DRF APIViews are exempt from Django's middleware but enforce CSRF themselves for
+    # CSRF on session writes: DRF APIViews are exempt from Django's middleware but enforce CSRF themselves for
     # session auth; plain Django views must never be exempt.
     from django.urls import get_resolver
     from rest_framework.views import APIView

@@ -11,7 +11,13 @@ an absent triple.  See the submodules for definitions and sources:
 * :mod:`.bootstrap` -- :func:`alpha_bootstrap_ci`
 * :mod:`.admiralty` -- Admiralty grades (F / 6 are missing for ordinal alpha)
 
+* :mod:`.report` -- :func:`agreement_report`, the whole report of a project's run
+  (plain input, typed result)
+
 Undefined coefficients raise :class:`UndefinedAgreement` (a ValueError).
+
+Keep this package pure (no Django, no database): every coefficient is tested against published
+values, and tests/agreement/test_purity.py fails if it imports anything but the stdlib and numpy.
 """
 
 from ._ratings import UndefinedAgreement

@@ -9,11 +9,11 @@ from annotations.access import access_document_for_adjudication, access_gold_spa
 from annotations.api.fields import StrictCharField, StrictIntegerField
 from annotations.api.pagination import Pagination
 from annotations.api.permissions import project_for
-from annotations.models import Adjudication, Assignment, AssignmentStatus, GoldSpan, ReliabilityRating, Role
-from annotations.selectors.queue import adjudication_queue, reviewer_names
+from annotations.models import GoldSpan, Role
+from annotations.selectors.adjudication import adjudication_state
+from annotations.selectors.queue import adjudication_queue
 from annotations.services.adjudication import (
     adjudication_finalize,
-    candidates,
     document_check_ready,
     gold_accept_agreed,
     gold_claim_link_create,
@@ -183,57 +183,6 @@ NOT_READY = OpenApiResponse(
     {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]},
     description="Not every reviewer has submitted yet.",
 )
-
-
-def adjudication_state(document) -> dict:
-    """Everything the adjudication page needs: reviewers' work merged on the text, and the gold so far."""
-    submitted = list(Assignment.objects.filter(document=document, status=AssignmentStatus.SUBMITTED).order_by("id"))
-    names = reviewer_names(a.id for a in submitted)
-    adjudication = Adjudication.objects.filter(document=document).select_related("adjudicator").first()
-    gold_spans = []
-    gold_reliability = None
-    if adjudication is not None:
-        gold_spans = GoldSpanOutput(
-            adjudication.spans.select_related("label", "decided_by").prefetch_related(
-                "claim_links__decided_by", "claim_links__claim"
-            ),
-            many=True,
-        ).data
-        rating = adjudication.ratings.filter(gold_span__isnull=True).select_related("decided_by").first()
-        if rating is not None:
-            gold_reliability = {
-                "source_reliability": rating.source_reliability,
-                "credibility": rating.credibility,
-                "note": rating.note,
-                "decided_by": rating.decided_by.username,
-            }
-    ratings = ReliabilityRating.objects.filter(assignment__in=submitted, span__isnull=True)
-    return {
-        "document": {
-            "id": document.id,
-            "title": document.title,
-            "text": document.text,
-            "source": document.source.name if document.source else "",
-        },
-        "reviewers": [{"assignment": a.id, "reviewer": names[a.id]} for a in submitted],
-        "candidates": candidates(document),
-        "reliability": [
-            {
-                "assignment": r.assignment_id,
-                "source_reliability": r.source_reliability,
-                "credibility": r.credibility,
-                "note": r.note,
-            }
-            for r in ratings
-        ],
-        "gold": {
-            "status": adjudication.status if adjudication else None,
-            "adjudicator": adjudication.adjudicator.username if adjudication else None,
-            "decided_at": adjudication.decided_at if adjudication else None,
-            "spans": gold_spans,
-            "reliability": gold_reliability,
-        },
-    }
 
 
 class AdjudicationQueueApi(APIView):

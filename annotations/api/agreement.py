@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotations.access import access_agreement_run
+from annotations.agreement.report import as_report
 from annotations.api.pagination import Pagination
 from annotations.api.permissions import project_for
 from annotations.models import AgreementRun, Role
@@ -129,7 +130,7 @@ def _cell(value):
 
 def agreement_results_csv(run: AgreementRun) -> str:
     """The run's tables one after another, each under a `# table` line, with the reasons for nulls."""
-    results = run.results or {}
+    results = as_report(run.results)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
 

@@ -5,12 +5,19 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotations.access import access_assignment, access_claim, access_claim_link, access_span
+from annotations.access import (
+    VERIFIER_ROLES,
+    VERIFIERS_ONLY,
+    access_assignment,
+    access_claim,
+    access_claim_link,
+    access_span,
+    require_role,
+)
 from annotations.api.assignments import ReliabilityOutput
 from annotations.api.fields import StrictCharField, StrictIntegerField
 from annotations.api.pagination import Pagination
 from annotations.api.permissions import project_for
-from annotations.errors import PermissionDenied
 from annotations.models import Claim, ClaimLink, Role
 from annotations.selectors.claims import claim_evidence, claim_list, claim_verification_next, sees_all_work
 from annotations.services.claims import (
@@ -314,8 +321,7 @@ class ClaimQueueNextApi(APIView):
     def get(self, request, project_id: int):
         """The next claim with evidence that awaits a verdict and that you have not judged yet."""
         project, membership = project_for(request, project_id)
-        if membership.role == Role.MANAGER:
-            raise PermissionDenied("Verifiers are reviewers and adjudicators.")
+        require_role(membership, roles=VERIFIER_ROLES, message=VERIFIERS_ONLY)
         claim = claim_verification_next(project, request.user)
         if claim is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
@@ -327,8 +333,7 @@ class ClaimVerificationsApi(APIView):
     def post(self, request, claim_id: int):
         """Your verdict from the claim verification queue (once per claim; at most the project's m verifiers)."""
         claim, membership = access_claim(request.user, claim_id)
-        if membership.role == Role.MANAGER:
-            raise PermissionDenied("Verifiers are reviewers and adjudicators.")
+        require_role(membership, roles=VERIFIER_ROLES, message=VERIFIERS_ONLY)
         data = VerificationInput(data=request.data)
         data.is_valid(raise_exception=True)
         verification = claim_verification_submit(claim=claim, verifier=request.user, **data.validated_data)

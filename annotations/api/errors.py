@@ -32,6 +32,3 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
     return drf_exception_handler(exc, context)
-
-
-NOT_FOUND = Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)

@@ -4,8 +4,7 @@ Gold names its deciders and the exports are the project's dataset, so every rout
 project's managers: other members get 403 on the project's routes and 404 on export ids (like anyone
 who is not a member), so export ids reveal nothing. Downloads are streamed from files whose names the
 server made from ids (never a user-supplied path), as attachments with a fixed Content-Type, `nosniff`
-and `Content-Security-Policy: sandbox`, so a file can never render as a page of our origin
-(SECURITY-TESTS 19, 24).
+and `Content-Security-Policy: sandbox`, so a file can never render as a page of our origin.
 """
 
 from __future__ import annotations
@@ -25,6 +24,7 @@ from annotations.errors import ApplicationError, Conflict, NotFound
 from annotations.exporters import FORMATS, REGISTRY, get_writer
 from annotations.exporters.options import SPLIT_NAME
 from annotations.models import ExportJob, JobStatus, Role
+from annotations.selectors.exports import exports_of_project
 from annotations.services.exports import export_file_path, export_run_create, safe_slug
 
 DOWNLOADS = {
@@ -194,7 +194,7 @@ class ProjectExportsApi(APIView):
         """The project's exports, newest first (managers)."""
         project, _ = project_for(request, project_id, min_role=Role.MANAGER)
         paginator = Pagination()
-        jobs = ExportJob.objects.filter(project=project).select_related("requested_by").order_by("-created_at", "-id")
+        jobs = exports_of_project(project)
         page = paginator.paginate_queryset(jobs, request, view=self)
         return paginator.get_paginated_response(ExportOutput(page, many=True, context={"request": request}).data)
 

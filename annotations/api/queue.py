@@ -5,10 +5,9 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotations.access import access_assignment
+from annotations.access import ONLY_REVIEWERS, access_assignment, require_role
 from annotations.api.fields import StrictCharField
 from annotations.api.permissions import project_for
-from annotations.errors import PermissionDenied
 from annotations.models import Assignment, Role
 from annotations.selectors.queue import project_progress
 from annotations.services.queue import assignment_current_lease, assignment_lease_next, assignment_skip
@@ -47,8 +46,7 @@ class QueueNextApi(APIView):
 
     def _reviewer_project(self, request, project_id: int):
         project, membership = project_for(request, project_id)
-        if membership.role != Role.REVIEWER:
-            raise PermissionDenied("Only reviewers take documents from the queue.")
+        require_role(membership, roles=[Role.REVIEWER], message=ONLY_REVIEWERS)
         return project
 
     @staticmethod

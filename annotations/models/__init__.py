@@ -1,4 +1,9 @@
-"""The data model, one module per concept. Import models from here."""
+"""The data model, one module per concept. Import models from here.
+
+The invariants live in the database as constraints (valid statuses and grades, spans within order,
+one job in flight per project, one assignment per document and reviewer…), so no writer, however it
+reaches the database, can break them; keep adding them there. Models import no services, selectors,
+API or pages (tests/test_import_graph.py)."""
 
 from .adjudication import Adjudication, AdjudicationStatus, GoldClaimLink, GoldDecision, GoldReliability, GoldSpan
 from .assignments import Assignment, AssignmentStatus

@@ -7,6 +7,7 @@ from django.db.models import Q
 from .claims import Stance
 from .reliability import admiralty_constraints
 from .spans import span_constraints
+from .validation import as_field_errors, validate_span_offsets
 
 
 class AdjudicationStatus(models.TextChoices):
@@ -76,6 +77,13 @@ class GoldSpan(models.Model):
 
     def __str__(self) -> str:
         return f"gold {self.text} [{self.start}, {self.end})"
+
+    def clean(self):
+        # The one span validation; the stored text is always the document's own slice.
+        if self.adjudication_id is not None and self.start is not None and self.end is not None:
+            text = self.adjudication.document.text
+            as_field_errors(lambda: validate_span_offsets(text, self.start, self.end))
+            self.text = text[self.start : self.end]
 
 
 class GoldClaimLink(models.Model):

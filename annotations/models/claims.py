@@ -4,6 +4,8 @@ from django.db.models import Q
 
 from annotations.text.normalize import fold_for_search
 
+from .validation import as_field_errors, validate_claim
+
 
 class Verdict(models.TextChoices):
     UNVERIFIED = "unverified", "Unverified"
@@ -51,6 +53,10 @@ class Claim(models.Model):
     def save(self, *args, **kwargs):
         self.search_text = fold_for_search(self.text)
         super().save(*args, **kwargs)
+
+    def clean(self):
+        # The one claim validation (services, import_gold and the admin alike).
+        as_field_errors(lambda: validate_claim(text=self.text, place=self.place, actor=self.actor))
 
 
 class ClaimVerdictChange(models.Model):

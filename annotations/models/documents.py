@@ -7,6 +7,8 @@ from django.db.models import Q
 
 from annotations.text.normalize import fold_for_search
 
+from .validation import as_field_errors, validate_document
+
 
 class Source(models.Model):
     """A news outlet (or other publisher) that documents come from."""
@@ -90,6 +92,10 @@ class Document(models.Model):
     def clean(self):
         if error := self._text_change_error():
             raise ValidationError({"text": error})
+        # The one document validation (services, importers and the admin alike).
+        as_field_errors(
+            lambda: validate_document(text=self.text, title=self.title, url=self.url, external_id=self.external_id)
+        )
 
 
 class DocumentStats(models.Model):

@@ -3,6 +3,8 @@ from django.db.models import F, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 
+from .validation import as_field_errors, validate_span_offsets
+
 
 def span_constraints(prefix: str) -> list[models.BaseConstraint]:
     """Offsets are code points of the document text: 0 <= start < end, and text is that slice."""
@@ -35,3 +37,10 @@ class Span(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label.name} [{self.start}, {self.end})"
+
+    def clean(self):
+        # The one span validation; the stored text is always the document's own slice.
+        if self.assignment_id is not None and self.start is not None and self.end is not None:
+            text = self.assignment.document.text
+            as_field_errors(lambda: validate_span_offsets(text, self.start, self.end))
+            self.text = text[self.start : self.end]

@@ -5,12 +5,19 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from annotations.access import access_claim, access_project_by_slug
+from annotations.access import (
+    VERIFIER_ROLES,
+    VERIFIERS_ONLY,
+    access_claim,
+    access_project_by_slug,
+    has_role,
+    require_role,
+    sees_all_work,
+)
 from annotations.errors import ApplicationError
 from annotations.models import Role, Source, Verdict
 from annotations.selectors.claims import (
@@ -18,7 +25,6 @@ from annotations.selectors.claims import (
     claim_list,
     claim_verification_next,
     claims_awaiting_verdict,
-    sees_all_work,
     source_grades,
 )
 from annotations.services.claims import claim_set_verdict, claim_verification_submit
@@ -36,7 +42,7 @@ def claims_page(request, slug: str):
     project, membership = access_project_by_slug(request.user, slug)
     query = request.GET.get("q", "")[:200]
     page = Paginator(claim_list(membership, query), 30).get_page(request.GET.get("page"))
-    awaiting = claims_awaiting_verdict(project).count() if membership.role != Role.MANAGER else None
+    awaiting = claims_awaiting_verdict(project).count() if has_role(membership, roles=VERIFIER_ROLES) else None
     return render(
         request,
         "annotations/claims.html",
@@ -50,8 +56,7 @@ def claim_page(request, claim_id: int):
     claim, membership = access_claim(request.user, claim_id)
     can_decide = sees_all_work(membership)
     if request.method == "POST":
-        if not can_decide:
-            raise DjangoPermissionDenied
+        require_role(membership, min_role=Role.ADJUDICATOR)
         try:
             version = int(request.POST.get("version", "0"))
             claim_set_verdict(
@@ -88,8 +93,7 @@ def claim_page(request, claim_id: int):
 def claim_verify_page(request, slug: str):
     """The claim verification queue: the next claim with evidence awaiting a verdict."""
     project, membership = access_project_by_slug(request.user, slug)
-    if membership.role == Role.MANAGER:
-        raise DjangoPermissionDenied
+    require_role(membership, roles=VERIFIER_ROLES, message=VERIFIERS_ONLY)
     if request.method == "POST":
         claim, _ = access_claim(request.user, request.POST.get("claim"))
         try:

@@ -10,7 +10,8 @@ from django.views.decorators.http import require_GET
 from annotations.access import access_project_by_slug
 from annotations.api.exports import ExportOutput
 from annotations.exporters import REGISTRY
-from annotations.models import ExportJob, Role
+from annotations.models import Role
+from annotations.selectors.exports import exports_of_project
 
 PAGE_EXPORTS = 50
 COUNT_COLUMNS = ("documents", "spans", "claim_links", "ratings")
@@ -20,11 +21,7 @@ COUNT_COLUMNS = ("documents", "spans", "claim_links", "ratings")
 @require_GET
 def exports_page(request, slug: str):
     project, membership = access_project_by_slug(request.user, slug, min_role=Role.MANAGER)
-    jobs = list(
-        ExportJob.objects.filter(project=project)
-        .select_related("requested_by")
-        .order_by("-created_at", "-id")[:PAGE_EXPORTS]
-    )
+    jobs = list(exports_of_project(project)[:PAGE_EXPORTS])
     # The API's serializer (no request: relative URLs), with the counts flat for the table's columns.
     rows = [{**ExportOutput(job).data, **{key: (job.counts or {}).get(key) for key in COUNT_COLUMNS}} for job in jobs]
     formats = [{"name": w.name, "title": w.title} for w in REGISTRY.values()]

@@ -9,7 +9,7 @@ from django.db.models import Prefetch
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from annotations.access import ROLE_RANK, access_assignment, access_project_by_slug
+from annotations.access import access_assignment, access_project_by_slug, sees_all_work
 from annotations.api.assignments import ReliabilityOutput, SpanOutput
 from annotations.api.projects import LabelOutput
 from annotations.models import Assignment, AssignmentStatus, Role
@@ -34,7 +34,7 @@ def home(request):
 @require_GET
 def project_page(request, slug: str):
     project, membership = access_project_by_slug(request.user, slug)
-    can_see_documents = ROLE_RANK[membership.role] >= ROLE_RANK[Role.ADJUDICATOR]
+    can_see_documents = sees_all_work(membership)
     query = request.GET.get("q", "")[:200]
     results = None
     if query.strip():

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from annotations.access import access_document_for_adjudication, access_project_by_slug
-from annotations.api.adjudication import adjudication_state
+from annotations.access import ONLY_REVIEWERS, access_document_for_adjudication, access_project_by_slug, require_role
 from annotations.api.projects import LabelOutput
-from annotations.errors import Conflict
 from annotations.models import Role
+from annotations.selectors.adjudication import adjudication_state
 from annotations.selectors.projects import project_labels
 from annotations.selectors.queue import adjudication_queue, project_progress
 from annotations.services.queue import assignment_lease_next
@@ -23,8 +21,7 @@ from annotations.services.queue import assignment_lease_next
 def queue_next_page(request, slug: str):
     """The "Next document" button: lease the next document and open it in the workspace."""
     project, membership = access_project_by_slug(request.user, slug)
-    if membership.role != Role.REVIEWER:
-        raise DjangoPermissionDenied
+    require_role(membership, roles=[Role.REVIEWER], message=ONLY_REVIEWERS)
     assignment = assignment_lease_next(project=project, reviewer=request.user)
     if assignment is None:
         messages.info(request, "Nothing is left for you in this project's queue. Thank you!")
@@ -52,16 +49,11 @@ def adjudication_queue_page(request, slug: str):
 @require_GET
 def adjudication_page(request, document_id: int):
     document = access_document_for_adjudication(request.user, document_id)
-    try:
-        state = adjudication_state(document)
-    except Conflict as exc:
-        messages.warning(request, exc.message)
-        return redirect("adjudication-queue-page", slug=document.project.slug)
     if document.submitted_count < document.project.overlap_k:
         messages.warning(request, "This document is not ready: not every reviewer has submitted.")
         return redirect("adjudication-queue-page", slug=document.project.slug)
     bootstrap = {
-        **state,
+        **adjudication_state(document),
         "labels": LabelOutput(project_labels(document.project), many=True).data,
         "urls": {
             "state": f"/api/documents/{document.id}/adjudication/",

@@ -13,10 +13,11 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db.models import F, QuerySet, Subquery
 
+from annotations.agreement.report import DocumentRow, DocumentWork, PairRow, ReportInput, as_report
 from annotations.models import (
     AgreementRun,
     Assignment,
@@ -62,20 +63,6 @@ class AgreementInput:
     @property
     def label_names(self) -> list[str]:
         return list(self.labels.values())
-
-
-@dataclass
-class DocumentWork:
-    """One document: its tokens and each submitting reviewer's spans `(start, end, label name)`."""
-
-    document_id: int
-    title: str
-    tokens: list[tuple[int, int]]
-    spans: dict[int, list[tuple[int, int, str]]] = field(default_factory=dict)  # reviewer id -> spans
-
-    @property
-    def reviewers(self) -> list[int]:
-        return sorted(self.spans)
 
 
 def submitted_assignments(project: Project) -> QuerySet[Assignment]:
@@ -248,6 +235,24 @@ def agreement_claim_verdicts(project: Project) -> list[tuple[int, int, str]]:
     )
 
 
+def agreement_report_input(project: Project, snapshot: AgreementInput) -> ReportInput:
+    """The complete input of `annotations.agreement.report.agreement_report`: grades, stances and verdicts
+    read now, the documents as a stream (close it with `.documents.close()`, also on an error)."""
+    reliability, credibility = agreement_outlet_grades(project, snapshot)
+    return ReportInput(
+        labels=snapshot.label_names,
+        label_colors=snapshot.label_colors,
+        reviewers=snapshot.reviewers,
+        assignments=len(snapshot.assignments),
+        document_count=snapshot.document_count,
+        documents=agreement_documents(project, snapshot),
+        reliability=reliability,
+        credibility=credibility,
+        stances=agreement_claim_stances(project, snapshot),
+        verdicts=agreement_claim_verdicts(project),
+    )
+
+
 # --- runs -----------------------------------------------------------------------------------------------
 def agreement_runs_of_project(project: Project) -> QuerySet[AgreementRun]:
     """Newest first, without the (possibly large) results: list pages show summaries only."""
@@ -295,7 +300,7 @@ def agreement_submitted_count(project: Project) -> int:
 DASHBOARD_DOCUMENTS = 20
 
 
-def _document_sort_key(entry: dict):
+def _document_sort_key(entry: DocumentRow):
     alpha = entry.get("token_alpha")
     f1 = entry.get("overlap_f1")
     return (alpha if alpha is not None else 2.0, f1 if f1 is not None else 2.0, entry["document"])
@@ -327,7 +332,7 @@ def agreement_dashboard(project: Project) -> dict:
     if in_flight is not None:
         data["in_flight"] = {"id": in_flight.pk, "status": in_flight.status, "progress": in_flight.progress}
     if latest is not None:
-        results = latest.results or {}
+        results = as_report(latest.results)
         paired = [d for d in results.get("documents") or [] if d.get("reviewers", 0) >= 2]
         data["latest"] = {
             "id": latest.pk,
@@ -348,7 +353,7 @@ def agreement_dashboard(project: Project) -> dict:
     return data
 
 
-def _heatmap(pairs: list[dict]) -> dict:
+def _heatmap(pairs: list[PairRow]) -> dict:
     """Reviewer x reviewer rows for the pair heatmap (symmetric; the diagonal is empty)."""
     names = sorted({name for pair in pairs for name in pair["reviewers"]})
     index = {name: i for i, name in enumerate(names)}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from annotations.access import ROLE_RANK
+from annotations.access import sees_all_work
 from annotations.models import (
     Assignment,
     AssignmentStatus,
@@ -19,15 +19,10 @@ from annotations.models import (
     Membership,
     Project,
     ReliabilityRating,
-    Role,
     Source,
     Verdict,
 )
 from annotations.text.normalize import fold_for_search
-
-
-def sees_all_work(membership: Membership) -> bool:
-    return ROLE_RANK[membership.role] >= ROLE_RANK[Role.ADJUDICATOR]
 
 
 def visible_links_q(membership: Membership, prefix: str = "") -> Q:

@@ -9,7 +9,7 @@ Gold is what was final at `snapshot_at` (an adjudication with status final and d
 it). Final gold never changes afterwards (the adjudication services refuse edits with 409), so rows
 read in different chunks belong to one snapshot even without a database snapshot. `gold_snapshot()`
 adds one on PostgreSQL (one REPEATABLE READ, READ ONLY transaction for the whole read), so documents,
-claims and labels are consistent too (SECURITY-TESTS 47).
+claims and labels are consistent too (an export is one snapshot while writes go on).
 
 With `include_majority`, documents that nobody finalized but whose k reviewers all submitted (at the
 snapshot) are resolved by majority vote: a span (start, end, label) is kept when more than half of the
@@ -23,6 +23,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -65,6 +66,9 @@ from annotations.models import (
 from annotations.models import (
     GoldSpan as GoldSpanRow,
 )
+
+if TYPE_CHECKING:  # the stored report's shape; the agreement package (numpy) is not loaded for an export
+    from annotations.agreement.report import DocumentRow, Summary
 
 CHUNK = 1000
 MAJORITY_DECISION = "majority"
@@ -120,8 +124,10 @@ def gold_agreement(project: Project) -> tuple[dict | None, dict[int, dict]]:
     )
     if run is None:
         return None, {}
+    # The stored report's `documents` and `summary` (annotations.agreement.report), read as JSON paths.
+    entries: list[DocumentRow] = run["results__documents"] or []
     per_document: dict[int, dict] = {}
-    for entry in run["results__documents"] or []:
+    for entry in entries:
         if not isinstance(entry, dict) or not isinstance(entry.get("document"), int):
             continue
         per_document[entry["document"]] = {
@@ -129,7 +135,7 @@ def gold_agreement(project: Project) -> tuple[dict | None, dict[int, dict]]:
             "overlap_f1": entry.get("overlap_f1"),
             "reviewers": entry.get("reviewers"),
         }
-    summary = run["results__summary"] if isinstance(run["results__summary"], dict) else {}
+    summary: Summary | dict = run["results__summary"] if isinstance(run["results__summary"], dict) else {}
     finished = run["finished_at"]
     return (
         {

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 
 from annotations.agreement import UndefinedAgreement, span_f1
+from annotations.agreement.report import as_report
 from annotations.models import (
     AdjudicationStatus,
     Assignment,
@@ -100,7 +101,7 @@ def stored_document_agreement(project: Project) -> dict[int, float]:
     if run is None:
         return {}
     stored = {}
-    for entry in (run.results or {}).get("documents", []):
+    for entry in as_report(run.results).get("documents", []):
         value = entry.get("token_alpha")
         if value is None:
             value = entry.get("overlap_f1")

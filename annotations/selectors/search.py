@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from annotations.access import ROLE_RANK
-from annotations.models import Document, Membership, Role
+from annotations.access import sees_all_work
+from annotations.models import Document, Membership
 from annotations.text.normalize import find_all, fold_for_search
 
 SNIPPET_CONTEXT = 60  # code points on each side of a match
@@ -25,7 +25,7 @@ def documents_matching(membership: Membership, query: str) -> QuerySet[Document]
     """Documents whose folded text contains the folded query. Reviewers search only what they were given."""
     folded = fold_for_search(query.strip())
     documents = Document.objects.filter(project_id=membership.project_id).select_related("source").order_by("id")
-    if ROLE_RANK[membership.role] < ROLE_RANK[Role.ADJUDICATOR]:
+    if not sees_all_work(membership):
         documents = documents.filter(assignments__reviewer_id=membership.user_id)
     if not folded:
         return documents.none()

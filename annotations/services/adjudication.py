@@ -6,7 +6,7 @@ second finalize (another adjudicator at the same moment) is a Conflict naming th
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -30,6 +30,7 @@ from annotations.models import (
     Stance,
 )
 from annotations.models.reliability import SourceReliability
+from annotations.selectors.adjudication import candidates, submitted_spans
 from annotations.services.audit import audit_record, span_values
 from annotations.services.spans import label_for, span_check_offsets
 
@@ -77,14 +78,6 @@ def _already_decided(adjudication: Adjudication) -> str:
     )
 
 
-def submitted_spans(document: Document) -> list[Span]:
-    return list(
-        Span.objects.filter(assignment__document=document, assignment__status=AssignmentStatus.SUBMITTED)
-        .select_related("label", "assignment")
-        .order_by("start", "end", "label__order", "id")
-    )
-
-
 def _decision_for(reviewer_spans: list[Span], start: int, end: int, label: LabelType) -> tuple[str, list[Span]]:
     exact = [s for s in reviewer_spans if (s.start, s.end, s.label_id) == (start, end, label.pk)]
     if exact:
@@ -126,43 +119,6 @@ def gold_span_delete(*, gold_span: GoldSpan, adjudicator) -> None:
         _adjudication_for_write(document, adjudicator)
         _audit(document, adjudicator, "gold_span.deleted", gold_span.pk, before=span_values(gold_span))
         gold_span.delete()
-
-
-def candidates(document: Document) -> list[dict]:
-    """Reviewers' spans merged by (start, end, label): who marked each, and whether all did."""
-    assignments = list(Assignment.objects.filter(document=document, status=AssignmentStatus.SUBMITTED).order_by("id"))
-    grouped: dict[tuple, list[Span]] = defaultdict(list)
-    spans_of_document = submitted_spans(document)
-    for span in spans_of_document:
-        grouped[(span.start, span.end, span.label.name)].append(span)
-    links_by_span = defaultdict(list)
-    for link in ClaimLink.objects.filter(span__in=spans_of_document).select_related("claim").order_by("claim_id", "id"):
-        links_by_span[link.span_id].append(link)
-    result = []
-    for (start, end, label), spans in grouped.items():
-        marked_by = sorted({span.assignment_id for span in spans})
-        # the reviewers' claim links on this span, merged by (claim, stance)
-        links: dict[tuple[int, str], dict] = {}
-        for span in spans:
-            for link in links_by_span[span.pk]:
-                entry = links.setdefault(
-                    (link.claim_id, link.stance),
-                    {"claim": link.claim_id, "claim_text": link.claim.text, "stance": link.stance, "assignments": []},
-                )
-                entry["assignments"].append(span.assignment_id)
-        result.append(
-            {
-                "start": start,
-                "end": end,
-                "label": label,
-                "text": spans[0].text,
-                "assignments": marked_by,
-                "spans": [span.pk for span in spans],
-                "agreed": len(marked_by) == len(assignments) and len(assignments) > 0,
-                "claim_links": sorted(links.values(), key=lambda entry: (entry["claim"], entry["stance"])),
-            }
-        )
-    return result
 
 
 def gold_accept_agreed(*, document: Document, adjudicator) -> dict[str, int]:

@@ -23,32 +23,13 @@ from annotations.models import (
     Verdict,
 )
 from annotations.models.reliability import SourceReliability
+from annotations.models.validation import validate_claim
 from annotations.services.agreement_runs import agreement_run_request
 from annotations.services.audit import audit_record, grade_values
 from annotations.services.spans import assignment_check_open
 from annotations.text.normalize import fold_for_search
 
-BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 SIMILARITY = 0.85  # folded texts this alike are offered as the same claim
-MAX_CLAIM_CHARS = 2000
-
-
-def _check_text(value: str, field: str = "text") -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ApplicationError("Empty.", fields={field: ["This field may not be blank."]})
-    if len(value) > MAX_CLAIM_CHARS:
-        raise ApplicationError(
-            "Too long.", fields={field: [f"Ensure this field has no more than {MAX_CLAIM_CHARS} characters."]}
-        )
-    if "\x00" in value:
-        raise ApplicationError("Null character.", fields={field: ["Null characters are not allowed."]})
-    if BIDI_CONTROLS & set(value):  # Trojan Source: a claim is shown in lists next to other claims
-        raise ApplicationError(
-            "Bidi controls.",
-            fields={field: ["Bidirectional control characters (U+202A–U+202E, U+2066–U+2069) are not allowed."]},
-        )
-    return value
 
 
 def claims_similar(*, project: Project, text: str, limit: int = 5) -> list[Claim]:
@@ -81,8 +62,10 @@ def claim_create(
     casualty_figure: int | None = None,
     force: bool = False,
 ) -> Claim:
-    """A new claim; Conflict (409) listing near-duplicates first, unless `force`."""
-    text = _check_text(text)
+    """A new claim; Conflict (409) listing near-duplicates first, unless `force`. The claim rules are
+    annotations.models.validation's, shared with import_gold and the admin."""
+    values = validate_claim(text=text, place=place, actor=actor)
+    text = values.text
     if not force:
         similar = claims_similar(project=project, text=text)
         if similar:
@@ -95,8 +78,8 @@ def claim_create(
         text=text,
         created_by=created_by,
         event_date=event_date,
-        place=_check_text(place, "place") if place else "",
-        actor=_check_text(actor, "actor") if actor else "",
+        place=values.place,
+        actor=values.actor,
         casualty_figure=casualty_figure,
     )
 

@@ -11,9 +11,10 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import transaction
 
-from annotations.errors import ApplicationError, Conflict
-from annotations.importers import ArticleRecord, check_text, check_url, parse_article_file, title_from_text
+from annotations.errors import ApplicationError, Conflict, ImportLineError
+from annotations.importers import ArticleRecord, parse_article_file, title_from_text
 from annotations.models import Document, Project, Source, text_sha256
+from annotations.models.validation import validate_document
 from annotations.services.enqueue import enqueue_on_commit
 
 
@@ -37,22 +38,38 @@ def source_for(name: str, url: str = "") -> Source | None:
     return source
 
 
-def _create_documents(project: Project, records: Iterable[ArticleRecord], result: ImportResult) -> None:
+def _create_documents(
+    project: Project, records: Iterable[ArticleRecord], result: ImportResult, path: str | None = None
+) -> None:
+    """Validates and saves each record; with `path` (a file being imported) a refusal names its file and line."""
     existing = set(Document.objects.filter(project=project).values_list("sha256", flat=True))
     for record in records:
-        digest = text_sha256(record.text)
+        try:
+            values = validate_document(
+                text=record.text,
+                title=record.title,
+                source=record.source,
+                url=record.url,
+                external_id=record.external_id,
+            )
+        except ApplicationError as exc:
+            if path is None:
+                raise
+            name, messages = next(iter(exc.fields.items()))
+            raise ImportLineError(path, record.line, f"{name}: {messages[0]}") from None
+        digest = text_sha256(values.text)
         if digest in existing:
             result.skipped += 1
             continue
         existing.add(digest)
         document = Document(
             project=project,
-            text=record.text,
-            title=record.title,
-            source=source_for(record.source, record.url),
-            url=record.url,
+            text=values.text,
+            title=values.title,
+            source=source_for(values.source, values.url),
+            url=values.url,
             published_at=record.published_at,
-            external_id=record.external_id,
+            external_id=values.external_id,
         )
         document.save()
         result.created.append(document)
@@ -60,9 +77,7 @@ def _create_documents(project: Project, records: Iterable[ArticleRecord], result
 
 def _enqueue_stats(documents: Sequence[Document]) -> None:
     if documents:
-        from annotations.tasks import document_stats_task
-
-        enqueue_on_commit(document_stats_task, [document.pk for document in documents])
+        enqueue_on_commit("document_stats_task", [document.pk for document in documents])
 
 
 def documents_import(*, project: Project, paths: Sequence[str | Path]) -> ImportResult:
@@ -74,8 +89,8 @@ def documents_import(*, project: Project, paths: Sequence[str | Path]) -> Import
     parsed = [parse_article_file(path, max_chars=max_chars) for path in paths]
     result = ImportResult(files=len(parsed))
     with transaction.atomic():
-        for records in parsed:
-            _create_documents(project, records, result)
+        for path, records in zip(paths, parsed, strict=True):
+            _create_documents(project, records, result, str(path))
         _enqueue_stats(result.created)
     return result
 
@@ -91,18 +106,15 @@ def document_create(
     external_id: str = "",
 ) -> Document:
     """One article; Conflict (409) if the project already holds the same text."""
-    text, error = check_text(text, settings.DOCUMENT_MAX_CHARS)
-    if error:
-        raise ApplicationError(error, fields={"text": [error[0].upper() + error[1:] + "."]})
-    if url and (url_error := check_url(url)):
-        raise ApplicationError(url_error, fields={"url": [url_error]})
+    values = validate_document(text=text, title=title, source=source, url=url, external_id=external_id)
+    text = values.text
     record = ArticleRecord(
         text=text,
-        title=title.strip() or title_from_text(text),
-        source=source,
-        url=url.strip(),
+        title=values.title.strip() or title_from_text(text),
+        source=values.source,
+        url=values.url.strip(),
         published_at=published_at,
-        external_id=external_id,
+        external_id=values.external_id,
     )
     with transaction.atomic():
         duplicate = (

@@ -13,9 +13,14 @@ hashing it (SHA-256) and counting the records, then renamed into place; progress
 The manifest's counts are those of the records written, and its SHA-256 that of the bytes written.
 Any error but a transient database one fails the export with a readable `error`.
 
-Snapshot (SECURITY-TESTS 47): gold is what was final at the export's `started_at`; on PostgreSQL the
-whole read is also one REPEATABLE READ, READ ONLY transaction, so its progress is written through a
-second database connection (the read transaction cannot write, and others could not see it).
+Keep: the format lives in the exporters' registry (`annotations.exporters`: one pure writer module per
+format, looked up by name), and every file is written to a temporary name and renamed into place, so
+a reader never sees half a file.
+
+Snapshot (an export is one consistent snapshot while writes go on): gold is what was final at the
+export's `started_at`; on PostgreSQL the whole read is also one REPEATABLE READ, READ ONLY transaction,
+so its progress is written through a second database connection (the read transaction cannot write,
+and others could not see it).
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, OperationalError, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 
 from annotations.errors import ApplicationError, Conflict
@@ -57,13 +62,11 @@ from annotations.exporters.options import (
 )
 from annotations.models import ExportJob, JobStatus, Project
 from annotations.selectors.gold import gold_agreement, gold_context, gold_count, gold_records, gold_snapshot
-from annotations.services.enqueue import enqueue_on_commit
-from annotations.services.jobs import IN_FLIGHT, job_in_flight, project_lock
+from annotations.services.jobs import JobContext, JobKind, job_execute, job_fail, job_progress, job_request
 
 logger = logging.getLogger(__name__)
 
 RUNNING_MESSAGE = "An export for this project is already running."
-RESEND_AFTER = dt.timedelta(seconds=60)
 WRITE_BUFFER = 1 << 20  # bytes gathered before each write
 MANIFEST_NAME = "manifest.json"
 CARD_NAME = "README.md"
@@ -333,18 +336,13 @@ def export_write(
 
 
 # --- request ----------------------------------------------------------------------------------------------
-def _enqueue(export_id: int) -> None:
-    from annotations.tasks import export_run_task
-
-    enqueue_on_commit(
-        export_run_task, export_id, on_sent=lambda: ExportJob.objects.filter(pk=export_id).update(enqueued=True)
-    )
-
-
-def _fail(export_id: int, error: str) -> None:
-    ExportJob.objects.filter(pk=export_id, status__in=IN_FLIGHT).update(
-        status=JobStatus.FAILED, error=error[:2000], finished_at=timezone.now()
-    )
+EXPORT_JOB = JobKind(
+    model=ExportJob,
+    task="export_run_task",
+    name="export",
+    failure_message="The export could not be written",
+    restart_on_redelivery=True,  # a redelivered export is written again from scratch, at a new snapshot time
+)
 
 
 def export_run_create(
@@ -357,54 +355,19 @@ def export_run_create(
     (older than the task time limit) is failed first; a pending one the broker never took is sent again."""
     get_writer(fmt)
     checked = export_options({"include_majority": include_majority, **(options or {})})
-    busy = None
-    with transaction.atomic():
-        project_lock(project.pk)
-        current = job_in_flight(ExportJob, project.pk, fail=lambda job, error: _fail(job.pk, error))
-        now = timezone.now()
-        if current is not None:
-            if current.status == JobStatus.PENDING and not current.enqueued and current.created_at < now - RESEND_AFTER:
-                _enqueue(current.pk)  # the broker was down when it was requested; a duplicate is harmless
-            busy = current.pk
-        else:
-            try:
-                with transaction.atomic():
-                    job = ExportJob.objects.create(
-                        project=project,
-                        format=fmt,
-                        options=checked.as_dict(),
-                        requested_by=requested_by,
-                    )
-            except IntegrityError:  # SQLite has no row locks: another request got there first
-                other = ExportJob.objects.filter(project_id=project.pk, status__in=IN_FLIGHT).order_by("-id").first()
-                busy = other.pk if other is not None else None
-                if busy is None:
-                    raise
-            else:
-                _enqueue(job.pk)
-    if busy is not None:  # raised outside the transaction so that a resend or a stale failure commits
-        raise Conflict(RUNNING_MESSAGE, extra={"id": busy})
+    job, created = job_request(
+        EXPORT_JOB,
+        project.pk,
+        lambda: ExportJob.objects.create(
+            project=project, format=fmt, options=checked.as_dict(), requested_by=requested_by
+        ),
+    )
+    if not created:  # raised after the request's transaction, so that a resend or a stale failure commits
+        raise Conflict(RUNNING_MESSAGE, extra={"id": job.pk})
     return job
 
 
 # --- execute ----------------------------------------------------------------------------------------------
-def _start(export_id: int) -> ExportJob | None:
-    """pending -> running with started_at = the snapshot time; running (a redelivery) is run again."""
-    with transaction.atomic():
-        job = ExportJob.objects.select_for_update().filter(pk=export_id).first()
-        if job is None:
-            logger.warning("export %s does not exist", export_id)
-            return None
-        if job.status in (JobStatus.DONE, JobStatus.FAILED):
-            return None
-        job.status = JobStatus.RUNNING
-        job.started_at = timezone.now()
-        job.progress = 0.0
-        job.error = ""
-        job.save(update_fields=["status", "started_at", "progress", "error"])
-    return job
-
-
 class _Progress:
     """Writes progress (monotonic) while the export reads. Inside the PostgreSQL snapshot transaction
     the default connection is read-only, so a second, autocommit connection writes it."""
@@ -418,12 +381,10 @@ class _Progress:
             self.side = connections.create_connection(DEFAULT_DB_ALIAS)
 
     def __call__(self, value: float) -> None:
-        value = min(1.0, max(0.0, float(value)))
         if self.side is None:
-            ExportJob.objects.filter(pk=self.export_id, status=JobStatus.RUNNING, progress__lt=value).update(
-                progress=value
-            )
+            job_progress(ExportJob, self.export_id, value)
             return
+        value = min(1.0, max(0.0, float(value)))
         table = connection.ops.quote_name(ExportJob._meta.db_table)
         with self.side.cursor() as cursor:
             cursor.execute(
@@ -439,23 +400,25 @@ class _Progress:
 
 def export_run_fail(*, export_id: int, error: str) -> None:
     """Marks an export that has not finished as failed (the task's last resort after its retries)."""
-    _fail(export_id, error)
+    job_fail(EXPORT_JOB, export_id, error)
 
 
 def export_run_execute(*, export_id: int) -> ExportJob | None:
     """Writes one export (the work of `export_run_task`). A finished export is left as it is.
 
     Raises django.db.OperationalError (transient: the task retries); any other error fails the export."""
-    job = _start(export_id)
-    if job is None:
-        return ExportJob.objects.filter(pk=export_id).first()
+    return job_execute(EXPORT_JOB, export_id, _write_job)
+
+
+def _write_job(job: ExportJob, context: JobContext) -> dict:
+    """The work: the data file, card and manifest under the export's directory; the fields to store."""
     project = Project.objects.get(pk=job.project_id)
+    writer = get_writer(job.format)
+    directory = export_directory(project.pk, job.pk)
+    directory.mkdir(parents=True, exist_ok=True)
+    data_name = data_file_name(project, job.pk, writer)
     progress = _Progress(job.pk)
     try:
-        writer = get_writer(job.format)
-        directory = export_directory(project.pk, job.pk)
-        directory.mkdir(parents=True, exist_ok=True)
-        data_name = data_file_name(project, job.pk, writer)
         result = _write_export(
             project=project,
             writer=writer,
@@ -467,27 +430,12 @@ def export_run_execute(*, export_id: int) -> ExportJob | None:
             on_progress=progress,
             on_snapshot=progress.use_side_connection,
         )
-    except OperationalError:
-        raise  # transient: the task retries; the export stays running and is written again
-    except Exception as exc:  # a deterministic error: retrying would fail the same way
-        logger.exception("export %s failed", export_id)
-        _fail(job.pk, f"The export could not be written: {type(exc).__name__}: {exc}")
-        return ExportJob.objects.get(pk=job.pk)
     finally:
         progress.close()
     counts = {**result.counts, "format_stats": result.stats}
     if len(result.data_paths) > 1:  # per split: its file's name and SHA-256
         counts["split_files"] = [item for item in result.manifest["files"] if item.get("split")]
-    ExportJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
-        status=JobStatus.DONE,
-        progress=1.0,
-        counts=counts,
-        sha256=result.sha256,
-        file_name=result.data_path.name,
-        finished_at=timezone.now(),
-        error="",
-    )
-    return ExportJob.objects.get(pk=job.pk)
+    return {"counts": counts, "sha256": result.sha256, "file_name": result.data_path.name}
 
 
 def export_file_path(job: ExportJob, which: str = "data") -> Path | None:
@@ -518,6 +466,7 @@ __all__ = [
     "export_run_execute",
     "export_run_fail",
     "export_options",
+    "EXPORT_JOB",
     "export_write",
     "split_path",
 ]

@@ -34,7 +34,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from annotations.errors import ImportLineError
+from annotations.errors import ApplicationError, ImportLineError
 from annotations.exporters.jsonl import read_documents
 from annotations.exporters.records import MAJORITY, ClaimRecord, GoldDocument
 from annotations.models import (
@@ -51,6 +51,7 @@ from annotations.models import (
     Project,
     Verdict,
 )
+from annotations.models.validation import validate_claim, validate_document, validate_span_offsets
 from annotations.services.documents import source_for
 from annotations.services.enqueue import enqueue_on_commit
 
@@ -169,16 +170,17 @@ class _Importer:
         claim = self.claims.get(key)
         if claim is not None:
             return claim
-        claim = Claim.objects.filter(project=self.project, text=record.text).order_by("id").first()
+        values = validate_claim(text=record.text, place=record.place, actor=record.actor)
+        claim = Claim.objects.filter(project=self.project, text=values.text).order_by("id").first()
         if claim is None:
             claim = Claim.objects.create(
                 project=self.project,
-                text=record.text,
+                text=values.text,
                 verdict=record.verdict,
                 rationale=record.rationale,
                 event_date=dt.date.fromisoformat(record.event_date) if record.event_date else None,
-                place=record.place,
-                actor=record.actor,
+                place=values.place,
+                actor=values.actor,
                 casualty_figure=record.casualty_figure,
                 created_by=self.user,
             )
@@ -213,14 +215,17 @@ class _Importer:
             published_at = dt.datetime.fromisoformat(record.published_at)
             if timezone.is_naive(published_at):
                 published_at = published_at.replace(tzinfo=dt.UTC)
+        values = validate_document(
+            text=record.text, title=record.title, source=record.source, url=record.url, external_id=record.external_id
+        )
         document = Document(
             project=self.project,
-            text=record.text,
-            title=record.title[:500],
-            source=source_for(record.source or "", record.url),
-            url=record.url,
+            text=values.text,
+            title=values.title,
+            source=source_for(values.source, values.url),
+            url=values.url,
             published_at=published_at,
-            external_id=record.external_id,
+            external_id=values.external_id,
         )
         document.save()
         self.new_documents.append(document.pk)
@@ -246,6 +251,7 @@ class _Importer:
         )
         gold_spans = []
         for span in record.spans:
+            validate_span_offsets(document.text, span.start, span.end, span.text)
             decision = span.decision if span.decision in GoldDecision.values else GoldDecision.ACCEPTED
             gold_spans.append(
                 GoldSpan.objects.create(
@@ -333,15 +339,23 @@ def gold_import(
                         importer.add(record)
                 except (ValueError, IntegrityError) as exc:
                     raise ImportLineError(str(path), number, _message(exc)) from None
+                except ApplicationError as exc:  # the entity validation every writer uses
+                    raise ImportLineError(str(path), number, _field_message(exc)) from None
                 except ValidationError as exc:  # a model's validation: a label too long, a bad colour…
                     raise ImportLineError(str(path), number, "; ".join(exc.messages)) from None
         if importer.new_documents:
-            from annotations.tasks import document_stats_task
-
-            enqueue_on_commit(document_stats_task, importer.new_documents)
+            enqueue_on_commit("document_stats_task", importer.new_documents)
     importer.result.created_project = created_project
     importer.result.project = project
     return importer.result
+
+
+def _field_message(exc: ApplicationError) -> str:
+    """`field: message` of the first field error (the gold record's field)."""
+    for name, messages in exc.fields.items():
+        first = messages[0] if isinstance(messages, list) else messages
+        return f"{name}: {first}"[:300]
+    return exc.message[:300]
 
 
 def _message(exc: Exception) -> str:

@@ -1,16 +1,58 @@
-"""Plumbing shared by the job rows (agreement runs, exports): one job in flight per project."""
+"""The lifecycle of a job row (agreement runs, exports, any later job kind), written once.
+
+A job kind (`JobKind`) names its model, its Celery task and its failure message; it then supplies only
+its work function. Everything else is here:
+
+* request (`job_request`): under a lock on the project row, at most one job of a kind is pending or
+  running per project (also a database constraint); a running job whose worker died is failed, a
+  pending one whose message the broker never took is sent again, else a new pending job is created
+  and sent to Celery when the transaction commits (`services.enqueue`: by task name, so services never
+  import the tasks module; tasks import services);
+* start (`job_start`): pending -> running; a finished job is left alone (a duplicate delivery);
+* progress (`JobContext.progress`): only ever grows;
+* the execute skeleton (`job_execute`): the work function's fields are written with `done`; a
+  database OperationalError propagates (the task retries with backoff), any other error fails the job
+  with a readable message and no retry;
+* fail (`job_fail`): the task's last resort once its retries are used up.
+
+With no broker configured (development, tests, SQLite) Celery runs the task eagerly when the
+transaction commits: the same path, in-process.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from annotations.models import JobStatus, Project
+from annotations.services.enqueue import enqueue_on_commit
+
+logger = logging.getLogger(__name__)
 
 IN_FLIGHT = [JobStatus.PENDING, JobStatus.RUNNING]
+# A pending job whose message the broker never took is sent again by the next request after this long.
+RESEND_AFTER = dt.timedelta(seconds=60)
+ERROR_LENGTH = 2000
+
+
+@dataclass(frozen=True)
+class JobKind:
+    model: type  # a subclass of annotations.models.Job with a `project` foreign key
+    task: str  # the name of its task in annotations.tasks (one argument: the job id)
+    name: str  # for logs: "agreement run", "export"
+    failure_message: str  # the start of a failed job's `error`
+    # A redelivered running job starts over (progress 0, a new `started_at`) instead of carrying on.
+    restart_on_redelivery: bool = False
+    # Fields written when `job_fail` fails a job that will not finish (e.g. an agreement run owes no rerun).
+    failure_fields: dict = field(default_factory=dict)
+    # Called with the job under the project lock, after its outcome is written (e.g. the rerun it owes).
+    after_finish: Callable[[object], None] | None = None
 
 
 def job_stale_after() -> dt.timedelta:
@@ -45,3 +87,123 @@ def job_in_flight(model, project_id: int, *, fail: Callable[[object, str], None]
         fail(job, f"The worker stopped without finishing (no result {int(stale.total_seconds())} s after it started).")
         return None
     return job
+
+
+# --- request --------------------------------------------------------------------------------------------
+def job_enqueue(kind: JobKind, job_id: int) -> None:
+    """Sends the job's task when the transaction commits; `enqueued` records that the broker took it."""
+    enqueue_on_commit(kind.task, job_id, on_sent=lambda: kind.model.objects.filter(pk=job_id).update(enqueued=True))
+
+
+def job_request(kind: JobKind, project_id: int, create: Callable[[], object]) -> tuple[object, bool]:
+    """`(job, True)` for a new pending job made by `create()` and sent on commit, or `(job, False)` for
+    the one already in flight (pending or running), sent again if its message was lost.
+
+    Locks the project row until the caller's transaction ends (its own when there is none)."""
+    with transaction.atomic():
+        project_lock(project_id)
+        current = job_in_flight(kind.model, project_id, fail=lambda job, error: job_fail(kind, job.pk, error))
+        if current is not None:
+            stale = timezone.now() - RESEND_AFTER
+            if current.status == JobStatus.PENDING and not current.enqueued and current.created_at < stale:
+                job_enqueue(kind, current.pk)  # the broker was down when it was created; duplicates are harmless
+            return current, False
+        try:
+            with transaction.atomic():
+                job = create()
+        except IntegrityError:  # SQLite has no row locks: another writer got there first
+            other = kind.model.objects.filter(project_id=project_id, status__in=IN_FLIGHT).order_by("-id").first()
+            if other is None:
+                raise
+            return other, False
+        job_enqueue(kind, job.pk)
+    return job, True
+
+
+# --- execute --------------------------------------------------------------------------------------------
+def job_start(kind: JobKind, job_id: int):
+    """pending -> running, under the same lock as requests (a request that found it pending has
+    committed by now). A running job is a redelivery after a lost worker: it runs again. None for a
+    finished or missing job."""
+    project_id = kind.model.objects.filter(pk=job_id).values_list("project_id", flat=True).first()
+    if project_id is None:
+        logger.warning("%s %s does not exist", kind.name, job_id)
+        return None
+    with transaction.atomic():
+        project_lock(project_id)
+        job = kind.model.objects.select_for_update().get(pk=job_id)
+        if job.status in (JobStatus.DONE, JobStatus.FAILED):
+            return None
+        if job.status == JobStatus.PENDING or kind.restart_on_redelivery:
+            job.status = JobStatus.RUNNING
+            job.started_at = timezone.now()
+            fields = ["status", "started_at"]
+            if kind.restart_on_redelivery:
+                job.progress, job.error = 0.0, ""
+                fields += ["progress", "error"]
+            job.save(update_fields=fields)
+    return job
+
+
+def job_progress(model, job_id: int, value: float) -> None:
+    """Progress only ever grows (a redelivered job does not go back); a conditional update, no lock."""
+    value = min(1.0, max(0.0, float(value)))
+    model.objects.filter(pk=job_id, status=JobStatus.RUNNING, progress__lt=value).update(progress=value)
+
+
+def job_finish(kind: JobKind, job_id: int, *, status: str, **fields) -> bool:
+    """The one write of a running job's outcome (False when a duplicate delivery finished it first)."""
+    with transaction.atomic():
+        project_id = kind.model.objects.filter(pk=job_id).values_list("project_id", flat=True).get()
+        project_lock(project_id)
+        job = kind.model.objects.select_for_update().get(pk=job_id)
+        if job.status != JobStatus.RUNNING:
+            return False
+        for name, value in fields.items():
+            setattr(job, name, value)
+        job.status = status
+        job.finished_at = timezone.now()
+        job.save()
+        if kind.after_finish is not None:
+            kind.after_finish(job)
+    return True
+
+
+def job_fail(kind: JobKind, job_id: int, error: str) -> None:
+    """Marks a job that has not finished as failed (a dead worker's job, or the task's last resort)."""
+    kind.model.objects.filter(pk=job_id, status__in=IN_FLIGHT).update(
+        status=JobStatus.FAILED, error=error[:ERROR_LENGTH], finished_at=timezone.now(), **kind.failure_fields
+    )
+
+
+@dataclass
+class JobContext:
+    """What a work function gets besides its job: progress, and fields to keep if it fails."""
+
+    kind: JobKind
+    job_id: int
+    failure_fields: dict = field(default_factory=dict)
+
+    def progress(self, value: float) -> None:
+        job_progress(self.kind.model, self.job_id, value)
+
+
+def job_execute(kind: JobKind, job_id: int, work: Callable[[object, JobContext], dict]):
+    """Runs `work(job, context)` for a pending (or redelivered running) job and writes its outcome: the
+    fields `work` returns with `done`, or `failed` with a readable error. A finished job is left as it
+    is. Raises django.db.OperationalError (transient: the task retries, the job stays running)."""
+    job = job_start(kind, job_id)
+    if job is None:
+        return kind.model.objects.filter(pk=job_id).first()
+    context = JobContext(kind, job.pk)
+    try:
+        outcome = work(job, context)
+    except OperationalError:
+        raise
+    except Exception as exc:  # a deterministic error: retrying would fail the same way
+        logger.exception("%s %s failed", kind.name, job_id)
+        error = f"{kind.failure_message}: {type(exc).__name__}: {exc}"[:ERROR_LENGTH]
+        job_finish(kind, job.pk, status=JobStatus.FAILED, error=error, **context.failure_fields)
+        return kind.model.objects.get(pk=job.pk)
+    job_finish(kind, job.pk, status=JobStatus.DONE, progress=1.0, error="", **outcome)
+    return kind.model.objects.get(pk=job.pk)

@@ -9,7 +9,8 @@ Document.slots_taken counts slot-holding assignments and changes only here, in t
 as the assignment it counts, by conditional UPDATEs (`... WHERE slots_taken < k`) whose row count
 decides a race. `select_for_update(skip_locked=True)` lets concurrent callers pass over a document
 another transaction is taking instead of queueing behind it. On SQLite (one writer at a time) the
-conditional UPDATE alone keeps the invariants.
+conditional UPDATE alone keeps the invariants. Keep it so: a read-then-write here would lose races
+that the concurrency test (tests/services/test_queue_concurrency.py) catches.
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from annotations.errors import ApplicationError, Conflict
 from annotations.models import Assignment, AssignmentStatus, LabelType, Span
+from annotations.models.validation import validate_span_offsets
 from annotations.services.audit import audit_record, span_values
-from annotations.text.offsets import validate_span
 
 SUBMITTED = "Assignment already submitted."
 CLOSED = {
@@ -41,15 +41,9 @@ def label_for(assignment: Assignment, name) -> LabelType:
 
 
 def span_check_offsets(text: str, start, end, quote=None) -> None:
-    """Field errors for bounds, order, split characters and a quote that differs from the text."""
-    errors = validate_span(text, start, end)
-    if errors:
-        raise ApplicationError("Invalid span offsets.", fields={name: [message] for name, message in errors.items()})
-    if quote is not None and quote != text[start:end]:
-        raise ApplicationError(
-            "The quote differs from the text.",
-            fields={"quote": [f"Quote does not match text[{start}:{end}]."]},
-        )
+    """Field errors for bounds, order, split characters and a quote that differs from the text
+    (annotations.models.validation: the one span validation, shared with import_gold and the admin)."""
+    validate_span_offsets(text, start, end, quote)
 
 
 def _touch(assignment: Assignment) -> None:

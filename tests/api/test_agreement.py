@@ -6,8 +6,8 @@ from unittest import mock
 
 import pytest
 
+from annotations.agreement import report
 from annotations.models import AgreementRun, JobStatus, LabelType
-from annotations.services import agreement_runs
 from annotations.services.agreement_runs import agreement_run_execute, agreement_run_request
 from annotations.tasks import agreement_run_task
 from tests.factories import DocumentFactory, LabelTypeFactory, MembershipFactory, ProjectFactory
@@ -77,7 +77,7 @@ def test_the_run_executes_and_its_results_are_read_back(project, manager, api_cl
 
 
 def test_reviewers_and_adjudicators_may_not_request_runs(project, reviewer1, adjudicator, outsider, api_client_for):
-    # SECURITY-TESTS 5: 403, no row, no message; another project's manager: 404; nobody: 401.
+    # No role escalation: a reviewer gets 403, no row, no message; another project's manager: 404; nobody: 401.
     with mock.patch.object(agreement_run_task, "apply_async") as apply_async:
         for user, expected in ((reviewer1, 403), (adjudicator, 403), (outsider, 404), (None, 401)):
             response = api_client_for(user).post(runs_url(project))
@@ -113,7 +113,7 @@ def test_the_list_is_newest_first_with_summaries_only(
 def test_run_ids_of_other_projects_and_lower_roles_are_404(
     project, manager, reviewer1, adjudicator, outsider, api_client_for, submitted
 ):
-    # SECURITY-TESTS 1: IDOR across projects, walking ids; one 404 for missing and forbidden.
+    # No IDOR across projects, walking ids; one 404 for missing and forbidden.
     mine = run_now(project)
     other_project = ProjectFactory(slug="elsewhere", name="مشروع آخر")
     theirs = AgreementRun.objects.create(
@@ -135,7 +135,7 @@ def test_run_ids_of_other_projects_and_lower_roles_are_404(
 
 
 def test_blind_review_no_reviewer_reads_another_reviewers_labels(project, reviewer2, api_client_for, submitted):
-    # SECURITY-TESTS 4: results compare reviewers' labels, so they are for managers alone.
+    # Blind review: results compare reviewers' labels, so they are for managers alone.
     run = run_now(project)
     assert "secret_label_of_reviewer1" in str(run.results)
     client = api_client_for(reviewer2)
@@ -148,7 +148,7 @@ def test_blind_review_no_reviewer_reads_another_reviewers_labels(project, review
 def test_a_failed_run_is_visible_with_its_error(project, manager, api_client_for, submitted):
     with mock.patch.object(agreement_run_task, "apply_async"):
         run = agreement_run_request(project=project)
-    with mock.patch.object(agreement_runs, "span_f1", side_effect=ValueError("a span must be (start, end, label)")):
+    with mock.patch.object(report, "span_f1", side_effect=ValueError("a span must be (start, end, label)")):
         agreement_run_execute(run_id=run.pk)
     body = api_client_for(manager).get(f"/api/agreement-runs/{run.pk}/").json()
     assert body["status"] == "failed"
@@ -159,7 +159,8 @@ def test_a_failed_run_is_visible_with_its_error(project, manager, api_client_for
 def test_results_csv_is_an_attachment_with_every_table_and_neutralized_formulas(
     project, manager, api_client_for, submitted
 ):
-    # SECURITY-TESTS 19 and 25: a fixed content type, attachment, sandboxed; formulas start with '.
+    # A served file never becomes HTML, and formulas are neutralized: a fixed content type, attachment, sandboxed;
+    # formulas start with '.
     LabelType.objects.filter(project=project, name="place").update(name='=HYPERLINK("http://evil","x")')
     run = run_now(project)
     response = api_client_for(manager).get(f"/api/agreement-runs/{run.pk}/results.csv")

@@ -1,4 +1,4 @@
-"""SECURITY-TESTS 4: before submitting, a reviewer sees nothing of another reviewer's work on the
+"""Blind review: before submitting, a reviewer sees nothing of another reviewer's work on the
 same document — in any JSON or HTML the workbench serves them."""
 
 import pytest

@@ -46,7 +46,7 @@ def test_duplicate_is_409_with_the_existing_id(project, manager, api_client_for)
     "bad", ["javascript:alert(1)", " JaVaScRiPt:alert(1)", "data:text/html,<b>x</b>", "ftp://x.org/a"]
 )
 def test_dangerous_urls_are_refused(project, manager, api_client_for, bad):
-    # SECURITY-TESTS 18
+    # A `javascript:` or other non-http(s) URL is refused.
     response = api_client_for(manager).post(url(project), {"text": "خبر", "url": bad}, format="json")
     assert response.status_code == 400
     assert list(response.json()) == ["url"]
@@ -80,7 +80,7 @@ def test_invalid_json_and_wrong_content_type(project, manager, api_client_for):
 
 @pytest.mark.parametrize("role", ["reviewer1", "adjudicator"])
 def test_lower_roles_cannot_add(project, request, api_client_for, role):
-    # SECURITY-TESTS 5: 403 with DRF's message; nothing created.
+    # No role escalation: 403 with DRF's message; nothing created.
     user = request.getfixturevalue(role)
     response = api_client_for(user).post(url(project), {"text": "خبر"}, format="json")
     assert response.status_code == 403
@@ -104,7 +104,7 @@ def test_list_is_paginated_metadata(project, manager, adjudicator, reviewer1, ap
 
 
 def test_an_oversized_body_is_413_json_and_nothing_is_saved(project, manager, api_client_for, settings):
-    # SECURITY-TESTS 22: a clear 413, not an HTML page or a 500.
+    # An oversize body: a clear 413, not an HTML page or a 500.
     response = api_client_for(manager).post(
         url(project), {"text": "ا" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 2 + 10)}, format="json"
     )

@@ -1,4 +1,4 @@
-"""SECURITY-TESTS 3: every route x method x role answers as this matrix says.
+"""The permission matrix, from the URLconf: every route x method x role answers as this matrix says.
 
 The routes come from the URLconf: a new route that is not in the matrix fails this test, so access
 rules are decided when a route is added, not discovered later.

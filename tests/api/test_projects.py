@@ -39,7 +39,7 @@ def test_anonymous_is_refused(project, api_client_for):
 
 
 def test_list_contains_only_my_projects(project, reviewer1, other_project, outsider, api_client_for):
-    # SECURITY-TESTS 2: a member of A sees A only, and the count does not reveal B.
+    # Lists are scoped: a member of A sees A only, and the count does not reveal B.
     body = api_client_for(reviewer1).get("/api/projects/").json()
     assert [p["slug"] for p in body["results"]] == ["badia"] and body["count"] == 1
     body = api_client_for(outsider).get("/api/projects/").json()
@@ -58,7 +58,7 @@ def test_detail_has_ordered_labels_and_role(project, manager, api_client_for):
 
 
 def test_detail_of_a_project_i_am_not_in_is_404_without_data(project, outsider, api_client_for):
-    # SECURITY-TESTS 1: the same 404 for "missing" and "not yours", also when walking ids.
+    # No IDOR: the same 404 for "missing" and "not yours", also when walking ids.
     own = outsider.memberships.get().project_id
     for project_id in sorted({project.id, project.id - 1, project.id + 1, project.id + 1000} - {own}):
         response = api_client_for(outsider).get(f"/api/projects/{project_id}/")

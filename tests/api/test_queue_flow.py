@@ -179,7 +179,8 @@ def test_quota_limits_what_a_reviewer_takes(project, documents, reviewer1, api_c
 def test_submit_after_lapse_is_refused_and_never_exceeds_k(
     project, documents, reviewer1, reviewer2, reviewer3, api_client_for
 ):
-    # SECURITY-TESTS 45: reviewer1's lease lapses and reviewer3 takes the slot; reviewer1 then submits.
+    # A submit after the lease expired cannot exceed k: reviewer1's lease lapses and reviewer3 takes the slot;
+    # reviewer1 then submits.
     r1 = api_client_for(reviewer1)
     a1 = next_for(r1, project).json()["id"]
     next_for(api_client_for(reviewer2), project)

@@ -6,7 +6,8 @@ from annotations.models import Assignment, Span
 from annotations.services.assignments import assignment_open
 from tests.factories import DocumentFactory, LabelTypeFactory, ProjectFactory
 
-# SECURITY-TESTS 35: الجيش is code points 6..11 but UTF-16 units 7..12 (the emoji is two units).
+# Browser offsets are UTF-16 units, ours code points: الجيش is code points 6..11 but UTF-16 units 7..12 (the emoji is
+# two units).
 EMOJI_TEXT = "قال 👍 الجيش إن 30 جندياً قتلوا"
 
 
@@ -54,13 +55,14 @@ def test_utf16_offsets_with_a_quote_are_refused(api, assignment):
 
 @pytest.mark.parametrize("quote", ["الجيش ", "الجـيش", "ال\u200fجيش"])
 def test_quote_is_compared_exactly(api, assignment, quote):
-    # SECURITY-TESTS 39
+    # The quote is checked exactly.
     response = post_span(api, assignment, start=6, end=11, label="actor", quote=quote)
     assert response.status_code == 400 and list(response.json()) == ["quote"]
 
 
 def test_a_boundary_inside_a_letter_and_its_marks_is_refused(api, project, reviewer1):
-    # SECURITY-TESTS 37: in "كان مَرَّة", ر (6) carries two marks. NFC orders them by combining class, so
+    # A span boundary cannot split a letter from its combining marks: in "كان مَرَّة", ر (6) carries two marks. NFC
+    # orders them by combining class, so
     # the stored text has fatha (U+064E, class 30) at 7 and shadda (U+0651, class 33) at 8.
     document = DocumentFactory(project=project, text="كان مَرَّة")
     assert document.text[6:9] == "\u0631\u064e\u0651"
@@ -89,7 +91,7 @@ def test_a_boundary_inside_a_letter_and_its_marks_is_refused(api, project, revie
     ],
 )
 def test_bad_offsets_are_400_with_field_messages(api, assignment, payload, field):
-    # SECURITY-TESTS 38
+    # Offsets: bounds and types.
     response = post_span(api, assignment, label="actor", **payload)
     assert response.status_code == 400
     assert field in response.json()
@@ -124,7 +126,7 @@ def test_overlapping_and_nested_spans_are_allowed(api, assignment):
 
 
 def test_patch_needs_the_current_version(api, assignment):
-    # SECURITY-TESTS 42: the second writer with a stale version gets 409 and the current span.
+    # No lost update: the second writer with a stale version gets 409 and the current span.
     span = post_span(api, assignment, start=6, end=11, label="actor").json()
     first = api.patch(f"/api/spans/{span['id']}/", {"version": 1, "label": "place"}, format="json")
     assert first.status_code == 200 and first.json()["version"] == 2 and first.json()["label"] == "place"
@@ -144,7 +146,7 @@ def test_patch_needs_the_current_version(api, assignment):
 
 
 def test_patch_refuses_read_only_fields_and_changes_nothing(api, assignment, project, reviewer2):
-    # SECURITY-TESTS 6: mass assignment.
+    # No mass assignment: read-only fields stay as they are.
     other = assignment_open(document=DocumentFactory(project=project), reviewer=reviewer2)
     span = post_span(api, assignment, start=6, end=11, label="actor").json()
     response = api.patch(
@@ -181,7 +183,8 @@ def test_delete(api, assignment):
 
 
 def test_submitted_work_is_frozen(api, assignment):
-    # SECURITY-TESTS 7 and 44: one submit succeeds, the next is a 409; nothing changes afterwards.
+    # Submitted work is frozen, and a double submit is one: one submit succeeds, the next is a 409; nothing changes
+    # afterwards.
     span = post_span(api, assignment, start=6, end=11, label="actor").json()
     assert api.post(f"/api/assignments/{assignment.id}/submit/").status_code == 200
     again = api.post(f"/api/assignments/{assignment.id}/submit/")
@@ -196,7 +199,7 @@ def test_submitted_work_is_frozen(api, assignment):
 
 
 def test_other_reviewers_spans_are_invisible_and_untouchable(api_client_for, assignment, reviewer2, outsider, project):
-    # SECURITY-TESTS 1 and 4: the same 404 as for a missing id; nothing in the body; rows unchanged.
+    # No IDOR, blind review: the same 404 as for a missing id; nothing in the body; rows unchanged.
     span = post_span(api_client_for(assignment.reviewer), assignment, start=6, end=11, label="actor").json()
     assignment_open(document=assignment.document, reviewer=reviewer2)
     for intruder in (reviewer2, outsider):

@@ -95,7 +95,8 @@ def test_link_both_seed_articles_to_one_claim_and_see_the_evidence(live_server, 
 
 
 def test_hostile_claims_stay_inert_on_claim_pages(live_server, page, desk):
-    # SECURITY-TESTS 16: a claim `</script><script>alert(2)</script>` and a rationale `{{7*7}}` show literally.
+    # Stored strings never run (XSS): a claim `</script><script>alert(2)</script>` and a rationale `{{7*7}}` show
+    # literally.
     project, _ = desk
     hostile = "</script><script>alert(2)</script> <img src=x onerror=alert(1)> هجوم"
     claim = Claim.objects.create(project=project, text=hostile, rationale="{{7*7}}", verdict="mixed")

@@ -25,7 +25,7 @@ def hostile_project():
 
 
 def test_sign_in_and_browse_projects_with_hostile_strings(live_server, page, screenshot, hostile_project):
-    # SECURITY-TESTS 16: stored strings appear literally and never run.
+    # No stored XSS: stored strings appear literally and never run.
     sign_in(page, live_server, "manager")
     assert page.url == f"{live_server.url}/"
     link = page.get_by_role("link", name=HOSTILE_PROJECT.strip())

@@ -281,7 +281,7 @@ def test_the_article_is_right_to_left_in_an_arabic_font(workspace, page, screens
 
 
 def test_offset_tables_round_trip_on_random_text(workspace, page):
-    # SECURITY-TESTS 36b: the browser's UTF-16 <-> code point conversion, against Python's, on random
+    # Offsets: the browser's UTF-16 <-> code point conversion, against Python's, on random
     # mixes of Arabic letters, harakat, tatweel, joiners, RLM, astral emoji and ASCII.
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
@@ -323,7 +323,8 @@ def test_offset_tables_round_trip_on_random_text(workspace, page):
 
 
 def test_hostile_strings_stay_inert_in_the_workspace(live_server, page):
-    # SECURITY-TESTS 16 and 17: a label and article text carrying markup are shown literally, never run.
+    # Stored strings never run, data in <script> goes through json_script: a label and article text carrying markup
+    # are shown literally, never run.
     from annotations.models import LabelType
 
     project = ProjectFactory(slug="hostile", name="<svg onload=alert(3)>")

@@ -7,8 +7,9 @@ import pytest
 from django.core.management import call_command, execute_from_command_line
 from django.core.management.base import CommandError
 
+from annotations.agreement import report
 from annotations.models import AgreementRun, JobStatus
-from annotations.services import agreement_runs
+from annotations.services import jobs
 from tests.services.test_agreement_runs import annotated, two_documents  # noqa: F401
 
 
@@ -58,7 +59,7 @@ def test_unknown_project_is_one_line_and_a_non_zero_exit(project, capsys):
 
 def test_a_failed_run_is_one_line_and_a_non_zero_exit(project, annotated, capsys):  # noqa: F811
     with (
-        mock.patch.object(agreement_runs, "span_f1", side_effect=ValueError("bad spans")),
+        mock.patch.object(report, "span_f1", side_effect=ValueError("bad spans")),
         pytest.raises(SystemExit) as exit_info,
     ):
         run("--project", project.slug)
@@ -75,7 +76,7 @@ def test_waiting_for_workers_times_out_with_a_hint(project, annotated, capsys): 
     celery_app.conf.task_always_eager = False  # "a broker is configured"; nothing consumes it
     try:
         with (
-            mock.patch.object(agreement_runs, "_enqueue"),
+            mock.patch.object(jobs, "job_enqueue"),
             pytest.raises(CommandError, match=r"did not finish within 1 s \(pending, 0%\).*Is a worker running"),
         ):
             call_command("compute_agreement", "--project", project.slug, "--timeout", "1")

@@ -45,7 +45,7 @@ def test_writes_the_data_file_its_manifest_and_card_and_nothing_else(project, go
 
 
 def test_relative_output_paths_are_the_operators_choice(project, gold, tmp_path, monkeypatch):
-    """SECURITY-TESTS 24: `--output ../outside/x.jsonl` writes there, exactly the documented files."""
+    """No path traversal: `--output ../outside/x.jsonl` writes there, exactly the documented files."""
     work = tmp_path / "work"
     outside = tmp_path / "outside"
     work.mkdir()

@@ -121,14 +121,15 @@ def test_nfd_text_is_stored_nfc_and_hashed_as_stored(project, tmp_path):
     document = Document.objects.get(project=project)
     assert document.text == unicodedata.normalize("NFC", nfd)
     assert document.sha256 == hashlib.sha256(document.text.encode("utf-8")).hexdigest()
-    # the same article arriving in NFC is a duplicate (SECURITY-TESTS 36)
+    # the same article arriving in NFC is a duplicate (NFC at ingest: duplicate detection ignores the normalization
+    # form)
     path.write_text(document.text, encoding="utf-8")
     call_command("import_articles", "--project", project.slug, str(path))
     assert Document.objects.filter(project=project).count() == 1
 
 
 def test_path_like_external_id_is_only_data(project, tmp_path):
-    # SECURITY-TESTS 24: ids and titles that look like paths are stored, never opened.
+    # No path traversal: ids and titles that look like paths are stored, never opened.
     path = tmp_path / "p.jsonl"
     path.write_text(json.dumps({"text": "نص", "external_id": "../../../../etc/passwd", "title": "/etc/passwd"}) + "\n")
     call_command("import_articles", "--project", project.slug, str(path))

@@ -32,7 +32,7 @@ def test_txt_is_one_article_with_title_from_first_line(tmp_path):
 
 
 def test_txt_decomposed_text_becomes_nfc(tmp_path):
-    # SECURITY-TESTS 36: أحمد typed as alef + combining hamza above is 5 code points; NFC makes it 4.
+    # NFC at ingest: أحمد typed as alef + combining hamza above is 5 code points; NFC makes it 4.
     path = tmp_path / "nfd.txt"
     path.write_text("\u0627\u0654\u062d\u0645\u062f", encoding="utf-8")
     [record] = parse_article_file(path)
@@ -120,7 +120,7 @@ def test_jsonl_without_articles_is_refused(tmp_path):
 
 
 def test_other_extensions_are_refused(tmp_path):
-    # SECURITY-TESTS 19: an .html or .svg upload never becomes a document.
+    # Nothing served becomes HTML: an .html or .svg upload never becomes a document.
     path = tmp_path / "x.html"
     path.write_text("<script>alert(1)</script>", encoding="utf-8")
     with pytest.raises(ImportLineError, match=r"Only \.txt and \.jsonl files are accepted\."):

@@ -16,13 +16,14 @@ from annotations.agreement import (
     UndefinedAgreement,
     admiralty_alpha,
     krippendorff_alpha,
+    report,
     span_f1,
     token_alpha,
     token_values,
 )
 from annotations.models import AgreementRun, Claim, ClaimLink, JobStatus, ReliabilityRating, Role, Span
 from annotations.selectors.agreement import agreement_run_summaries
-from annotations.services import agreement_runs
+from annotations.services import agreement_runs, jobs
 from annotations.services.agreement_runs import agreement_run_execute, agreement_run_request
 from annotations.services.assignments import assignment_open, assignment_submit
 from annotations.services.spans import span_create
@@ -205,7 +206,7 @@ def test_stored_results_equal_the_pure_functions_on_the_same_inputs(project, ann
     assert results["summary"]["token_alpha"] == results["project"]["token_alpha"]
     assert results["summary"]["documents"] == 2 and results["summary"]["assignments"] == 4
     ci = results["project"]["token_alpha_ci"]
-    assert ci["low"] <= results["project"]["token_alpha"] <= ci["high"] and ci["n_boot"] == agreement_runs.BOOTSTRAP_N
+    assert ci["low"] <= results["project"]["token_alpha"] <= ci["high"] and ci["n_boot"] == report.BOOTSTRAP_N
     assert set(run.timings) >= {"fingerprint", "documents", "total"}
     assert run.started_at <= run.finished_at and len(run.input_fingerprint) == 64
 
@@ -256,7 +257,7 @@ def test_a_deterministic_error_fails_the_run_without_retrying(project, annotated
         calls.append(agreement_run_task.request.retries)
         raise ValueError("reliability_data must be a 2-D (coders x units) array")
 
-    with mock.patch.object(agreement_runs, "krippendorff_alpha_matrix", side_effect=broken):
+    with mock.patch.object(report, "krippendorff_alpha_matrix", side_effect=broken):
         agreement_run_task.apply(args=(run.pk,))
     run.refresh_from_db()
     assert run.status == JobStatus.FAILED
@@ -268,7 +269,7 @@ def test_a_deterministic_error_fails_the_run_without_retrying(project, annotated
 
 
 def test_a_transient_database_error_is_retried_and_the_run_ends_done(project, annotated):
-    # SECURITY-TESTS 32 (a): OperationalError on the first read; the task retries with backoff.
+    # Transient errors retry with backoff: OperationalError on the first read; the task retries with backoff.
     with mock.patch.object(agreement_run_task, "apply_async"):
         run = agreement_run_request(project=project)
     real = agreement_runs.agreement_input
@@ -315,9 +316,9 @@ def test_retries_used_up_mark_the_run_failed(project, annotated):
 def test_unchanged_input_copies_the_last_results_without_recomputing(project, annotated, reviewer1):
     first = run_now(project)
     with (
-        mock.patch.object(agreement_runs, "krippendorff_alpha_matrix") as alpha,
-        mock.patch.object(agreement_runs, "span_f1") as f1,
-        mock.patch.object(agreement_runs, "token_values") as values,
+        mock.patch.object(report, "krippendorff_alpha_matrix") as alpha,
+        mock.patch.object(report, "span_f1") as f1,
+        mock.patch.object(report, "token_values") as values,
     ):
         second = run_now(project)
     assert not alpha.called and not f1.called and not values.called
@@ -337,7 +338,7 @@ def test_unchanged_input_copies_the_last_results_without_recomputing(project, an
 
 
 def test_executing_a_finished_run_again_changes_nothing(project, annotated):
-    # SECURITY-TESTS 30: a duplicate delivery is harmless; results live on the run's own row.
+    # A duplicate delivery is harmless; results live on the run's own row.
     run = run_now(project)
     before = (run.results, run.finished_at, run.input_fingerprint, run.timings)
     with mock.patch.object(agreement_runs, "agreement_results_compute") as compute:
@@ -369,13 +370,13 @@ def test_progress_only_grows_and_ends_at_one(project, reviewer1, reviewer2):
                 annotate(assign(document, user), [(0, 2, "actor")])
         run = agreement_run_request(project=project)
     seen = []
-    real = agreement_runs._set_progress
+    real = jobs.job_progress
 
-    def spy(run_id, value):
-        real(run_id, value)
+    def spy(model, run_id, value):
+        real(model, run_id, value)
         seen.append(AgreementRun.objects.get(pk=run_id).progress)
 
-    with mock.patch.object(agreement_runs, "_set_progress", side_effect=spy):
+    with mock.patch.object(jobs, "job_progress", side_effect=spy):
         agreement_run_execute(run_id=run.pk)
     run.refresh_from_db()
     assert len(seen) >= 3
@@ -397,7 +398,7 @@ def test_a_burst_of_submissions_sends_at_most_two_messages(project, reviewer1):
         apply_async.assert_called_once_with(args=(run.pk,))
 
         # While the run is running, more submissions ask for one more run, not one each.
-        agreement_runs._run_start(run.pk)
+        jobs.job_start(agreement_runs.AGREEMENT_RUN, run.pk)
         for assignment in assignments[10:]:
             assignment_submit(assignment=assignment)
         assert apply_async.call_count == 1
@@ -433,7 +434,7 @@ def test_a_run_whose_worker_vanished_is_failed_and_replaced(project, manager, se
 
 @pytest.mark.django_db(transaction=True)
 def test_enqueue_only_after_commit_and_rollback_publishes_nothing(project):
-    # SECURITY-TESTS 28
+    # Enqueue only after commit: a rolled-back transaction publishes nothing.
     with mock.patch.object(agreement_run_task, "apply_async") as apply_async:
         with pytest.raises(RuntimeError), transaction.atomic():
             agreement_run_request(project=project)
@@ -453,7 +454,7 @@ def test_enqueue_only_after_commit_and_rollback_publishes_nothing(project):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_second_submit_of_the_same_assignment_requests_nothing(project, reviewer1, document):
-    # SECURITY-TESTS 44: a double submit is a Conflict, and one agreement enqueue.
+    # A double submit is a Conflict, and one agreement enqueue.
     from annotations.errors import Conflict
 
     assignment = assign(document, reviewer1)

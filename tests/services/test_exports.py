@@ -234,7 +234,7 @@ def test_the_task_marks_the_export_failed_when_retries_are_exhausted(project):
 
 
 def test_user_strings_never_become_paths(project, reviewer1, reviewer2, adjudicator, export_root, tmp_path):
-    """SECURITY-TESTS 24: source, url and external_id like ../../../../etc/passwd export as data; every
+    """No path traversal: source, url and external_id like ../../../../etc/passwd export as data; every
     file written is under the export's own directory, named from ids."""
     project.slug = "../../etc"
     project.save()
@@ -265,7 +265,7 @@ def test_user_strings_never_become_paths(project, reviewer1, reviewer2, adjudica
 
 
 def test_snapshot_gold_finalized_while_the_export_runs_is_not_in_it(project, gold, adjudicator):
-    """SECURITY-TESTS 47: adjudicating more documents during the export changes neither the file nor
+    """An export is a consistent snapshot: adjudicating more documents during the export changes neither the file nor
     its manifest, which agree with each other."""
     job = ExportJob.objects.create(project=project, format="jsonl")
     real = exports.gold_records
@@ -318,8 +318,8 @@ def test_export_write_writes_exactly_the_three_documented_files(project, gold, t
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_on_postgresql_the_export_reads_one_repeatable_read_snapshot(project, gold, adjudicator):
-    """SECURITY-TESTS 47 with real concurrency: while the export reads (one REPEATABLE READ transaction),
-    another connection finalizes a document and renames one not read yet; the file shows neither, the
+    """An export is a consistent snapshot, with real concurrency: while the export reads (one REPEATABLE
+    READ transaction), another connection finalizes a document and renames one not read yet; the file shows neither, the
     manifest agrees with the file, and the progress written meanwhile is visible to others."""
     import threading
 

@@ -1,4 +1,5 @@
-"""The queue's invariants under real concurrency: 24 clients at once on PostgreSQL (SECURITY-TESTS 43, 44)."""
+"""The queue's invariants under real concurrency: 24 clients at once on PostgreSQL (no slot race breaks k;
+a double submit is one submit)."""
 
 import threading
 from collections import Counter

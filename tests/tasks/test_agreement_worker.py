@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 def test_broker_down_the_submit_succeeds_and_the_run_waits(
     project, reviewer1, manager, document, broker, api_client_for
 ):
-    # SECURITY-TESTS 27: Redis unreachable; the reviewer's work is saved, the run is an outbox row.
+    # Redis down loses nothing: Redis unreachable; the reviewer's work is saved, the run is an outbox row.
     broker("redis://127.0.0.1:1/0")
     from annotations.services.assignments import assignment_open
 

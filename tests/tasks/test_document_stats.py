@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 @pytest.mark.django_db(transaction=True)
 def test_rollback_publishes_nothing(project):
-    # SECURITY-TESTS 28 (a): work created inside a transaction that fails is never sent.
+    # Enqueue only after commit: work created inside a transaction that fails is never sent.
     with mock.patch.object(document_stats_task, "apply_async") as apply_async:
         with pytest.raises(RuntimeError), transaction.atomic():
             document_create(project=project, text="خبر لن يُحفظ")
@@ -34,7 +34,7 @@ def test_rollback_publishes_nothing(project):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.timeout(60)
 def test_broker_down_the_save_still_succeeds(project, broker):
-    # SECURITY-TESTS 27: with Redis unreachable the article is saved, quickly, and only the stats wait.
+    # Redis down loses nothing: with Redis unreachable the article is saved, quickly, and only the stats wait.
     broker("redis://127.0.0.1:1/0")
     started = time.monotonic()
     document = document_create(project=project, text="خبر أثناء انقطاع الوسيط")

@@ -3,6 +3,7 @@ import time
 
 from django.core.management.base import CommandError
 
+from annotations.agreement.report import as_report
 from annotations.management.commands._base import WorkbenchCommand
 from annotations.models import AgreementRun, JobStatus
 from annotations.selectors.agreement import agreement_in_flight
@@ -78,7 +79,7 @@ class Command(WorkbenchCommand):
             time.sleep(0.5)
 
     def summary(self, project, run: AgreementRun) -> str:
-        results = run.results or {}
+        results = as_report(run.results)
         counts = results.get("counts") or {}
         part = results.get("project") or {}
         f1 = part.get("span_f1") or {}

@@ -1,0 +1,150 @@
+"""Reads for adjudication: the reviewers' submitted work on a document merged for the adjudicator, and
+the gold decided so far (the adjudication page's bootstrap and `GET /api/documents/<id>/adjudication/`)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.utils import timezone
+
+from annotations.models import (
+    Adjudication,
+    Assignment,
+    AssignmentStatus,
+    ClaimLink,
+    Document,
+    GoldSpan,
+    ReliabilityRating,
+    Span,
+)
+from annotations.selectors.queue import reviewer_names
+
+
+def submitted_spans(document: Document) -> list[Span]:
+    return list(
+        Span.objects.filter(assignment__document=document, assignment__status=AssignmentStatus.SUBMITTED)
+        .select_related("label", "assignment")
+        .order_by("start", "end", "label__order", "id")
+    )
+
+
+def candidates(document: Document) -> list[dict]:
+    """Reviewers' spans merged by (start, end, label): who marked each, and whether all did."""
+    assignments = list(Assignment.objects.filter(document=document, status=AssignmentStatus.SUBMITTED).order_by("id"))
+    grouped: dict[tuple, list[Span]] = defaultdict(list)
+    spans_of_document = submitted_spans(document)
+    for span in spans_of_document:
+        grouped[(span.start, span.end, span.label.name)].append(span)
+    links_by_span = defaultdict(list)
+    for link in ClaimLink.objects.filter(span__in=spans_of_document).select_related("claim").order_by("claim_id", "id"):
+        links_by_span[link.span_id].append(link)
+    result = []
+    for (start, end, label), spans in grouped.items():
+        marked_by = sorted({span.assignment_id for span in spans})
+        # the reviewers' claim links on this span, merged by (claim, stance)
+        links: dict[tuple[int, str], dict] = {}
+        for span in spans:
+            for link in links_by_span[span.pk]:
+                entry = links.setdefault(
+                    (link.claim_id, link.stance),
+                    {"claim": link.claim_id, "claim_text": link.claim.text, "stance": link.stance, "assignments": []},
+                )
+                entry["assignments"].append(span.assignment_id)
+        result.append(
+            {
+                "start": start,
+                "end": end,
+                "label": label,
+                "text": spans[0].text,
+                "assignments": marked_by,
+                "spans": [span.pk for span in spans],
+                "agreed": len(marked_by) == len(assignments) and len(assignments) > 0,
+                "claim_links": sorted(links.values(), key=lambda entry: (entry["claim"], entry["stance"])),
+            }
+        )
+    return result
+
+
+def _datetime(value) -> str | None:
+    """ISO 8601 in the current time zone with "Z" for UTC: what the API's DateTimeField answers."""
+    if value is None:
+        return None
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def gold_span_data(gold: GoldSpan) -> dict:
+    """One gold span with its claim links (the fields of the API's GoldSpanOutput)."""
+    return {
+        "id": gold.id,
+        "start": gold.start,
+        "end": gold.end,
+        "label": gold.label.name,
+        "text": gold.text,
+        "decision": gold.decision,
+        "decided_by": gold.decided_by.username,
+        "decided_at": _datetime(gold.decided_at),
+        "claim_links": [
+            {
+                "claim": link.claim_id,
+                "claim_text": link.claim.text,
+                "stance": link.stance,
+                "decided_by": link.decided_by.username,
+            }
+            for link in gold.claim_links.all()
+        ],
+    }
+
+
+def adjudication_state(document) -> dict:
+    """Everything the adjudication page needs: reviewers' work merged on the text, and the gold so far."""
+    submitted = list(Assignment.objects.filter(document=document, status=AssignmentStatus.SUBMITTED).order_by("id"))
+    names = reviewer_names(a.id for a in submitted)
+    adjudication = Adjudication.objects.filter(document=document).select_related("adjudicator").first()
+    gold_spans = []
+    gold_reliability = None
+    if adjudication is not None:
+        gold_spans = [
+            gold_span_data(gold)
+            for gold in adjudication.spans.select_related("label", "decided_by").prefetch_related(
+                "claim_links__decided_by", "claim_links__claim"
+            )
+        ]
+        rating = adjudication.ratings.filter(gold_span__isnull=True).select_related("decided_by").first()
+        if rating is not None:
+            gold_reliability = {
+                "source_reliability": rating.source_reliability,
+                "credibility": rating.credibility,
+                "note": rating.note,
+                "decided_by": rating.decided_by.username,
+            }
+    ratings = ReliabilityRating.objects.filter(assignment__in=submitted, span__isnull=True)
+    return {
+        "document": {
+            "id": document.id,
+            "title": document.title,
+            "text": document.text,
+            "source": document.source.name if document.source else "",
+        },
+        "reviewers": [{"assignment": a.id, "reviewer": names[a.id]} for a in submitted],
+        "candidates": candidates(document),
+        "reliability": [
+            {
+                "assignment": r.assignment_id,
+                "source_reliability": r.source_reliability,
+                "credibility": r.credibility,
+                "note": r.note,
+            }
+            for r in ratings
+        ],
+        "gold": {
+            "status": adjudication.status if adjudication else None,
+            "adjudicator": adjudication.adjudicator.username if adjudication else None,
+            "decided_at": adjudication.decided_at if adjudication else None,
+            "spans": gold_spans,
+            "reliability": gold_reliability,
+        },
+    }
+
+
+__all__ = ["adjudication_state", "candidates", "gold_span_data", "submitted_spans"]
