@@ -10,6 +10,7 @@ from django.db import OperationalError
 
 from annotations.services.agreement_runs import AGREEMENT_RUN, agreement_run_execute
 from annotations.services.exports import EXPORT_JOB, export_run_execute
+from annotations.services.idempotency import idempotency_records_prune
 from annotations.services.jobs import JobKind, job_fail
 from annotations.services.stats import document_stats_compute
 
@@ -72,6 +73,4 @@ def export_run_task(self, export_id: int) -> str | None:
 @shared_task
 def idempotency_records_prune_task() -> int:
     """Periodic (CELERY_BEAT_SCHEDULE): forgets Idempotency-Key answers older than IDEMPOTENCY_TTL."""
-    from annotations.services.idempotency import idempotency_records_prune
-
     return idempotency_records_prune()
