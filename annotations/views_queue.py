@@ -61,6 +61,7 @@ def adjudication_page(request, document_id: int):
         return redirect("adjudication-queue-page", slug=document.project.slug)
     bootstrap = {
         **state,
+        "snapToWords": document.project.snap_to_words,
         "labels": [
             {"name": l.name, "name_ar": l.name_ar, "color": l.color, "hotkey": l.hotkey}
             for l in project_labels(document.project)
