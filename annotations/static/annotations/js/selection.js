@@ -42,6 +42,8 @@ export class SelectionMode {
     article.addEventListener("mouseup", (event) => { this.altDrag = this.altDrag || event.altKey; });
     // keyboard selection (Shift+arrows) has no Alt variant: it follows the toggle only
     article.addEventListener("keydown", (event) => { if (event.shiftKey) this.altDrag = false; });
+    // a mouse click on the toggle must not leave focus in it, where label keys are ignored
+    this.toggle?.addEventListener("click", (event) => { if (event.detail > 0) this.toggle.blur(); });
   }
 
   get exact() {
