@@ -50,6 +50,10 @@ class ExportCreateInput(serializers.Serializer):
         default=False,
         help_text="Also export documents nobody adjudicated yet whose k reviewers all submitted, resolved by majority vote.",
     )
+    segment_clitics = serializers.BooleanField(
+        default=False,
+        help_text="CoNLL only: cut tokens at clitic boundaries where a gold span starts or ends (exact BIO).",
+    )
 
 
 class ExportCreatedOutput(serializers.ModelSerializer):
@@ -131,6 +135,7 @@ class ProjectExportsApi(APIView):
             fmt=data.validated_data["format"],
             requested_by=request.user,
             include_majority=data.validated_data["include_majority"],
+            segment_clitics=data.validated_data["segment_clitics"],
         )
         job.refresh_from_db(fields=["status"])
         return Response(ExportCreatedOutput(job).data, status=status.HTTP_202_ACCEPTED)

@@ -20,6 +20,7 @@ second database connection (the read transaction cannot write, and others could 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -156,6 +157,7 @@ def _write_export(
     snapshot_at: dt.datetime,
     on_progress: Callable[[float], None] | None = None,
     on_snapshot: Callable[[bool], None] | None = None,
+    segment_clitics: bool = False,
 ) -> ExportResult:
     """Data file, then the dataset card, then the manifest (which lists both hashes). Each is written to
     a temporary name beside it and renamed into place, so a reader never sees half a file."""
@@ -167,6 +169,8 @@ def _write_export(
             if on_snapshot is not None:
                 on_snapshot(in_transaction)
             context = gold_context(project, include_majority=include_majority)
+            if segment_clitics:  # a writer option (CoNLL); recorded in the manifest's options
+                context = dataclasses.replace(context, options={**context.options, "segment_clitics": True})
             agreement, per_document = gold_agreement(project)
             total = gold_count(project, include_majority=include_majority, snapshot_at=snapshot_at)
             records = gold_records(
@@ -220,11 +224,25 @@ def _write_export(
     )
 
 
-def export_write(*, project: Project, fmt: str, output_path, include_majority: bool = False) -> ExportResult:
+def _check_segment_clitics(fmt: str, segment_clitics) -> bool:
+    if not isinstance(segment_clitics, bool):
+        raise ApplicationError("Bad option.", fields={"segment_clitics": ["Must be true or false."]})
+    if segment_clitics and fmt != "conll":
+        raise ApplicationError(
+            "--segment-clitics is only for the conll format.",
+            fields={"segment_clitics": ["Only the conll format segments clitics."]},
+        )
+    return segment_clitics
+
+
+def export_write(
+    *, project: Project, fmt: str, output_path, include_majority: bool = False, segment_clitics: bool = False
+) -> ExportResult:
     """The command's export: the data file at `output_path` and, beside it, `output_path` +
     ".manifest.json" and `output_path` + ".README.md"; nothing else is written (temporary files beside
     them are renamed into place or removed). The directory must exist."""
     writer = get_writer(fmt)
+    _check_segment_clitics(fmt, segment_clitics)
     data_path = Path(output_path)
     if data_path.is_dir():
         raise ApplicationError(f"{data_path} is a directory; give the path of the file to write.")
@@ -238,6 +256,7 @@ def export_write(*, project: Project, fmt: str, output_path, include_majority: b
         manifest_path=data_path.with_name(data_path.name + ".manifest.json"),
         card_path=data_path.with_name(data_path.name + ".README.md"),
         snapshot_at=timezone.now(),
+        segment_clitics=segment_clitics,
     )
 
 
@@ -256,13 +275,16 @@ def _fail(export_id: int, error: str) -> None:
     )
 
 
-def export_run_create(*, project: Project, fmt, requested_by=None, include_majority=False) -> ExportJob:
+def export_run_create(
+    *, project: Project, fmt, requested_by=None, include_majority=False, segment_clitics=False
+) -> ExportJob:
     """A new pending export of `project` in `fmt`, sent to Celery when the transaction commits.
 
     UnknownFormat (400) for a format the registry does not know; Conflict (409, with the export's `id`)
     while another export of the project is pending or running. A running export whose worker died
     (older than the task time limit) is failed first; a pending one the broker never took is sent again."""
     get_writer(fmt)
+    _check_segment_clitics(fmt, segment_clitics)
     if not isinstance(include_majority, bool):
         raise ApplicationError("Bad option.", fields={"include_majority": ["Must be true or false."]})
     busy = None
@@ -280,7 +302,8 @@ def export_run_create(*, project: Project, fmt, requested_by=None, include_major
                     job = ExportJob.objects.create(
                         project=project,
                         format=fmt,
-                        options={"include_majority": include_majority},
+                        options={"include_majority": include_majority}
+                        | ({"segment_clitics": True} if segment_clitics else {}),
                         requested_by=requested_by,
                     )
             except IntegrityError:  # SQLite has no row locks: another request got there first
@@ -374,6 +397,7 @@ def export_run_execute(*, export_id: int) -> ExportJob | None:
             snapshot_at=job.started_at,
             on_progress=progress,
             on_snapshot=progress.use_side_connection,
+            segment_clitics=bool((job.options or {}).get("segment_clitics")),
         )
     except OperationalError:
         raise  # transient: the task retries; the export stays running and is written again

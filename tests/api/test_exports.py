@@ -182,3 +182,17 @@ def test_the_list_is_newest_first_with_a_bounded_number_of_queries(
     with django_assert_max_num_queries(6):
         results = client.get(url(project)).json()["results"]
     assert [r["format"] for r in results] == ["conll", "csv", "jsonl"]
+
+
+def test_segment_clitics_is_a_conll_option(project, manager, api_client_for):
+    client = api_client_for(manager)
+    with mock.patch.object(export_run_task, "apply_async"):
+        wrong = client.post(url(project), {"format": "jsonl", "segment_clitics": True}, format="json")
+        assert wrong.status_code == 400
+        assert wrong.json() == {"segment_clitics": ["Only the conll format segments clitics."]}
+        created = client.post(url(project), {"format": "conll", "segment_clitics": True}, format="json")
+    assert created.status_code == 202
+    assert ExportJob.objects.get(pk=created.json()["id"]).options == {
+        "include_majority": False,
+        "segment_clitics": True,
+    }

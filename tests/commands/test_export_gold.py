@@ -92,3 +92,16 @@ def test_help_names_the_three_files(capsys):
         execute_from_command_line(["manage.py", "export_gold", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "PATH.manifest.json" in text and "PATH.README.md" in text and "exactly three files" in text
+
+
+def test_segment_clitics_option(project, gold, tmp_path, capsys):
+    target = tmp_path / "g.conll"
+    run("--project", project.slug, "--format", "conll", "--output", target, "--segment-clitics")
+    manifest = json.loads((tmp_path / "g.conll.manifest.json").read_text(encoding="utf-8"))
+    assert manifest["options"]["segment_clitics"] is True
+    assert "conll clitic cuts:" in capsys.readouterr().out
+    assert "segment_clitics" in (tmp_path / "g.conll.README.md").read_text(encoding="utf-8")
+    with pytest.raises(SystemExit) as exit_info:
+        run("--project", project.slug, "--format", "jsonl", "--output", tmp_path / "g.jsonl", "--segment-clitics")
+    assert exit_info.value.code != 0
+    assert capsys.readouterr().err.strip() == "CommandError: --segment-clitics is only for the conll format."

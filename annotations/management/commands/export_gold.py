@@ -24,9 +24,22 @@ class Command(WorkbenchCommand):
             help="Also export unadjudicated documents whose reviewers all submitted, resolved by majority vote.",
         )
 
-    def handle(self, *args, project, fmt, output, include_majority, **options):
+        parser.add_argument(
+            "--segment-clitics",
+            action="store_true",
+            help="CoNLL only: cut a token at a clitic boundary (after و ف ب ك ل ال, before an enclitic pronoun) "
+            "where a gold span starts or ends, so such spans are exact in BIO.",
+        )
+
+    def handle(self, *args, project, fmt, output, include_majority, segment_clitics=False, **options):
         project = self.get_project(project)
-        result = export_write(project=project, fmt=fmt, output_path=output, include_majority=include_majority)
+        result = export_write(
+            project=project,
+            fmt=fmt,
+            output_path=output,
+            include_majority=include_majority,
+            segment_clitics=segment_clitics,
+        )
         counts = result.counts
         per_label = ", ".join(f"{name} {n}" for name, n in counts["per_label"].items()) or "none"
         majority = counts["resolution"].get("majority", 0)
