@@ -2,7 +2,7 @@
 
 from .adjudication import Adjudication, AdjudicationStatus, GoldClaimLink, GoldDecision, GoldReliability, GoldSpan
 from .assignments import Assignment, AssignmentStatus
-from .claims import Claim, ClaimLink, ClaimVerdictChange, ClaimVerification, Stance, Verdict
+from .claims import Claim, ClaimLink, ClaimSimilarityKey, ClaimVerdictChange, ClaimVerification, Stance, Verdict
 from .documents import Document, DocumentStats, Source, text_sha256
 from .jobs import AgreementRun, ExportFormat, ExportJob, JobStatus
 from .projects import LabelType, Membership, Project, Role
@@ -17,6 +17,7 @@ __all__ = [
     "AssignmentStatus",
     "Claim",
     "ClaimLink",
+    "ClaimSimilarityKey",
     "ClaimVerdictChange",
     "ClaimVerification",
     "Credibility",

@@ -23,7 +23,7 @@ from annotations.models import (
     Source,
     Verdict,
 )
-from annotations.text.normalize import fold_for_search
+from annotations.selectors.search import words_filter
 
 
 def sees_all_work(membership: Membership) -> bool:
@@ -44,13 +44,13 @@ def visible_links_q(membership: Membership, prefix: str = "") -> Q:
 
 
 def claim_list(membership: Membership, query: str = "") -> QuerySet[Claim]:
-    claims = Claim.objects.filter(project_id=membership.project_id)
-    folded = fold_for_search(query.strip())
-    if folded:
-        claims = claims.filter(search_text__contains=folded)
-    return claims.annotate(
+    """The catalogue, newest first; with a query, the claims containing every query word, most relevant first."""
+    claims = Claim.objects.filter(project_id=membership.project_id).annotate(
         evidence_count=Count("links", filter=visible_links_q(membership, "links__"), distinct=True)
-    ).order_by("-updated_at", "-id")
+    )
+    if query.strip():
+        return words_filter(claims, query.strip())
+    return claims.order_by("-updated_at", "-id")
 
 
 def claim_evidence(claim: Claim, membership: Membership) -> list[dict]:

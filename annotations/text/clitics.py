@@ -33,6 +33,7 @@ CONJUNCTIONS = frozenset("وف")
 PREPOSITIONS = frozenset("بكل")
 ENCLITICS = ("هما", "كما", "ها", "هم", "هن", "كم", "كن", "نا", "ه", "ك", "ي")
 MIN_STEM_LETTERS = 2
+SEARCH_STEM_LETTERS = 3
 
 
 def _letters(word: str) -> list[int]:
@@ -123,5 +124,6 @@ def search_stem(folded_word: str) -> str:
     >>> search_stem("للجيش")
     'جيش'
     """
-    cuts = proclitic_ends(folded_word)
+    # three letters must remain: a two-letter stem (بين -> ين) would make a short query word find too much
+    cuts = [cut for cut in proclitic_ends(folded_word) if len(_letters(folded_word[cut:])) >= SEARCH_STEM_LETTERS]
     return folded_word[cuts[-1] :] if cuts else folded_word
