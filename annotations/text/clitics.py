@@ -27,6 +27,8 @@ not letters, and a cut never separates a letter from its marks (offsets are grap
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .chars import is_arabic_letter, is_mark
 
 CONJUNCTIONS = frozenset("وف")
@@ -112,6 +114,7 @@ def clitic_cuts(word: str) -> list[int]:
     return sorted(set(proclitic_ends(word)) | set(enclitic_starts(word)))
 
 
+@lru_cache(maxsize=65536)  # a news vocabulary repeats; claims and queries are stemmed on every request
 def search_stem(folded_word: str) -> str:
     """A folded word without its proclitics (conjunction, preposition, article), for word search.
 
