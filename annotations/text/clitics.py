@@ -90,7 +90,9 @@ def enclitic_starts(word: str) -> list[int]:
     >>> enclitic_starts("مواقعهم")
     [5]
     >>> enclitic_starts("قواتهما")
-    [4, 5]
+    [4]
+    >>> enclitic_starts("جنودك")
+    [4]
     """
     positions = _letters(word)
     last = len(word.rstrip("".join(ch for ch in word if not is_word_letter(ch)))) - 1
