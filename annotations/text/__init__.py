@@ -1,7 +1,7 @@
-"""Pure-Python Arabic text utilities: normalisation, tokens, offsets, snapping.
+"""Pure-Python Arabic text utilities: normalisation, tokens, offsets, clitics, snapping, search words.
 
-Stdlib only, no Django, so the same rules can run in workers, tests and
-scripts.  All offsets are Unicode code points into NFC text.
+No Django, and no third-party package but ``regex`` (UAX #29 grapheme clusters), so the same rules
+can run in workers, tests and scripts.  All offsets are Unicode code points into NFC text.
 """
 
 from .clitics import clitic_cuts, enclitic_starts, proclitic_ends, search_stem
