@@ -83,6 +83,10 @@ class ExportCreateInput(serializers.Serializer):
     utf16_offsets = serializers.BooleanField(
         default=False, help_text="Also write start_utf16/end_utf16 (JavaScript string indices)."
     )
+    segment_clitics = serializers.BooleanField(
+        default=False,
+        help_text="CoNLL only: cut tokens at clitic boundaries where a gold span starts or ends (exact BIO).",
+    )
 
 
 class ExportCreatedOutput(serializers.ModelSerializer):

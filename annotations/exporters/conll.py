@@ -29,6 +29,12 @@ Layout (UTF-8, "\\n" line ends, tab-separated)::
   would break the columns) is written as \\t, \\r, \\n or \\uXXXX.
 * A span that crosses a sentence break starts again with `B-` in the next sentence (BIO chunks never
   cross sentences).
+* Option `segment_clitics` (`export_gold --segment-clitics`, API `"segment_clitics": true`): where a gold
+  span starts or ends inside a token exactly at a clitic boundary (`annotations.text.clitics`: after the
+  proclitics و ف ب ك ل ال, before the enclitic pronouns ه ها هم هما هن ك كم كما كن نا ي), the token is cut
+  there, so a span that leaves out a clitic (قوات in وقوات) is exact in BIO. Only cuts a span needs are
+  made (the rule is orthographic: cutting every word that starts with و would also cut وصل); the pieces
+  keep code point offsets, and their number is in the manifest (`conll_clitic_cuts`).
 * `# text` is informational: the sentence from its first to its last token, line breaks replaced by
   spaces. Documents without gold spans are included only if they are in the gold set.
 """
@@ -38,7 +44,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 
-from annotations.text.tokens import tokenize_sentences
+from annotations.text.clitics import clitic_cuts
+from annotations.text.tokens import Token, tokenize_sentences
 
 from .records import ExportContext, GoldDocument
 
@@ -53,6 +60,11 @@ NOTES = (
     "document text. A token is inside a span when they share a code point. Overlapping spans of different "
     "labels are in different columns; of overlapping spans of the same label the outermost (earliest start, "
     "then longest) wins and the others are left out of this file (counted in the manifest)."
+)
+NOTES += (
+    " With the segment_clitics option, a token is cut at a clitic boundary (after the proclitics و ف ب ك ل ال, "
+    "before an enclitic pronoun) wherever a gold span starts or ends there, so such spans are exact in BIO; "
+    "no other token is cut."
 )
 
 _LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
@@ -89,7 +101,26 @@ def label_columns(document: GoldDocument, columns: dict[str, int]) -> tuple[list
     return kept, left_out
 
 
+def segment_clitics(text: str, sentence: list[Token], boundaries: set[int]) -> tuple[list[Token], int]:
+    """The sentence's tokens, cut where a span boundary falls inside one at a clitic boundary; and how many cuts."""
+    out: list[Token] = []
+    cuts_made = 0
+    for token in sentence:
+        inside = [b for b in boundaries if token.start < b < token.end]
+        allowed = {token.start + cut for cut in clitic_cuts(token.text)} if inside else set()
+        cuts = sorted(b for b in inside if b in allowed)
+        start = token.start
+        for cut in cuts:
+            out.append(Token(text[start:cut], start, cut))
+            start = cut
+        out.append(Token(text[start : token.end], start, token.end))
+        cuts_made += len(cuts)
+    return out, cuts_made
+
+
 def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict | None = None) -> Iterator[str]:
+    clitics = bool(context.options.get("segment_clitics"))
+    clitic_cuts_total = 0
     names = context.label_names
     columns = {name: i for i, name in enumerate(names)}
     cells = [_cell(name) for name in names]
@@ -103,7 +134,11 @@ def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict
         # per column, a cursor into its sorted, non-overlapping spans
         cursor = [0] * len(kept)
         tagged = [-1] * len(kept)  # per column, the last span that got a tag
+        boundaries = {b for span in document.spans for b in (span.start, span.end)} if clitics else set()
         for number, sentence in enumerate(tokenize_sentences(text), start=1):
+            if boundaries:
+                sentence, cuts_made = segment_clitics(text, sentence, boundaries)
+                clitic_cuts_total += cuts_made
             out.append(f"# sent_id = {document.id}-{number}\n")
             out.append(f"# text = {_comment(text[sentence[0].start : sentence[-1].end])}\n")
             inside = [-1] * len(kept)  # per column, the span the previous token of this sentence was in
@@ -132,3 +167,5 @@ def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict
         yield "".join(out)
     if stats is not None:
         stats["conll_spans_left_out"] = stats.get("conll_spans_left_out", 0) + left_out_total
+        if clitics:
+            stats["conll_clitic_cuts"] = stats.get("conll_clitic_cuts", 0) + clitic_cuts_total

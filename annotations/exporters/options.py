@@ -40,6 +40,7 @@ class ExportOptions:
     split_by_outlet: bool = False
     pseudonymize: bool = False
     utf16_offsets: bool = False
+    segment_clitics: bool = False  # CoNLL only: cut tokens at clitic boundaries where gold spans need it
 
     def as_dict(self) -> dict:
         """For the job row and the manifest (JSON)."""
@@ -49,6 +50,7 @@ class ExportOptions:
             "split_by_outlet": self.split_by_outlet,
             "pseudonymize": self.pseudonymize,
             "utf16_offsets": self.utf16_offsets,
+            "segment_clitics": self.segment_clitics,
         }
 
     @property

@@ -8,7 +8,7 @@ API or pages (tests/test_import_graph.py)."""
 from .adjudication import Adjudication, AdjudicationStatus, GoldClaimLink, GoldDecision, GoldReliability, GoldSpan
 from .assignments import Assignment, AssignmentStatus
 from .audit import AuditEntry
-from .claims import Claim, ClaimLink, ClaimVerdictChange, ClaimVerification, Stance, Verdict
+from .claims import Claim, ClaimLink, ClaimSimilarityKey, ClaimVerdictChange, ClaimVerification, Stance, Verdict
 from .documents import Document, DocumentStats, Source, text_sha256
 from .idempotency import IdempotencyRecord
 from .jobs import AgreementRun, ExportFormat, ExportJob, JobStatus
@@ -25,6 +25,7 @@ __all__ = [
     "AuditEntry",
     "Claim",
     "ClaimLink",
+    "ClaimSimilarityKey",
     "ClaimVerdictChange",
     "ClaimVerification",
     "Credibility",

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 
 from annotations.text.normalize import fold_for_search
+from annotations.text.words import search_words, similarity_keys, words_column
 
 from .validation import as_field_errors, validate_claim
 
@@ -33,6 +34,9 @@ class Claim(models.Model):
     verdict = models.CharField(max_length=16, choices=Verdict.choices, default=Verdict.UNVERIFIED)
     rationale = models.TextField(blank=True)
     search_text = models.TextField(blank=True, editable=False, help_text="The text folded for search.")
+    search_words = models.TextField(
+        blank=True, editable=False, help_text="The words for word search (annotations.text.words.words_column)."
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="claims_created"
     )
@@ -52,7 +56,32 @@ class Claim(models.Model):
 
     def save(self, *args, **kwargs):
         self.search_text = fold_for_search(self.text)
+        self.search_words = words_column(self.text)
         super().save(*args, **kwargs)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "text" in update_fields:
+            ClaimSimilarityKey.refresh(self)
+
+
+class ClaimSimilarityKey(models.Model):
+    """Locality-sensitive keys of a claim's words (annotations.text.words.similarity_keys), so that
+    near-duplicate candidates are an index lookup instead of a comparison with every claim."""
+
+    project = models.ForeignKey("annotations.Project", on_delete=models.CASCADE, related_name="+")
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="similarity_keys")
+    key = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "key"], name="claim_similarity_key_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id}:{self.key}"
+
+    @classmethod
+    def refresh(cls, claim: Claim) -> None:
+        cls.objects.filter(claim=claim).delete()
+        keys = similarity_keys(search_words(claim.text))
+        cls.objects.bulk_create(cls(project_id=claim.project_id, claim=claim, key=key) for key in set(keys))
 
     def clean(self):
         # The one claim validation (services, import_gold and the admin alike).

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from annotations.text.normalize import fold_for_search
+from annotations.text.words import words_column
 
 from .validation import as_field_errors, validate_document
 
@@ -51,6 +52,9 @@ class Document(models.Model):
     search_text = models.TextField(
         blank=True, editable=False, help_text="The text folded for search (alef forms, tashkeel, digits…)."
     )
+    search_words = models.TextField(
+        blank=True, editable=False, help_text="The words for word search (annotations.text.words.words_column)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -79,6 +83,7 @@ class Document(models.Model):
         self.text = unicodedata.normalize("NFC", self.text)
         self.sha256 = text_sha256(self.text)
         self.search_text = fold_for_search(self.text)
+        self.search_words = words_column(self.text)
         super().save(*args, **kwargs)
 
     def _text_change_error(self) -> str | None:

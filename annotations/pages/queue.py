@@ -54,6 +54,7 @@ def adjudication_page(request, document_id: int):
         return redirect("adjudication-queue-page", slug=document.project.slug)
     bootstrap = {
         **adjudication_state(document),
+        "snapToWords": document.project.snap_to_words,
         "labels": LabelOutput(project_labels(document.project), many=True).data,
         "urls": {
             "state": f"/api/documents/{document.id}/adjudication/",

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from difflib import SequenceMatcher
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.utils import timezone
+from rapidfuzz.distance import Indel
 
 from annotations.errors import ApplicationError, Conflict
 from annotations.models import (
     Assignment,
     Claim,
     ClaimLink,
+    ClaimSimilarityKey,
     ClaimVerdictChange,
     ClaimVerification,
     Project,
@@ -27,26 +28,35 @@ from annotations.models.validation import validate_claim
 from annotations.services.agreement_runs import agreement_run_request
 from annotations.services.audit import audit_record, grade_values
 from annotations.services.spans import assignment_check_open
-from annotations.text.normalize import fold_for_search
+from annotations.text.words import search_words, similarity_keys
 
-SIMILARITY = 0.85  # folded texts this alike are offered as the same claim
+SIMILARITY = 0.8  # word sequences this alike (rapidfuzz Indel, normalised) are offered as the same claim
+MAX_CANDIDATES = 50  # claims sharing the most similarity keys, scored with rapidfuzz
 
 
 def claims_similar(*, project: Project, text: str, limit: int = 5) -> list[Claim]:
-    """Claims of the project that say nearly the same thing, ignoring Arabic spelling variants."""
-    folded = fold_for_search(text.strip())
-    if not folded:
+    """Claims of the project that say nearly the same thing, word by word, ignoring Arabic spelling variants
+    and proclitics (annotations.text.words).
+
+    Candidates are the claims sharing the most locality-sensitive keys with `text` (an index lookup on
+    ClaimSimilarityKey, never a scan of every claim); each is scored by rapidfuzz's normalised Indel
+    similarity of the two word sequences, and kept from SIMILARITY up."""
+    words = search_words(text.strip())
+    keys = similarity_keys(words)
+    if not keys:
         return []
+    candidates = list(
+        ClaimSimilarityKey.objects.filter(project=project, key__in=keys)
+        .values("claim_id")
+        .annotate(shared=Count("id"))
+        .order_by("-shared", "claim_id")
+        .values_list("claim_id", flat=True)[:MAX_CANDIDATES]
+    )
     scored = []
-    for claim in Claim.objects.filter(project=project).only("id", "text", "search_text", "verdict"):
-        if folded == claim.search_text or (
-            len(folded) > 12 and (folded in claim.search_text or claim.search_text in folded)
-        ):
-            scored.append((1.0, claim.pk, claim))
-            continue
-        ratio = SequenceMatcher(None, folded, claim.search_text, autojunk=False).ratio()
-        if ratio >= SIMILARITY:
-            scored.append((ratio, claim.pk, claim))
+    for claim in Claim.objects.filter(pk__in=candidates).only("id", "text", "search_words", "verdict"):
+        score = Indel.normalized_similarity(words, claim.search_words.split())
+        if score >= SIMILARITY:
+            scored.append((score, claim.pk, claim))
     scored.sort(key=lambda item: (-item[0], item[1]))
     return [claim for _, _, claim in scored[:limit]]
 

@@ -111,14 +111,20 @@ def split_path(path: Path, split: str) -> Path:
 
 
 # --- options and record shaping ---------------------------------------------------------------------------
-def export_options(values: dict | ExportOptions | None) -> ExportOptions:
-    """Checked options; ApplicationError (a 400 naming the field) for a bad one."""
+def export_options(values: dict | ExportOptions | None, fmt: str | None = None) -> ExportOptions:
+    """Checked options (for `fmt`, when given); ApplicationError (a 400 naming the field) for a bad one."""
     if isinstance(values, ExportOptions):
         return values
     try:
-        return parse_options(values)
+        options = parse_options(values)
     except OptionError as exc:
         raise ApplicationError(f"Bad option {exc.field}: {exc.message}", fields={exc.field: [exc.message]}) from None
+    if options.segment_clitics and fmt is not None and fmt != "conll":
+        raise ApplicationError(
+            "--segment-clitics is only for the conll format.",
+            fields={"segment_clitics": ["Only the conll format segments clitics."]},
+        )
+    return options
 
 
 def pseudonym_salt() -> bytes:
@@ -318,7 +324,7 @@ def export_write(
     nothing else is written (temporary files beside them are renamed into place or removed). The
     directory must exist. `options`: ExportOptions or their dict (checked: ApplicationError)."""
     writer = get_writer(fmt)
-    options = export_options({"include_majority": bool(include_majority), **(options or {})})
+    options = export_options({"include_majority": bool(include_majority), **(options or {})}, fmt)
     data_path = Path(output_path)
     if data_path.is_dir():
         raise ApplicationError(f"{data_path} is a directory; give the path of the file to write.")
@@ -354,7 +360,7 @@ def export_run_create(
     while another export of the project is pending or running. A running export whose worker died
     (older than the task time limit) is failed first; a pending one the broker never took is sent again."""
     get_writer(fmt)
-    checked = export_options({"include_majority": include_majority, **(options or {})})
+    checked = export_options({"include_majority": include_majority, **(options or {})}, fmt)
     job, created = job_request(
         EXPORT_JOB,
         project.pk,

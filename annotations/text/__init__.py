@@ -1,9 +1,10 @@
-"""Pure-Python Arabic text utilities: normalisation, tokens, offsets, snapping.
+"""Pure-Python Arabic text utilities: normalisation, tokens, offsets, clitics, snapping, search words.
 
-Stdlib only, no Django, so the same rules can run in workers, tests and
-scripts.  All offsets are Unicode code points into NFC text.
+No Django, and no third-party package but ``regex`` (UAX #29 grapheme clusters), so the same rules
+can run in workers, tests and scripts.  All offsets are Unicode code points into NFC text.
 """
 
+from .clitics import clitic_cuts, enclitic_starts, proclitic_ends, search_stem
 from .normalize import find_all, fold_for_search, fold_with_offsets, map_span_back, to_nfc
 from .offsets import (
     boundary_error,
@@ -19,6 +20,10 @@ from .tokens import Token, is_word_token, sentences, tokenize, tokenize_sentence
 
 __all__ = [
     "Token",
+    "clitic_cuts",
+    "enclitic_starts",
+    "proclitic_ends",
+    "search_stem",
     "boundary_error",
     "codepoint_offsets_table",
     "codepoint_to_utf16",

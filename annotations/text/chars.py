@@ -1,4 +1,4 @@
-"""Character classes and the cluster rule shared by tokens, offsets and snap.
+"""Character classes and grapheme clusters shared by tokens, offsets and snap.
 
 Kept in one place so that tokenisation, span validation and selection
 snapping can never disagree about where a character ends.  The rules are
@@ -7,9 +7,14 @@ change both together.
 
 Every class is defined by Unicode general category or by an explicit code
 point list, so it can be written with ``\\p{..}`` regexes in JavaScript.
+Grapheme clusters are not hand-written: ``regex``'s ``\\X`` here and
+``Intl.Segmenter`` in the browser, both UAX #29 extended grapheme clusters.
 """
 
 import unicodedata
+from functools import lru_cache
+
+import regex
 
 ZWNJ = "\u200c"
 ZWJ = "\u200d"
@@ -74,68 +79,56 @@ def is_regional_indicator(ch: str) -> bool:
     return 0x1F1E6 <= ord(ch) <= 0x1F1FF
 
 
-def is_emoji_base(ch: str) -> bool:
-    """So (Other Symbol): a stdlib-only stand-in for Extended_Pictographic."""
-    return unicodedata.category(ch) == "So"
+def is_arabic_letter(ch: str) -> bool:
+    """An Arabic-script letter (Lo in the Arabic blocks); tatweel (Lm) is not one."""
+    cp = ord(ch)
+    return unicodedata.category(ch) == "Lo" and (
+        0x0600 <= cp <= 0x06FF or 0x0750 <= cp <= 0x077F or 0x08A0 <= cp <= 0x08FF
+    )
 
 
-def is_extender(ch: str) -> bool:
-    """Characters that attach to the character before them."""
-    return is_mark(ch) or is_skin_tone_modifier(ch) or is_emoji_tag(ch)
+# Extended grapheme clusters (UAX #29) from the `regex` module, a maintained implementation that
+# tracks new Unicode versions; the browser uses Intl.Segmenter with granularity "grapheme".
+_GRAPHEME = regex.compile(r"\X", regex.DOTALL)
 
 
-def separates_clusters(ch: str) -> bool:
-    """An extender after one of these has no base to attach to (it is orphaned)."""
-    return is_whitespace(ch) or ch in INVISIBLE_SEPARATORS or ch in JOINERS
+@lru_cache(maxsize=16)
+def graphemes(text: str) -> tuple[tuple[int, int], ...]:
+    """The (start, end) code point spans of the text's user-perceived characters, in order."""
+    return tuple(match.span() for match in _GRAPHEME.finditer(text))
 
 
-def _emoji_base_before(text: str, zwj_index: int) -> bool:
-    """Is there an emoji (So), possibly followed by extenders, right before the ZWJ?"""
-    j = zwj_index - 1
-    while j >= 0 and is_extender(text[j]):
-        j -= 1
-    return j >= 0 and is_emoji_base(text[j])
-
-
-def _is_sequence_zwj(text: str, i: int) -> bool:
-    """A ZWJ that glues two emoji into one sequence (👨‍👩‍👧), not a word-internal one."""
-    return text[i] == ZWJ and i + 1 < len(text) and is_emoji_base(text[i + 1]) and _emoji_base_before(text, i)
+@lru_cache(maxsize=16)
+def grapheme_boundaries(text: str) -> frozenset[int]:
+    """Every index where a boundary splits no character: 0, len(text) and each cluster start."""
+    return frozenset([0, len(text), *(start for start, _ in graphemes(text))])
 
 
 def cluster_break_kind(text: str, i: int) -> str | None:
     """Why a boundary at index ``i`` would split a user-perceived character.
 
-    Returns None when a boundary there is fine, else one of 'regional_indicator',
-    'zwj', 'variation_selector', 'skin_tone', 'tag', 'mark'.  Positions 0 and
-    len(text) are always fine.  This is deliberately simpler than UAX #29
-    (no Hangul, Indic conjunct or CR LF rules): it covers what Arabic news
-    text and emoji need, and is easy to port.
+    None when ``i`` is a grapheme cluster boundary (UAX #29, via ``regex``'s ``\\X``), else what
+    follows it: 'regional_indicator', 'zwj', 'variation_selector', 'skin_tone', 'tag', 'mark', or
+    'cluster' for anything else UAX #29 keeps together (Hangul syllables, CR LF, prepended marks).
     """
-    if i <= 0 or i >= len(text):
+    if i <= 0 or i >= len(text) or i in grapheme_boundaries(text):
         return None
     ch = text[i]
     if is_regional_indicator(ch):
-        run = 0
-        j = i - 1
-        while j >= 0 and is_regional_indicator(text[j]):
-            run += 1
-            j -= 1
-        return "regional_indicator" if run % 2 else None
-    if ch == ZWJ:
-        return "zwj" if _is_sequence_zwj(text, i) else None
-    if text[i - 1] == ZWJ and _is_sequence_zwj(text, i - 1):
+        return "regional_indicator"
+    if ch == ZWJ or text[i - 1] == ZWJ:
         return "zwj"
-    if is_extender(ch):
-        if separates_clusters(text[i - 1]):
-            return None
-        if is_variation_selector(ch):
-            return "variation_selector"
-        if is_skin_tone_modifier(ch):
-            return "skin_tone"
-        if is_emoji_tag(ch):
-            return "tag"
+    if ch == ZWNJ:
+        return "joiner"
+    if is_variation_selector(ch):
+        return "variation_selector"
+    if is_skin_tone_modifier(ch):
+        return "skin_tone"
+    if is_emoji_tag(ch):
+        return "tag"
+    if is_mark(ch):
         return "mark"
-    return None
+    return "cluster"
 
 
 def is_cluster_continuation(text: str, i: int) -> bool:

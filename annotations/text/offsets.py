@@ -80,6 +80,8 @@ _BOUNDARY_MESSAGES = {
     "tag": "Span boundary falls inside an emoji flag: a tag character ({cp}) follows it.",
     "zwj": ("Span boundary falls inside an emoji sequence joined by a zero-width joiner (U+200D)."),
     "regional_indicator": ("Span boundary falls inside a flag: it would split the regional indicator pair ({pair})."),
+    "joiner": "Span boundary falls inside a character: a zero-width non-joiner ({cp}) attaches to it.",
+    "cluster": "Span boundary falls inside a character: {cp} belongs to the character before it.",
 }
 
 
@@ -90,11 +92,10 @@ def _u(ch: str) -> str:
 def boundary_error(text: str, index: int) -> str | None:
     """A readable message if a span boundary at ``index`` would split a character, else None.
 
-    See ``chars.cluster_break_kind`` for the rule; in short a boundary may not
-    sit before a combining mark, variation selector, skin-tone modifier or tag
-    that attaches to the previous character, inside an emoji ZWJ sequence, or
-    between the two regional indicators of a flag.  A mark directly after
-    whitespace, a bidi control or a joiner has no base letter and is allowed.
+    A boundary must be a grapheme cluster boundary (UAX #29, ``chars.cluster_break_kind``):
+    it may not sit before a combining mark, variation selector, skin-tone modifier, tag or
+    joiner that attaches to the previous character, inside an emoji ZWJ sequence, or
+    between the two regional indicators of a flag.
     """
     _check_index(index, "index")
     if not 0 <= index <= len(text):

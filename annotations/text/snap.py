@@ -22,64 +22,75 @@ Character classes
   tatweel U+0640 which is Lm, Latin letters, digits of any script).
 * DIGIT: category Nd.
 * NUMBER_SEPARATOR: ``.`` ``,`` U+066B ``٫`` U+066C ``٬``.
-* EXTENDER: category M* (Mn, Mc, Me; includes variation selectors
-  U+FE00–U+FE0F and keycap U+20E3), skin-tone modifiers U+1F3FB–U+1F3FF,
-  tag characters U+E0020–U+E007F.
-* EMOJI_BASE: category So.
-* REGIONAL_INDICATOR: U+1F1E6–U+1F1FF.
 
-Cluster rule (``chars.cluster_break_kind``)
--------------------------------------------
-A boundary at index i (0 < i < len) splits a character, i.e. text[i]
-*continues* text[i-1], when the first matching rule says so:
-
-1. text[i] is a REGIONAL_INDICATOR: continues iff the run of consecutive
-   REGIONAL_INDICATORs ending at i-1 has odd length (flags are pairs).
-2. text[i] is ZWJ: continues iff text[i+1] is an EMOJI_BASE and, skipping
-   back from i-1 over EXTENDERs, the first other character is an EMOJI_BASE.
-3. text[i-1] is ZWJ and rule 2 holds for i-1: continues (emoji after the ZWJ).
-4. text[i] is an EXTENDER: continues unless text[i-1] is WHITESPACE, an
-   INVISIBLE_SEPARATOR or a JOINER (then the extender is an orphan with no
-   base to keep it with; a span may start at it).
-5. Otherwise it does not continue.
-
-Index 0 and len(text) never split a character.  This is a small subset of
-UAX #29 grapheme clusters (no Hangul, Indic or CR LF rules).
+Grapheme clusters (``chars.graphemes``)
+---------------------------------------
+Extended grapheme clusters of Unicode UAX #29, from maintained
+implementations on both sides: Python ``regex``'s ``\\X``, the browser's
+``new Intl.Segmenter(undefined, {granularity: "grapheme"})``.  A boundary
+that is not a cluster boundary splits a character (a letter from its
+harakat, an emoji from its skin tone, a flag's two halves, a ZWJ sequence).
+Index 0 and len(text) are always boundaries.  Note that, per UAX #29, a
+combining mark after a space belongs to the space, and ZWNJ/ZWJ attach to
+the character before them.
 
 Tokens (``tokens.tokenize``)
 ----------------------------
-Scan from i = 0:
+Walk the grapheme clusters in order; classify each by its first character:
 
-* text[i] is WHITESPACE, INVISIBLE_SEPARATOR or JOINER: skip it.
-* text[i] is a WORD_CHAR: a word token.  j = i + 1; repeat, first match
-  wins: text[j] continues text[j-1] (cluster rule) or is a WORD_CHAR -> j+1;
-  text[j] starts a run of JOINERs whose next character is a WORD_CHAR ->
-  j = that character's index; text[j] is a NUMBER_SEPARATOR with DIGITs at
-  j-1 and j+1 -> j+2; else stop.
+* WHITESPACE, INVISIBLE_SEPARATOR or JOINER: skip it.
+* a WORD_CHAR: a word token.  Then repeat, first match wins: the next
+  cluster starts with a WORD_CHAR -> take it; a run of clusters starting
+  with JOINERs is followed by one starting with a WORD_CHAR -> take them all;
+  the next cluster is a lone NUMBER_SEPARATOR, the token so far ends with a
+  DIGIT and the cluster after it starts with one -> take both; else stop.
 * anything else (punctuation, symbols, emoji, other format characters): a
-  token of text[i] plus every following character that continues the one
-  before it (cluster rule).
+  token of that one cluster.
 
 Word snapping (``snap_to_words``)
 ---------------------------------
 Take every token t with t.start < end and t.end > start (strict overlap).
 None overlap (the selection is empty or only whitespace/invisible marks):
-return None, meaning there is nothing to annotate.  Otherwise return
-(first.start, last.end).  So partial words grow to whole words, edge
-whitespace and bidi marks are trimmed, punctuation is only included when the
-selection touches it (selecting inside “داعش” gives داعش without the
-quotes; a selection across أثريا-الرقة keeps the hyphen), and a selection
-that already is whole tokens comes back unchanged.
+return None, meaning there is nothing to annotate.  Otherwise the result is
+(first.start, last.end), except at clitics (``annotations.text.clitics``):
 
-Cluster snapping (``snap_to_clusters``), for when word snapping is off:
-move start left while it splits a character, move end right while it
-splits a character.  Nothing is trimmed.  An empty selection (a caret)
-moves left to the start of its character and stays empty.
+* if start falls strictly inside the first token exactly where a proclitic
+  sequence ends (و|قوات, ب|بادية, وب|الأسلحة, لل|جيش), start is kept;
+* if end falls strictly inside the last token exactly where an enclitic
+  pronoun starts (قوات|ه, مواقع|هم), end is kept.
+
+So partial words grow to whole words, a reviewer who leaves out a clitic
+keeps exactly what they marked, edge whitespace and bidi marks are trimmed,
+punctuation is only included when the selection touches it (selecting inside
+“داعش” gives داعش without the quotes; a selection across أثريا-الرقة keeps
+the hyphen), and a selection that already is whole tokens comes back
+unchanged.
+
+Clitic rule (``clitics.proclitic_ends`` / ``clitics.enclitic_starts``)
+---------------------------------------------------------------------
+Count only Arabic letters (category Lo in U+0600–U+06FF, U+0750–U+077F,
+U+08A0–U+08FF); harakat and tatweel are skipped and stay with the letter
+before them.  A word (token) must start with an Arabic letter to have
+proclitics and end with one (then optional marks/tatweel) to have enclitics.
+Proclitics: an optional conjunction و ف, then an optional preposition ب ك
+ل, then an optional article ال (after the preposition ل, the article is a
+single ل: للجيش); a cut is allowed after each part present.  Enclitics: the
+letters end with ه ها هم هما هن ك كم كما كن نا ي; a cut is allowed before
+each that matches.  Either way at least two letters must remain on the stem
+side.  The cut's offset is the index of the first letter after it (so the
+clitic's own harakat stay with it).
+
+Exact selection (``snap_to_clusters``), for when word snapping is off or
+the reviewer holds Alt (or turns on the toolbar's exact toggle): move start
+left while it is not a cluster boundary, move end right while it is not.
+Nothing is trimmed.  An empty selection (a caret) moves left to the start of
+its character and stays empty.
 """
 
 from bisect import bisect_left, bisect_right
 
-from .chars import is_cluster_continuation
+from .chars import grapheme_boundaries
+from .clitics import enclitic_starts, proclitic_ends
 from .tokens import tokenize
 
 
@@ -92,7 +103,7 @@ def _check_selection(text: str, start: int, end: int) -> None:
 
 
 def snap_to_words(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """Grow [start, end) to the whole tokens it touches; None if it touches none."""
+    """Grow [start, end) to the whole tokens it touches, keeping a cut at a clitic; None if it touches none."""
     _check_selection(text, start, end)
     if start == end:
         return None
@@ -103,17 +114,24 @@ def snap_to_words(text: str, start: int, end: int) -> tuple[int, int] | None:
     last = bisect_left(starts, end) - 1  # last token starting before end
     if first > last:
         return None
-    return tokens[first].start, tokens[last].end
+    head, tail = tokens[first], tokens[last]
+    snapped_start, snapped_end = head.start, tail.end
+    if head.start < start and start - head.start in proclitic_ends(head.text):
+        snapped_start = start
+    if end < tail.end and end - tail.start in enclitic_starts(tail.text):
+        snapped_end = end
+    return snapped_start, snapped_end
 
 
 def snap_to_clusters(text: str, start: int, end: int) -> tuple[int, int]:
     """Move boundaries off combining marks and emoji parts; an empty selection stays empty."""
     _check_selection(text, start, end)
+    boundaries = grapheme_boundaries(text)
     collapsed = start == end
-    while start > 0 and is_cluster_continuation(text, start):
+    while start not in boundaries:
         start -= 1
     if collapsed:
         return start, start
-    while end < len(text) and is_cluster_continuation(text, end):
+    while end not in boundaries:
         end += 1
     return start, end

@@ -3,9 +3,10 @@
 Tokens are what annotators select and what snapping aligns to, so the rules
 are purely orthographic: no morphology.  In particular the proclitic و (and
 ب, ل, ال ...) attached to a word is *not* split off: وتستفيد is one token.
-Splitting clitics needs a morphological analyser, guesses wrong on words
-that merely start with و (وصل, وطن), and would create boundaries inside
-what the reader sees as one word.
+Splitting clitics for good needs a morphological analyser and guesses wrong on
+words that merely start with و (وصل, وطن); instead ``clitics`` says where a
+cut is *allowed*, which snapping keeps when the reviewer chose it and the
+CoNLL export can use (``--segment-clitics``).
 
 Rules (the authoritative statement, shared with the JavaScript port, is in
 the ``annotations.text.snap`` docstring):
@@ -13,18 +14,20 @@ the ``annotations.text.snap`` docstring):
 * skipped, never in a token: whitespace (Z*, Cc), bidi controls, U+200B,
   U+2060, U+FEFF, and joiners (ZWNJ, ZWJ, soft hyphen) that are not inside
   a word;
+* tokens are made of whole grapheme clusters (``chars.graphemes``), each
+  classified by its first character;
 * a word token starts at a letter, mark or number (L*, M*, N*) and extends
   over more of those, over runs of joiners followed by a word character,
-  over . , ٫ ٬ between two decimal digits (3.5, 1,000), and over cluster
-  continuations (``chars.cluster_break_kind``);
-* any other character (punctuation, symbols, emoji) is a one-character token
-  extended only over cluster continuations, so “ and ، are tokens of their
-  own, while 👍🏽, 🇮🇶 and 👨‍👩‍👧 are each one token.
+  and over . , ٫ ٬ between two decimal digits (3.5, 1,000);
+* any other cluster (punctuation, symbols, emoji) is a token of its own,
+  so “ and ، are tokens of their own, while 👍🏽, 🇮🇶 and 👨‍👩‍👧 are each one token.
 
 Sentences end after . ! ? ؟ ۔ … (plus directly following closing quotes,
-brackets and further terminators) and at line breaks.  A dot inside 3.5 is
-part of a number token so it never ends a sentence; abbreviations such as
-"U.S." are not recognised.
+brackets and further terminators) when whitespace or the end of the text
+follows, and at line breaks.  So a dot inside 3.5, sy-24.com or د.محمد never
+ends a sentence, and neither does the period of a one-letter Arabic
+abbreviation (د. محمد, أ. ف. ب); Latin abbreviations such as "U.S. army" are
+not recognised.
 """
 
 from typing import NamedTuple
@@ -34,7 +37,8 @@ from .chars import (
     JOINERS,
     NUMBER_SEPARATORS,
     category,
-    is_cluster_continuation,
+    graphemes,
+    is_arabic_letter,
     is_digit,
     is_whitespace,
     is_word_char,
@@ -53,51 +57,51 @@ def _is_skipped(ch: str) -> bool:
     return is_whitespace(ch) or ch in INVISIBLE_SEPARATORS or ch in JOINERS
 
 
-def _word_end(text: str, i: int) -> int:
-    """End of the word token that starts at i."""
-    n = len(text)
-    j = i + 1
-    while j < n:
-        ch = text[j]
-        # Word characters first: most of a word, and the cheap test (the cluster rule gives the same answer).
-        if is_word_char(ch) or is_cluster_continuation(text, j):
-            j += 1
-        elif ch in JOINERS:
-            k = j
-            while k < n and text[k] in JOINERS:
-                k += 1
-            if k < n and is_word_char(text[k]):
-                j = k
-            else:
-                break
-        elif ch in NUMBER_SEPARATORS and j + 1 < n and is_digit(text[j - 1]) and is_digit(text[j + 1]):
-            j += 2
-        else:
-            break
-    return j
-
-
-def _cluster_end(text: str, i: int) -> int:
-    """End of the single character (with its continuations) that starts at i."""
-    j = i + 1
-    while j < len(text) and is_cluster_continuation(text, j):
-        j += 1
-    return j
-
-
 def tokenize(text: str) -> list[Token]:
-    """Tokens of ``text`` in order; they never overlap and never contain whitespace."""
+    """Tokens of ``text`` in order; they never overlap, never contain whitespace and never split a character.
+
+    Works on grapheme clusters (``chars.graphemes``); a cluster is classified by its first character.
+    """
+    clusters = graphemes(text)
     tokens = []
-    n = len(text)
-    i = 0
-    while i < n:
-        ch = text[i]
-        if _is_skipped(ch):
-            i += 1
+    n = len(clusters)
+    k = 0
+    while k < n:
+        start, end = clusters[k]
+        first = text[start]
+        if _is_skipped(first):
+            k += 1
             continue
-        j = _word_end(text, i) if is_word_char(ch) else _cluster_end(text, i)
-        tokens.append(Token(text[i:j], i, j))
-        i = j
+        k += 1
+        if is_word_char(first):
+            while k < n:
+                c_start, c_end = clusters[k]
+                ch = text[c_start]
+                if is_word_char(ch):
+                    end = c_end
+                    k += 1
+                    continue
+                if ch in JOINERS:  # joiners inside a word (soft hyphen; ZWNJ/ZWJ usually attach as Extend)
+                    m = k
+                    while m < n and text[clusters[m][0]] in JOINERS:
+                        m += 1
+                    if m < n and is_word_char(text[clusters[m][0]]):
+                        end = clusters[m][1]
+                        k = m + 1
+                        continue
+                    break
+                if (
+                    ch in NUMBER_SEPARATORS
+                    and c_end - c_start == 1
+                    and k + 1 < n
+                    and is_digit(text[end - 1])
+                    and is_digit(text[clusters[k + 1][0]])
+                ):
+                    end = clusters[k + 1][1]
+                    k += 2
+                    continue
+                break
+        tokens.append(Token(text[start:end], start, end))
     return tokens
 
 
@@ -116,28 +120,55 @@ def _closes_sentence(token: Token) -> bool:
     return category(first) in ("Pe", "Pf") or first in "\"'" or first in SENTENCE_TERMINATORS
 
 
+def _is_one_letter_abbreviation(tokens: list[Token], index: int) -> bool:
+    """Is tokens[index] one Arabic letter (with its marks, maybe after و), as د in د. محمد or وأ. ف. ب?"""
+    token = tokens[index]
+    letters = "".join(ch for ch in token.text if is_arabic_letter(ch))
+    if not all(is_word_char(c) for c in token.text) or not (
+        len(letters) == 1 or (len(letters) == 2 and letters[0] == "و")
+    ):
+        return False
+    return index == 0 or tokens[index - 1].end < token.start  # not glued to a previous token (أثريا-د.)
+
+
 def tokenize_sentences(text: str) -> list[list[Token]]:
-    """Tokens grouped by sentence; sentences without tokens are dropped."""
-    sentences: list[list[Token]] = []
+    """Tokens grouped by sentence; sentences without tokens are dropped.
+
+    A terminator ends the sentence only when whitespace or the end of the text follows it (after
+    any closing quotes, brackets and further terminators glued to it), so sy-24.com, د.محمد and
+    https://x.org/?a=1 stay whole; a period after a lone Arabic letter (د. أ.) is an abbreviation.
+    A line break always ends a sentence.
+    """
+    tokens = tokenize(text)
+    groups: list[list[Token]] = []
     current: list[Token] = []
-    ended = False
+    ended = False  # the last token closed a sentence, if whitespace follows
     previous_end = 0
-    for token in tokenize(text):
+    for index, token in enumerate(tokens):
         gap = text[previous_end : token.start]
         if current:
             line_break = any(ch in _LINE_BREAKS for ch in gap)
-            adjacent = not any(is_whitespace(ch) for ch in gap)
-            if line_break or (ended and not (adjacent and _closes_sentence(token))):
-                sentences.append(current)
+            spaced = any(is_whitespace(ch) for ch in gap)
+            if line_break or (ended and spaced):
+                groups.append(current)
                 current = []
                 ended = False
+            elif ended and not _closes_sentence(token):
+                ended = False  # glued to what follows: a domain, an initial, a URL
+        first = token.text[0]
+        if first in SENTENCE_TERMINATORS:
+            abbreviation = (
+                first == "."
+                and current
+                and current[-1].end == token.start
+                and _is_one_letter_abbreviation(tokens, index - 1)
+            )
+            ended = ended or not abbreviation
         current.append(token)
-        if token.text[0] in SENTENCE_TERMINATORS:
-            ended = True
         previous_end = token.end
     if current:
-        sentences.append(current)
-    return sentences
+        groups.append(current)
+    return groups
 
 
 def sentences(text: str) -> list[tuple[int, int]]:

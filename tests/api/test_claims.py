@@ -214,3 +214,22 @@ def test_claim_verification_queue(work, claim, project, reviewer1, reviewer2, ad
         "supported",
         "mixed",
     ]
+
+
+def test_claims_are_searched_by_words_and_near_duplicates_by_words(project, reviewer1, api_client_for, manager):
+    # issue 12: both searches find the claim, in any word order; a word it lacks does not
+    road = Claim.objects.create(
+        project=project, text="اشتعلت مواجهات بين داعش وقوات النظام على طريق أثريا-الرقة", created_by=manager
+    )
+    api = api_client_for(reviewer1)
+    url = f"/api/projects/{project.id}/claims/"
+    for query in ("مواجهات داعش", "اشتعلت المواجهات", "داعش اشتعلت", "الرقة وقوات"):
+        assert [c["id"] for c in api.get(url, {"q": query}).json()["results"]] == [road.id], query
+    assert api.get(url, {"q": "مواجهات حلب"}).json()["results"] == []
+    # near duplicates, word by word
+    first = api.post(url, {"text": "اشتعلت المواجهات بين داعش وقوات النظام"}, format="json")
+    assert first.status_code == 201
+    near = api.post(url, {"text": "اندلعت مواجهات بين داعش و قوات النظام"}, format="json")
+    assert near.status_code == 409 and [c["id"] for c in near.json()["similar"]] == [first.json()["id"]]
+    similar = api.get(f"/api/projects/{project.id}/claims/similar/", {"text": "اندلعت مواجهات بين داعش و قوات النظام"})
+    assert [c["id"] for c in similar.json()] == [first.json()["id"]]

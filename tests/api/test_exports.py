@@ -222,6 +222,7 @@ def test_the_options_and_one_download_per_split(
         "split_by_outlet": False,
         "pseudonymize": True,
         "utf16_offsets": True,
+        "segment_clitics": False,
     }
     assert list(detail["split_urls"]) == ["train", "test"]
     manifest = json.loads(b"".join(client.get(detail["manifest_url"]).streaming_content))
@@ -232,4 +233,19 @@ def test_the_options_and_one_download_per_split(
         assert hashlib.sha256(b"".join(download.streaming_content)).hexdigest() == data[name]["sha256"]
     assert client.get(f"{detail['download_url']}?file=dev").json() == {
         "file": ["Choose data, manifest or card. Splits: train, test."]
+def test_segment_clitics_is_a_conll_option(project, manager, api_client_for):
+    client = api_client_for(manager)
+    with mock.patch.object(export_run_task, "apply_async"):
+        wrong = client.post(url(project), {"format": "jsonl", "segment_clitics": True}, format="json")
+        assert wrong.status_code == 400
+        assert wrong.json() == {"segment_clitics": ["Only the conll format segments clitics."]}
+        created = client.post(url(project), {"format": "conll", "segment_clitics": True}, format="json")
+    assert created.status_code == 202
+    assert ExportJob.objects.get(pk=created.json()["id"]).options == {
+        "include_majority": False,
+        "splits": None,
+        "split_by_outlet": False,
+        "pseudonymize": False,
+        "utf16_offsets": False,
+        "segment_clitics": True,
     }

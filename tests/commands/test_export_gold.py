@@ -126,6 +126,7 @@ def test_splits_and_the_other_options_from_the_command_line(project, gold, tmp_p
         "split_by_outlet": False,
         "pseudonymize": True,
         "utf16_offsets": True,
+        "segment_clitics": False,
     }
     records = []
     for item in manifest["files"][:2]:
@@ -150,3 +151,16 @@ def test_bad_options_exit_non_zero_with_one_line(project, tmp_path, capsys, args
     assert exit_info.value.code != 0
     assert capsys.readouterr().err.strip() == f"CommandError: {message}"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_segment_clitics_option(project, gold, tmp_path, capsys):
+    target = tmp_path / "g.conll"
+    run("--project", project.slug, "--format", "conll", "--output", target, "--segment-clitics")
+    manifest = json.loads((tmp_path / "g.conll.manifest.json").read_text(encoding="utf-8"))
+    assert manifest["options"]["segment_clitics"] is True
+    assert "conll clitic cuts:" in capsys.readouterr().out
+    assert "segment_clitics" in (tmp_path / "g.conll.README.md").read_text(encoding="utf-8")
+    with pytest.raises(SystemExit) as exit_info:
+        run("--project", project.slug, "--format", "jsonl", "--output", tmp_path / "g.jsonl", "--segment-clitics")
+    assert exit_info.value.code != 0
+    assert capsys.readouterr().err.strip() == "CommandError: --segment-clitics is only for the conll format."

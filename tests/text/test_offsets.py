@@ -87,16 +87,21 @@ def test_boundaries_inside_emoji():
     assert boundary_error("👍👍", 1) is None
 
 
-def test_joiners_and_bidi_marks_do_not_make_bad_boundaries():
+def test_joiners_attach_to_the_letter_before_and_bidi_marks_stand_alone():
+    # UAX #29: ZWNJ and ZWJ are Extend (no break before them); RLM is Control (breaks on both sides)
     text = "می\u200cخواهم \u200fقال"
-    assert all(boundary_error(text, i) is None for i in range(len(text) + 1))
-    # a ZWJ between letters is not an emoji sequence
-    assert boundary_error("ل\u200dا", 1) is None
-    assert boundary_error("ل\u200d👍", 2) is None
+    bad = [i for i in range(len(text) + 1) if boundary_error(text, i)]
+    assert bad == [2]
+    assert "zero-width non-joiner (U+200C)" in boundary_error(text, 2)
+    assert boundary_error("ل\u200dا", 1) is not None
+    assert boundary_error("ل\u200dا", 2) is None
+    assert boundary_error("ل\u200d👍", 2) is None  # not an emoji sequence: no emoji before the ZWJ
 
 
-def test_orphan_mark_after_whitespace_may_start_a_span():
-    assert boundary_error("قال \u064e", 4) is None
+def test_a_mark_after_whitespace_belongs_to_the_space():
+    # UAX #29 GB9: no break before Extend, whatever precedes it
+    assert "U+064E" in boundary_error("قال \u064e", 4)
+    assert boundary_error("قال \u064e", 3) is None
 
 
 def test_boundary_error_rejects_out_of_range_index():

@@ -152,8 +152,9 @@ def test_bidi_marks_and_embeddings_are_not_tokens():
 def test_zero_width_joiners_inside_a_word_stay_in_the_token():
     assert texts("می\u200cخواهم") == ["می\u200cخواهم"]
     assert texts("ل\u200dا") == ["ل\u200dا"]
-    # at a word edge they are dropped like whitespace
-    assert texts("\u200cقال\u200c \u200d") == ["قال"]
+    # at the start of a word they are dropped like whitespace; at its end UAX #29 attaches them to the last letter
+    assert texts("\u200cقال \u200d") == ["قال"]
+    assert texts("قال\u200c نص") == ["قال\u200c", "نص"]
 
 
 def test_is_word_token():
@@ -195,3 +196,18 @@ def test_tokenize_sentences_groups_the_same_tokens():
     groups = tokenize_sentences(text)
     assert [tok for group in groups for tok in group] == tokenize(text)
     assert [(g[0].start, g[-1].end) for g in groups] == sentences(text)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("نقلت منصة sy-24.com الخبر. ثم نفته", ["نقلت منصة sy-24.com الخبر.", "ثم نفته"]),
+        ("قال د.محمد إن النسبة 3.5 بالمئة. لا أكثر", ["قال د.محمد إن النسبة 3.5 بالمئة.", "لا أكثر"]),
+        ("صرح د. محمد أبو يوسف لوكالة أ. ف. ب. ثم غادر", ["صرح د. محمد أبو يوسف لوكالة أ. ف. ب. ثم غادر"]),
+        ("المصدر https://sy-24.com/news?id=3.5 هل؟ نعم", ["المصدر https://sy-24.com/news?id=3.5 هل؟", "نعم"]),
+        ("هل انتهى؟نعم. انتهى", ["هل انتهى؟نعم.", "انتهى"]),  # no space after ؟: not a break
+        ("سقط 30 قتيلاً.", ["سقط 30 قتيلاً."]),
+    ],
+)
+def test_sentences_split_only_before_whitespace_and_not_after_one_letter_abbreviations(text, expected):
+    assert [text[s:e] for s, e in sentences(text)] == expected

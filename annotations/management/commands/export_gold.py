@@ -47,6 +47,13 @@ class Command(WorkbenchCommand):
             help="Also write start_utf16/end_utf16 (JavaScript string indices) next to the code point offsets.",
         )
 
+        parser.add_argument(
+            "--segment-clitics",
+            action="store_true",
+            help="CoNLL only: cut a token at a clitic boundary (after و ف ب ك ل ال, before an enclitic pronoun) "
+            "where a gold span starts or ends, so such spans are exact in BIO.",
+        )
+
     def handle(
         self,
         *args,
@@ -58,10 +65,16 @@ class Command(WorkbenchCommand):
         split_by_outlet=False,
         pseudonymize=False,
         utf16_offsets=False,
+        segment_clitics=False,
         **options,
     ):
         project = self.get_project(project)
-        chosen = {"split_by_outlet": split_by_outlet, "pseudonymize": pseudonymize, "utf16_offsets": utf16_offsets}
+        chosen = {
+            "split_by_outlet": split_by_outlet,
+            "pseudonymize": pseudonymize,
+            "utf16_offsets": utf16_offsets,
+            "segment_clitics": segment_clitics,
+        }
         if splits is not None:
             chosen["splits"] = splits
         result = export_write(

@@ -2,6 +2,7 @@
 // Offsets are code points (textmodel.js converts the browser's UTF-16 positions).
 
 import { hexToRgba, request } from "./http.js";
+import { SelectionMode, selectedSpan } from "./selection.js";
 import { OffsetTable, Snapper, assignLanes, segments } from "./textmodel.js";
 
 const boot = JSON.parse(document.getElementById("adjudication-data").textContent);
@@ -246,18 +247,11 @@ async function removeGold(gold) {
   await reload();
 }
 
+const selectionMode = new SelectionMode(article, document.getElementById("exact-selection"));
+
 function selectionOffsets() {
-  const selection = window.getSelection();
-  if (!selection.rangeCount || selection.isCollapsed) return null;
-  const range = selection.getRangeAt(0);
-  if (!article.contains(range.startContainer) || !article.contains(range.endContainer)) return null;
-  const offset = (node, off) => {
-    const seg = node.nodeType === Node.TEXT_NODE ? node.parentElement : node;
-    return table.toUtf16(Number(seg.dataset.start)) + (node.nodeType === Node.TEXT_NODE ? off : 0);
-  };
-  const a = table.toCodePoint(offset(range.startContainer, range.startOffset), "down");
-  const b = table.toCodePoint(offset(range.endContainer, range.endOffset), "up");
-  return snapper.toWords(Math.min(a, b), Math.max(a, b));
+  // the same selection code as the workspace, and the project's snap_to_words setting
+  return selectedSpan(article, table, snapper, { snapToWords: boot.snapToWords !== false, mode: selectionMode });
 }
 
 function addSelection(labelName) {

@@ -1,8 +1,9 @@
 // Text model of the workspace: offsets, tokens, snapping and span layout. No DOM here.
 //
 // The server counts Unicode code points of the stored NFC text; the DOM counts UTF-16 code units.
-// Everything the server sees is converted here. The character classes, cluster rule, tokenizer and
-// word snapping follow the specification in annotations/text/snap.py, which the tests compare.
+// Everything the server sees is converted here. The character classes, grapheme clusters, tokenizer,
+// clitic rule and word snapping follow the specification in annotations/text/snap.py, which the
+// browser tests compare with the Python implementation.
 
 const WHITESPACE = /^[\p{Z}\p{Cc}]$/u;
 const INVISIBLE_SEPARATORS = new Set([0x061c, 0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e,
@@ -11,9 +12,11 @@ const JOINERS = new Set([0x200c, 0x200d, 0x00ad]);
 const WORD_CHAR = /^[\p{L}\p{M}\p{N}]$/u;
 const DIGIT = /^\p{Nd}$/u;
 const MARK = /^\p{M}$/u;
-const EMOJI_BASE = /^\p{So}$/u;
+const OTHER_LETTER = /^\p{Lo}$/u;
 const NUMBER_SEPARATORS = new Set([0x2e, 0x2c, 0x066b, 0x066c]);
-const ZWJ = 0x200d;
+const TATWEEL = 0x0640;
+// Grapheme clusters (UAX #29) from the browser's own maintained implementation, as Python uses regex's \X.
+const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 
 /** Tables between code point and UTF-16 offsets of one text. u16ToCp is -1 inside a surrogate pair. */
 export class OffsetTable {
@@ -60,70 +63,110 @@ const isInvisibleSeparator = (ch) => INVISIBLE_SEPARATORS.has(cp(ch));
 const isJoiner = (ch) => JOINERS.has(cp(ch));
 const isWordChar = (ch) => WORD_CHAR.test(ch);
 const isDigit = (ch) => DIGIT.test(ch);
-const isRegionalIndicator = (ch) => cp(ch) >= 0x1f1e6 && cp(ch) <= 0x1f1ff;
-const isExtender = (ch) => MARK.test(ch) || (cp(ch) >= 0x1f3fb && cp(ch) <= 0x1f3ff) || (cp(ch) >= 0xe0020 && cp(ch) <= 0xe007f);
-const isEmojiBase = (ch) => EMOJI_BASE.test(ch);
 const isSkipped = (ch) => isWhitespace(ch) || isInvisibleSeparator(ch) || isJoiner(ch);
+const isArabicLetter = (ch) => {
+  const c = cp(ch);
+  return OTHER_LETTER.test(ch) && ((c >= 0x0600 && c <= 0x06ff) || (c >= 0x0750 && c <= 0x077f) || (c >= 0x08a0 && c <= 0x08ff));
+};
 
-function emojiBaseBefore(chars, i) {
-  let j = i - 1;
-  while (j >= 0 && isExtender(chars[j])) j--;
-  return j >= 0 && isEmojiBase(chars[j]);
-}
-
-function isSequenceZwj(chars, i) {
-  return i > 0 && i + 1 < chars.length && cp(chars[i]) === ZWJ && isEmojiBase(chars[i + 1]) && emojiBaseBefore(chars, i);
-}
-
-/** Whether chars[i] continues the character before it (a boundary at i would split a character). */
-export function isClusterContinuation(chars, i) {
-  if (i <= 0 || i >= chars.length) return false;
-  const ch = chars[i];
-  if (isRegionalIndicator(ch)) {
-    let run = 0;
-    for (let j = i - 1; j >= 0 && isRegionalIndicator(chars[j]); j--) run++;
-    return run % 2 === 1;
+/** Grapheme clusters of `text` as [start, end) code point pairs (snap.py, "Grapheme clusters"). */
+export function graphemes(text) {
+  const clusters = [];
+  let at = 0;
+  for (const { segment } of GRAPHEMES.segment(text)) {
+    let length = 0;
+    for (const _ of segment) length++; // code points, not UTF-16 units
+    clusters.push([at, at + length]);
+    at += length;
   }
-  if (cp(ch) === ZWJ) return isSequenceZwj(chars, i);
-  if (cp(chars[i - 1]) === ZWJ && isSequenceZwj(chars, i - 1)) return true;
-  if (isExtender(ch)) {
-    const prev = chars[i - 1];
-    return !(isWhitespace(prev) || isInvisibleSeparator(prev) || isJoiner(prev));
-  }
-  return false;
+  return clusters;
 }
 
 /** Tokens as [start, end) code point pairs, the same as annotations.text.tokens.tokenize. */
-export function tokenize(chars) {
+export function tokenize(chars, clusters = graphemes(chars.join(""))) {
   const tokens = [];
-  const n = chars.length;
-  let i = 0;
-  while (i < n) {
-    const ch = chars[i];
-    if (isSkipped(ch)) { i++; continue; }
-    let j = i + 1;
+  const n = clusters.length;
+  const first = (k) => chars[clusters[k][0]];
+  let k = 0;
+  while (k < n) {
+    const start = clusters[k][0];
+    let end = clusters[k][1];
+    const ch = first(k);
+    k++;
+    if (isSkipped(ch)) continue;
     if (isWordChar(ch)) {
-      while (j < n) {
-        if (isClusterContinuation(chars, j) || isWordChar(chars[j])) { j++; continue; }
-        if (isJoiner(chars[j])) {
-          let k = j;
-          while (k < n && isJoiner(chars[k])) k++;
-          if (k < n && isWordChar(chars[k])) { j = k; continue; }
+      while (k < n) {
+        const next = first(k);
+        if (isWordChar(next)) { end = clusters[k][1]; k++; continue; }
+        if (isJoiner(next)) {
+          let m = k;
+          while (m < n && isJoiner(first(m))) m++;
+          if (m < n && isWordChar(first(m))) { end = clusters[m][1]; k = m + 1; continue; }
           break;
         }
-        if (NUMBER_SEPARATORS.has(cp(chars[j])) && isDigit(chars[j - 1]) && j + 1 < n && isDigit(chars[j + 1])) {
-          j += 2;
+        if (NUMBER_SEPARATORS.has(cp(next)) && clusters[k][1] - clusters[k][0] === 1 && k + 1 < n
+            && isDigit(chars[end - 1]) && isDigit(first(k + 1))) {
+          end = clusters[k + 1][1];
+          k += 2;
           continue;
         }
         break;
       }
-    } else {
-      while (j < n && isClusterContinuation(chars, j)) j++;
     }
-    tokens.push([i, j]);
-    i = j;
+    tokens.push([start, end]);
   }
   return tokens;
+}
+
+// --- clitics (snap.py, "Clitic rule"; annotations/text/clitics.py) -------------------------------
+const CONJUNCTIONS = new Set(["و", "ف"]);
+const PREPOSITIONS = new Set(["ب", "ك", "ل"]);
+const ENCLITICS = ["هما", "كما", "ها", "هم", "هن", "كم", "كن", "نا", "ه", "ك", "ي"];
+const MIN_STEM_LETTERS = 2;
+
+function arabicLetters(word) {
+  const positions = [];
+  word.forEach((ch, i) => { if (isArabicLetter(ch)) positions.push(i); });
+  return positions;
+}
+
+/** Offsets in `word` (an array of code points) where a proclitic sequence ends, ascending. */
+export function procliticEnds(word) {
+  const positions = arabicLetters(word);
+  if (!positions.length || positions[0] !== 0) return [];
+  const letters = positions.map((i) => word[i]);
+  const cuts = [];
+  let i = 0;
+  if (CONJUNCTIONS.has(letters[i])) cuts.push(++i);
+  let lamLam = false;
+  if (i < letters.length && PREPOSITIONS.has(letters[i])) {
+    const preposition = letters[i];
+    cuts.push(++i);
+    if (preposition === "ل" && letters[i] === "ل") { cuts.push(i + 1); lamLam = true; }
+  }
+  if (!lamLam && letters[i] === "ا" && letters[i + 1] === "ل") cuts.push(i + 2);
+  const result = [];
+  for (const cut of cuts) {
+    if (letters.length - cut < MIN_STEM_LETTERS) break;
+    result.push(positions[cut]);
+  }
+  return result;
+}
+
+/** Offsets in `word` (an array of code points) where an enclitic pronoun starts, ascending. */
+export function encliticStarts(word) {
+  const positions = arabicLetters(word);
+  let last = word.length - 1;
+  while (last >= 0 && (MARK.test(word[last]) || cp(word[last]) === TATWEEL)) last--;
+  if (!positions.length || positions[positions.length - 1] !== last) return [];
+  const letters = positions.map((i) => word[i]).join("");
+  const starts = new Set();
+  for (const pronoun of ENCLITICS) {
+    if (letters.endsWith(pronoun) && letters.length - pronoun.length >= MIN_STEM_LETTERS) {
+      starts.add(positions[letters.length - pronoun.length]);
+    }
+  }
+  return [...starts].sort((a, b) => a - b);
 }
 
 function bisectRight(array, value) {
@@ -138,30 +181,43 @@ function bisectLeft(array, value) {
   return lo;
 }
 
-/** Word and cluster snapping over one text; tokens are computed once (the text never changes). */
+/** Word and cluster snapping over one text; clusters and tokens are computed once (the text never changes). */
 export class Snapper {
   constructor(table) {
     this.table = table;
-    const tokens = tokenize(table.chars);
+    const clusters = graphemes(table.text);
+    this.boundary = new Uint8Array(table.length + 1);
+    this.boundary[0] = this.boundary[table.length] = 1;
+    for (const [start] of clusters) this.boundary[start] = 1;
+    const tokens = tokenize(table.chars, clusters);
     this.starts = tokens.map((t) => t[0]);
     this.ends = tokens.map((t) => t[1]);
   }
 
-  /** Grow [start, end) to the whole tokens it touches; null when it touches none. */
+  /** Grow [start, end) to the whole tokens it touches, keeping a cut at a clitic; null when it touches none. */
   toWords(start, end) {
     if (start >= end) return null;
     const first = bisectRight(this.ends, start);
     const last = bisectLeft(this.starts, end) - 1;
     if (first > last) return null;
-    return [this.starts[first], this.ends[last]];
+    const chars = this.table.chars;
+    const [headStart, headEnd] = [this.starts[first], this.ends[first]];
+    const [tailStart, tailEnd] = [this.starts[last], this.ends[last]];
+    let snappedStart = headStart, snappedEnd = tailEnd;
+    if (headStart < start && procliticEnds(chars.slice(headStart, headEnd)).includes(start - headStart)) {
+      snappedStart = start;
+    }
+    if (end < tailEnd && encliticStarts(chars.slice(tailStart, tailEnd)).includes(end - tailStart)) {
+      snappedEnd = end;
+    }
+    return [snappedStart, snappedEnd];
   }
 
-  /** Move boundaries off combining marks and emoji parts; trims nothing. */
+  /** Exact selection: move boundaries off combining marks and emoji parts (cluster boundaries); trims nothing. */
   toClusters(start, end) {
-    const chars = this.table.chars;
-    while (start > 0 && isClusterContinuation(chars, start)) start--;
+    while (!this.boundary[start]) start--;
     if (start >= end) return null;
-    while (end < chars.length && isClusterContinuation(chars, end)) end++;
+    while (!this.boundary[end]) end++;
     return [start, end];
   }
 }

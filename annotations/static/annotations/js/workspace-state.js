@@ -1,0 +1,42 @@
+// Shared state of the annotation workspace: the bootstrap data, the text model and what changes as the
+// reviewer works. The other workspace-* modules read and write `state`; only workspace.js runs at load.
+
+import { OffsetTable, Snapper } from "./textmodel.js";
+
+export const data = JSON.parse(document.getElementById("workspace-data").textContent);
+export const els = {
+  article: document.getElementById("article"),
+  list: document.getElementById("span-list"),
+  status: document.getElementById("save-status"),
+  message: document.getElementById("message"),
+  selected: document.getElementById("selected-span"),
+  undo: document.getElementById("undo"),
+  submit: document.getElementById("submit"),
+  exact: document.getElementById("exact-selection"),
+};
+
+export const table = new OffsetTable(data.document.text);
+export const snapper = new Snapper(table);
+export const labels = data.labels;
+export const labelByName = new Map(labels.map((label) => [label.name, label]));
+export const hotkeys = new Map();
+labels.forEach((label, index) => {
+  if (index < 9) hotkeys.set(String(index + 1), label);
+  if (label.hotkey && !hotkeys.has(label.hotkey)) hotkeys.set(label.hotkey, label);
+});
+
+export const state = {
+  editable: data.assignment.editable,
+  spans: data.spans.map((span) => ({ ...span })),
+  ratings: data.ratings.map((rating) => ({ ...rating })),
+  selectedId: null,
+  localIds: -1, // ids for spans not yet saved
+  undoStack: [],
+  pendingSaves: 0,
+  failedSaves: 0,
+  lastKeyAt: null, // event time of the last label hotkey, for the draw-time figure
+};
+
+export function colorOf(span) {
+  return labelByName.get(span.label)?.color ?? "#777777";
+}
