@@ -233,6 +233,9 @@ def test_the_options_and_one_download_per_split(
         assert hashlib.sha256(b"".join(download.streaming_content)).hexdigest() == data[name]["sha256"]
     assert client.get(f"{detail['download_url']}?file=dev").json() == {
         "file": ["Choose data, manifest or card. Splits: train, test."]
+    }
+
+
 def test_segment_clitics_is_a_conll_option(project, manager, api_client_for):
     client = api_client_for(manager)
     with mock.patch.object(export_run_task, "apply_async"):
