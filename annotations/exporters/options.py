@@ -123,6 +123,7 @@ def parse_options(values: dict | None) -> ExportOptions:
         split_by_outlet=by_outlet,
         pseudonymize=_flag(values, "pseudonymize"),
         utf16_offsets=_flag(values, "utf16_offsets"),
+        segment_clitics=_flag(values, "segment_clitics"),
     )
 
 

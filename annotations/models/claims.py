@@ -62,6 +62,10 @@ class Claim(models.Model):
         if update_fields is None or "text" in update_fields:
             ClaimSimilarityKey.refresh(self)
 
+    def clean(self):
+        # The one claim validation (services, import_gold and the admin alike).
+        as_field_errors(lambda: validate_claim(text=self.text, place=self.place, actor=self.actor))
+
 
 class ClaimSimilarityKey(models.Model):
     """Locality-sensitive keys of a claim's words (annotations.text.words.similarity_keys), so that
@@ -82,10 +86,6 @@ class ClaimSimilarityKey(models.Model):
         cls.objects.filter(claim=claim).delete()
         keys = similarity_keys(search_words(claim.text))
         cls.objects.bulk_create(cls(project_id=claim.project_id, claim=claim, key=key) for key in set(keys))
-
-    def clean(self):
-        # The one claim validation (services, import_gold and the admin alike).
-        as_field_errors(lambda: validate_claim(text=self.text, place=self.place, actor=self.actor))
 
 
 class ClaimVerdictChange(models.Model):

@@ -177,6 +177,7 @@ def test_the_task_is_sent_once_the_request_commits(project, manager, django_capt
         "split_by_outlet": False,
         "pseudonymize": False,
         "utf16_offsets": False,
+        "segment_clitics": False,
     }
 
 
