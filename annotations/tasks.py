@@ -9,10 +9,12 @@ from celery import Task, shared_task
 from django.db import OperationalError
 
 from annotations.services.agreement_runs import AGREEMENT_RUN, agreement_run_execute
+from annotations.services.enqueue import outbox_send
 from annotations.services.exports import EXPORT_JOB, export_run_execute
 from annotations.services.idempotency import idempotency_records_prune
 from annotations.services.jobs import JobKind, job_fail
 from annotations.services.stats import document_stats_compute
+from annotations.services.sweep import jobs_sweep_all
 
 logger = logging.getLogger(__name__)
 
@@ -74,3 +76,11 @@ def export_run_task(self, export_id: int) -> str | None:
 def idempotency_records_prune_task() -> int:
     """Periodic (CELERY_BEAT_SCHEDULE): forgets Idempotency-Key answers older than IDEMPOTENCY_TTL."""
     return idempotency_records_prune()
+
+
+@shared_task
+def jobs_sweep_task() -> int:
+    """Periodic: jobs whose worker died are failed and queued again; unsent outbox messages are sent."""
+    replaced = jobs_sweep_all()
+    outbox_send()
+    return len(replaced)

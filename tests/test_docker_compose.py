@@ -36,7 +36,7 @@ def test_compose_file_matches_the_compose_spec():
 
 def test_services_and_wiring():
     services = COMPOSE["services"]
-    assert set(services) == {"proxy", "web", "worker", "beat", "postgres", "redis"}
+    assert set(services) == {"proxy", "web", "worker", "beat", "dispatcher", "postgres", "redis"}
     for name, service in services.items():
         assert "healthcheck" in service, f"{name} has no health check"
         for dependency in service.get("depends_on", {}):
@@ -46,7 +46,7 @@ def test_services_and_wiring():
             assert named.startswith("./") or named in COMPOSE["volumes"], f"{name} uses an undeclared volume {named}"
             if named.startswith("./"):
                 assert (ROOT / named).exists(), f"{name} mounts a missing file {named}"
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "beat", "dispatcher"):
         env = services[name]["environment"]
         assert env["DJANGO_SETTINGS_MODULE"] == "workbench.settings_production"
         assert env["DATABASE_URL"].startswith("postgres://") and "@postgres:5432/" in env["DATABASE_URL"]
@@ -74,6 +74,9 @@ def test_commands_point_at_real_modules_and_settings():
     assert app.main == "workbench"
     app.loader.import_default_modules()
     assert "annotations.tasks.document_stats_task" in app.tasks
+
+    dispatcher = command_words(COMPOSE["services"]["dispatcher"])
+    assert dispatcher[:3] == ["python", "manage.py", "dispatch_jobs"] and "dispatch_jobs" in get_commands()
 
     beat = command_words(COMPOSE["services"]["beat"])
     assert beat[:4] == ["celery", "-A", "workbench", "beat"]

@@ -254,8 +254,19 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", 1800))
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
-# Longer than any task may run, so Redis never hands a running task to a second worker.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
+# Longer than any task may run, so Redis never hands a running task to a second worker. Short socket
+# timeouts: a hung broker (accepting connections, never answering) costs a sender seconds, not forever.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 600,
+    "socket_timeout": 3,
+    "socket_connect_timeout": 2,
+}
+# A worker running a job writes a heartbeat this often (seconds); a job without one for
+# JOB_HEARTBEAT_STALE seconds lost its worker: `dispatch_jobs` fails it and queues a replacement,
+# at most JOB_MAX_ATTEMPTS times.
+JOB_HEARTBEAT_SECONDS = float(os.environ.get("JOB_HEARTBEAT_SECONDS", 10))
+JOB_HEARTBEAT_STALE = float(os.environ.get("JOB_HEARTBEAT_STALE", 120))
+JOB_MAX_ATTEMPTS = int(os.environ.get("JOB_MAX_ATTEMPTS", 3))
 # A save must not hang when Redis is down: give up publishing quickly (the row stays pending).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -265,6 +276,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 # Periodic work, run by `celery -A workbench beat` (the `beat` service in docker-compose.yml).
 CELERY_BEAT_SCHEDULE = {
     "prune-idempotency-records": {"task": "annotations.tasks.idempotency_records_prune_task", "schedule": 3600.0},
+    "sweep-jobs": {"task": "annotations.tasks.jobs_sweep_task", "schedule": 30.0},
 }
 
 # How long an Idempotency-Key's first answer is replayed to repeats (seconds).

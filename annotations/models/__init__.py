@@ -12,6 +12,7 @@ from .claims import Claim, ClaimLink, ClaimSimilarityKey, ClaimVerdictChange, Cl
 from .documents import Document, DocumentStats, Source, text_sha256
 from .idempotency import IdempotencyRecord
 from .jobs import AgreementRun, ExportFormat, ExportJob, JobStatus
+from .outbox import OutboxMessage
 from .projects import LabelType, Membership, Project, Role
 from .reliability import Credibility, ReliabilityRating, SourceReliability
 from .spans import Span
@@ -41,6 +42,7 @@ __all__ = [
     "JobStatus",
     "LabelType",
     "Membership",
+    "OutboxMessage",
     "Project",
     "ReliabilityRating",
     "Role",

@@ -23,6 +23,12 @@ class Job(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life from the worker running it (every few seconds)."
+    )
+    attempt = models.PositiveSmallIntegerField(
+        default=1, help_text="1 for a requested job; n for the replacement of a job whose worker died n-1 times."
+    )
 
     class Meta:
         abstract = True

@@ -48,6 +48,9 @@ AGREEMENT_RUN = JobKind(
     failure_message="Agreement could not be computed",
     failure_fields={"rerun_requested": False},
     after_finish=_rerun_if_owed,
+    replacement=lambda run: AgreementRun(
+        project_id=run.project_id, requested_by_id=run.requested_by_id, reason="requeued"
+    ),
 )
 
 

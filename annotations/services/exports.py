@@ -348,6 +348,9 @@ EXPORT_JOB = JobKind(
     name="export",
     failure_message="The export could not be written",
     restart_on_redelivery=True,  # a redelivered export is written again from scratch, at a new snapshot time
+    replacement=lambda job: ExportJob(
+        project_id=job.project_id, format=job.format, options=job.options, requested_by_id=job.requested_by_id
+    ),
 )
 
 

@@ -13,25 +13,30 @@ its work function. Everything else is here:
 * the execute skeleton (`job_execute`): the work function's fields are written with `done`; a
   database OperationalError propagates (the task retries with backoff), any other error fails the job
   with a readable message and no retry;
-* fail (`job_fail`): the task's last resort once its retries are used up.
+* fail (`job_fail`): the task's last resort once its retries are used up;
+* liveness: a worker running a job writes `heartbeat_at` every JOB_HEARTBEAT_SECONDS; `jobs_sweep`
+  (run by `manage.py dispatch_jobs` and Celery beat) fails a job whose heartbeat stopped for
+  JOB_HEARTBEAT_STALE seconds (a SIGKILLed or lost worker) and queues a replacement, up to
+  JOB_MAX_ATTEMPTS attempts.
 
 With no broker configured (development, tests, SQLite) Celery runs the task eagerly when the
-transaction commits: the same path, in-process.
+transaction commits: the same path, in-process (no heartbeat: there is no other worker to lose).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connections, transaction
 from django.utils import timezone
 
 from annotations.models import JobStatus, Project
-from annotations.services.enqueue import enqueue_on_commit
+from annotations.services.enqueue import enqueue_on_commit, tasks_run_eagerly
 
 logger = logging.getLogger(__name__)
 
@@ -53,11 +58,25 @@ class JobKind:
     failure_fields: dict = field(default_factory=dict)
     # Called with the job under the project lock, after its outcome is written (e.g. the rerun it owes).
     after_finish: Callable[[object], None] | None = None
+    # Creates (unsaved fields copied) the pending job that replaces one whose worker died.
+    replacement: Callable[[object], object] | None = None
 
 
 def job_stale_after() -> dt.timedelta:
     """A job `running` for longer than any task may run lost its worker (and its message)."""
     return dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 120)
+
+
+def job_is_dead(job, now=None) -> bool:
+    """Running, and its worker gave no sign of life: no heartbeat for JOB_HEARTBEAT_STALE seconds (a worker
+    writes one every JOB_HEARTBEAT_SECONDS), or, for an in-process run with no heartbeat, running longer
+    than any task may run."""
+    if job.status != JobStatus.RUNNING:
+        return False
+    now = now or timezone.now()
+    if job.heartbeat_at is not None:
+        return job.heartbeat_at < now - dt.timedelta(seconds=settings.JOB_HEARTBEAT_STALE)
+    return bool(job.started_at and job.started_at < now - job_stale_after())
 
 
 def project_lock(project_id: int) -> None:
@@ -77,22 +96,25 @@ def job_in_flight(model, project_id: int, *, fail: Callable[[object, str], None]
         .order_by("-created_at", "-id")
         .first()
     )
-    stale = job_stale_after()
-    if (
-        job is not None
-        and job.status == JobStatus.RUNNING
-        and job.started_at
-        and job.started_at < timezone.now() - stale
-    ):
-        fail(job, f"The worker stopped without finishing (no result {int(stale.total_seconds())} s after it started).")
+    if job is not None and job_is_dead(job):
+        fail(job, _dead_message(job))
         return None
     return job
 
 
+def _dead_message(job) -> str:
+    if job.heartbeat_at is not None:
+        return f"The worker stopped without finishing (no heartbeat for {settings.JOB_HEARTBEAT_STALE} s)."
+    return (
+        f"The worker stopped without finishing (no result {int(job_stale_after().total_seconds())} s after it started)."
+    )
+
+
 # --- request --------------------------------------------------------------------------------------------
-def job_enqueue(kind: JobKind, job_id: int) -> None:
-    """Sends the job's task when the transaction commits; `enqueued` records that the broker took it."""
-    enqueue_on_commit(kind.task, job_id, on_sent=lambda: kind.model.objects.filter(pk=job_id).update(enqueued=True))
+def job_enqueue(kind: JobKind, job) -> None:
+    """Sends the job's task when the transaction commits (through the outbox); `enqueued` records that
+    the broker took it."""
+    enqueue_on_commit(kind.task, job.pk, job=job)
 
 
 def job_request(kind: JobKind, project_id: int, create: Callable[[], object]) -> tuple[object, bool]:
@@ -106,7 +128,7 @@ def job_request(kind: JobKind, project_id: int, create: Callable[[], object]) ->
         if current is not None:
             stale = timezone.now() - RESEND_AFTER
             if current.status == JobStatus.PENDING and not current.enqueued and current.created_at < stale:
-                job_enqueue(kind, current.pk)  # the broker was down when it was created; duplicates are harmless
+                job_enqueue(kind, current)  # the broker was down when it was created; duplicates are harmless
             return current, False
         try:
             with transaction.atomic():
@@ -116,7 +138,7 @@ def job_request(kind: JobKind, project_id: int, create: Callable[[], object]) ->
             if other is None:
                 raise
             return other, False
-        job_enqueue(kind, job.pk)
+        job_enqueue(kind, job)
     return job, True
 
 
@@ -137,7 +159,9 @@ def job_start(kind: JobKind, job_id: int):
         if job.status == JobStatus.PENDING or kind.restart_on_redelivery:
             job.status = JobStatus.RUNNING
             job.started_at = timezone.now()
-            fields = ["status", "started_at"]
+            # In-process (eager) runs have no other worker to lose, so no heartbeat.
+            job.heartbeat_at = None if tasks_run_eagerly() else job.started_at
+            fields = ["status", "started_at", "heartbeat_at"]
             if kind.restart_on_redelivery:
                 job.progress, job.error = 0.0, ""
                 fields += ["progress", "error"]
@@ -196,6 +220,7 @@ def job_execute(kind: JobKind, job_id: int, work: Callable[[object, JobContext],
     if job is None:
         return kind.model.objects.filter(pk=job_id).first()
     context = JobContext(kind, job.pk)
+    heartbeat = _Heartbeat(kind.model, job.pk) if job.heartbeat_at is not None else None
     try:
         outcome = work(job, context)
     except OperationalError:
@@ -205,5 +230,58 @@ def job_execute(kind: JobKind, job_id: int, work: Callable[[object, JobContext],
         error = f"{kind.failure_message}: {type(exc).__name__}: {exc}"[:ERROR_LENGTH]
         job_finish(kind, job.pk, status=JobStatus.FAILED, error=error, **context.failure_fields)
         return kind.model.objects.get(pk=job.pk)
+    finally:
+        if heartbeat is not None:
+            heartbeat.stop()
     job_finish(kind, job.pk, status=JobStatus.DONE, progress=1.0, error="", **outcome)
     return kind.model.objects.get(pk=job.pk)
+
+
+class _Heartbeat:
+    """Writes the running job's `heartbeat_at` every JOB_HEARTBEAT_SECONDS from a thread (its own
+    database connection) until stopped: a worker that dies, even by SIGKILL, stops it."""
+
+    def __init__(self, model, job_id: int):
+        self.model, self.job_id = model, job_id
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._beat, daemon=True, name=f"heartbeat-{job_id}")
+        self.thread.start()
+
+    def _beat(self) -> None:
+        try:
+            while not self.stopped.wait(settings.JOB_HEARTBEAT_SECONDS):
+                self.model.objects.filter(pk=self.job_id, status=JobStatus.RUNNING).update(heartbeat_at=timezone.now())
+        except Exception:  # a database blip: the sweep decides only after JOB_HEARTBEAT_STALE seconds
+            logger.warning("heartbeat of %s %s stopped", self.model.__name__, self.job_id, exc_info=True)
+        finally:
+            connections.close_all()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.thread.join(timeout=settings.JOB_HEARTBEAT_SECONDS + 5)
+
+
+# --- liveness -------------------------------------------------------------------------------------------
+def jobs_sweep(kinds: list[JobKind]) -> list[object]:
+    """Fails every running job of `kinds` whose worker died (see `job_is_dead`) and queues its
+    replacement (attempt + 1) unless it already had JOB_MAX_ATTEMPTS; answers the replacements."""
+    replacements = []
+    for kind in kinds:
+        for job_id, project_id in kind.model.objects.filter(status=JobStatus.RUNNING).values_list("pk", "project_id"):
+            with transaction.atomic():
+                project_lock(project_id)
+                job = kind.model.objects.select_for_update().get(pk=job_id)
+                if not job_is_dead(job):
+                    continue
+                message = _dead_message(job)
+                if kind.replacement is None or job.attempt >= settings.JOB_MAX_ATTEMPTS:
+                    job_fail(kind, job.pk, f"{message} Not queued again after {job.attempt} attempt(s).")
+                    continue
+                job_fail(kind, job.pk, f"{message} Queued again.")
+                replacement = kind.replacement(job)
+                replacement.attempt = job.attempt + 1
+                replacement.save()
+                job_enqueue(kind, replacement)
+                logger.warning("%s %s lost its worker; replaced by %s", kind.name, job.pk, replacement.pk)
+                replacements.append(replacement)
+    return replacements

@@ -160,6 +160,7 @@ def test_the_page_sends_the_options_and_offers_one_file_per_split(live_server, p
         "split_by_outlet": False,
         "pseudonymize": True,
         "utf16_offsets": True,
+        "segment_clitics": False,
     }
     wait_until(page, "document.getElementById('export-status').dataset.status === 'done'")
     links = page.locator("#export-splits-links a")
