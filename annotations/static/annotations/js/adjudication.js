@@ -1,7 +1,7 @@
 // The adjudication page: reviewers' spans merged on the text, the gold being decided.
 // Offsets are code points (textmodel.js converts the browser's UTF-16 positions).
 
-import { hexToRgba, request } from "./http.js";
+import { hexToRgba, isSessionError, newIdempotencyKey, request, sessionRestored, showSessionNotice } from "./http.js";
 import { SelectionMode, selectedSpan } from "./selection.js";
 import { OffsetTable, Snapper, assignLanes, segments } from "./textmodel.js";
 
@@ -11,6 +11,7 @@ const candidateList = document.getElementById("candidate-list");
 const goldList = document.getElementById("gold-list");
 const messageEl = document.getElementById("message");
 const statusEl = document.getElementById("save-status");
+const sessionEl = document.getElementById("session-notice");
 const table = new OffsetTable(boot.document.text);
 const snapper = new Snapper(table);
 const labels = boot.labels;
@@ -18,18 +19,30 @@ const labelByName = new Map(labels.map((label) => [label.name, label]));
 const reviewerOf = new Map(boot.reviewers.map((r) => [r.assignment, r.reviewer]));
 let state = boot;
 
+/** One change to the gold. An ended session waits for the adjudicator to sign in again (another tab),
+ * then sends the same request again, with the same Idempotency-Key for a create. */
 async function call(method, url, body) {
   statusEl.textContent = "Saving…";
-  try {
-    const result = await request(method, url, body);
-    messageEl.hidden = true;
-    statusEl.textContent = "Saved";
-    return result;
-  } catch (error) {
-    messageEl.textContent = error.message;
-    messageEl.hidden = false;
-    statusEl.textContent = "Not saved";
-    throw error;
+  const idempotencyKey = method === "POST" ? newIdempotencyKey() : undefined;
+  for (;;) {
+    try {
+      const result = await request(method, url, body, { idempotencyKey });
+      messageEl.hidden = true;
+      showSessionNotice(sessionEl, false);
+      statusEl.textContent = "Saved";
+      return result;
+    } catch (error) {
+      if (isSessionError(error)) {
+        statusEl.textContent = "Not saved: your session ended";
+        showSessionNotice(sessionEl, true);
+        await sessionRestored();
+        continue;
+      }
+      messageEl.textContent = error.message;
+      messageEl.hidden = false;
+      statusEl.textContent = "Not saved";
+      throw error;
+    }
   }
 }
 

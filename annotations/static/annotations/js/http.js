@@ -20,10 +20,16 @@ export class RequestError extends Error {
   }
 }
 
-export async function request(method, url, body) {
+/**
+ * One JSON request. `idempotencyKey` (send one with every create, and the same one with its retries)
+ * makes the server answer a repeat with the first response instead of doing the work twice.
+ */
+export async function request(method, url, body, { idempotencyKey } = {}) {
+  const headers = { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json" };
+  if (idempotencyKey) headers["Idempotency-Key"] = idempotencyKey;
   const response = await fetch(url, {
     method,
-    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json" },
+    headers,
     credentials: "same-origin",
     body: body === undefined ? undefined : JSON.stringify(body),
   });
@@ -34,6 +40,44 @@ export async function request(method, url, body) {
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function newIdempotencyKey() {
+  return crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`;
+}
+
+/** The session ended (cookie gone or expired) or its CSRF token went stale: sign in again, then retry. */
+export function isSessionError(error) {
+  if (!(error instanceof RequestError)) return false;
+  return error.status === 401 || (error.status === 403 && /credentials|CSRF|authenticat/i.test(error.message));
+}
+
+/** Resolves once requests are signed in again (the reviewer signed in, usually in another tab). */
+export async function sessionRestored(probeUrl = "/api/projects/", intervalMs = 1500) {
+  for (;;) {
+    try {
+      await request("GET", probeUrl);
+      return;
+    } catch (error) {
+      if (!isSessionError(error) && !(error instanceof TypeError)) return; // signed in; another answer
+    }
+    await sleep(intervalMs);
+  }
+}
+
+/** Shows (or hides) the "sign in again" notice inside `element`, with a link opening sign-in in a new tab. */
+export function showSessionNotice(element, visible) {
+  if (!element) return;
+  element.hidden = !visible;
+  if (!visible) return;
+  element.replaceChildren();
+  element.append("Your session ended — sign in again. Your unsaved changes are kept and will be saved. ");
+  const link = document.createElement("a");
+  link.href = `/accounts/login/?next=${encodeURIComponent(location.pathname)}`;
+  link.target = "_blank";
+  link.rel = "noopener";
+  link.textContent = "Sign in (opens a new tab)";
+  element.append(link);
+}
 
 /**
  * Follows a background job (an agreement run, an export) until it is done or failed: GETs `url`

@@ -1,6 +1,6 @@
 // Saving the reviewer's work: optimistic changes, retries with backoff, undo.
 
-import { RequestError, request } from "./http.js";
+import { RequestError, isSessionError, newIdempotencyKey, request, sessionRestored, showSessionNotice } from "./http.js";
 import { data, els, state, table } from "./workspace-state.js";
 import { renderSelected, select, spanAdded, spanChanged, spanRemoved } from "./workspace-render.js";
 
@@ -9,7 +9,10 @@ const RETRY_DELAYS_MS = [1000, 2000, 5000, 10000, 20000];
 // --- status and messages -------------------------------------------------------------------------
 
 export function showStatus() {
-  if (state.failedSaves) {
+  if (state.sessionLost) {
+    els.status.textContent = `Not saved: your session ended (${state.pendingSaves} change(s) waiting)`;
+    els.status.className = "save-status failed";
+  } else if (state.failedSaves) {
     els.status.textContent = `Not saved: ${state.failedSaves} change(s) failing, retrying…`;
     els.status.className = "save-status failed";
   } else if (state.pendingSaves) {
@@ -28,26 +31,73 @@ export function showMessage(text) {
 
 // --- saving ----------------------------------------------------------------------------------------
 
+// --- the journal: unsaved changes survive a reload (localStorage) until the server has them ------------
+
+const JOURNAL = `workbench-unsaved-${data.assignment.id}`;
+
+function journal() {
+  try {
+    return JSON.parse(localStorage.getItem(JOURNAL) || "[]");
+  } catch {
+    return [];
+  }
+}
+
+function writeJournal(entries) {
+  try {
+    if (entries.length) localStorage.setItem(JOURNAL, JSON.stringify(entries));
+    else localStorage.removeItem(JOURNAL);
+  } catch {
+    // private mode or a full quota: the in-memory queue still holds the change
+  }
+}
+
+/** Sends the journal's entry `entry` (method, url, body, key) with the same Idempotency-Key as before. */
+const send = (entry) => request(entry.method, entry.url, entry.body, { idempotencyKey: entry.key });
+
+/** On load: what an earlier page could not save (a reload while signed out, a closed laptop) is sent now. */
+export async function replayJournal() {
+  const entries = journal();
+  if (!entries.length) return false;
+  for (const entry of entries) await save(() => send(entry), { entry });
+  return true;
+}
+
 /**
  * Runs a save; network failures and 5xx answers are retried with backoff and shown, never dropped.
- * A 4xx answer is final: it is shown and `onRefused` undoes the optimistic change.
+ * An ended session (401, or 403 for missing credentials or a stale CSRF token) keeps the change queued,
+ * in memory and in the journal, shows "sign in again", and retries once the session works again.
+ * Any other 4xx answer is final: it is shown and `onRefused` undoes the optimistic change.
  */
-export async function save(run, { onRefused } = {}) {
+export async function save(run, { onRefused, entry } = {}) {
   state.pendingSaves++;
   showStatus();
   let attempt = 0;
   let failing = false;
+  if (entry && !journal().some((e) => e.key === entry.key)) writeJournal([...journal(), entry]);
+  const forget = () => { if (entry) writeJournal(journal().filter((e) => e.key !== entry.key)); };
   try {
     for (;;) {
       try {
         const result = await run();
         if (failing) state.failedSaves--;
+        forget();
         showMessage("");
         return result;
       } catch (error) {
+        if (isSessionError(error)) {
+          state.sessionLost = true;
+          showStatus();
+          showSessionNotice(els.session, true);
+          await sessionRestored();
+          state.sessionLost = false;
+          showSessionNotice(els.session, false);
+          continue; // the same request again, with the same Idempotency-Key
+        }
         const transient = !(error instanceof RequestError) || error.status >= 500 || error.status === 429;
         if (!transient) {
           if (failing) state.failedSaves--;
+          forget();
           showMessage(error.message);
           onRefused?.(error);
           return null;
@@ -80,10 +130,16 @@ export async function createSpan(start, end, labelName, { recordUndo = true } = 
   window.__lastDrawMs = performance.now() - started;
   requestAnimationFrame(() => { window.__lastFrameMs = performance.now() - started; });
   select(optimistic.id);
-  const saved = await save(
-    () => request("POST", data.urls.spans, { start, end, label: labelName, quote: optimistic.text }),
-    { onRefused: () => { state.spans = state.spans.filter((s) => s !== optimistic); spanRemoved(optimistic); select(null); } },
-  );
+  const entry = {
+    method: "POST",
+    url: data.urls.spans,
+    body: { start, end, label: labelName, quote: optimistic.text },
+    key: newIdempotencyKey(),
+  };
+  const saved = await save(() => send(entry), {
+    entry,
+    onRefused: () => { state.spans = state.spans.filter((s) => s !== optimistic); spanRemoved(optimistic); select(null); },
+  });
   if (!saved) return null;
   const localId = optimistic.id;
   Object.assign(optimistic, saved, { pending: false });
@@ -99,7 +155,9 @@ export async function deleteSpan(span, { recordUndo = true } = {}) {
   state.spans = state.spans.filter((s) => s !== span);
   if (state.selectedId === span.id) select(null);
   spanRemoved(span);
-  const done = await save(() => request("DELETE", `${data.urls.span}${span.id}/`).then(() => true), {
+  const entry = { method: "DELETE", url: `${data.urls.span}${span.id}/`, key: newIdempotencyKey() };
+  const done = await save(() => send(entry).then(() => true), {
+    entry,
     onRefused: (error) => { if (error.status !== 404) { state.spans.push(span); spanAdded(span); } },
   });
   if (done && recordUndo) pushUndo({ type: "delete", span: { ...span } });
@@ -111,7 +169,14 @@ export async function relabelSpan(span, labelName, { recordUndo = true } = {}) {
   span.label = labelName;
   span.pending = true;
   spanChanged(span);
-  const saved = await save(() => request("PATCH", `${data.urls.span}${span.id}/`, { version: span.version, label: labelName }), {
+  const entry = {
+    method: "PATCH",
+    url: `${data.urls.span}${span.id}/`,
+    body: { version: span.version, label: labelName },
+    key: newIdempotencyKey(),
+  };
+  const saved = await save(() => send(entry), {
+    entry,
     onRefused: () => { span.label = previous; span.pending = false; spanChanged(span); },
   });
   if (!saved) return;

@@ -13,6 +13,7 @@ export const els = {
   undo: document.getElementById("undo"),
   submit: document.getElementById("submit"),
   exact: document.getElementById("exact-selection"),
+  session: document.getElementById("session-notice"),
 };
 
 export const table = new OffsetTable(data.document.text);
@@ -34,6 +35,7 @@ export const state = {
   undoStack: [],
   pendingSaves: 0,
   failedSaves: 0,
+  sessionLost: false, // a save met an ended session: changes wait until the reviewer signs in again
   lastKeyAt: null, // event time of the last label hotkey, for the draw-time figure
 };
 

@@ -6,7 +6,7 @@
 import { renderOutletGrade } from "./evidence.js";
 import { request } from "./http.js";
 import { SelectionMode, selectedSpan } from "./selection.js";
-import { createSpan, deleteSpan, relabelSpan, save, showMessage, undo } from "./workspace-actions.js";
+import { createSpan, deleteSpan, relabelSpan, replayJournal, save, showMessage, undo } from "./workspace-actions.js";
 import { evidenceContext, render, renderLabels, renderSelected, select } from "./workspace-render.js";
 import { data, els, hotkeys, snapper, state, table } from "./workspace-state.js";
 
@@ -117,3 +117,6 @@ render();
 renderOutletGrade(document.getElementById("outlet-grade-panel"), evidenceContext);
 document.body.dataset.workspaceReady = "true";
 window.__workspaceReadyAt = performance.now(); // read by tests and bench/workspace_bench.py
+
+// Changes an earlier visit could not save are sent now; the page then reloads to show them as stored.
+if (state.editable) replayJournal().then((replayed) => { if (replayed && !state.pendingSaves) location.reload(); });
