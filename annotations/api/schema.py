@@ -29,6 +29,7 @@ DESCRIPTIONS = {
     "404": "No such object, or not visible to you (the same answer for both), or a page past the end.",
     "409": "Conflicts with the current state (a stale version, submitted or finalized work, a duplicate).",
     "413": "The request body is larger than the server accepts; nothing was saved.",
+    "414": "The query string is longer than the server accepts (the HTTP server's request-line limit).",
     "415": "The body is not `application/json`.",
     "422": "The `Idempotency-Key` was already used for a different request; use a new key.",
     "429": "Too many requests (or failed sign-ins); wait the seconds in `Retry-After`.",
@@ -44,6 +45,8 @@ class WorkbenchAutoSchema(AutoSchema):
         # Any request may be throttled (429), meet an unreachable database (503), or carry a query
         # parameter that cannot be stored (400: a NUL).
         codes = ["400", "401", "403", "404", "429", "503"]
+        if self.method == "GET":
+            codes += ["414"]  # answered by gunicorn itself, before the application, for a very long query
         if self.method in WRITE_METHODS:
             codes += ["409", "413", "415"]
         if self.method == "POST":
@@ -59,6 +62,9 @@ class WorkbenchAutoSchema(AutoSchema):
         for code in self.error_codes():
             if code in responses:
                 continue  # declared by the view with a more precise body
+            if code == "414":  # not ours: the HTTP server's own page, whatever its body
+                responses[code] = {"description": DESCRIPTIONS[code]}
+                continue
             schema = FIELD_ERRORS if code in ("400", "422") else ERROR
             responses[code] = {
                 "content": {"application/json": {"schema": schema}},
