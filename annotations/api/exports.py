@@ -34,6 +34,7 @@ DOWNLOADS = {
     "data": ("data", None, ""),
     "manifest": ("manifest", "application/json", ".manifest.json"),
     "card": ("card", "text/markdown; charset=utf-8", ".README.md"),
+    "audit": ("audit", "application/x-ndjson", ".audit.jsonl"),
 }
 
 
@@ -86,6 +87,11 @@ class ExportCreateInput(serializers.Serializer):
     segment_clitics = serializers.BooleanField(
         default=False,
         help_text="CoNLL only: cut tokens at clitic boundaries where a gold span starts or ends (exact BIO).",
+    )
+    include_audit = serializers.BooleanField(
+        default=False,
+        help_text="Also the project's audit trail up to the snapshot (?file=audit): who changed what, when, "
+        "before and after.",
     )
 
 
@@ -255,7 +261,7 @@ class ExportDownloadApi(APIView):
         which = request.query_params.get("file", "data")
         splits = split_names(job)
         if which not in DOWNLOADS and which not in splits:
-            choices = "Choose data, manifest or card." + (f" Splits: {', '.join(splits)}." if splits else "")
+            choices = "Choose data, manifest, card or audit." + (f" Splits: {', '.join(splits)}." if splits else "")
             raise ApplicationError("Unknown file.", fields={"file": [choices]})
         if job.status != JobStatus.DONE:
             raise Conflict(f"The export is {job.status}; download it once it is done.")

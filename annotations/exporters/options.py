@@ -7,7 +7,9 @@
 * ``split_by_outlet``: choose the split from the outlet (source domain, else source name) instead, so
   one outlet never spans two splits (documents without an outlet fall back to their own hash);
 * ``pseudonymize``: usernames (deciders, adjudicators) become stable salted ids ``user-<12 hex>``;
-* ``utf16_offsets``: spans (and claim links) also carry ``start_utf16``/``end_utf16``.
+* ``utf16_offsets``: spans (and claim links) also carry ``start_utf16``/``end_utf16``;
+* ``include_audit``: the project's audit trail up to the export's snapshot, one entry a line, in its
+  own file (`audit.jsonl`), listed in the manifest; actors pseudonymized with ``pseudonymize``.
 
 `parse_options(values)` checks everything and raises OptionError(field, message) for the first bad
 value, so every caller answers a bad option the same way (a 400 naming the field, one CLI line).
@@ -41,6 +43,7 @@ class ExportOptions:
     pseudonymize: bool = False
     utf16_offsets: bool = False
     segment_clitics: bool = False  # CoNLL only: cut tokens at clitic boundaries where gold spans need it
+    include_audit: bool = False  # also the project's audit trail up to the snapshot, as its own JSONL file
 
     def as_dict(self) -> dict:
         """For the job row and the manifest (JSON)."""
@@ -51,6 +54,7 @@ class ExportOptions:
             "pseudonymize": self.pseudonymize,
             "utf16_offsets": self.utf16_offsets,
             "segment_clitics": self.segment_clitics,
+            "include_audit": self.include_audit,
         }
 
     @property
@@ -124,6 +128,7 @@ def parse_options(values: dict | None) -> ExportOptions:
         pseudonymize=_flag(values, "pseudonymize"),
         utf16_offsets=_flag(values, "utf16_offsets"),
         segment_clitics=_flag(values, "segment_clitics"),
+        include_audit=_flag(values, "include_audit"),
     )
 
 

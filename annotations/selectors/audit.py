@@ -23,3 +23,24 @@ def audit_entries(
     if until is not None:
         entries = entries.filter(created_at__lt=until)
     return entries.order_by("-created_at", "-id")
+
+
+def audit_records(project: Project, *, until, pseudonym=None):
+    """The project's audit trail up to `until`, oldest first, as plain dicts for an export file; actor
+    names through `pseudonym` when given. Streamed (no full list in memory)."""
+    entries = (
+        AuditEntry.objects.filter(project=project, created_at__lte=until)
+        .select_related("actor")
+        .order_by("created_at", "id")
+    )
+    for entry in entries.iterator(chunk_size=2000):
+        actor = entry.actor.get_username() if entry.actor_id else None
+        yield {
+            "at": entry.created_at.isoformat(),
+            "actor": pseudonym(actor) if (pseudonym and actor) else actor,
+            "kind": entry.kind,
+            "document": entry.document_id,
+            "object_id": entry.object_id,
+            "before": entry.before,
+            "after": entry.after,
+        }

@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import json
 import logging
 import os
 import re
@@ -61,6 +62,7 @@ from annotations.exporters.options import (
     split_of,
 )
 from annotations.models import ExportJob, JobStatus, Project
+from annotations.selectors.audit import audit_records
 from annotations.selectors.gold import gold_agreement, gold_context, gold_count, gold_records, gold_snapshot
 from annotations.services.jobs import JobContext, JobKind, job_execute, job_fail, job_progress, job_request
 
@@ -70,6 +72,7 @@ RUNNING_MESSAGE = "An export for this project is already running."
 WRITE_BUFFER = 1 << 20  # bytes gathered before each write
 MANIFEST_NAME = "manifest.json"
 CARD_NAME = "README.md"
+AUDIT_NAME = "audit.jsonl"
 
 
 @functools.cache
@@ -220,6 +223,7 @@ def _write_export(
     snapshot_at: dt.datetime,
     on_progress: Callable[[float], None] | None = None,
     on_snapshot: Callable[[bool], None] | None = None,
+    audit_path: Path | None = None,
 ) -> ExportResult:
     """Data file(s), then the dataset card, then the manifest (which lists every hash). Each is written to
     a temporary name beside it and renamed into place, so a reader never sees half a file. With splits,
@@ -228,7 +232,9 @@ def _write_export(
     stats: dict = {}
     splits = options.split_names or [None]
     data_paths = [data_path if split is None else split_path(data_path, split) for split in splits]
-    parts = [_temporary(path) for path in data_paths] + [_temporary(card_path), _temporary(manifest_path)]
+    extra_paths = [audit_path] if options.include_audit and audit_path is not None else []
+    finals = [*data_paths, *extra_paths, card_path, manifest_path]
+    parts = [_temporary(path) for path in finals]
     files = []
     per_split = {}
     try:
@@ -263,6 +269,22 @@ def _write_export(
                         "spans": split_counts.spans,
                     }
                 files.append(item)
+            if extra_paths:  # the audit trail, from the same snapshot
+                pseudonym = pseudonymizer(pseudonym_salt()) if options.pseudonymize else None
+                lines = (
+                    json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
+                    for record in audit_records(project, until=snapshot_at, pseudonym=pseudonym)
+                )
+                sha256, size = _stream_to(parts[len(data_paths)], lines)
+                files.append(
+                    {
+                        "name": audit_path.name,
+                        "role": "audit",
+                        "media_type": "application/x-ndjson",
+                        "sha256": sha256,
+                        "bytes": size,
+                    }
+                )
         manifest = build_manifest(
             context=context,
             writer=writer,
@@ -298,7 +320,7 @@ def _write_export(
             }
         )
         _write_text(parts[-1], manifest_json(manifest))
-        for part, path in zip(parts, [*data_paths, card_path, manifest_path], strict=True):
+        for part, path in zip(parts, finals, strict=True):
             os.replace(part, path)
     finally:
         for part in parts:
@@ -338,6 +360,7 @@ def export_write(
         manifest_path=data_path.with_name(data_path.name + ".manifest.json"),
         card_path=data_path.with_name(data_path.name + ".README.md"),
         snapshot_at=timezone.now(),
+        audit_path=data_path.with_name(data_path.name + ".audit.jsonl"),
     )
 
 
@@ -435,6 +458,7 @@ def _write_job(job: ExportJob, context: JobContext) -> dict:
             data_path=directory / data_name,
             manifest_path=directory / MANIFEST_NAME,
             card_path=directory / CARD_NAME,
+            audit_path=directory / AUDIT_NAME,
             snapshot_at=job.started_at,
             on_progress=progress,
             on_snapshot=progress.use_side_connection,
@@ -454,6 +478,8 @@ def export_file_path(job: ExportJob, which: str = "data") -> Path | None:
         return None
     directory = export_directory(job.project_id, job.pk)
     names = {"data": job.file_name, "manifest": MANIFEST_NAME, "card": CARD_NAME}
+    if (job.options or {}).get("include_audit"):
+        names["audit"] = AUDIT_NAME
     for item in (job.counts or {}).get("split_files") or []:  # names the server wrote, re-checked
         if isinstance(item, dict) and isinstance(item.get("split"), str) and SPLIT_NAME.fullmatch(item["split"]):
             names.setdefault(item["split"], str(item.get("name", "")))

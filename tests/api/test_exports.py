@@ -58,7 +58,7 @@ def test_a_manager_exports_and_downloads(project, gold, manager, api_client_for,
     assert card["Content-Type"] == "text/markdown; charset=utf-8" and card["Content-Security-Policy"] == "sandbox"
     assert card["Content-Disposition"] == f'attachment; filename="gold-badia-{job.pk}.jsonl.README.md"'
     assert client.get(f"{detail['download_url']}?file=../settings.py").json() == {
-        "file": ["Choose data, manifest or card."]
+        "file": ["Choose data, manifest, card or audit."]
     }
     listed = client.get(url(project)).json()
     assert listed["count"] == 1 and listed["results"][0]["id"] == job.pk
@@ -223,6 +223,7 @@ def test_the_options_and_one_download_per_split(
         "pseudonymize": True,
         "utf16_offsets": True,
         "segment_clitics": False,
+        "include_audit": False,
     }
     assert list(detail["split_urls"]) == ["train", "test"]
     manifest = json.loads(b"".join(client.get(detail["manifest_url"]).streaming_content))
@@ -232,7 +233,7 @@ def test_the_options_and_one_download_per_split(
         assert download["Content-Disposition"] == f'attachment; filename="gold-badia-{job_id}.{name}.conll"'
         assert hashlib.sha256(b"".join(download.streaming_content)).hexdigest() == data[name]["sha256"]
     assert client.get(f"{detail['download_url']}?file=dev").json() == {
-        "file": ["Choose data, manifest or card. Splits: train, test."]
+        "file": ["Choose data, manifest, card or audit. Splits: train, test."]
     }
 
 
@@ -251,4 +252,5 @@ def test_segment_clitics_is_a_conll_option(project, manager, api_client_for):
         "pseudonymize": False,
         "utf16_offsets": False,
         "segment_clitics": True,
+        "include_audit": False,
     }

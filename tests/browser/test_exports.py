@@ -161,6 +161,7 @@ def test_the_page_sends_the_options_and_offers_one_file_per_split(live_server, p
         "pseudonymize": True,
         "utf16_offsets": True,
         "segment_clitics": False,
+        "include_audit": False,
     }
     wait_until(page, "document.getElementById('export-status').dataset.status === 'done'")
     links = page.locator("#export-splits-links a")

@@ -127,6 +127,7 @@ def test_splits_and_the_other_options_from_the_command_line(project, gold, tmp_p
         "pseudonymize": True,
         "utf16_offsets": True,
         "segment_clitics": False,
+        "include_audit": False,
     }
     records = []
     for item in manifest["files"][:2]:

@@ -178,6 +178,7 @@ def test_the_task_is_sent_once_the_request_commits(project, manager, django_capt
         "pseudonymize": False,
         "utf16_offsets": False,
         "segment_clitics": False,
+        "include_audit": False,
     }
 
 
@@ -514,3 +515,20 @@ def test_a_split_file_imports_against_its_own_entry_in_the_manifest(project, gol
     for split in ("a", "b"):
         result = gold_import(project=other_project, path=export_file_path(job, split))
         assert result.manifest_checked
+
+
+def test_the_audit_trail_is_exported_on_request(project, gold, manager, export_root, settings):
+    """Who decided what, beside the gold: every audit entry up to the snapshot, pseudonymized on request."""
+    from annotations.models import AuditEntry
+
+    job = run(project, requested_by=manager, options={"include_audit": True, "pseudonymize": True})
+    assert job.status == JobStatus.DONE
+    path = export_file_path(job, "audit")
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == AuditEntry.objects.filter(project=project).count() > 0
+    assert {"span.created", "assignment.submitted", "adjudication.finalized"} <= {line["kind"] for line in lines}
+    assert all(line["actor"] is None or line["actor"].startswith("user-") for line in lines)
+    listed = {item["role"]: item for item in manifest_of(job)["files"]}
+    assert listed["audit"]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    plain = run(project, requested_by=manager)
+    assert export_file_path(plain, "audit") is None and "audit" not in {i["role"] for i in manifest_of(plain)["files"]}

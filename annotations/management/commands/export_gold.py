@@ -48,6 +48,11 @@ class Command(WorkbenchCommand):
         )
 
         parser.add_argument(
+            "--include-audit",
+            action="store_true",
+            help="Also write the project's audit trail up to the export (PATH.audit.jsonl, listed in the manifest).",
+        )
+        parser.add_argument(
             "--segment-clitics",
             action="store_true",
             help="CoNLL only: cut a token at a clitic boundary (after و ف ب ك ل ال, before an enclitic pronoun) "
@@ -66,6 +71,7 @@ class Command(WorkbenchCommand):
         pseudonymize=False,
         utf16_offsets=False,
         segment_clitics=False,
+        include_audit=False,
         **options,
     ):
         project = self.get_project(project)
@@ -74,6 +80,7 @@ class Command(WorkbenchCommand):
             "pseudonymize": pseudonymize,
             "utf16_offsets": utf16_offsets,
             "segment_clitics": segment_clitics,
+            "include_audit": include_audit,
         }
         if splits is not None:
             chosen["splits"] = splits
