@@ -25,6 +25,18 @@ def audit_entries(
     return entries.order_by("-created_at", "-id")
 
 
+def audit_entries_filtered(project: Project, filters: dict) -> QuerySet[AuditEntry]:
+    """`audit_entries` with the validated filters of the API and the page (user, kind, document, since, until)."""
+    return audit_entries(
+        project,
+        username=filters.get("user"),
+        kind=filters.get("kind"),
+        document_id=filters.get("document"),
+        since=filters.get("since"),
+        until=filters.get("until"),
+    )
+
+
 def audit_records(project: Project, *, until, pseudonym=None):
     """The project's audit trail up to `until`, oldest first, as plain dicts for an export file; actor
     names through `pseudonym` when given. Streamed (no full list in memory)."""
