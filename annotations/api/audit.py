@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 from annotations.api.pagination import Pagination
 from annotations.api.permissions import project_for
 from annotations.models import AuditEntry, Role
-from annotations.selectors.audit import audit_entries
+from annotations.selectors.audit import audit_entries_filtered
 from annotations.services.audit import KINDS
 
 
@@ -45,14 +45,7 @@ class ProjectAuditApi(APIView):
         filters = AuditFilterInput(data=request.query_params)
         filters.is_valid(raise_exception=True)
         values = filters.validated_data
-        entries = audit_entries(
-            project,
-            username=values.get("user"),
-            kind=values.get("kind"),
-            document_id=values.get("document"),
-            since=values.get("since"),
-            until=values.get("until"),
-        )
+        entries = audit_entries_filtered(project, values)
         paginator = Pagination()
         page = paginator.paginate_queryset(entries, request, view=self)
         return paginator.get_paginated_response(AuditEntryOutput(page, many=True).data)

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from annotations.access import access_project_by_slug
 from annotations.api.audit import AuditFilterInput
 from annotations.models import Membership, Role
-from annotations.selectors.audit import audit_entries
+from annotations.selectors.audit import audit_entries_filtered
 from annotations.services.audit import KINDS
 
 
@@ -21,14 +21,7 @@ def audit_page(request, slug: str):
     filters = AuditFilterInput(data={key: value for key, value in request.GET.items() if value and key != "page"})
     errors = {} if filters.is_valid() else filters.errors
     values = filters.validated_data if not errors else {}
-    entries = audit_entries(
-        project,
-        username=values.get("user"),
-        kind=values.get("kind"),
-        document_id=values.get("document"),
-        since=values.get("since"),
-        until=values.get("until"),
-    )
+    entries = audit_entries_filtered(project, values)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
