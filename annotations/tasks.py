@@ -11,6 +11,7 @@ from django.db import OperationalError
 from annotations.services.agreement_runs import AGREEMENT_RUN, agreement_run_execute
 from annotations.services.exports import EXPORT_JOB, export_run_execute
 from annotations.services.idempotency import idempotency_records_prune
+from annotations.services.imports import IMPORT_JOB, import_run_execute
 from annotations.services.jobs import JobKind, job_fail
 from annotations.services.stats import document_stats_compute
 
@@ -51,6 +52,10 @@ class ExportRunTask(JobTask):
     kind = EXPORT_JOB
 
 
+class ImportRunTask(JobTask):
+    kind = IMPORT_JOB
+
+
 @shared_task(**RETRYING)
 def document_stats_task(self, document_ids: list[int]) -> int:
     return document_stats_compute(document_ids=document_ids)
@@ -74,3 +79,9 @@ def export_run_task(self, export_id: int) -> str | None:
 def idempotency_records_prune_task() -> int:
     """Periodic (CELERY_BEAT_SCHEDULE): forgets Idempotency-Key answers older than IDEMPOTENCY_TTL."""
     return idempotency_records_prune()
+
+
+@shared_task(base=ImportRunTask, **RETRYING)
+def import_run_task(self, import_id: int) -> str | None:
+    job = import_run_execute(import_id=import_id)
+    return job.status if job else None

@@ -11,7 +11,8 @@ from .audit import AuditEntry
 from .claims import Claim, ClaimLink, ClaimSimilarityKey, ClaimVerdictChange, ClaimVerification, Stance, Verdict
 from .documents import Document, DocumentStats, Source, text_sha256
 from .idempotency import IdempotencyRecord
-from .jobs import AgreementRun, ExportFormat, ExportJob, JobStatus
+from .jobs import AgreementRun, ExportFormat, ExportJob, ImportJob, JobStatus
+from .predictions import Prediction, PredictionDecision, PredictionReview
 from .projects import LabelType, Membership, Project, Role
 from .reliability import Credibility, ReliabilityRating, SourceReliability
 from .spans import Span
@@ -38,9 +39,13 @@ __all__ = [
     "GoldReliability",
     "GoldSpan",
     "IdempotencyRecord",
+    "ImportJob",
     "JobStatus",
     "LabelType",
     "Membership",
+    "Prediction",
+    "PredictionDecision",
+    "PredictionReview",
     "Project",
     "ReliabilityRating",
     "Role",
