@@ -31,6 +31,7 @@ CREATE_PERMISSION = "annotations.add_project"
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 DEFAULT_COLOR = "#1f77b4"
+RESERVED_SLUGS = {"new"}  # /projects/new/ is the create page
 # A label's colour is drawn as a chip and an underline on the white page. WCAG 2.1 asks 3:1 of non-text
 # graphics (SC 1.4.11); the colour-blind-safe Okabe-Ito palette our demo uses reaches 2.3:1 at its
 # lightest (#56B4E9), so we refuse below 2:1: pale yellows and pastels that vanish on white.
@@ -101,6 +102,8 @@ def project_create(*, creator, slug: str, name: str, labels=(), **options) -> Pr
         _refuse(sorted(unknown)[0], _("Unknown field."))
     if not isinstance(slug, str) or not SLUG_RE.match(slug) or len(slug) > 64:
         _refuse("slug", _("Letters, digits, hyphens and underscores only, at most 64 characters."))
+    if slug in RESERVED_SLUGS:
+        _refuse("slug", _("This slug is reserved; choose another."))
     values = _check_project_values({"name": name, **options})
     with transaction.atomic():
         if Project.objects.filter(slug=slug).exists():
