@@ -10,11 +10,13 @@ as predictions, never as any reviewer's work. `import_articles` writes through t
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from annotations.errors import ApplicationError, Conflict
+from annotations.errors import ApplicationError, Conflict, ImportLineError
 from annotations.importers.uploads import UploadedArticle, UploadLimits, UploadRefused, check_upload, parse_upload
 from annotations.models import ImportJob, LabelType, Prediction, Project
 from annotations.services.audit import audit_record
@@ -158,3 +160,23 @@ def _import_work(job: ImportJob, context: JobContext) -> dict:
             after={"file": job.file_name, **counts},
         )
     return {"counts": counts, "errors": [], "data": b""}
+
+
+def upload_parse_file(*, project: Project, path) -> list[UploadedArticle]:
+    """A file on disk (import_articles' .csv and .zip) parsed as an upload; ImportLineError listing
+    every bad line (`path:line: message; ...`) when there is any."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ImportLineError(str(path), None, f"cannot be read ({exc.strerror})") from None
+    try:
+        check_upload(path.name, data, upload_limits())
+    except UploadRefused as exc:
+        raise ImportLineError(str(path), None, str(exc)) from None
+    labels = set(LabelType.objects.filter(project=project).values_list("name", flat=True))
+    articles, errors = parse_upload(path.name, data, limits=upload_limits(), labels=labels)
+    if errors:
+        listed = "; ".join(f"{path}:{line}: {message}" if line else f"{path}: {message}" for line, message in errors)
+        raise ApplicationError(listed)
+    return articles
