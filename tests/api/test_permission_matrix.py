@@ -168,6 +168,33 @@ MATRIX = {
     "adjudication-queue-page": {
         "GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 200, "manager": 200}
     },
+    # project setup pages (issue 11): forms post to the page; an empty form is refused on the page (200) or
+    # names no document (404)
+    "project-create-page": {
+        "GET": {"anonymous": LOGIN, "outsider": 403, "reviewer1": 403, "adjudicator": 403, "manager": 200},
+        "POST": {"anonymous": LOGIN, "outsider": 403, "reviewer1": 403, "adjudicator": 403, "manager": 200},
+    },
+    "project-settings-page": {
+        "GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 403, "manager": 200},
+        "POST": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 403, "manager": 302},
+    },
+    "labels-page": {
+        "GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 403, "manager": 200},
+        "POST": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 403, "manager": 302},
+    },
+    "members-page": {
+        "GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 403, "manager": 200},
+        "POST": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 403, "manager": 302},
+    },
+    "import-page": {"GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 403, "manager": 200}},
+    "documents-page": {
+        "GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 200, "manager": 200},
+        "POST": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 403, "manager": 404},
+    },
+    "document-view-page": {
+        "GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 200, "manager": 200},
+        "POST": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 403, "manager": 404},
+    },
     "adjudication-page": {
         "GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 200, "manager": 200}
     },
