@@ -21,12 +21,12 @@ from annotations.selectors.documents import DOCUMENT_STATUSES, documents_for_des
 from annotations.selectors.projects import project_labels
 from annotations.services.documents import document_archive, document_restore
 from annotations.services.projects import (
-    DEFAULT_COLOR,
     assignment_release,
     can_create_projects,
     label_create,
     label_delete,
     label_merge,
+    label_next_color,
     label_update,
     membership_add,
     membership_remove,
@@ -162,7 +162,7 @@ def labels_page(request, slug: str):
             "project": project,
             "membership": membership,
             "labels": labels,
-            "default_color": DEFAULT_COLOR,
+            "default_color": label_next_color(project).lower(),
             "api": {
                 "label": reverse("api:label-detail", kwargs={"label_id": 0}),
                 "saved": _("Order saved."),

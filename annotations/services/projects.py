@@ -31,7 +31,19 @@ CREATE_PERMISSION = "annotations.add_project"
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 DEFAULT_COLOR = "#1f77b4"
-RESERVED_SLUGS = {"new"}  # /projects/new/ is the create page
+RESERVED_SLUGS = {"new"}
+# The Okabe-Ito colour-blind-safe palette (its yellow left out: too pale on white), offered in turn.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#5B5B5B")
+
+
+def label_next_color(project: Project) -> str:
+    """The first palette colour the project does not use yet (the default of the next label)."""
+    used = {color.lower() for color in LabelType.objects.filter(project=project).values_list("color", flat=True)}
+    return next(
+        (color for color in PALETTE if color.lower() not in used), DEFAULT_COLOR
+    )  # /projects/new/ is the create page
+
+
 # A label's colour is drawn as a chip and an underline on the white page. WCAG 2.1 asks 3:1 of non-text
 # graphics (SC 1.4.11); the colour-blind-safe Okabe-Ito palette our demo uses reaches 2.3:1 at its
 # lightest (#56B4E9), so we refuse below 2:1: pale yellows and pastels that vanish on white.
@@ -198,7 +210,7 @@ def label_create(*, project: Project, actor, name, **values) -> LabelType:
     unknown = set(values) - set(LABEL_FIELDS)
     if unknown:
         _refuse(sorted(unknown)[0], _("Unknown field."))
-    values.setdefault("color", DEFAULT_COLOR)
+    values.setdefault("color", label_next_color(project))
     with transaction.atomic():
         Project.objects.select_for_update().filter(pk=project.pk).values_list("pk").get()
         cleaned = _check_label_values(project, {"name": name, **values})
