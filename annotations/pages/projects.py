@@ -69,6 +69,7 @@ def workspace_flow_text() -> dict:
         "skipReasonNeeded": _("Say why you skip this document."),
         "queueEmpty": _("Nothing is left for you in this project's queue. Thank you!"),
         "opening": _("Opening the next document…"),
+        "backHome": _("Back to your projects"),
         "accept": _("Accept"),
         "reject": _("Reject"),
         "noSuggestions": _("No suggestions left."),

@@ -137,3 +137,42 @@ def test_a_manager_sets_up_a_project_and_a_reviewer_skips_to_the_next(live_serve
     shot(reviewer, "setup-reviewer-next")
     assert not [e for e in reviewer.console_errors if "Refused" in e], reviewer.console_errors
     context.close()
+
+
+def test_suggestions_accepted_with_enter_rejected_with_minus_then_submit_opens_the_next(
+    live_server, page, project, reviewer1
+):
+    from annotations.models import LabelType, Span
+    from tests.factories import DocumentFactory
+
+    first = DocumentFactory(project=project, text=FIRST)
+    DocumentFactory(project=project, text=SECOND)
+    actor, place = (LabelType.objects.get(project=project, name=name) for name in ("actor", "place"))
+    Prediction.objects.create(document=first, label=actor, start=0, end=2, text=FIRST[0:2], score=0.9)
+    Prediction.objects.create(document=first, label=place, start=3, end=8, text=FIRST[3:8])
+    sign_in(page, live_server, "reviewer1")
+    page.get_by_role("button", name="Next document").click()
+    page.wait_for_load_state()
+    wait_until(page, "document.body.dataset.suggestionsReady === 'true'")
+    assert page.locator("#suggestion-list li").count() == 2
+    page.locator("#article").click()
+    page.keyboard.press("Enter")
+    wait_until(page, "document.querySelectorAll('#suggestion-list li').length === 1")
+    page.keyboard.press("-")
+    wait_until(page, "document.querySelectorAll('#suggestion-list li').length === 0")
+    wait_until(page, "document.querySelectorAll('#span-list li').length === 1")
+    shot(page, "setup-suggestions-decided")
+    assert list(Span.objects.values_list("start", "end", "label__name")) == [(0, 2, "actor")]
+    held = Assignment.objects.get(reviewer=reviewer1, status=AssignmentStatus.LEASED)
+    page.accept_dialogs = True
+    page.click("#submit")
+    wait_until(page, f"location.pathname !== '/assignments/{held.id}/'")
+    page.wait_for_load_state()
+    nxt = Assignment.objects.get(reviewer=reviewer1, status=AssignmentStatus.LEASED)
+    assert nxt.document.text == SECOND and page.url.endswith(f"/assignments/{nxt.id}/")
+    # the last one: after Submit the page says the queue is empty
+    wait_until(page, "document.body.dataset.workspaceReady === 'true'")
+    page.click("#submit")
+    wait_until(page, "document.body.dataset.queueEmpty === 'true'")
+    assert "Nothing is left" in page.locator("#flow-message").inner_text()
+    shot(page, "setup-queue-empty")

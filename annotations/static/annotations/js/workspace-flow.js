@@ -22,6 +22,11 @@ export async function openNext() {
   });
   if (response.status === 204) {
     say(text.queueEmpty);
+    const home = document.createElement("a");
+    home.href = data.urls.home;
+    home.textContent = text.backHome;
+    message.append(" ", home);
+    message.classList.add("queue-empty");
     document.body.dataset.queueEmpty = "true";
     return;
   }
@@ -61,4 +66,7 @@ form?.addEventListener("submit", async (event) => {
   await openNext();
 });
 
-document.addEventListener("workspace:submitted", () => openNext());
+document.addEventListener("workspace:submitted", () => {
+  if (skip) skip.hidden = true; // submitted work is not skipped any more
+  openNext();
+});
