@@ -11,7 +11,11 @@ from annotations.api.pagination import Pagination
 from annotations.api.permissions import project_for
 from annotations.models import Document, Role
 from annotations.selectors.documents import document_list
-from annotations.services.documents import document_archive, document_create, document_restore
+from annotations.services.documents import (
+    document_archive,
+    document_create,
+    document_restore,
+)
 from annotations.services.projects import assignment_release
 
 
@@ -58,7 +62,7 @@ class ProjectDocumentsApi(APIView):
         project, _ = project_for(request, project_id, min_role=Role.MANAGER)
         data = DocumentCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        document = document_create(project=project, **data.validated_data)
+        document = document_create(project=project, check_length=True, **data.validated_data)
         document.length = len(document.text)
         return Response(DocumentDetailOutput(document).data, status=status.HTTP_201_CREATED)
 

@@ -104,6 +104,14 @@ def documents_import(*, project: Project, paths: Sequence[str | Path]) -> Import
     return result
 
 
+def document_check_length(text: str) -> None:
+    """The API's and the upload's floor: a 2-character "article" must not reach a reviewer's queue."""
+    length, minimum = len(text.strip()) if isinstance(text, str) else 0, settings.DOCUMENT_MIN_CHARS
+    if length < minimum:
+        message = f"An article has at least {minimum} characters (DOCUMENT_MIN_CHARS); this text has {length}."
+        raise ApplicationError(message, fields={"text": [message]})
+
+
 def document_create(
     *,
     project: Project,
@@ -113,10 +121,14 @@ def document_create(
     url: str = "",
     published_at: dt.datetime | None = None,
     external_id: str = "",
+    check_length: bool = False,
 ) -> Document:
-    """One article; Conflict (409) if the project already holds the same text."""
+    """One article; Conflict (409) if the project already holds the same text. `check_length` (the API)
+    refuses a text shorter than DOCUMENT_MIN_CHARS."""
     values = validate_document(text=text, title=title, source=source, url=url, external_id=external_id)
     text = values.text
+    if check_length:
+        document_check_length(text)
     record = ArticleRecord(
         text=text,
         title=values.title.strip() or title_from_text(text),
