@@ -276,3 +276,16 @@ def test_seed_demo_manager_may_create_projects(db):
     manager = UserFactory._meta.model.objects.get(username="manager")
     assert manager.has_perm("annotations.add_project")
     assert Membership.objects.get(user=manager).role == Role.MANAGER
+
+
+def test_lists_take_a_fixed_number_of_queries(project, manager, api_client_for, django_assert_max_num_queries):
+    """Labels and members: the same number of queries for 3 rows as for 30 (no query per row)."""
+    client = api_client_for(manager)
+    for n in range(30):
+        LabelType.objects.create(project=project, name=f"extra{n}", color="#0072B2", order=10 + n)
+        user = UserFactory(username=f"member{n}")
+        Membership.objects.create(project=project, user=user, role=Role.REVIEWER)
+    with django_assert_max_num_queries(8):
+        assert client.get(f"/api/projects/{project.id}/labels/?page_size=100").json()["count"] == 33
+    with django_assert_max_num_queries(8):
+        assert client.get(f"/api/projects/{project.id}/members/?page_size=100").json()["count"] == 31
