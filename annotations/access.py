@@ -22,7 +22,10 @@ from annotations.models import (
     Document,
     ExportJob,
     GoldSpan,
+    ImportJob,
+    LabelType,
     Membership,
+    Prediction,
     Project,
     Role,
     Span,
@@ -198,3 +201,56 @@ def access_agreement_run(user, run_id) -> AgreementRun:
 
 def access_export(user, export_id) -> ExportJob:
     return _access_job_for_manager(ExportJob, user, export_id)
+
+
+def _project_of(model, object_id, field: str = "project_id"):
+    try:
+        return model.objects.filter(pk=int(object_id)).values_list(field, flat=True).first()
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def access_label(user, label_id, *, min_role: str | None = Role.MANAGER) -> LabelType:
+    """A label of a project the caller belongs to (writes: managers; others 403)."""
+    project_id = _project_of(LabelType, label_id)
+    if project_id is None:
+        raise NotFound()
+    access_project(user, project_id, min_role=min_role)
+    return LabelType.objects.select_related("project").get(pk=int(label_id))
+
+
+def access_membership(user, membership_id) -> Membership:
+    """A membership of a project the caller manages (members of the project get 403, others 404)."""
+    project_id = _project_of(Membership, membership_id)
+    if project_id is None:
+        raise NotFound()
+    access_project(user, project_id, min_role=Role.MANAGER)
+    return Membership.objects.select_related("project", "user").get(pk=int(membership_id))
+
+
+def access_document(user, document_id, *, min_role: str = Role.ADJUDICATOR) -> Document:
+    """A document (archived ones included) of a project where the caller has at least `min_role`."""
+    project_id = _project_of(Document, document_id)
+    if project_id is None:
+        raise NotFound()
+    access_project(user, project_id, min_role=min_role)
+    return Document.objects.select_related("project", "source").get(pk=int(document_id))
+
+
+def access_import(user, import_id) -> ImportJob:
+    return _access_job_for_manager(ImportJob, user, import_id)
+
+
+def access_prediction(user, prediction_id, *, for_write: bool = False):
+    """A suggestion, to a reviewer holding an assignment of its document, or to adjudicators and managers
+    (reading only). Returns (prediction, the caller's assignment or None)."""
+    document_id = _project_of(Prediction, prediction_id, "document_id")
+    if document_id is None or not getattr(user, "is_authenticated", False):
+        raise NotFound()
+    prediction = Prediction.objects.select_related("document__project", "label").get(pk=int(prediction_id))
+    assignment = Assignment.objects.filter(document_id=document_id, reviewer=user).first()
+    if assignment is not None:
+        return prediction, access_assignment(user, assignment.pk, for_write=for_write)
+    if not for_write and sees_all_work(membership_for(user, prediction.document.project_id)):
+        return prediction, None
+    raise NotFound()

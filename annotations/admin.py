@@ -158,3 +158,23 @@ class AgreementRunAdmin(JobAdmin):
 @admin.register(m.ExportJob)
 class ExportJobAdmin(JobAdmin):
     list_display = [*JobAdmin.list_display[:2], "format", *JobAdmin.list_display[2:]]
+
+
+@admin.register(m.ImportJob)
+class ImportJobAdmin(JobAdmin):
+    list_display = [*JobAdmin.list_display[:2], "file_name", *JobAdmin.list_display[2:]]
+    exclude = ["data"]
+
+
+@admin.register(m.Prediction)
+class PredictionAdmin(admin.ModelAdmin):
+    """Suggestions are imported, never edited here: read only."""
+
+    list_display = ["id", "document", "label", "start", "end", "score"]
+    list_select_related = ["document", "label"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

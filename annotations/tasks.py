@@ -12,6 +12,7 @@ from annotations.services.agreement_runs import AGREEMENT_RUN, agreement_run_exe
 from annotations.services.enqueue import outbox_send
 from annotations.services.exports import EXPORT_JOB, export_run_execute
 from annotations.services.idempotency import idempotency_records_prune
+from annotations.services.imports import IMPORT_JOB, import_run_execute
 from annotations.services.jobs import JobKind, job_fail
 from annotations.services.stats import document_stats_compute
 from annotations.services.sweep import jobs_sweep_all
@@ -53,6 +54,10 @@ class ExportRunTask(JobTask):
     kind = EXPORT_JOB
 
 
+class ImportRunTask(JobTask):
+    kind = IMPORT_JOB
+
+
 @shared_task(**RETRYING)
 def document_stats_task(self, document_ids: list[int]) -> int:
     return document_stats_compute(document_ids=document_ids)
@@ -84,3 +89,9 @@ def jobs_sweep_task() -> int:
     replaced = jobs_sweep_all()
     outbox_send()
     return len(replaced)
+
+
+@shared_task(base=ImportRunTask, **RETRYING)
+def import_run_task(self, import_id: int) -> str | None:
+    job = import_run_execute(import_id=import_id)
+    return job.status if job else None

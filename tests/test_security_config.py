@@ -97,23 +97,26 @@ def test_session_writes_need_the_csrf_token(project, manager):
     url = f"/api/projects/{project.id}/documents/"
     browser = APIClient(enforce_csrf_checks=True)
     browser.login(username="manager", password="pw-for-tests-1")
-    response = browser.post(url, {"text": "خبر"}, format="json")
+    response = browser.post(url, {"text": "خبر عاجل من بادية حمص الشرقية"}, format="json")
     assert response.status_code == 403
     assert response.json() == {"detail": "CSRF Failed: CSRF cookie not set."}
     browser.get("/")  # sets the csrftoken cookie, as every page of ours with a form does
     token = browser.cookies["csrftoken"].value
-    response = browser.post(url, {"text": "خبر"}, format="json")
+    response = browser.post(url, {"text": "خبر عاجل من بادية حمص الشرقية"}, format="json")
     assert response.json() == {"detail": "CSRF Failed: CSRF token missing."}
-    response = browser.post(url, {"text": "خبر"}, format="json", HTTP_X_CSRFTOKEN="x" * 64)
+    response = browser.post(url, {"text": "خبر عاجل من بادية حمص الشرقية"}, format="json", HTTP_X_CSRFTOKEN="x" * 64)
     assert response.status_code == 403
     assert response.json() == {"detail": "CSRF Failed: CSRF token from the 'X-Csrftoken' HTTP header incorrect."}
     assert Document.objects.count() == 0
-    assert browser.post(url, {"text": "خبر"}, format="json", HTTP_X_CSRFTOKEN=token).status_code == 201
+    assert (
+        browser.post(url, {"text": "خبر عاجل من بادية حمص الشرقية"}, format="json", HTTP_X_CSRFTOKEN=token).status_code
+        == 201
+    )
 
     api = APIClient(enforce_csrf_checks=True)
     key = api.post("/api/auth/token/", {"username": "manager", "password": "pw-for-tests-1"}, format="json").json()
     api.credentials(HTTP_AUTHORIZATION=f"Token {key['token']}")
-    assert api.post(url, {"text": "خبر آخر"}, format="json").status_code == 201
+    assert api.post(url, {"text": "خبر آخر من طريق السخنة وتدمر"}, format="json").status_code == 201
 
 
 def test_login_needs_csrf_and_a_trusted_origin(manager):

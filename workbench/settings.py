@@ -194,6 +194,12 @@ CONTENT_SECURITY_POLICY = {
 # Request bodies: an article of a few hundred thousand characters is the most we accept.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", 4 * 1024 * 1024))
 DOCUMENT_MAX_CHARS = int(os.environ.get("DOCUMENT_MAX_CHARS", 500_000))
+# Web imports (POST /api/projects/{id}/imports/): an article shorter than this is a line error; the
+# upload's size limit (413 above it); a zip's member count and unpacked size (zip bombs).
+DOCUMENT_MIN_CHARS = int(os.environ.get("DOCUMENT_MIN_CHARS", 20))
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 20 * 1024 * 1024))
+IMPORT_MAX_ZIP_MEMBERS = int(os.environ.get("IMPORT_MAX_ZIP_MEMBERS", 1000))
+IMPORT_MAX_UNZIPPED_BYTES = int(os.environ.get("IMPORT_MAX_UNZIPPED_BYTES", 200 * 1024 * 1024))
 
 REST_FRAMEWORK = {
     # Token first, so that an anonymous API call gets 401 with `WWW-Authenticate: Token`.

@@ -3,11 +3,18 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from annotations.pages import accounts, audit, claims, exports, projects, queue
+from annotations.pages import accounts, audit, claims, exports, projects, queue, setup
 
 urlpatterns = [
     path("", projects.home, name="home"),
+    path("projects/new/", setup.project_create_page, name="project-create-page"),
     path("projects/<slug:slug>/", projects.project_page, name="project"),
+    path("projects/<slug:slug>/settings/", setup.project_settings_page, name="project-settings-page"),
+    path("projects/<slug:slug>/labels/", setup.labels_page, name="labels-page"),
+    path("projects/<slug:slug>/members/", setup.members_page, name="members-page"),
+    path("projects/<slug:slug>/import/", setup.import_page, name="import-page"),
+    path("projects/<slug:slug>/documents/", setup.documents_page, name="documents-page"),
+    path("documents/<int:document_id>/", setup.document_view_page, name="document-view-page"),
     path("projects/<slug:slug>/agreement/", projects.agreement_dashboard_page, name="agreement-dashboard"),
     path("projects/<slug:slug>/exports/", exports.exports_page, name="exports-page"),
     path("projects/<slug:slug>/audit/", audit.audit_page, name="audit-page"),

@@ -5,7 +5,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from annotations.api import adjudication, assignments, audit, auth, documents, projects, queue
+from annotations.api import adjudication, assignments, audit, auth, documents, imports, labels, members, projects, queue
 from annotations.api import agreement as agreement_api
 from annotations.api import claims as claims_api
 from annotations.api import exports as exports_api
@@ -33,6 +33,25 @@ urlpatterns = [
     path("projects/", projects.ProjectListApi.as_view(), name="project-list"),
     path("projects/<int:project_id>/", projects.ProjectDetailApi.as_view(), name="project-detail"),
     path("projects/<int:project_id>/documents/", documents.ProjectDocumentsApi.as_view(), name="project-documents"),
+    path("projects/<int:project_id>/labels/", labels.ProjectLabelsApi.as_view(), name="project-labels"),
+    path("labels/<int:label_id>/", labels.LabelDetailApi.as_view(), name="label-detail"),
+    path("labels/<int:label_id>/merge/", labels.LabelMergeApi.as_view(), name="label-merge"),
+    path("projects/<int:project_id>/members/", members.ProjectMembersApi.as_view(), name="project-members"),
+    path("memberships/<int:membership_id>/", members.MembershipDetailApi.as_view(), name="membership-detail"),
+    path("projects/<int:project_id>/imports/", imports.ProjectImportsApi.as_view(), name="project-imports"),
+    path("imports/<int:import_id>/", imports.ImportDetailApi.as_view(), name="import-detail"),
+    path("documents/<int:document_id>/", documents.DocumentDetailApi.as_view(), name="document-detail"),
+    path("documents/<int:document_id>/restore/", documents.DocumentRestoreApi.as_view(), name="document-restore"),
+    path(
+        "assignments/<int:assignment_id>/release/", documents.AssignmentReleaseApi.as_view(), name="assignment-release"
+    ),
+    path(
+        "assignments/<int:assignment_id>/suggestions/",
+        imports.AssignmentSuggestionsApi.as_view(),
+        name="assignment-suggestions",
+    ),
+    path("suggestions/<int:prediction_id>/accept/", imports.SuggestionAcceptApi.as_view(), name="suggestion-accept"),
+    path("suggestions/<int:prediction_id>/reject/", imports.SuggestionRejectApi.as_view(), name="suggestion-reject"),
     path("assignments/", assignments.MyAssignmentsApi.as_view(), name="assignment-list"),
     path("assignments/<int:assignment_id>/", assignments.AssignmentDetailApi.as_view(), name="assignment-detail"),
     path("assignments/<int:assignment_id>/spans/", assignments.AssignmentSpansApi.as_view(), name="assignment-spans"),

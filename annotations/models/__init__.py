@@ -11,8 +11,9 @@ from .audit import AuditEntry
 from .claims import Claim, ClaimLink, ClaimSimilarityKey, ClaimVerdictChange, ClaimVerification, Stance, Verdict
 from .documents import Document, DocumentStats, Source, text_sha256
 from .idempotency import IdempotencyRecord
-from .jobs import AgreementRun, ExportFormat, ExportJob, JobStatus
+from .jobs import AgreementRun, ExportFormat, ExportJob, ImportJob, JobStatus
 from .outbox import OutboxMessage
+from .predictions import Prediction, PredictionDecision, PredictionReview
 from .projects import LabelType, Membership, Project, Role
 from .reliability import Credibility, ReliabilityRating, SourceReliability
 from .spans import Span
@@ -39,10 +40,14 @@ __all__ = [
     "GoldReliability",
     "GoldSpan",
     "IdempotencyRecord",
+    "ImportJob",
     "JobStatus",
     "LabelType",
     "Membership",
     "OutboxMessage",
+    "Prediction",
+    "PredictionDecision",
+    "PredictionReview",
     "Project",
     "ReliabilityRating",
     "Role",

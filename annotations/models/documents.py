@@ -55,6 +55,9 @@ class Document(models.Model):
     search_words = models.TextField(
         blank=True, editable=False, help_text="The words for word search (annotations.text.words.words_column)."
     )
+    archived_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set when a manager archives it: out of queues and exports, history kept."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -101,3 +101,29 @@ class ExportJob(Job):
 
     def __str__(self) -> str:
         return f"Export {self.pk}, {self.format} ({self.status})"
+
+
+class ImportJob(Job):
+    """A file uploaded in the browser or the API, parsed, validated and written by a Celery job.
+
+    All or nothing: `errors` lists every bad line ({line, message}) and then nothing was written."""
+
+    project = models.ForeignKey("annotations.Project", on_delete=models.CASCADE, related_name="imports")
+    file_name = models.CharField(max_length=255)
+    # The uploaded bytes, kept until the job has read them (cleared when it finishes).
+    data = models.BinaryField(default=b"", editable=False)
+    counts = models.JSONField(default=dict, blank=True, help_text="imported, duplicates, rejected, predictions")
+    errors = models.JSONField(default=list, blank=True, help_text="Every bad line: {line, message}.")
+
+    class Meta(Job.Meta):
+        constraints = [
+            *Job.job_constraints("import_job"),
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=Q(status__in=[JobStatus.PENDING, JobStatus.RUNNING]),
+                name="import_job_one_in_flight_per_project",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk}, {self.file_name} ({self.status})"

@@ -67,6 +67,7 @@ class LabelType(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="label_types")
     name = models.CharField(max_length=64, help_text="Stable English identifier used by the API and exports.")
     name_ar = models.CharField(max_length=64, blank=True)
+    name_en = models.CharField(max_length=64, blank=True, help_text="Display name in English (else `name`).")
     color = models.CharField(max_length=7, default="#1f77b4", help_text="#rrggbb")
     hotkey = models.CharField(max_length=1, blank=True)
     order = models.PositiveSmallIntegerField(default=0)

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from annotations.access import access_assignment, access_project_by_slug, sees_all_work
@@ -62,6 +63,19 @@ def project_page(request, slug: str):
     )
 
 
+def workspace_flow_text() -> dict:
+    """The sentences of workspace-flow.js and workspace-suggestions.js, translated here (no JS catalog yet)."""
+    return {
+        "skipReasonNeeded": _("Say why you skip this document."),
+        "queueEmpty": _("Nothing is left for you in this project's queue. Thank you!"),
+        "opening": _("Opening the next document…"),
+        "backHome": _("Back to your projects"),
+        "accept": _("Accept"),
+        "reject": _("Reject"),
+        "noSuggestions": _("No suggestions left."),
+    }
+
+
 @login_required
 @require_GET
 def workspace(request, assignment_id: int):
@@ -88,7 +102,14 @@ def workspace(request, assignment_id: int):
             "spans": f"/api/assignments/{detail.id}/spans/",
             "span": "/api/spans/",
             "submit": f"/api/assignments/{detail.id}/submit/",
+            # workspace-flow.js (skip, next after submit) and workspace-suggestions.js
+            "skip": f"/api/assignments/{detail.id}/skip/",
+            "next": f"/api/projects/{project.id}/queue/next/",
+            "home": "/",
+            "suggestions": f"/api/assignments/{detail.id}/suggestions/",
+            "suggestion": "/api/suggestions/",
         },
+        "flowText": workspace_flow_text(),
     }
     return render(
         request,

@@ -159,7 +159,7 @@ def gold_documents_filter(project: Project, *, include_majority: bool, snapshot_
         # a cheap pre-filter on the queue counter (it only grows); the exact rule (k submissions at the
         # snapshot) is applied to the rows read
         condition |= Q(submitted_count__gte=project.overlap_k)
-    return condition
+    return condition & Q(archived_at__isnull=True)  # an archived document leaves the exports
 
 
 def gold_count(project: Project, *, include_majority: bool = False, snapshot_at: dt.datetime | None = None) -> int:

@@ -117,7 +117,7 @@ def adjudication_queue(project: Project) -> list[dict]:
     after every submission); a document the run has not seen yet gets its reviewers' mean pairwise
     overlap span F1, computed here."""
     ready = list(
-        Document.objects.filter(project=project, submitted_count__gte=project.overlap_k)
+        Document.objects.filter(project=project, submitted_count__gte=project.overlap_k, archived_at__isnull=True)
         .exclude(adjudication__status=AdjudicationStatus.FINAL)
         .values("id", "title", "adjudication__status")
         .order_by("id")

@@ -12,6 +12,7 @@ import hashlib
 import time
 
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from django.db import transaction
 from rest_framework.authtoken.models import Token
@@ -65,3 +66,12 @@ def token_revoke(*, user) -> int:
     """Deletes the user's API token; answers how many were deleted (0 or 1)."""
     deleted, _ = Token.objects.filter(user=user).delete()
     return deleted
+
+
+def user_grant_project_creator(*, user) -> bool:
+    """Gives `user` the permission `annotations.add_project` (create projects); False if they had it."""
+    permission = Permission.objects.get(content_type__app_label="annotations", codename="add_project")
+    if user.user_permissions.filter(pk=permission.pk).exists():
+        return False
+    user.user_permissions.add(permission)
+    return True

@@ -30,6 +30,22 @@ KINDS = (
     "gold_reliability.set",
     "gold_claim_link.created",
     "adjudication.finalized",
+    # project setup without the admin (issue 11)
+    "project.created",
+    "project.changed",
+    "label.created",
+    "label.changed",
+    "label.deleted",
+    "label.merged",
+    "membership.created",
+    "membership.changed",
+    "membership.deleted",
+    "assignment.released",
+    "document.archived",
+    "document.restored",
+    "import.finished",
+    "prediction.accepted",
+    "prediction.rejected",
 )
 
 

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from annotations.models import LabelType, Membership, Project, Role
+from annotations.services.accounts import user_grant_project_creator
 from annotations.services.assignments import assignment_open
 from annotations.services.documents import ImportResult, documents_import
 
@@ -85,6 +86,8 @@ def demo_seed(*, password: str | None = None) -> DemoSeedResult:
             if created:
                 result.users_created.append(username)
             Membership.objects.get_or_create(project=project, user=user, defaults={"role": role})
+            if role == Role.MANAGER:
+                user_grant_project_creator(user=user)  # the demo desk lead creates projects in the browser
         result.imported = documents_import(project=project, paths=sorted(SEED_DIR.glob("*.txt")))
         # The first k reviewers get every seed article, so the workspace has work in it straight away.
         reviewers = User.objects.filter(username__in=[name for name, role in DEMO_USERS if role == Role.REVIEWER])

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from annotations.errors import ApplicationError, Conflict, ImportLineError
 from annotations.importers import ArticleRecord, parse_article_file, title_from_text
-from annotations.models import Document, Project, Source, text_sha256
+from annotations.models import AssignmentStatus, Document, Project, Source, text_sha256
 from annotations.models.validation import validate_document
+from annotations.services.audit import audit_record
 from annotations.services.enqueue import enqueue_on_commit
+from annotations.services.projects import assignment_release
 
 
 @dataclass
@@ -39,11 +42,15 @@ def source_for(name: str, url: str = "") -> Source | None:
 
 
 def _create_documents(
-    project: Project, records: Iterable[ArticleRecord], result: ImportResult, path: str | None = None
+    project: Project,
+    records: Iterable[ArticleRecord],
+    result: ImportResult,
+    path: str | None = None,
+    on_created: Callable[[int, Document], None] | None = None,
 ) -> None:
     """Validates and saves each record; with `path` (a file being imported) a refusal names its file and line."""
     existing = set(Document.objects.filter(project=project).values_list("sha256", flat=True))
-    for record in records:
+    for index, record in enumerate(records):
         try:
             values = validate_document(
                 text=record.text,
@@ -73,6 +80,8 @@ def _create_documents(
         )
         document.save()
         result.created.append(document)
+        if on_created is not None:
+            on_created(index, document)
 
 
 def _enqueue_stats(documents: Sequence[Document]) -> None:
@@ -95,6 +104,14 @@ def documents_import(*, project: Project, paths: Sequence[str | Path]) -> Import
     return result
 
 
+def document_check_length(text: str) -> None:
+    """The API's and the upload's floor: a 2-character "article" must not reach a reviewer's queue."""
+    length, minimum = len(text.strip()) if isinstance(text, str) else 0, settings.DOCUMENT_MIN_CHARS
+    if length < minimum:
+        message = f"An article has at least {minimum} characters (DOCUMENT_MIN_CHARS); this text has {length}."
+        raise ApplicationError(message, fields={"text": [message]})
+
+
 def document_create(
     *,
     project: Project,
@@ -104,10 +121,14 @@ def document_create(
     url: str = "",
     published_at: dt.datetime | None = None,
     external_id: str = "",
+    check_length: bool = False,
 ) -> Document:
-    """One article; Conflict (409) if the project already holds the same text."""
+    """One article; Conflict (409) if the project already holds the same text. `check_length` (the API)
+    refuses a text shorter than DOCUMENT_MIN_CHARS."""
     values = validate_document(text=text, title=title, source=source, url=url, external_id=external_id)
     text = values.text
+    if check_length:
+        document_check_length(text)
     record = ArticleRecord(
         text=text,
         title=values.title.strip() or title_from_text(text),
@@ -126,3 +147,44 @@ def document_create(
         _create_documents(project, [record], result)
         _enqueue_stats(result.created)
     return result.created[0]
+
+
+def document_archive(*, document: Document, actor) -> Document:
+    """Takes a document out of the queues and exports (its open leases go back; history stays)."""
+    with transaction.atomic():
+        locked = Document.objects.select_for_update().get(pk=document.pk)
+        if locked.archived_at is not None:
+            return locked
+        locked.archived_at = timezone.now()
+        locked.save(update_fields=["archived_at"])
+        open_leases = locked.assignments.filter(status=AssignmentStatus.LEASED).select_related("document")
+        released = sum(assignment_release(assignment=a, actor=actor, reason="document archived") for a in open_leases)
+        audit_record(
+            project_id=locked.project_id,
+            document_id=locked.pk,
+            actor_id=actor.pk,
+            kind="document.archived",
+            object_id=locked.pk,
+            after={"released_leases": released},
+        )
+    return locked
+
+
+def document_restore(*, document: Document, actor) -> Document:
+    """Puts an archived document back into the queues and exports."""
+    with transaction.atomic():
+        locked = Document.objects.select_for_update().get(pk=document.pk)
+        if locked.archived_at is None:
+            return locked
+        before = locked.archived_at.isoformat()
+        locked.archived_at = None
+        locked.save(update_fields=["archived_at"])
+        audit_record(
+            project_id=locked.project_id,
+            document_id=locked.pk,
+            actor_id=actor.pk,
+            kind="document.restored",
+            object_id=locked.pk,
+            before={"archived_at": before},
+        )
+    return locked

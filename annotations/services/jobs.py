@@ -35,6 +35,7 @@ from django.conf import settings
 from django.db import IntegrityError, OperationalError, connections, transaction
 from django.utils import timezone
 
+from annotations.errors import ApplicationError
 from annotations.models import JobStatus, Project
 from annotations.services.enqueue import enqueue_on_commit, tasks_run_eagerly
 
@@ -227,7 +228,9 @@ def job_execute(kind: JobKind, job_id: int, work: Callable[[object, JobContext],
         raise
     except Exception as exc:  # a deterministic error: retrying would fail the same way
         logger.exception("%s %s failed", kind.name, job_id)
-        error = f"{kind.failure_message}: {type(exc).__name__}: {exc}"[:ERROR_LENGTH]
+        # An ApplicationError is a refusal written for people (e.g. an import's bad lines): no type name.
+        reason = str(exc) if isinstance(exc, ApplicationError) else f"{type(exc).__name__}: {exc}"
+        error = f"{kind.failure_message}: {reason}"[:ERROR_LENGTH]
         job_finish(kind, job.pk, status=JobStatus.FAILED, error=error, **context.failure_fields)
         return kind.model.objects.get(pk=job.pk)
     finally:

@@ -107,7 +107,7 @@ def assignment_lease_next(*, project: Project, reviewer) -> Assignment | None:
 def _lease_free_document(project: Project, reviewer, now) -> Assignment | None:
     had_it = Assignment.objects.filter(document=OuterRef("pk"), reviewer=reviewer)
     candidates = (
-        Document.objects.filter(project=project, slots_taken__lt=project.overlap_k)
+        Document.objects.filter(project=project, slots_taken__lt=project.overlap_k, archived_at__isnull=True)
         .filter(~Exists(had_it))
         .order_by("-slots_taken", "id")
     )

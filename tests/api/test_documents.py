@@ -36,8 +36,9 @@ def test_manager_adds_an_article(project, manager, api_client_for, django_captur
 
 
 def test_duplicate_is_409_with_the_existing_id(project, manager, api_client_for):
-    first = api_client_for(manager).post(url(project), {"text": "خبر"}, format="json").json()
-    response = api_client_for(manager).post(url(project), {"text": "خبر"}, format="json")
+    text = "خبر عاجل من بادية حمص الشرقية"
+    first = api_client_for(manager).post(url(project), {"text": text}, format="json").json()
+    response = api_client_for(manager).post(url(project), {"text": text}, format="json")
     assert response.status_code == 409
     assert response.json() == {"detail": "This article is already in the project.", "id": first["id"]}
 
@@ -96,7 +97,7 @@ def test_other_project_member_gets_404(project, outsider, api_client_for):
 
 def test_list_is_paginated_metadata(project, manager, adjudicator, reviewer1, api_client_for):
     for n in range(3):
-        api_client_for(manager).post(url(project), {"text": f"خبر {n}"}, format="json")
+        api_client_for(manager).post(url(project), {"text": f"خبر عاجل من بادية حمص رقم {n}"}, format="json")
     body = api_client_for(adjudicator).get(url(project) + "?page_size=2").json()
     assert body["count"] == 3 and len(body["results"]) == 2 and "text" not in body["results"][0]
     # reviewers get work from the queue, not by browsing the document list
@@ -117,3 +118,12 @@ def test_an_article_over_the_length_limit_is_refused_by_field(project, manager, 
     settings.DOCUMENT_MAX_CHARS = 100
     response = api_client_for(manager).post(url(project), {"text": "ب" * 101}, format="json")
     assert response.status_code == 400 and response.json() == {"text": ["Text has 101 characters; the limit is 100."]}
+
+
+def test_a_text_shorter_than_the_minimum_is_refused(project, manager, api_client_for, settings):
+    # issue 11: a 2-character "article" went straight into a reviewer's queue
+    response = api_client_for(manager).post(url(project), {"text": "خب"}, format="json")
+    assert response.status_code == 400
+    assert "at least 20 characters" in response.json()["text"][0]
+    settings.DOCUMENT_MIN_CHARS = 1
+    assert api_client_for(manager).post(url(project), {"text": "خب"}, format="json").status_code == 201

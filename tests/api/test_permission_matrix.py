@@ -7,10 +7,13 @@ rules are decided when a route is added, not discovered later.
 import json
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
-from annotations.models import AgreementRun, Claim, ClaimLink, ExportJob, Role
+from annotations.models import AgreementRun, Claim, ClaimLink, ExportJob, ImportJob, LabelType, Prediction, Role
+from annotations.services.accounts import user_grant_project_creator
 from annotations.services.adjudication import gold_span_create
 from annotations.services.assignments import assignment_open, assignment_submit
 from annotations.services.exports import export_run_execute
@@ -37,8 +40,49 @@ MATRIX = {
     },
     "api-schema": {"GET": dict.fromkeys(ROLES, 200)},
     "api-docs": {"GET": dict.fromkeys(ROLES, 200)},
-    "api:project-list": {"GET": {**dict.fromkeys(ROLES, 200), "anonymous": 401}},
-    "api:project-detail": {"GET": {**dict.fromkeys(ROLES, 200), **DENIED_API}},
+    # creating projects takes the permission annotations.add_project (the users fixture gives it to manager)
+    "api:project-list": {
+        "GET": {**dict.fromkeys(ROLES, 200), "anonymous": 401},
+        "POST": {"anonymous": 401, "outsider": 403, "reviewer1": 403, "adjudicator": 403, "manager": 201},
+    },
+    "api:project-detail": {
+        "GET": {**dict.fromkeys(ROLES, 200), **DENIED_API},
+        "PATCH": {**DENIED_API, "reviewer1": 403, "adjudicator": 403, "manager": 200},
+    },
+    # project setup (issue 11): labels are read by every member and written by managers
+    "api:project-labels": {
+        "GET": {**DENIED_API, "reviewer1": 200, "adjudicator": 200, "manager": 200},
+        "POST": {**DENIED_API, "reviewer1": 403, "adjudicator": 403, "manager": 201},
+    },
+    "api:label-detail": {
+        "PATCH": {**DENIED_API, "reviewer1": 403, "adjudicator": 403, "manager": 200},
+        "DELETE": {**DENIED_API, "reviewer1": 403, "adjudicator": 403, "manager": 204},
+    },
+    "api:label-merge": {"POST": {**DENIED_API, "reviewer1": 403, "adjudicator": 403, "manager": 200}},
+    "api:project-members": {
+        "GET": {**DENIED_API, "reviewer1": 403, "adjudicator": 403, "manager": 200},
+        "POST": {**DENIED_API, "reviewer1": 403, "adjudicator": 403, "manager": 201},
+    },
+    "api:membership-detail": {
+        "PATCH": {**DENIED_API, "reviewer1": 403, "adjudicator": 403, "manager": 200},
+        "DELETE": {**DENIED_API, "reviewer1": 403, "adjudicator": 403, "manager": 204},
+    },
+    "api:project-imports": {
+        "GET": {**DENIED_API, "reviewer1": 403, "adjudicator": 403, "manager": 200},
+        "POST": {**DENIED_API, "reviewer1": 403, "adjudicator": 403, "manager": 202},
+    },
+    "api:import-detail": {"GET": {**DENIED_API, "reviewer1": 404, "adjudicator": 404, "manager": 200}},
+    "api:document-detail": {
+        "GET": {**DENIED_API, "reviewer1": 403, "adjudicator": 200, "manager": 200},
+        "DELETE": {**DENIED_API, "reviewer1": 403, "adjudicator": 403, "manager": 200},
+    },
+    "api:document-restore": {"POST": {**DENIED_API, "reviewer1": 403, "adjudicator": 403, "manager": 200}},
+    # reassigning takes a lease back: managers (the reviewer and adjudicators can see it, so 403)
+    "api:assignment-release": {"POST": {**DENIED_API, "reviewer1": 403, "adjudicator": 403, "manager": 200}},
+    # suggestions are shown like the assignment; accepting or rejecting is its reviewer's work
+    "api:assignment-suggestions": {"GET": {**DENIED_API, "reviewer1": 200, "adjudicator": 200, "manager": 200}},
+    "api:suggestion-accept": {"POST": {**DENIED_API, "reviewer1": 201, "adjudicator": 404, "manager": 404}},
+    "api:suggestion-reject": {"POST": {**DENIED_API, "reviewer1": 204, "adjudicator": 404, "manager": 404}},
     "workspace": {"GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 200, "adjudicator": 200, "manager": 200}},
     "api:assignment-list": {"GET": {**dict.fromkeys(ROLES, 200), "anonymous": 401}},
     "api:assignment-detail": {"GET": {**DENIED_API, "reviewer1": 200, "adjudicator": 200, "manager": 200}},
@@ -124,6 +168,33 @@ MATRIX = {
     "adjudication-queue-page": {
         "GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 200, "manager": 200}
     },
+    # project setup pages (issue 11): forms post to the page; an empty form is refused on the page (200) or
+    # names no document (404)
+    "project-create-page": {
+        "GET": {"anonymous": LOGIN, "outsider": 403, "reviewer1": 403, "adjudicator": 403, "manager": 200},
+        "POST": {"anonymous": LOGIN, "outsider": 403, "reviewer1": 403, "adjudicator": 403, "manager": 200},
+    },
+    "project-settings-page": {
+        "GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 403, "manager": 200},
+        "POST": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 403, "manager": 302},
+    },
+    "labels-page": {
+        "GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 403, "manager": 200},
+        "POST": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 403, "manager": 302},
+    },
+    "members-page": {
+        "GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 403, "manager": 200},
+        "POST": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 403, "manager": 302},
+    },
+    "import-page": {"GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 403, "manager": 200}},
+    "documents-page": {
+        "GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 200, "manager": 200},
+        "POST": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 403, "manager": 404},
+    },
+    "document-view-page": {
+        "GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 200, "manager": 200},
+        "POST": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 403, "manager": 404},
+    },
     "adjudication-page": {
         "GET": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 200, "manager": 200}
     },
@@ -152,6 +223,7 @@ def named_routes():
 
 @pytest.fixture
 def users(project, manager, adjudicator, reviewer1, outsider):
+    user_grant_project_creator(user=manager)
     return {"outsider": outsider, "reviewer1": reviewer1, "adjudicator": adjudicator, "manager": manager}
 
 
@@ -177,7 +249,19 @@ def work(project, reviewer1, reviewer2, adjudicator, document, settings, tmp_pat
     settings.EXPORT_ROOT = tmp_path / "exports"
     export = ExportJob.objects.create(project=project, format="jsonl")
     export_run_execute(export_id=export.id)  # done, with its (small, real) files
+    unused = LabelType.objects.create(project=project, name="unused", color="#0072B2", order=9)
+    UserFactory(username="newcomer")
+    leaver = MembershipFactory(project=project, user=UserFactory(username="leaver"), role=Role.REVIEWER)
+    imported = ImportJob.objects.create(project=project, file_name="a.jsonl", status="done")
+    suggestion = Prediction.objects.create(
+        document=document, label=unused, start=0, end=2, text=document.text[0:2], score=0.9
+    )
     return {
+        "label_id": unused.id,
+        "into_label_id": LabelType.objects.get(project=project, name="actor").id,
+        "membership_id": leaver.id,
+        "import_id": imported.id,
+        "prediction_id": suggestion.id,
         "assignment_id": assignment.id,
         "span_id": span.id,
         "run_id": run.id,
@@ -221,6 +305,17 @@ BODIES = {
     "api:span-claim-links": lambda work: {"claim": work["claim_id"], "stance": "supports"},
     "api:assignment-reliability": {"source_reliability": "B", "credibility": 2},
     "api:exports": {"format": "jsonl"},
+    "api:project-list": {"slug": "new-desk", "name": "New desk"},
+    "api:project-detail": {"name": "أخبار البادية (renamed)"},
+    "api:project-labels": {"name": "weapon", "color": "#0072B2", "hotkey": "9"},
+    "api:label-detail": {"name_en": "Unused"},
+    "api:label-merge": lambda work: {"into": work["into_label_id"]},
+    "api:project-members": {"username": "newcomer", "role": "reviewer"},
+    "api:membership-detail": {"quota": 5},
+}
+# multipart uploads: a fresh file each request
+MULTIPART = {
+    "api:project-imports": lambda: {"file": SimpleUploadedFile("new.txt", "خبر عاجل من البادية السورية اليوم".encode())}
 }
 
 
@@ -239,8 +334,13 @@ def test_route_answers_as_the_matrix_says(name, users, project, work):
     for method, expected_by_role in MATRIX[name].items():
         for role in ROLES:
             client = client_for(role, users)
-            body = json.dumps(body_for(name, work))
-            response = client.generic(method, url, data=body, content_type="application/json")
+            if name in MULTIPART and method == "POST":
+                response = client.generic(
+                    method, url, data=encode_multipart(BOUNDARY, MULTIPART[name]()), content_type=MULTIPART_CONTENT
+                )
+            else:
+                body = json.dumps(body_for(name, work))
+                response = client.generic(method, url, data=body, content_type="application/json")
             assert response.status_code == expected_by_role[role], (name, method, role, response.content[:200])
             if role == "outsider" and expected_by_role[role] == 404:
                 assert project.name.encode() not in response.content

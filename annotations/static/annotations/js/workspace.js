@@ -106,6 +106,7 @@ els.submit?.addEventListener("click", async () => {
   renderLabels(applyLabel);
   renderSelected();
   renderOutletGrade(document.getElementById("outlet-grade-panel"), evidenceContext);
+  document.dispatchEvent(new CustomEvent("workspace:submitted")); // workspace-flow.js opens the next one
 });
 
 window.addEventListener("beforeunload", (event) => {

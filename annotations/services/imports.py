@@ -1,0 +1,182 @@
+"""Importing a file uploaded in the browser or the API: a job row, parsed and written by Celery.
+
+`import_request` refuses a whole file at once (size: 413; type, empty, not UTF-8, unsafe zip: 400) and
+queues a job; `import_run_execute` (the task's work) parses every line, and writes everything or
+nothing: a file with any bad line imports nothing and lists every bad line (`errors`, {line, message}),
+so the manager fixes the file and uploads it again. JSONL lines may carry `spans`: suggestions stored
+as predictions, never as any reviewer's work. `import_articles` writes through the same
+`documents_write` for `.csv` and `.zip` files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from annotations.errors import ApplicationError, Conflict, ImportLineError
+from annotations.importers.uploads import UploadedArticle, UploadLimits, UploadRefused, check_upload, parse_upload
+from annotations.models import ImportJob, LabelType, Prediction, Project
+from annotations.services.audit import audit_record
+from annotations.services.documents import ImportResult, _create_documents, _enqueue_stats
+from annotations.services.jobs import JobContext, JobKind, job_execute, job_request
+
+
+class UploadTooLarge(ApplicationError):
+    status_code = 413
+
+
+class ImportRejected(ApplicationError):
+    """Bad lines: the job fails with every one listed and nothing written."""
+
+
+IMPORT_JOB = JobKind(
+    model=ImportJob,
+    task="import_run_task",
+    name="import",
+    failure_message="Nothing was imported",
+    restart_on_redelivery=True,  # a redelivered import starts over; its writes were one transaction
+)
+RUNNING_MESSAGE = "An import for this project is already running; wait for it to finish."
+MAX_ERRORS = 1000  # listed; the count in `rejected` is exact
+
+
+def upload_limits() -> UploadLimits:
+    return UploadLimits(
+        max_chars=settings.DOCUMENT_MAX_CHARS,
+        min_chars=settings.DOCUMENT_MIN_CHARS,
+        max_zip_members=settings.IMPORT_MAX_ZIP_MEMBERS,
+        max_unzipped_bytes=settings.IMPORT_MAX_UNZIPPED_BYTES,
+    )
+
+
+def upload_check_size(size: int) -> None:
+    """413 over IMPORT_MAX_BYTES (called with the upload's declared size before reading it)."""
+    limit = settings.IMPORT_MAX_BYTES
+    if size > limit:
+        message = _("The file has %(size)s bytes; the limit is %(limit)s bytes (%(mb).0f MB). Nothing was saved.") % {
+            "size": f"{size:,}",
+            "limit": f"{limit:,}",
+            "mb": limit / 1024 / 1024,
+        }
+        raise UploadTooLarge(message, extra={"limit": limit})
+
+
+def upload_check(*, file_name: str, data: bytes) -> None:
+    """Refuses a file as a whole: 413 over IMPORT_MAX_BYTES, 400 (field `file`) for the rest."""
+    upload_check_size(len(data))
+    if not file_name or len(file_name) > 255 or "\x00" in file_name:
+        raise ApplicationError(_("Give the file a name."), fields={"file": [_("Give the file a name.")]})
+    try:
+        check_upload(file_name, data, upload_limits())
+    except UploadRefused as exc:
+        message = _("%(name)s: %(reason)s.") % {"name": file_name, "reason": exc}
+        raise ApplicationError(message, fields={"file": [message]}) from None
+
+
+def import_request(*, project: Project, requested_by, file_name: str, data: bytes) -> ImportJob:
+    """A pending import of the uploaded file, sent to Celery when the transaction commits; Conflict while
+    another import of the project is pending or running."""
+    upload_check(file_name=file_name, data=data)
+    job, created = job_request(
+        IMPORT_JOB,
+        project.pk,
+        lambda: ImportJob.objects.create(
+            project=project, requested_by=requested_by, file_name=file_name[:255], data=data
+        ),
+    )
+    if not created:
+        raise Conflict(RUNNING_MESSAGE, extra={"id": job.pk})
+    return job
+
+
+def documents_write(
+    *, project: Project, articles: list[UploadedArticle], import_job: ImportJob | None = None
+) -> tuple[ImportResult, int]:
+    """Writes parsed articles and their suggestions in one transaction (exact duplicates skipped).
+    Returns the result and how many suggestions were stored."""
+    labels = {label.name: label for label in LabelType.objects.filter(project=project)}
+    predictions: list[Prediction] = []
+
+    def keep_suggestions(index: int, document) -> None:
+        for span in articles[index].suggestions:
+            predictions.append(
+                Prediction(
+                    document=document,
+                    label=labels[span.label],
+                    start=span.start,
+                    end=span.end,
+                    text=document.text[span.start : span.end],
+                    score=span.score,
+                    import_job=import_job,
+                )
+            )
+
+    result = ImportResult(files=1)
+    with transaction.atomic():
+        _create_documents(project, [article.record for article in articles], result, on_created=keep_suggestions)
+        Prediction.objects.bulk_create(predictions, ignore_conflicts=True)
+        _enqueue_stats(result.created)
+    return result, len(predictions)
+
+
+def import_run_execute(*, import_id: int) -> ImportJob | None:
+    """The work of `import_run_task`. A finished import is left as it is."""
+    return job_execute(IMPORT_JOB, import_id, _import_work)
+
+
+def _import_work(job: ImportJob, context: JobContext) -> dict:
+    project = Project.objects.get(pk=job.project_id)
+    data = bytes(job.data)
+    labels = set(LabelType.objects.filter(project=project).values_list("name", flat=True))
+    context.progress(0.1)
+    articles, errors = parse_upload(job.file_name, data, limits=upload_limits(), labels=labels)
+    context.progress(0.5)
+    if errors:
+        context.failure_fields = {
+            "errors": [{"line": line, "message": message} for line, message in errors[:MAX_ERRORS]],
+            "counts": {"imported": 0, "duplicates": 0, "rejected": len(errors), "predictions": 0},
+            "data": b"",
+        }
+        raise ImportRejected(
+            _("%(count)d bad line(s) in %(name)s; fix them and upload the file again.")
+            % {"count": len(errors), "name": job.file_name}
+        )
+    with transaction.atomic():
+        result, suggestions = documents_write(project=project, articles=articles, import_job=job)
+        counts = {
+            "imported": len(result.created),
+            "duplicates": result.skipped,
+            "rejected": 0,
+            "predictions": suggestions,
+        }
+        audit_record(
+            project_id=project.pk,
+            actor_id=job.requested_by_id,
+            kind="import.finished",
+            object_id=job.pk,
+            after={"file": job.file_name, **counts},
+        )
+    return {"counts": counts, "errors": [], "data": b""}
+
+
+def upload_parse_file(*, project: Project, path) -> list[UploadedArticle]:
+    """A file on disk (import_articles' .csv and .zip) parsed as an upload; ImportLineError listing
+    every bad line (`path:line: message; ...`) when there is any."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ImportLineError(str(path), None, f"cannot be read ({exc.strerror})") from None
+    try:
+        check_upload(path.name, data, upload_limits())
+    except UploadRefused as exc:
+        raise ImportLineError(str(path), None, str(exc)) from None
+    labels = set(LabelType.objects.filter(project=project).values_list("name", flat=True))
+    articles, errors = parse_upload(path.name, data, limits=upload_limits(), labels=labels)
+    if errors:
+        listed = "; ".join(f"{path}:{line}: {message}" if line else f"{path}: {message}" for line, message in errors)
+        raise ApplicationError(listed)
+    return articles
