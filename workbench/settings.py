@@ -198,7 +198,7 @@ DOCUMENT_MAX_CHARS = int(os.environ.get("DOCUMENT_MAX_CHARS", 500_000))
 REST_FRAMEWORK = {
     # Token first, so that an anonymous API call gets 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "annotations.api.authentication.TokenAuthentication",  # DRF's, reading the token once per request
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
