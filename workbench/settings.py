@@ -243,8 +243,10 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Celery. With no broker configured, tasks run in-process right after the transaction commits,
-# so a laptop needs neither Redis nor a worker.
+# Celery. With no broker configured, tasks run in-process right after the transaction commits (tests,
+# one-off commands). scripts/run.sh configures the embedded broker instead, kombu's SQLAlchemy transport on
+# a SQLite file (`sqla+sqlite:///.../var/celery.sqlite`), and starts a worker: submits and finalizes never
+# wait for a job, and a laptop still needs neither Redis nor a server.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -257,8 +259,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", 1800))
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
-# Longer than any task may run, so Redis never hands a running task to a second worker.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
+# Longer than any task may run, so Redis never hands a running task to a second worker. (The SQLAlchemy
+# transport passes its options to create_engine, which knows none of these: it gets none.)
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {} if CELERY_BROKER_URL.startswith("sqla+") else {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
+)
 # A save must not hang when Redis is down: give up publishing quickly (the row stays pending).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

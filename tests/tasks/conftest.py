@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 @pytest.fixture
 def broker():
     """Point the Celery app at a real broker for one test, then back to eager mode."""
-    saved = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager")}
+    saved = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager", "broker_transport_options")}
 
     def reset_pool():
         # Both are rebuilt lazily from the current broker_url (kombu keeps one pool per URL).
@@ -26,6 +26,8 @@ def broker():
 
     def use(url: str):
         celery_app.conf.update(broker_url=url, task_always_eager=False)
+        if url.startswith("sqla+"):  # as settings.py does: the SQLAlchemy transport takes no Redis options
+            celery_app.conf.update(broker_transport_options={})
         reset_pool()
         return celery_app
 
