@@ -113,6 +113,11 @@ class DocumentStats(models.Model):
     arabic_letter_count = models.PositiveIntegerField()
     sentence_count = models.PositiveIntegerField()
     diacritic_count = models.PositiveIntegerField()
+    tokens = models.BinaryField(
+        null=True,
+        editable=False,
+        help_text="The Arabic tokenizer's tokens and sentences, packed (annotations.text.tokens.pack_sentences).",
+    )
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -6,7 +6,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from annotations.models import Document, DocumentStats
-from annotations.text.tokens import sentences, tokenize
+from annotations.text.tokens import pack_sentences, tokenize_sentences
 
 
 def _is_arabic_letter(char: str) -> bool:
@@ -15,15 +15,18 @@ def _is_arabic_letter(char: str) -> bool:
     )
 
 
-def text_stats(text: str) -> dict[str, int]:
-    tokens = tokenize(text)
+def text_stats(text: str) -> dict:
+    """The counts, and the tokenizer's output stored for exports and agreement runs (`tokens`)."""
+    groups = tokenize_sentences(text)
+    tokens = [token for group in groups for token in group]
     return {
         "char_count": len(text),
         "token_count": len(tokens),
         "word_count": sum(1 for token in tokens if any(char.isalnum() for char in token.text)),
         "arabic_letter_count": sum(1 for char in text if _is_arabic_letter(char)),
-        "sentence_count": len(sentences(text)),
+        "sentence_count": len(groups),
         "diacritic_count": sum(1 for char in text if unicodedata.combining(char)),
+        "tokens": pack_sentences(groups),
     }
 
 
