@@ -31,10 +31,10 @@ def source_for(name: str, url: str = "", *, known: dict | None = None) -> Source
     name = name.strip()
     if not name:
         return None
+    if known is not None and name in known:
+        return known[name]  # settled at its first article of this import
     domain = (urlsplit(url).hostname or "").lower().removeprefix("www.") if url else ""
-    source = known.get(name) if known is not None else None
-    if source is None:
-        source, created = Source.objects.get_or_create(name=name, defaults={"domain": ""})
+    source, created = Source.objects.get_or_create(name=name, defaults={"domain": ""})
     if not source.domain and domain and not Source.objects.filter(domain=domain).exists():
         source.domain = domain
         source.save(update_fields=["domain"])
