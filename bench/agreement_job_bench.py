@@ -236,7 +236,7 @@ def build(documents: int, seed: int = 20261123):
         tokens = [(t.start, t.end) for t in tokenize(text)]
         for r, spans in enumerate(reviewer_spans(rnd, tokens)):
             assignment = assignments[index * REVIEWERS + r]
-            for start, end, label in spans:
+            for start, end, label in dict.fromkeys(spans):  # a reviewer marks a span once (unique constraint)
                 batch.append(
                     Span(assignment=assignment, label=labels[label], start=start, end=end, text=text[start:end])
                 )

@@ -114,7 +114,16 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several writers (runserver + an in-process job) share the file: wait for locks instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20})
+    # BEGIN IMMEDIATE: a write transaction takes the lock when it starts and waits for it, instead of
+    # failing at once with "database is locked" when its first write finds another writer (the worker).
+    # WAL: readers never wait for the writer; synchronous=NORMAL is safe with WAL and commits faster.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
