@@ -12,7 +12,18 @@ mkdir -p "$DIR"
 export CELERY_BROKER_URL="sqla+sqlite:///$DIR/celery.sqlite" DEBUG="${DEBUG:-1}"
 .venv/bin/python manage.py migrate --noinput -v0
 .venv/bin/python manage.py seed_demo --password "$PW" >/dev/null
-BENCH_SLUG=bench BENCH_K=1 .venv/bin/python manage.py shell < "${PEER_BENCH:-../shared/peer-bench}/ours_bench_project.py"
+# the peer benchmark's project: demo labels, manager / adjudicator / reviewer1 as members, k = 1
+.venv/bin/python manage.py shell -c '
+from django.contrib.auth import get_user_model
+from annotations.models import Membership, Project, Role
+from annotations.services.demo import labels_ensure
+project, _ = Project.objects.get_or_create(slug="bench", defaults={"name": "bench", "overlap_k": 1})
+labels_ensure(project)
+for name, role in [("manager", Role.MANAGER), ("adjudicator", Role.ADJUDICATOR), ("reviewer1", Role.REVIEWER)]:
+    user = get_user_model().objects.get(username=name)
+    Membership.objects.get_or_create(project=project, user=user, defaults={"role": role})
+print("bench project", project.pk)
+'
 .venv/bin/celery -A workbench worker --concurrency 1 --loglevel WARNING --without-mingle --without-gossip \
   --pidfile "$DIR/celery.pid" --logfile "$DIR/celery.log" --detach
 .venv/bin/gunicorn workbench.wsgi:application -b "127.0.0.1:$PORT" -w "${WEB_WORKERS:-2}" --timeout 600 \
