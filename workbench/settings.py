@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from workbench.broker import transport_options as broker_transport_options
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("WORKBENCH_VAR_DIR", BASE_DIR / "var"))
 
@@ -268,11 +270,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", 1800))
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
-# Longer than any task may run, so Redis never hands a running task to a second worker. (The SQLAlchemy
-# transport passes its options to create_engine, which knows none of these: it gets none.)
-CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {} if CELERY_BROKER_URL.startswith("sqla+") else {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
-)
+# Redis: a visibility timeout longer than any task may run, so Redis never hands a running task to a second
+# worker. The embedded SQLite broker: WAL connections (workbench/broker.py).
+CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(CELERY_BROKER_URL, CELERY_TASK_TIME_LIMIT + 600)
 # A save must not hang when Redis is down: give up publishing quickly (the row stays pending).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

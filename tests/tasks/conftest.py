@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 
 from tests.conftest import require_service
+from workbench.broker import transport_options
 from workbench.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -27,7 +28,7 @@ def broker():
     def use(url: str):
         celery_app.conf.update(broker_url=url, task_always_eager=False)
         if url.startswith("sqla+"):  # as settings.py does: the SQLAlchemy transport takes no Redis options
-            celery_app.conf.update(broker_transport_options={})
+            celery_app.conf.update(broker_transport_options=transport_options(url, 0))
         reset_pool()
         return celery_app
 
