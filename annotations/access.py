@@ -10,7 +10,7 @@ gets annotations.errors.PermissionDenied (the one type: the API answers 403 JSON
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from annotations.errors import NotFound, PermissionDenied
@@ -111,6 +111,37 @@ def access_assignment(user, assignment_id, *, for_write: bool = False) -> Assign
     if sees_all_work(membership_for(user, assignment.document.project_id)):
         return assignment
     raise NotFound()
+
+
+def access_assignment_locked_for_write(user, assignment_id, *, fields=(), **annotations) -> Assignment:
+    """The caller's own assignment, locked for the rest of the transaction (SELECT ... FOR UPDATE), in one
+    statement: the same rule as `access_assignment(..., for_write=True)` (its reviewer, still a member),
+    only `fields` (and the id, document, reviewer and `project_id`) read, `annotations` computed in the same
+    query (a span write asks for its label and a twin there). Call it inside a transaction."""
+    if not getattr(user, "is_authenticated", False):
+        raise NotFound()
+    try:
+        assignment_id = int(assignment_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    rows = (
+        Assignment.objects.select_for_update(of=("self",))
+        .filter(pk=assignment_id, reviewer_id=user.pk)
+        .annotate(
+            project_id=F("document__project_id"),
+            is_member=Exists(Membership.objects.filter(project_id=OuterRef("document__project_id"), user_id=user.pk)),
+            **annotations,
+        )
+        .only("id", "document_id", "reviewer_id", *fields)
+        .order_by()
+    )
+    try:
+        assignment = rows.get()
+    except Assignment.DoesNotExist:
+        raise NotFound() from None
+    if not assignment.is_member:
+        raise NotFound()
+    return assignment
 
 
 def access_span(user, span_id, *, for_write: bool = False) -> Span:

@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from workbench.broker import transport_options as broker_transport_options
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("WORKBENCH_VAR_DIR", BASE_DIR / "var"))
 
@@ -106,12 +108,24 @@ if not os.environ.get("DATABASE_URL"):
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
+        # Persistent connections: a new PostgreSQL connection per request cost more than the request's own
+        # SQL (issue 17). A health check before reuse replaces a connection the server dropped.
+        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "600")),
+        conn_health_checks=os.environ.get("DB_CONN_HEALTH_CHECKS", "1") != "0",
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several writers (runserver + an in-process job) share the file: wait for locks instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20})
+    # BEGIN IMMEDIATE: a write transaction takes the lock when it starts and waits for it, instead of
+    # failing at once with "database is locked" when its first write finds another writer (the worker).
+    # WAL: readers never wait for the writer; synchronous=NORMAL is safe with WAL and commits faster.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -204,7 +218,7 @@ IMPORT_MAX_UNZIPPED_BYTES = int(os.environ.get("IMPORT_MAX_UNZIPPED_BYTES", 200 
 REST_FRAMEWORK = {
     # Token first, so that an anonymous API call gets 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "annotations.api.authentication.TokenAuthentication",  # DRF's, reading the token once per request
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -246,8 +260,10 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Celery. With no broker configured, tasks run in-process right after the transaction commits,
-# so a laptop needs neither Redis nor a worker.
+# Celery. With no broker configured, tasks run in-process right after the transaction commits (tests,
+# one-off commands). scripts/run.sh configures the embedded broker instead, kombu's SQLAlchemy transport on
+# a SQLite file (`sqla+sqlite:///.../var/celery.sqlite`), and starts a worker: submits and finalizes never
+# wait for a job, and a laptop still needs neither Redis nor a server.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -260,13 +276,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", 1800))
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
-# Longer than any task may run, so Redis never hands a running task to a second worker. Short socket
-# timeouts: a hung broker (accepting connections, never answering) costs a sender seconds, not forever.
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 600,
-    "socket_timeout": 3,
-    "socket_connect_timeout": 2,
-}
+# Redis: a visibility timeout longer than any task may run, so Redis never hands a running task to a second
+# worker, and short socket timeouts, so a hung broker (accepting connections, never answering) costs a
+# sender seconds, not forever. The embedded SQLite broker: WAL connections (workbench/broker.py).
+CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(CELERY_BROKER_URL, CELERY_TASK_TIME_LIMIT + 600)
 # A worker running a job writes a heartbeat this often (seconds); a job without one for
 # JOB_HEARTBEAT_STALE seconds lost its worker: `dispatch_jobs` fails it and queues a replacement,
 # at most JOB_MAX_ATTEMPTS times.

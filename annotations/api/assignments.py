@@ -11,7 +11,7 @@ from annotations.api.pagination import Pagination
 from annotations.models import Assignment, ClaimLink, ReliabilityRating, Span
 from annotations.selectors.assignments import assignment_detail, assignments_of_reviewer
 from annotations.services.assignments import assignment_submit
-from annotations.services.spans import span_delete, span_get_or_create, span_update
+from annotations.services.spans import span_delete, span_save, span_update
 
 
 class SpanCreateInput(serializers.Serializer):
@@ -140,10 +140,12 @@ class AssignmentSpansApi(APIView):
     @extend_schema(request=SpanCreateInput, responses={201: SpanOutput, 200: SpanOutput})
     def post(self, request, assignment_id: int):
         """Add a span (its reviewer, until submitted). Offsets are code points of the stored text."""
-        assignment = access_assignment(request.user, assignment_id, for_write=True)
         data = SpanCreateInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        span, created = span_get_or_create(assignment=assignment, **data.validated_data)
+        if not data.is_valid():
+            access_assignment(request.user, assignment_id, for_write=True)  # 404 first for whoever may not write
+            raise serializers.ValidationError(data.errors)
+        # span_save checks the access rule itself, in its one locked read of the assignment.
+        span, created = span_save(user=request.user, assignment_id=assignment_id, **data.validated_data)
         return Response(SpanOutput(span).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 

@@ -20,13 +20,10 @@ from django.utils import timezone
 from rest_framework.authentication import CSRFCheck, TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from annotations.api.authentication import remember
 from annotations.models import IdempotencyRecord
 
 HEADER = "HTTP_IDEMPOTENCY_KEY"
-
-
-class _LostTheRace(Exception):
-    """Another request with the same key committed first: undo this one's work."""
 
 
 def _field_error(message: str, status: int) -> JsonResponse:
@@ -38,9 +35,11 @@ def _user(request):
     header = request.META.get("HTTP_AUTHORIZATION", "")
     if header.startswith("Token "):
         try:
-            return TokenAuthentication().authenticate_credentials(header[len("Token ") :].strip())[0]
+            result = TokenAuthentication().authenticate_credentials(header[len("Token ") :].strip())
         except AuthenticationFailed:
             return None
+        remember(request, header, result)  # the view's authentication reuses it: one token lookup a request
+        return result[0]
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None
@@ -81,28 +80,27 @@ class IdempotencyKeys:
         if user is None:
             return self.get_response(request)
         fingerprint = _fingerprint(request)
-        cutoff = timezone.now() - timedelta(seconds=settings.IDEMPOTENCY_TTL)
-        IdempotencyRecord.objects.filter(user=user, key=key, created_at__lt=cutoff).delete()
         earlier = IdempotencyRecord.objects.filter(user=user, key=key).first()
         if earlier is not None:
-            return self._answer_repeat(earlier, fingerprint)
+            if earlier.created_at >= timezone.now() - timedelta(seconds=settings.IDEMPOTENCY_TTL):
+                return self._answer_repeat(earlier, fingerprint)
+            # An expired answer (the hourly prune has not reached it yet): the key is free again.
+            IdempotencyRecord.objects.filter(pk=earlier.pk).delete()
         try:
             with transaction.atomic():
                 response = self.get_response(request)
                 if 200 <= response.status_code < 300 and not response.streaming:
-                    try:
-                        with transaction.atomic():
-                            IdempotencyRecord.objects.create(
-                                user=user,
-                                key=key,
-                                fingerprint=fingerprint,
-                                status_code=response.status_code,
-                                body=response.content,
-                                content_type=response.get("Content-Type", "application/json"),
-                            )
-                    except IntegrityError:
-                        raise _LostTheRace from None
-        except _LostTheRace:
+                    # No savepoint: if another request with this key committed first, the unique (user, key)
+                    # constraint raises here and the whole transaction, the request's work included, rolls back.
+                    IdempotencyRecord.objects.create(
+                        user=user,
+                        key=key,
+                        fingerprint=fingerprint,
+                        status_code=response.status_code,
+                        body=response.content,
+                        content_type=response.get("Content-Type", "application/json"),
+                    )
+        except IntegrityError:
             return self._answer_repeat(IdempotencyRecord.objects.get(user=user, key=key), fingerprint)
         return response
 

@@ -45,7 +45,7 @@ import json
 from collections.abc import Iterable, Iterator
 
 from annotations.text.clitics import clitic_cuts
-from annotations.text.tokens import Token, tokenize_sentences
+from annotations.text.tokens import Token
 
 from .records import ExportContext, GoldDocument
 
@@ -135,7 +135,7 @@ def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict
         cursor = [0] * len(kept)
         tagged = [-1] * len(kept)  # per column, the last span that got a tag
         boundaries = {b for span in document.spans for b in (span.start, span.end)} if clitics else set()
-        for number, sentence in enumerate(tokenize_sentences(text), start=1):
+        for number, sentence in enumerate(document.sentences(), start=1):
             if boundaries:
                 sentence, cuts_made = segment_clitics(text, sentence, boundaries)
                 clitic_cuts_total += cuts_made

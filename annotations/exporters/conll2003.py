@@ -34,8 +34,6 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 
-from annotations.text.tokens import tokenize_sentences
-
 from .conll import _cell
 from .records import ExportContext, GoldDocument
 
@@ -57,7 +55,7 @@ NOTES = (
 
 def document_tags(document: GoldDocument, priority: dict[str, int]) -> tuple[list, list[str], int]:
     """(sentences of tokens, one tag per token in reading order, spans left out)."""
-    sentences = tokenize_sentences(document.text)
+    sentences = document.sentences()
     tokens = [token for sentence in sentences for token in sentence]
     starts = [token.start for token in tokens]
     owner = [-1] * len(tokens)  # per token, the index of the kept span covering it

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from annotations.text.tokens import stored_sentences
+
 ADJUDICATED = "adjudicated"
 MAJORITY = "majority"
 RESOLUTIONS = (ADJUDICATED, MAJORITY)
@@ -112,6 +114,12 @@ class GoldDocument:
     claim_links: tuple[GoldClaimLink, ...] = ()
     reliability: tuple[GoldReliability, ...] = ()
     agreement: dict | None = None  # this document's figures from the latest agreement run, or None
+    # The tokenizer's output stored at import (annotations.text.tokens.pack_sentences), or None
+    tokens: bytes | None = field(default=None, repr=False, compare=False)
+
+    def sentences(self):
+        """The text's tokens by sentence: the stored ones when valid, else tokenized now."""
+        return stored_sentences(self.text, self.tokens)
 
     def outlet_grade(self) -> GoldReliability | None:
         for grade in self.reliability:

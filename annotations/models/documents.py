@@ -82,12 +82,16 @@ class Document(models.Model):
     def save(self, *args, **kwargs):
         if error := self._text_change_error():
             raise ValidationError({"text": error})
+        self.fill_derived()
+        super().save(*args, **kwargs)
+
+    def fill_derived(self) -> None:
+        """The columns computed from the text (save() calls it; bulk imports call it before bulk_create)."""
         # Stored once, in NFC: offsets and hashes are always of the same code points.
         self.text = unicodedata.normalize("NFC", self.text)
         self.sha256 = text_sha256(self.text)
         self.search_text = fold_for_search(self.text)
         self.search_words = words_column(self.text)
-        super().save(*args, **kwargs)
 
     def _text_change_error(self) -> str | None:
         if self.pk is None or self._state.adding:
@@ -116,6 +120,11 @@ class DocumentStats(models.Model):
     arabic_letter_count = models.PositiveIntegerField()
     sentence_count = models.PositiveIntegerField()
     diacritic_count = models.PositiveIntegerField()
+    tokens = models.BinaryField(
+        null=True,
+        editable=False,
+        help_text="The Arabic tokenizer's tokens and sentences, packed (annotations.text.tokens.pack_sentences).",
+    )
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -32,7 +32,7 @@ from annotations.models import (
     Span,
     Stance,
 )
-from annotations.text.tokens import tokenize
+from annotations.text.tokens import stored_token_bounds
 
 # Part of the fingerprint: a change in how results are computed must not reuse older results.
 ALGORITHM_VERSION = "agreement-results-1"
@@ -153,7 +153,7 @@ def agreement_documents(project: Project, snapshot: AgreementInput) -> Iterator[
     documents = (
         Document.objects.filter(project=project, pk__in=wanted)
         .order_by("id")
-        .values_list("id", "title", "text")
+        .values_list("id", "title", "text", "stats__tokens")
         .iterator(chunk_size=DOCUMENT_CHUNK)
     )
     spans = (
@@ -164,11 +164,12 @@ def agreement_documents(project: Project, snapshot: AgreementInput) -> Iterator[
     )
     try:
         pending = next(spans, None)
-        for document_id, title, text in documents:
+        for document_id, title, text, tokens in documents:
             mine = by_document.get(document_id)
             if not mine:
                 continue  # submitted after the snapshot was read
-            work = DocumentWork(document_id, title, [(t.start, t.end) for t in tokenize(text)])
+            # the tokens stored at import; tokenized now only for a document whose job has not run yet
+            work = DocumentWork(document_id, title, stored_token_bounds(text, tokens))
             for a in mine:
                 work.spans[a.reviewer_id] = []
             while pending is not None and pending[0] < document_id:

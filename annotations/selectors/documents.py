@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.db.models import Case, Q, QuerySet, Value, When
 from django.db.models.functions import Length
 
@@ -40,3 +42,11 @@ def documents_for_desk(project: Project, *, status: str = "", query: str = "") -
     if query:
         documents = documents.filter(Q(title__icontains=query) | Q(search_text__contains=fold_for_search(query)))
     return documents
+
+
+@lru_cache(maxsize=64)
+def document_text(document_id: int, sha256: str) -> str:
+    """A document's text, kept per process: text is never edited after import, and the key holds its sha256,
+    so a cached entry can never be another text (a reused id on SQLite has another digest). Span writes
+    read it here instead of loading the article again for every save."""
+    return Document.objects.filter(pk=document_id, sha256=sha256).values_list("text", flat=True).get()

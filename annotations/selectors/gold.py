@@ -250,6 +250,7 @@ DOCUMENT_FIELDS = (
     "adjudication__reviewers",
     "adjudication__recorded_adjudicator",
     "adjudication__recorded_agreement",
+    "stats__tokens",  # 18: the tokenizer's output stored at import (CoNLL), or None
 )
 
 
@@ -329,6 +330,7 @@ def _document(
         claim_links=tuple(links),
         reliability=tuple(grades),
         agreement=agreement.get(row[0]),
+        tokens=row[18],
     )
 
 

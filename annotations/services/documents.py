@@ -28,17 +28,25 @@ class ImportResult:
     files: int = 0
 
 
-def source_for(name: str, url: str = "") -> Source | None:
-    """The outlet named `name` (created on first use); its domain is taken from the first URL seen."""
+def source_for(name: str, url: str = "", *, known: dict | None = None) -> Source | None:
+    """The outlet named `name` (created on first use); its domain is taken from the first URL seen.
+    `known` (name -> Source) spares the lookups of outlets already seen in the same import."""
     name = name.strip()
     if not name:
         return None
+    if known is not None and name in known:
+        return known[name]  # settled at its first article of this import
     domain = (urlsplit(url).hostname or "").lower().removeprefix("www.") if url else ""
     source, created = Source.objects.get_or_create(name=name, defaults={"domain": ""})
     if not source.domain and domain and not Source.objects.filter(domain=domain).exists():
         source.domain = domain
         source.save(update_fields=["domain"])
+    if known is not None:
+        known[name] = source
     return source
+
+
+BATCH = 1_000  # documents per INSERT in an import
 
 
 def _create_documents(
@@ -46,10 +54,27 @@ def _create_documents(
     records: Iterable[ArticleRecord],
     result: ImportResult,
     path: str | None = None,
+    *,
+    existing: set[str] | None = None,
+    sources: dict | None = None,
     on_created: Callable[[int, Document], None] | None = None,
 ) -> None:
-    """Validates and saves each record; with `path` (a file being imported) a refusal names its file and line."""
-    existing = set(Document.objects.filter(project=project).values_list("sha256", flat=True))
+    """Validates and saves the records, in multi-row INSERTs of BATCH; with `path` (a file being imported)
+    a refusal names its file and line. `existing` holds the sha256 of the project's texts (read here when
+    not given); `sources` the outlets already seen; `on_created(index, document)` is told of each new one."""
+    if existing is None:
+        existing = set(Document.objects.filter(project=project).values_list("sha256", flat=True))
+    sources = {} if sources is None else sources
+    pending: list[tuple[int, Document]] = []
+
+    def flush() -> None:
+        created = Document.objects.bulk_create([document for _, document in pending])
+        result.created.extend(created)
+        if on_created is not None:
+            for (index, _), document in zip(pending, created, strict=True):
+                on_created(index, document)
+        pending.clear()
+
     for index, record in enumerate(records):
         try:
             values = validate_document(
@@ -64,29 +89,34 @@ def _create_documents(
                 raise
             name, messages = next(iter(exc.fields.items()))
             raise ImportLineError(path, record.line, f"{name}: {messages[0]}") from None
-        digest = text_sha256(values.text)
-        if digest in existing:
-            result.skipped += 1
-            continue
-        existing.add(digest)
         document = Document(
             project=project,
             text=values.text,
             title=values.title,
-            source=source_for(values.source, values.url),
+            source=source_for(values.source, values.url, known=sources),
             url=values.url,
             published_at=record.published_at,
             external_id=values.external_id,
         )
-        document.save()
-        result.created.append(document)
-        if on_created is not None:
-            on_created(index, document)
+        document.fill_derived()  # what save() would compute: NFC, sha256, the search columns
+        if document.sha256 in existing:
+            result.skipped += 1
+            continue
+        existing.add(document.sha256)
+        pending.append((index, document))
+        if len(pending) >= BATCH:
+            flush()
+    if pending:
+        flush()
+
+
+STATS_CHUNK = 1_000  # documents per statistics task: several workers share a large import
 
 
 def _enqueue_stats(documents: Sequence[Document]) -> None:
-    if documents:
-        enqueue_on_commit("document_stats_task", [document.pk for document in documents])
+    ids = [document.pk for document in documents]
+    for first in range(0, len(ids), STATS_CHUNK):
+        enqueue_on_commit("document_stats_task", ids[first : first + STATS_CHUNK])
 
 
 def documents_import(*, project: Project, paths: Sequence[str | Path]) -> ImportResult:
@@ -97,9 +127,11 @@ def documents_import(*, project: Project, paths: Sequence[str | Path]) -> Import
     max_chars = settings.DOCUMENT_MAX_CHARS
     parsed = [parse_article_file(path, max_chars=max_chars) for path in paths]
     result = ImportResult(files=len(parsed))
+    existing = set(Document.objects.filter(project=project).values_list("sha256", flat=True))
+    sources: dict = {}
     with transaction.atomic():
         for path, records in zip(paths, parsed, strict=True):
-            _create_documents(project, records, result, str(path))
+            _create_documents(project, records, result, str(path), existing=existing, sources=sources)
         _enqueue_stats(result.created)
     return result
 
@@ -144,7 +176,8 @@ def document_create(
         if duplicate is not None:
             raise Conflict("This article is already in the project.", extra={"id": duplicate})
         result = ImportResult()
-        _create_documents(project, [record], result)
+        # the duplicate was just ruled out (and the unique constraint backs it): no need to read every digest
+        _create_documents(project, [record], result, existing=set())
         _enqueue_stats(result.created)
     return result.created[0]
 

@@ -5,13 +5,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
+from annotations.access import access_assignment_locked_for_write
 from annotations.errors import ApplicationError, Conflict
-from annotations.models import Assignment, AssignmentStatus, LabelType, Span
+from annotations.models import Assignment, AssignmentStatus, ClaimLink, LabelType, Span
 from annotations.models.validation import validate_span_offsets
+from annotations.selectors.documents import document_text
 from annotations.services.audit import audit_record, span_values
+
+# A save extends the lease; saves closer together than this share one extension (no UPDATE per span).
+LEASE_TOUCH_EVERY = timedelta(seconds=60)
 
 SUBMITTED = "Assignment already submitted."
 CLOSED = {
@@ -29,15 +34,26 @@ def assignment_check_open(assignment: Assignment) -> None:
         raise Conflict(CLOSED[assignment.status])
 
 
-def label_for(assignment: Assignment, name) -> LabelType:
+def _label_name_check(name) -> None:
     if not isinstance(name, str) or not name:
         raise ApplicationError("A label is required.", fields={"label": ["This field is required."]})
+
+
+def _unknown_label(name: str) -> ApplicationError:
+    return ApplicationError(f"Unknown label {name!r}.", fields={"label": [f'Unknown label "{name}" for this project.']})
+
+
+def label_for(assignment: Assignment, name) -> LabelType:
+    _label_name_check(name)
     label = LabelType.objects.filter(project_id=assignment.document.project_id, name=name).first()
     if label is None:
-        raise ApplicationError(
-            f"Unknown label {name!r}.", fields={"label": [f'Unknown label "{name}" for this project.']}
-        )
+        raise _unknown_label(name)
     return label
+
+
+def _twins(assignment_id, label_id, start, end):
+    """The reviewer's spans with these offsets and label (a double key press, or a retried save)."""
+    return Span.objects.filter(assignment_id=assignment_id, label_id=label_id, start=start, end=end)
 
 
 def span_check_offsets(text: str, start, end, quote=None) -> None:
@@ -72,13 +88,85 @@ def span_get_or_create(*, assignment: Assignment, start, end, label, quote=None)
         label_type = label_for(assignment, label)
         text = assignment.document.text
         span_check_offsets(text, start, end, quote)
-        existing = Span.objects.filter(assignment=assignment, label=label_type, start=start, end=end).first()
+        existing = _twins(assignment.pk, label_type.pk, start, end).first()
         if existing is not None:
             return existing, False
         span = Span.objects.create(assignment=assignment, label=label_type, start=start, end=end, text=text[start:end])
         _touch(assignment)
         _audit(assignment, "span.created", span.pk, after=span_values(span))
     return span, True
+
+
+def span_save(*, user, assignment_id, start: int, end: int, label: str, quote=None) -> tuple[Span, bool]:
+    """The API's span POST: span_get_or_create on the caller's own assignment, in as few statements as the
+    rules allow. One locked read of the assignment answers the access rule (its reviewer, still a member),
+    its state, the label's id by name and an identical span already saved; the text comes from the
+    per-process cache; then the INSERT, the audit entry and, at most once a minute, the lease extension.
+    The span answered carries its label and (new, so empty) claim links: the response needs no query."""
+    _label_name_check(label)
+    # No savepoint inside the Idempotency-Key transaction: every refusal comes before the first write and
+    # leaves the block normally (raised after it), so no statement needs undoing.
+    with transaction.atomic(savepoint=False):
+        try:
+            assignment, text = _span_save_checks(user, assignment_id, start, end, label, quote)
+        except ApplicationError as exc:
+            refused = exc
+        else:
+            refused = None
+            if assignment.twin_id is not None:
+                return Span.objects.select_related("label").get(pk=assignment.twin_id), False
+            label_type = LabelType(pk=assignment.label_id, project_id=assignment.project_id, name=label)
+            span = Span.objects.create(
+                assignment=assignment, label=label_type, start=start, end=end, text=text[start:end]
+            )
+            span._prefetched_objects_cache = {"claim_links": ClaimLink.objects.none()}
+            _touch_if_stale(assignment)
+            audit_record(
+                project_id=assignment.project_id,
+                document_id=assignment.document_id,
+                actor_id=assignment.reviewer_id,
+                kind="span.created",
+                object_id=span.pk,
+                after=span_values(span),
+            )
+    if refused is not None:
+        raise refused
+    return span, True
+
+
+def _span_save_checks(user, assignment_id, start, end, label, quote) -> tuple[Assignment, str]:
+    label_id = LabelType.objects.filter(project_id=OuterRef("document__project_id"), name=label).values("pk")[:1]
+    # A span's label is always of its project: the name alone finds the twin.
+    twin = Span.objects.filter(assignment_id=OuterRef("pk"), label__name=label, start=start, end=end)
+    assignment = access_assignment_locked_for_write(
+        user,
+        assignment_id,
+        fields=("status", "lease_expires_at", "updated_at"),
+        label_id=Subquery(label_id),
+        twin_id=Subquery(twin.values("pk")[:1]),
+        sha256=F("document__sha256"),
+        lease_minutes=F("document__project__lease_minutes"),
+    )
+    assignment_check_open(assignment)
+    if assignment.label_id is None:
+        raise _unknown_label(label)
+    text = document_text(assignment.document_id, assignment.sha256)
+    span_check_offsets(text, start, end, quote)
+    return assignment, text
+
+
+def _touch_if_stale(assignment: Assignment) -> None:
+    """`_touch` for a span save, skipped when the lease was extended less than LEASE_TOUCH_EVERY ago."""
+    now = timezone.now()
+    changes = {}
+    if assignment.updated_at < now - LEASE_TOUCH_EVERY:
+        changes["updated_at"] = now
+    if assignment.lease_expires_at is not None:
+        lease_until = now + timedelta(minutes=assignment.lease_minutes)
+        if assignment.lease_expires_at < lease_until - LEASE_TOUCH_EVERY:
+            changes.update(updated_at=now, lease_expires_at=lease_until)
+    if changes:
+        Assignment.objects.filter(pk=assignment.pk).update(**changes)
 
 
 def _audit(assignment: Assignment, kind: str, span_id: int, *, before=None, after=None) -> None:

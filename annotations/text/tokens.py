@@ -30,6 +30,8 @@ abbreviation (د. محمد, أ. ف. ب); Latin abbreviations such as "U.S. army"
 not recognised.
 """
 
+import sys
+from array import array
 from typing import NamedTuple
 
 from .chars import (
@@ -174,3 +176,67 @@ def tokenize_sentences(text: str) -> list[list[Token]]:
 def sentences(text: str) -> list[tuple[int, int]]:
     """Sentence spans, from the first token's start to the last token's end."""
     return [(group[0].start, group[-1].end) for group in tokenize_sentences(text)]
+
+
+# --- Tokens computed once -----------------------------------------------------------------------------
+# The tokenizer runs when a document is imported (its statistics job) and its result is stored packed:
+# exports and agreement runs unpack it instead of tokenizing again. Bump TOKENIZER_VERSION whenever the
+# rules above change: stored tables of another version are ignored (the text is tokenized again).
+TOKENIZER_VERSION = 1
+
+
+def pack_sentences(groups: list[list[Token]]) -> bytes:
+    """`tokenize_sentences` output as little-endian uint32: version, token count, sentence count, the
+    starts, the ends, then each sentence's first token index."""
+    starts = [token.start for group in groups for token in group]
+    ends = [token.end for group in groups for token in group]
+    firsts, index = [], 0
+    for group in groups:
+        firsts.append(index)
+        index += len(group)
+    table = array("I", [TOKENIZER_VERSION, len(starts), len(groups), *starts, *ends, *firsts])
+    if sys.byteorder == "big":
+        table.byteswap()
+    return table.tobytes()
+
+
+def pack_tokens(text: str) -> bytes:
+    return pack_sentences(tokenize_sentences(text))
+
+
+def _unpack(packed) -> tuple[array, int, int] | None:
+    if not packed:
+        return None
+    table = array("I")
+    try:
+        table.frombytes(bytes(packed))
+    except ValueError:
+        return None
+    if sys.byteorder == "big":
+        table.byteswap()
+    if len(table) < 3 or table[0] != TOKENIZER_VERSION:
+        return None
+    n, m = table[1], table[2]
+    if len(table) != 3 + 2 * n + m:
+        return None
+    return table, n, m
+
+
+def stored_token_bounds(text: str, packed) -> list[tuple[int, int]]:
+    """(start, end) of every token of `text`: from the stored table when it is valid, else tokenized now."""
+    unpacked = _unpack(packed)
+    if unpacked is None:
+        return [(token.start, token.end) for token in tokenize(text)]
+    table, n, _ = unpacked
+    return list(zip(table[3 : 3 + n], table[3 + n : 3 + 2 * n], strict=True))
+
+
+def stored_sentences(text: str, packed) -> list[list[Token]]:
+    """`tokenize_sentences(text)`, from the stored table when it is valid, else computed now."""
+    unpacked = _unpack(packed)
+    if unpacked is None:
+        return tokenize_sentences(text)
+    table, n, m = unpacked
+    tokens = [Token(text[s:e], s, e) for s, e in zip(table[3 : 3 + n], table[3 + n : 3 + 2 * n], strict=True)]
+    firsts = [*table[3 + 2 * n :], n]
+    return [tokens[firsts[i] : firsts[i + 1]] for i in range(m)]

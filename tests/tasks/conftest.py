@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 
 from tests.conftest import require_service
+from workbench.broker import transport_options
 from workbench.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -17,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 @pytest.fixture
 def broker():
     """Point the Celery app at a real broker for one test, then back to eager mode."""
-    saved = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager")}
+    saved = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager", "broker_transport_options")}
 
     def reset_pool():
         # Both are rebuilt lazily from the current broker_url (kombu keeps one pool per URL).
@@ -26,6 +27,8 @@ def broker():
 
     def use(url: str):
         celery_app.conf.update(broker_url=url, task_always_eager=False)
+        if url.startswith("sqla+"):  # as settings.py does: the SQLAlchemy transport takes no Redis options
+            celery_app.conf.update(broker_transport_options=transport_options(url, 0))
         reset_pool()
         return celery_app
 

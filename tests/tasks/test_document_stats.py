@@ -12,6 +12,7 @@ from annotations.models import Document, DocumentStats
 from annotations.services.documents import document_create
 from annotations.services.stats import text_stats
 from annotations.tasks import document_stats_task
+from annotations.text.tokens import stored_sentences, tokenize_sentences
 from tests.conftest import IN_CI
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -51,6 +52,16 @@ def test_stats_of_a_known_text():
     assert stats["diacritic_count"] == 2  # damma and tanwin fath
     assert stats["word_count"] == 9
     assert stats["token_count"] == 12  # nine words, the emoji and two full stops
+    # the tokenizer's output, stored for exports and agreement runs
+    assert stored_sentences(text, stats["tokens"]) == tokenize_sentences(text)
+
+
+@pytest.mark.django_db
+def test_the_job_stores_the_tokens_that_exports_and_agreement_read(project, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # the job runs eagerly, after commit
+        document = document_create(project=project, text="قال الجيش إن 30 جندياً قتلوا. وأكد المرصد ذلك.")
+    stored = DocumentStats.objects.get(document=document).tokens
+    assert stored_sentences(document.text, stored) == tokenize_sentences(document.text)
 
 
 @pytest.mark.postgres

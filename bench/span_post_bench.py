@@ -1,0 +1,122 @@
+"""Benchmark: a span POST and a submit through the whole Django stack (middleware, DRF, token auth,
+Idempotency-Key), in-process, on PostgreSQL (`SPAN_BENCH_DATABASE`, default `workbench_spanbench`,
+created if missing), with the shipped settings: persistent connections and jobs through the embedded
+broker (kombu's SQLAlchemy transport on a temporary SQLite file; no worker, so a submit only publishes).
+
+    .venv/bin/python bench/span_post_bench.py [--documents 20] [--spans 50]
+
+Prints the SQL statements of one span POST (with an Idempotency-Key, as the workspace sends it), the p50
+and p95 of a span POST and of a submit, and the load average. The HTTP figures beside the peers come
+from ../shared/peer-bench (bench/serve_ours.sh serves ours there).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DATABASE = os.environ.get("SPAN_BENCH_DATABASE", "workbench_spanbench")
+os.environ.update(
+    {
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-" + "x" * 60,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SETTINGS_MODULE": "workbench.settings",
+        "CELERY_BROKER_URL": f"sqla+sqlite:///{tempfile.mkdtemp(prefix='span-bench-')}/celery.sqlite",
+    }
+)
+PARAGRAPH = (
+    "قال المرصد السوري لحقوق الإنسان إن عناصر من تنظيم الدولة الإسلامية هاجموا مواقع لقوات النظام في بادية "
+    "الرصافة جنوب غرب الرقة صباح يوم الأحد، ما أسفر عن مقتل ثلاثين عنصراً وإصابة آخرين بجروح متفاوتة."
+)
+
+
+def ensure_database() -> None:
+    import psycopg
+
+    with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as connection:
+        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone():
+            connection.execute(f'CREATE DATABASE "{DATABASE}"')
+
+
+def pct(values, q):
+    return statistics.quantiles(values, n=100)[q - 1] * 1000 if len(values) > 1 else values[0] * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--documents", type=int, default=20)
+    parser.add_argument("--spans", type=int, default=50)
+    args = parser.parse_args()
+    ensure_database()
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.authtoken.models import Token
+
+    from annotations.models import LabelType, Membership, Project, Role
+    from annotations.services.demo import labels_ensure
+    from annotations.services.documents import document_create
+    from annotations.services.queue import assignment_lease_next
+    from annotations.text.tokens import is_word_token, tokenize
+
+    call_command("migrate", verbosity=0)
+    slug = f"span-bench-{int(time.time())}"
+    project = Project.objects.create(slug=slug, name=slug, overlap_k=1)
+    labels_ensure(project)
+    label = LabelType.objects.filter(project=project).order_by("order").first().name
+    reviewer, _ = get_user_model().objects.get_or_create(username="span-bench-reviewer")
+    Membership.objects.get_or_create(project=project, user=reviewer, defaults={"role": Role.REVIEWER})
+    token, _ = Token.objects.get_or_create(user=reviewer)
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Token {token.key}")
+    texts = [f"خبر {n} من {slug}: " + " ".join([PARAGRAPH] * 3) for n in range(args.documents)]
+    for text in texts:
+        document_create(project=project, text=text)
+    posts, submits, counts = [], [], []
+    for _ in texts:
+        assignment = assignment_lease_next(project=project, reviewer=reviewer)
+        text = assignment.document.text
+        words = [t for t in tokenize(text) if is_word_token(t)][: args.spans]
+        url = f"/api/assignments/{assignment.pk}/spans/"
+        for word in words:
+            body = {"start": word.start, "end": word.end, "label": label, "quote": word.text}
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                response = client.post(
+                    url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4())
+                )
+                posts.append(time.perf_counter() - started)
+            assert response.status_code == 201, response.content
+            counts.append(len(queries.captured_queries))
+        started = time.perf_counter()
+        response = client.post(f"/api/assignments/{assignment.pk}/submit/", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
+        submits.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.content
+    steady = counts[1:]  # the first save of the first document also reads its text into the cache
+    print(
+        f"span POST (Idempotency-Key): {min(steady)}-{max(steady)} SQL statements (20 before issue 17); "
+        f"p50 {pct(posts, 50):.1f} ms, p95 {pct(posts, 95):.1f} ms in-process over {len(posts):,} POSTs"
+    )
+    print(
+        f"submit (the agreement job published, not run): p50 {pct(submits, 50):.1f} ms, "
+        f"p95 {pct(submits, 95):.1f} ms over {len(submits)} submits (goal p50 < 50 ms)"
+    )
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+
+
+if __name__ == "__main__":
+    main()
