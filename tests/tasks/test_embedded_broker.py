@@ -45,7 +45,12 @@ def test_a_submit_does_not_run_the_job_and_a_worker_on_the_sqlite_broker_does(
     response = client.post(f"/api/assignments/{assignment.pk}/submit/")
     assert response.status_code == 200 and response.json()["status"] == AssignmentStatus.SUBMITTED
     run = AgreementRun.objects.get(project=project)
-    # published to the file, not computed in the request
+    # not computed in the request; published to the file right after it, from the outbox, in the background
+    assert run.status == JobStatus.PENDING
+    deadline = time.monotonic() + 20
+    while not run.enqueued and time.monotonic() < deadline:
+        time.sleep(0.1)
+        run.refresh_from_db()
     assert (run.status, run.enqueued) == (JobStatus.PENDING, True)
     assert (tmp_path / "celery.sqlite").exists()
 
