@@ -65,6 +65,7 @@ urlpatterns = [
     path("gold-spans/<int:gold_span_id>/", adjudication.GoldSpanDetailApi.as_view(), name="gold-span-detail"),
     path("projects/<int:project_id>/claims/", claims_api.ProjectClaimsApi.as_view(), name="claims"),
     path("projects/<int:project_id>/claims/similar/", claims_api.ClaimSimilarApi.as_view(), name="claims-similar"),
+    path("projects/<int:project_id>/claims/disputed/", claims_api.ClaimsDisputedApi.as_view(), name="claims-disputed"),
     path(
         "projects/<int:project_id>/claims/queue/next/", claims_api.ClaimQueueNextApi.as_view(), name="claim-queue-next"
     ),

@@ -40,6 +40,10 @@ class Claim(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="claims_created"
     )
+    # The article the claim was written from (blind review: reviewers still drafting it do not see it).
+    document = models.ForeignKey(
+        "annotations.Document", null=True, blank=True, on_delete=models.SET_NULL, related_name="claims_from"
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -103,12 +103,14 @@ MATRIX = {
         "POST": {**DENIED_API, "reviewer1": 201, "adjudicator": 201, "manager": 201},
     },
     "api:claims-similar": {"GET": {**DENIED_API, "reviewer1": 200, "adjudicator": 200, "manager": 200}},
+    "api:claims-disputed": {"GET": {**DENIED_API, "reviewer1": 403, "adjudicator": 200, "manager": 200}},
     "api:claim-queue-next": {"GET": {**DENIED_API, "reviewer1": 204, "adjudicator": 204, "manager": 403}},
     "api:claim-detail": {
         "GET": {**DENIED_API, "reviewer1": 200, "adjudicator": 200, "manager": 200},
         "PATCH": {**DENIED_API, "reviewer1": 403, "adjudicator": 200, "manager": 409},
     },
-    "api:claim-verifications": {"POST": {**DENIED_API, "reviewer1": 201, "adjudicator": 409, "manager": 403}},
+    # reviewer1 linked the claim (never theirs to verify); its only evidence is not submitted yet
+    "api:claim-verifications": {"POST": {**DENIED_API, "reviewer1": 403, "adjudicator": 403, "manager": 403}},
     "api:span-claim-links": {"POST": {**DENIED_API, "reviewer1": 201, "adjudicator": 404, "manager": 404}},
     "api:claim-link-detail": {"DELETE": {**DENIED_API, "reviewer1": 204, "adjudicator": 404, "manager": 404}},
     "api:assignment-reliability": {"PUT": {**DENIED_API, "reviewer1": 200, "adjudicator": 404, "manager": 404}},
