@@ -10,7 +10,7 @@ from annotations.api.fields import StrictCharField, StrictIntegerField
 from annotations.api.pagination import Pagination
 from annotations.api.permissions import project_for
 from annotations.models import GoldSpan, Role
-from annotations.selectors.adjudication import adjudication_state
+from annotations.selectors.adjudication import adjudication_state, gold_grade_data
 from annotations.selectors.queue import adjudication_queue
 from annotations.services.adjudication import (
     adjudication_finalize,
@@ -42,14 +42,43 @@ class GoldClaimLinkOutput(serializers.Serializer):
     decided_by = serializers.CharField()
 
 
+GOLD_GRADE_SCHEMA = {
+    "type": "object",
+    "nullable": True,
+    "properties": {
+        "source_reliability": {"type": "string"},
+        "credibility": {"type": "integer"},
+        "note": {"type": "string"},
+        "decided_by": {"type": "string"},
+    },
+    "required": ["source_reliability", "credibility", "note", "decided_by"],
+}
+
+
 class GoldSpanOutput(serializers.ModelSerializer):
     label = serializers.CharField(source="label.name")
     decided_by = serializers.CharField(source="decided_by.username")
     claim_links = serializers.SerializerMethodField()
+    reliability = serializers.SerializerMethodField()
 
     class Meta:
         model = GoldSpan
-        fields = ["id", "start", "end", "label", "text", "decision", "decided_by", "decided_at", "claim_links"]
+        fields = [
+            "id",
+            "start",
+            "end",
+            "label",
+            "text",
+            "decision",
+            "decided_by",
+            "decided_at",
+            "claim_links",
+            "reliability",
+        ]
+
+    @extend_schema_field({**GOLD_GRADE_SCHEMA, "description": "The quoted source's gold grade, or null."})
+    def get_reliability(self, gold) -> dict | None:
+        return gold_grade_data(gold.ratings.select_related("decided_by").first())
 
     @extend_schema_field(GoldClaimLinkOutput(many=True))
     def get_claim_links(self, gold) -> list[dict]:
@@ -120,6 +149,11 @@ class CandidateClaimLinkOutput(serializers.Serializer):
     assignments = serializers.ListField(child=serializers.IntegerField(), help_text="Who made this link.")
 
 
+class CandidateGradeOutput(GoldReliabilityOutput):
+    assignment = serializers.IntegerField()
+    span = serializers.IntegerField(help_text="The reviewer's span.")
+
+
 class CandidateOutput(serializers.Serializer):
     start = serializers.IntegerField()
     end = serializers.IntegerField()
@@ -129,6 +163,7 @@ class CandidateOutput(serializers.Serializer):
     spans = serializers.ListField(child=serializers.IntegerField(), help_text="The reviewers' span ids.")
     agreed = serializers.BooleanField(help_text="Every reviewer marked exactly this span.")
     claim_links = CandidateClaimLinkOutput(many=True)
+    grades = CandidateGradeOutput(many=True, help_text="Each reviewer's grade of the quoted source on this span.")
 
 
 class ReviewerReliabilityOutput(GoldReliabilityOutput):
@@ -173,6 +208,7 @@ class AcceptedCountsOutput(serializers.Serializer):
     spans = serializers.IntegerField()
     claim_links = serializers.IntegerField()
     reliability = serializers.IntegerField(help_text="1 when the reviewers' common outlet grade joined the gold.")
+    span_grades = serializers.IntegerField(help_text="Quoted-source grades every reviewer gave alike, now gold.")
 
 
 class AcceptAgreedOutput(AdjudicationStateOutput):
@@ -258,6 +294,19 @@ class GoldReliabilityApi(APIView):
         data = GoldReliabilityInput(data=request.data)
         data.is_valid(raise_exception=True)
         rating = gold_reliability_set(document=document, adjudicator=request.user, **data.validated_data)
+        return Response(GoldReliabilityOutput(rating).data)
+
+
+class GoldSpanReliabilityApi(APIView):
+    @extend_schema(request=GoldReliabilityInput, responses=GoldReliabilityOutput)
+    def put(self, request, gold_span_id: int):
+        """The gold grade of the source quoted in this gold span: accept a reviewer's, or set your own."""
+        gold = access_gold_span(request.user, gold_span_id)
+        data = GoldReliabilityInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        rating = gold_reliability_set(
+            document=gold.adjudication.document, adjudicator=request.user, gold_span=gold, **data.validated_data
+        )
         return Response(GoldReliabilityOutput(rating).data)
 
 

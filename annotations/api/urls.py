@@ -63,6 +63,11 @@ urlpatterns = [
     ),
     path("documents/<int:document_id>/adjudication/finalize/", adjudication.FinalizeApi.as_view(), name="finalize"),
     path("gold-spans/<int:gold_span_id>/", adjudication.GoldSpanDetailApi.as_view(), name="gold-span-detail"),
+    path(
+        "gold-spans/<int:gold_span_id>/reliability/",
+        adjudication.GoldSpanReliabilityApi.as_view(),
+        name="gold-span-reliability",
+    ),
     path("projects/<int:project_id>/claims/", claims_api.ProjectClaimsApi.as_view(), name="claims"),
     path("projects/<int:project_id>/claims/similar/", claims_api.ClaimSimilarApi.as_view(), name="claims-similar"),
     path("projects/<int:project_id>/claims/disputed/", claims_api.ClaimsDisputedApi.as_view(), name="claims-disputed"),

@@ -35,6 +35,7 @@ def candidates(document: Document) -> list[dict]:
     spans_of_document = submitted_spans(document)
     for span in spans_of_document:
         grouped[(span.start, span.end, span.label.name)].append(span)
+    grades_by_span = {rating.span_id: rating for rating in ReliabilityRating.objects.filter(span__in=spans_of_document)}
     links_by_span = defaultdict(list)
     for link in ClaimLink.objects.filter(span__in=spans_of_document).select_related("claim").order_by("claim_id", "id"):
         links_by_span[link.span_id].append(link)
@@ -60,6 +61,18 @@ def candidates(document: Document) -> list[dict]:
                 "spans": [span.pk for span in spans],
                 "agreed": len(marked_by) == len(assignments) and len(assignments) > 0,
                 "claim_links": sorted(links.values(), key=lambda entry: (entry["claim"], entry["stance"])),
+                # each reviewer's grade of the quoted source, to accept one into the gold
+                "grades": [
+                    {
+                        "assignment": span.assignment_id,
+                        "span": span.pk,
+                        "source_reliability": grade.source_reliability,
+                        "credibility": grade.credibility,
+                        "note": grade.note,
+                    }
+                    for span in spans
+                    if (grade := grades_by_span.get(span.pk)) is not None
+                ],
             }
         )
     return result
@@ -73,8 +86,20 @@ def _datetime(value) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+def gold_grade_data(rating) -> dict | None:
+    if rating is None:
+        return None
+    return {
+        "source_reliability": rating.source_reliability,
+        "credibility": rating.credibility,
+        "note": rating.note,
+        "decided_by": rating.decided_by.username,
+    }
+
+
 def gold_span_data(gold: GoldSpan) -> dict:
-    """One gold span with its claim links (the fields of the API's GoldSpanOutput)."""
+    """One gold span with its claim links and quoted-source grade (the fields of the API's GoldSpanOutput)."""
+    grades = list(gold.ratings.all())
     return {
         "id": gold.id,
         "start": gold.start,
@@ -93,6 +118,7 @@ def gold_span_data(gold: GoldSpan) -> dict:
             }
             for link in gold.claim_links.all()
         ],
+        "reliability": gold_grade_data(grades[0] if grades else None),
     }
 
 
@@ -107,17 +133,11 @@ def adjudication_state(document) -> dict:
         gold_spans = [
             gold_span_data(gold)
             for gold in adjudication.spans.select_related("label", "decided_by").prefetch_related(
-                "claim_links__decided_by", "claim_links__claim"
+                "claim_links__decided_by", "claim_links__claim", "ratings__decided_by"
             )
         ]
         rating = adjudication.ratings.filter(gold_span__isnull=True).select_related("decided_by").first()
-        if rating is not None:
-            gold_reliability = {
-                "source_reliability": rating.source_reliability,
-                "credibility": rating.credibility,
-                "note": rating.note,
-                "decided_by": rating.decided_by.username,
-            }
+        gold_reliability = gold_grade_data(rating)
     ratings = ReliabilityRating.objects.filter(assignment__in=submitted, span__isnull=True)
     return {
         "document": {

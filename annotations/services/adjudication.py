@@ -128,7 +128,7 @@ def gold_accept_agreed(*, document: Document, adjudicator) -> dict[str, int]:
         adjudication = _adjudication_for_write(document, adjudicator)
         reviewers = Assignment.objects.filter(document=document, status=AssignmentStatus.SUBMITTED).count()
         labels = {label.name: label for label in LabelType.objects.filter(project_id=document.project_id)}
-        added = links = 0
+        added = links = span_grades_added = 0
         for candidate in candidates(document):
             if not candidate["agreed"]:
                 continue
@@ -142,6 +142,16 @@ def gold_accept_agreed(*, document: Document, adjudicator) -> dict[str, int]:
             if created:
                 gold.source_spans.set(candidate["spans"])
                 added += 1
+            # the quoted source's grade joins too when every reviewer gave this span the same grade
+            span_grades = {(g["source_reliability"], g["credibility"]) for g in candidate["grades"]}
+            if len(candidate["grades"]) == reviewers and len(span_grades) == 1:
+                letter, credibility = span_grades.pop()
+                _, graded_span = GoldReliability.objects.get_or_create(
+                    adjudication=adjudication,
+                    gold_span=gold,
+                    defaults={"source_reliability": letter, "credibility": credibility, "decided_by": adjudicator},
+                )
+                span_grades_added += graded_span
             # a link joins the gold when every reviewer linked this span to that claim with that stance
             votes = Counter(
                 (claim_id, stance)
@@ -177,24 +187,31 @@ def gold_accept_agreed(*, document: Document, adjudicator) -> dict[str, int]:
                     "decided_by": adjudicator,
                 },
             )
-        counts = {"spans": added, "claim_links": links, "reliability": int(bool(reliability))}
+        counts = {
+            "spans": added,
+            "claim_links": links,
+            "reliability": int(bool(reliability)),
+            "span_grades": span_grades_added,
+        }
         _audit(document, adjudicator, "gold.agreed_accepted", adjudication.pk, after=counts)
     return counts
 
 
 def gold_reliability_set(
-    *, document: Document, adjudicator, source_reliability, credibility, note=""
+    *, document: Document, adjudicator, source_reliability, credibility, note="", gold_span: GoldSpan | None = None
 ) -> GoldReliability:
+    """The gold grade of the outlet or, with `gold_span`, of the source quoted there (accepting a reviewer's
+    grade is setting the same values)."""
     if source_reliability not in SourceReliability.values:
         raise ApplicationError("Bad grade.", fields={"source_reliability": ["Choose a grade from A to F."]})
     if isinstance(credibility, bool) or not isinstance(credibility, int) or not 1 <= credibility <= 6:
         raise ApplicationError("Bad grade.", fields={"credibility": ["Choose a grade from 1 to 6."]})
     with transaction.atomic():
         adjudication = _adjudication_for_write(document, adjudicator)
-        earlier = GoldReliability.objects.filter(adjudication=adjudication, gold_span=None).first()
+        earlier = GoldReliability.objects.filter(adjudication=adjudication, gold_span=gold_span).first()
         rating, _ = GoldReliability.objects.update_or_create(
             adjudication=adjudication,
-            gold_span=None,
+            gold_span=gold_span,
             defaults={
                 "source_reliability": source_reliability,
                 "credibility": credibility,
@@ -208,7 +225,11 @@ def gold_reliability_set(
             "gold_reliability.set",
             rating.pk,
             before={"grade": earlier.source_reliability + str(earlier.credibility)} if earlier else None,
-            after={"grade": source_reliability + str(credibility), "note": note or ""},
+            after={
+                "grade": source_reliability + str(credibility),
+                "note": note or "",
+                "gold_span": gold_span.pk if gold_span else None,
+            },
         )
     return rating
 

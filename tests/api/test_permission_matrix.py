@@ -96,6 +96,7 @@ MATRIX = {
     # the first finalize wins; the next one is told who decided (409)
     "api:finalize": {"POST": {**DENIED_API, "reviewer1": 403, "adjudicator": 200, "manager": 409}},
     "api:gold-span-detail": {"DELETE": {**DENIED_API, "reviewer1": 403, "adjudicator": 204, "manager": 404}},
+    "api:gold-span-reliability": {"PUT": {**DENIED_API, "reviewer1": 403, "adjudicator": 200, "manager": 200}},
     "api:gold-claim-links": {"POST": {**DENIED_API, "reviewer1": 403, "adjudicator": 201, "manager": 201}},
     # claims are the project's; evidence links and grades are their reviewer's own work
     "api:claims": {
@@ -216,6 +217,7 @@ BODIES = {
     "api:assignment-skip": {"reason": "off topic"},
     "api:gold-spans": {"start": 0, "end": 2, "label": "place"},
     "api:gold-reliability": {"source_reliability": "B", "credibility": 2},
+    "api:gold-span-reliability": {"source_reliability": "C", "credibility": 3},
     "api:gold-claim-links": lambda work: {"claim": work["claim_id"], "stance": "supports"},
     "api:claims": {"text": "قُتل 30 عنصراً في البادية", "force": True},
     "api:claim-detail": {"verdict": "supported", "version": 1},

