@@ -5,15 +5,16 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotations.access import access_document_for_adjudication, access_gold_span
+from annotations.access import access_document_for_adjudication, access_gold_span, access_project
 from annotations.api.fields import StrictCharField, StrictIntegerField
 from annotations.api.pagination import Pagination
 from annotations.api.permissions import project_for
 from annotations.models import GoldSpan, Role
-from annotations.selectors.adjudication import adjudication_state, gold_grade_data
+from annotations.selectors.adjudication import adjudication_done, adjudication_next, adjudication_state, gold_grade_data
 from annotations.selectors.queue import adjudication_queue
 from annotations.services.adjudication import (
     adjudication_finalize,
+    adjudication_reopen,
     document_check_ready,
     gold_accept_agreed,
     gold_claim_link_create,
@@ -127,6 +128,23 @@ class FinalizedOutput(serializers.Serializer):
     status = serializers.CharField()
     adjudicator = serializers.CharField()
     decided_at = serializers.DateTimeField()
+    next = serializers.IntegerField(allow_null=True, help_text="The next document to adjudicate, or null.")
+
+
+class AdjudicationDoneOutput(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Document id.")
+    title = serializers.CharField(allow_blank=True)
+    adjudicator = serializers.CharField(allow_null=True, help_text="Who decided the gold.")
+    decided_at = serializers.DateTimeField()
+
+
+class ReopenInput(serializers.Serializer):
+    reason = StrictCharField(max_length=2000, help_text="Why the gold is reopened (kept in the audit trail).")
+
+
+class ReopenedOutput(serializers.Serializer):
+    status = serializers.CharField()
+    version = serializers.IntegerField()
 
 
 # --- The adjudication state (adjudication_state's dict), declared for the schema -----------------------
@@ -322,6 +340,33 @@ class FinalizeApi(APIView):
                     "status": adjudication.status,
                     "adjudicator": request.user.username,
                     "decided_at": adjudication.decided_at,
+                    "next": adjudication_next(document.project, after_document_id=document.id),
                 }
             ).data
         )
+
+
+class AdjudicationDoneApi(APIView):
+    pagination_class = Pagination  # read by the schema: the list answers one page
+
+    @extend_schema(responses=AdjudicationDoneOutput(many=True))
+    def get(self, request, project_id: int):
+        """Finalized documents, latest first: who decided and when."""
+        project, _ = project_for(request, project_id, min_role=Role.ADJUDICATOR)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(adjudication_done(project), request, view=self)
+        return paginator.get_paginated_response(AdjudicationDoneOutput(page, many=True).data)
+
+
+class ReopenApi(APIView):
+    @extend_schema(request=ReopenInput, responses=ReopenedOutput)
+    def post(self, request, document_id: int):
+        """Reopen finalized gold (managers), with a reason recorded in the audit trail."""
+        document = access_document_for_adjudication(request.user, document_id)
+        access_project(request.user, document.project_id, min_role=Role.MANAGER)
+        data = ReopenInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        adjudication = adjudication_reopen(
+            document=document, manager=request.user, reason=data.validated_data["reason"]
+        )
+        return Response(ReopenedOutput(adjudication).data)

@@ -49,7 +49,17 @@ urlpatterns = [
         adjudication.AdjudicationQueueApi.as_view(),
         name="adjudication-queue",
     ),
+    path(
+        "projects/<int:project_id>/adjudication/done/",
+        adjudication.AdjudicationDoneApi.as_view(),
+        name="adjudication-done",
+    ),
     path("documents/<int:document_id>/adjudication/", adjudication.AdjudicationApi.as_view(), name="adjudication"),
+    path(
+        "documents/<int:document_id>/adjudication/reopen/",
+        adjudication.ReopenApi.as_view(),
+        name="adjudication-reopen",
+    ),
     path("documents/<int:document_id>/adjudication/spans/", adjudication.GoldSpansApi.as_view(), name="gold-spans"),
     path(
         "documents/<int:document_id>/adjudication/accept-agreed/",

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from annotations.models import (
     Adjudication,
+    AdjudicationStatus,
     Assignment,
     AssignmentStatus,
     ClaimLink,
@@ -17,7 +18,7 @@ from annotations.models import (
     ReliabilityRating,
     Span,
 )
-from annotations.selectors.queue import reviewer_names
+from annotations.selectors.queue import adjudication_queue, reviewer_names
 
 
 def submitted_spans(document: Document) -> list[Span]:
@@ -167,4 +168,37 @@ def adjudication_state(document) -> dict:
     }
 
 
-__all__ = ["adjudication_state", "candidates", "gold_span_data", "submitted_spans"]
+def adjudication_done(project) -> list[dict]:
+    """Finalized documents, latest decision first: who decided and when (the adjudication page's "done")."""
+    finals = (
+        Adjudication.objects.filter(document__project=project, status=AdjudicationStatus.FINAL)
+        .select_related("adjudicator", "document")
+        .order_by("-decided_at", "-id")
+    )
+    return [
+        {
+            "id": a.document_id,
+            "title": a.document.title,
+            "adjudicator": a.recorded_adjudicator if a.imported and a.recorded_adjudicator else a.adjudicator.username,
+            "decided_at": a.decided_at,
+        }
+        for a in finals
+    ]
+
+
+def adjudication_next(project, *, after_document_id: int | None = None) -> int | None:
+    """The next document to adjudicate (the queue's first, lowest agreement), other than the one just done."""
+    for row in adjudication_queue(project):
+        if row["id"] != after_document_id:
+            return row["id"]
+    return None
+
+
+__all__ = [
+    "adjudication_done",
+    "adjudication_next",
+    "adjudication_state",
+    "candidates",
+    "gold_span_data",
+    "submitted_spans",
+]

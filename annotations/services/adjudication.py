@@ -10,6 +10,7 @@ from collections import Counter
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from annotations.errors import ApplicationError, Conflict
 from annotations.models import (
@@ -266,4 +267,36 @@ def adjudication_finalize(*, document: Document, adjudicator) -> Adjudication:
         except IntegrityError:  # pragma: no cover - guarded by the row lock
             raise Conflict("Gold for this document changed meanwhile; reload.") from None
         _audit(document, adjudicator, "adjudication.finalized", adjudication.pk, after={"status": "final"})
+    return adjudication
+
+
+def adjudication_reopen(*, document: Document, manager, reason: str) -> Adjudication:
+    """A manager reopens finalized gold, saying why (kept in the audit trail); it is back in the queue."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(
+            gettext("Say why the gold is reopened."), fields={"reason": [gettext("A reason is required.")]}
+        )
+    with transaction.atomic():
+        Document.objects.select_for_update().filter(pk=document.pk).values_list("pk").first()
+        adjudication = Adjudication.objects.select_related("adjudicator").filter(document=document).first()
+        if adjudication is None or adjudication.status != AdjudicationStatus.FINAL:
+            raise Conflict(gettext("This document's gold is not final; there is nothing to reopen."))
+        before = {
+            "status": adjudication.status,
+            "adjudicator": adjudication.adjudicator.get_username(),
+            "decided_at": adjudication.decided_at.isoformat(),
+        }
+        adjudication.status = AdjudicationStatus.IN_PROGRESS
+        adjudication.decided_at = None
+        adjudication.version += 1
+        adjudication.save(update_fields=["status", "decided_at", "version", "updated_at"])
+        _audit(
+            document,
+            manager,
+            "adjudication.reopened",
+            adjudication.pk,
+            before=before,
+            after={"status": adjudication.status, "reason": reason[:2000]},
+        )
     return adjudication

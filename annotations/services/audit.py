@@ -30,6 +30,11 @@ KINDS = (
     "gold_reliability.set",
     "gold_claim_link.created",
     "adjudication.finalized",
+    "adjudication.reopened",
+    "gold_candidate.decided",
+    "span.restored",
+    "span_comment.created",
+    "document_flag.set",
 )
 
 

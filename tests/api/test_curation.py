@@ -108,3 +108,49 @@ def test_reviewers_cannot_set_gold_grades(graded, reviewer1, adjudicator, api_cl
 
 # keep the imports used by later sections of this module
 _ = (Claim, ClaimLink)
+
+
+# --- History: done, next, reopen --------------------------------------------------------------------------
+def test_finalized_documents_stay_listed_and_the_next_one_is_offered(
+    project, graded, adjudicator, manager, reviewer1, reviewer2, api_client_for, client
+):
+    from tests.factories import DocumentFactory
+
+    later = DocumentFactory(project=project)
+    for reviewer in (reviewer1, reviewer2):
+        assignment_submit(assignment=assignment_open(document=later, reviewer=reviewer))
+    document = graded["document"]
+    judge = api_client_for(adjudicator)
+    finalized = judge.post(f"/api/documents/{document.id}/adjudication/finalize/").json()
+    assert finalized["next"] == later.id
+    done = judge.get(f"/api/projects/{project.id}/adjudication/done/").json()
+    assert [(row["id"], row["adjudicator"]) for row in done["results"]] == [(document.id, "adjudicator")]
+    assert done["results"][0]["decided_at"]
+    assert judge.post(f"/api/documents/{later.id}/adjudication/finalize/").json()["next"] is None
+    client.force_login(manager)
+    page = client.get(f"/projects/{project.slug}/adjudication/").content.decode()
+    assert f'action="/adjudication/{document.id}/reopen/"' in page and "adjudicator" in page
+
+
+def test_a_manager_reopens_with_a_reason_that_is_recorded(project, graded, adjudicator, manager, api_client_for):
+    document = graded["document"]
+    url = f"/api/documents/{document.id}/adjudication/reopen/"
+    assert api_client_for(manager).post(url, {"reason": "too early"}, format="json").status_code == 409  # not final
+    api_client_for(adjudicator).post(f"/api/documents/{document.id}/adjudication/finalize/")
+    assert api_client_for(adjudicator).post(url, {"reason": "mine"}, format="json").status_code == 403
+    missing = api_client_for(manager).post(url, {"reason": "   "}, format="json")
+    assert missing.status_code == 400 and "reason" in missing.json()
+    reopened = api_client_for(manager).post(url, {"reason": "the place label was misread"}, format="json")
+    assert reopened.status_code == 200 and reopened.json()["status"] == "in_progress"
+    audit = api_client_for(manager).get(f"/api/projects/{project.id}/audit/", {"kind": "adjudication.reopened"}).json()
+    [entry] = audit["results"]
+    assert entry["after"]["reason"] == "the place label was misread" and entry["before"]["status"] == "final"
+    assert entry["before"]["adjudicator"] == "adjudicator"
+    # back in the queue, and the gold can change again
+    queue = api_client_for(adjudicator).get(f"/api/projects/{project.id}/adjudication/").json()
+    assert [row["id"] for row in queue["results"]] == [document.id]
+    assert api_client_for(adjudicator).get(f"/api/projects/{project.id}/adjudication/done/").json()["count"] == 0
+    added = api_client_for(adjudicator).post(
+        f"/api/documents/{document.id}/adjudication/spans/", {"start": 5, "end": 9, "label": "place"}, format="json"
+    )
+    assert added.status_code == 201

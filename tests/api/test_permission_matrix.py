@@ -96,6 +96,12 @@ MATRIX = {
     # the first finalize wins; the next one is told who decided (409)
     "api:finalize": {"POST": {**DENIED_API, "reviewer1": 403, "adjudicator": 200, "manager": 409}},
     "api:gold-span-detail": {"DELETE": {**DENIED_API, "reviewer1": 403, "adjudicator": 204, "manager": 404}},
+    "api:adjudication-done": {"GET": {**DENIED_API, "reviewer1": 403, "adjudicator": 200, "manager": 200}},
+    # the work fixture's gold is not final: a manager's reopen is a conflict
+    "api:adjudication-reopen": {"POST": {**DENIED_API, "reviewer1": 403, "adjudicator": 403, "manager": 409}},
+    "adjudication-reopen-page": {
+        "POST": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 403, "manager": 302}
+    },
     "api:gold-span-reliability": {"PUT": {**DENIED_API, "reviewer1": 403, "adjudicator": 200, "manager": 200}},
     "api:gold-claim-links": {"POST": {**DENIED_API, "reviewer1": 403, "adjudicator": 201, "manager": 201}},
     # claims are the project's; evidence links and grades are their reviewer's own work
@@ -218,6 +224,7 @@ BODIES = {
     "api:gold-spans": {"start": 0, "end": 2, "label": "place"},
     "api:gold-reliability": {"source_reliability": "B", "credibility": 2},
     "api:gold-span-reliability": {"source_reliability": "C", "credibility": 3},
+    "api:adjudication-reopen": {"reason": "a label was misread"},
     "api:gold-claim-links": lambda work: {"claim": work["claim_id"], "stance": "supports"},
     "api:claims": {"text": "قُتل 30 عنصراً في البادية", "force": True},
     "api:claim-detail": {"verdict": "supported", "version": 1},

@@ -279,7 +279,9 @@ document.getElementById("accept-agreed").addEventListener("click", async () => {
 
 document.getElementById("finalize").addEventListener("click", async () => {
   if (!window.confirm("Finalize the gold for this document? It cannot be changed afterwards.")) return;
-  await call("POST", boot.urls.finalize);
+  const done = await call("POST", boot.urls.finalize);
+  // the next document to adjudicate opens (or the queue, when none is left)
+  if (done) { window.location.assign(done.next ? `/adjudication/${done.next}/` : boot.urls.queuePage); return; }
   await reload();
 });
 
