@@ -113,16 +113,17 @@ def access_assignment(user, assignment_id, *, for_write: bool = False) -> Assign
     raise NotFound()
 
 
-def access_span(user, span_id, *, for_write: bool = False) -> Span:
-    """A span, under the same rules as its assignment."""
+def access_span(user, span_id, *, for_write: bool = False, deleted: bool = False) -> Span:
+    """A span, under the same rules as its assignment (`deleted`: also one waiting for undo)."""
+    spans = Span.all_objects if deleted else Span.objects
     try:
-        assignment_id = Span.objects.filter(pk=int(span_id)).values_list("assignment_id", flat=True).first()
+        assignment_id = spans.filter(pk=int(span_id)).values_list("assignment_id", flat=True).first()
     except (TypeError, ValueError):
         assignment_id = None
     if assignment_id is None:
         raise NotFound()
     assignment = access_assignment(user, assignment_id, for_write=for_write)
-    span = Span.objects.select_related("label").get(pk=int(span_id))
+    span = spans.select_related("label").get(pk=int(span_id))
     span.assignment = assignment
     return span
 

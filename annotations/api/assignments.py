@@ -11,7 +11,7 @@ from annotations.api.pagination import Pagination
 from annotations.models import Assignment, ClaimLink, ReliabilityRating, Span
 from annotations.selectors.assignments import assignment_detail, assignments_of_reviewer
 from annotations.services.assignments import assignment_submit
-from annotations.services.spans import span_delete, span_get_or_create, span_update
+from annotations.services.spans import span_delete, span_get_or_create, span_restore, span_update
 
 
 class SpanCreateInput(serializers.Serializer):
@@ -161,6 +161,21 @@ class SpanDetailApi(APIView):
         """Remove a span (its reviewer, until submitted)."""
         span_delete(span=access_span(request.user, span_id, for_write=True))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RestoredSpanOutput(SpanOutput):
+    ratings = ReliabilityOutput(many=True, help_text="The span's quoted-source grade, back with it.")
+
+    class Meta(SpanOutput.Meta):
+        fields = [*SpanOutput.Meta.fields, "ratings"]
+
+
+class SpanRestoreApi(APIView):
+    @extend_schema(request=None, responses=RestoredSpanOutput)
+    def post(self, request, span_id: int):
+        """Undo a delete: the span comes back with the same id, its claim links and its grade."""
+        span = span_restore(span=access_span(request.user, span_id, for_write=True, deleted=True))
+        return Response(RestoredSpanOutput(span).data)
 
 
 class AssignmentSubmitApi(APIView):

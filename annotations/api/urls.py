@@ -40,6 +40,7 @@ urlpatterns = [
         "assignments/<int:assignment_id>/submit/", assignments.AssignmentSubmitApi.as_view(), name="assignment-submit"
     ),
     path("spans/<int:span_id>/", assignments.SpanDetailApi.as_view(), name="span-detail"),
+    path("spans/<int:span_id>/restore/", assignments.SpanRestoreApi.as_view(), name="span-restore"),
     path("projects/<int:project_id>/queue/next/", queue.QueueNextApi.as_view(), name="queue-next"),
     path("projects/<int:project_id>/audit/", audit.ProjectAuditApi.as_view(), name="project-audit"),
     path("assignments/<int:assignment_id>/skip/", queue.AssignmentSkipApi.as_view(), name="assignment-skip"),

@@ -112,6 +112,13 @@ class ClaimVerdictChange(models.Model):
         return f"claim {self.claim_id}: {self.from_verdict} -> {self.to_verdict}"
 
 
+class LiveClaimLinks(models.Manager):
+    """Links of spans not deleted (a deleted span's links come back with it on undo)."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(span__deleted_at__isnull=True)
+
+
 class ClaimLink(models.Model):
     """A reviewer's span used as evidence for (or against) a claim."""
 
@@ -120,8 +127,12 @@ class ClaimLink(models.Model):
     stance = models.CharField(max_length=16, choices=Stance.choices)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = LiveClaimLinks()
+    all_objects = models.Manager()  # noqa: DJ012 - a manager, not a field
+
     class Meta:
         ordering = ["claim", "id"]
+        base_manager_name = "all_objects"
         constraints = [
             models.UniqueConstraint(fields=["span", "claim"], name="claim_link_unique_span_claim"),
             models.CheckConstraint(condition=Q(stance__in=Stance.values), name="claim_link_stance_valid"),

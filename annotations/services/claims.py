@@ -159,7 +159,7 @@ def claim_link_create(*, span: Span, claim_id, stance: str) -> ClaimLink:
         ).first()
         claim = claim_for_project(assignment.document.project_id, claim_id, membership=membership)
         earlier = ClaimLink.objects.filter(span=span, claim=claim).values("stance").first()
-        link, created = ClaimLink.objects.update_or_create(span=span, claim=claim, defaults={"stance": stance})
+        link, created = ClaimLink.all_objects.update_or_create(span=span, claim=claim, defaults={"stance": stance})
         audit_record(
             project_id=assignment.document.project_id,
             document_id=assignment.document_id,
@@ -208,7 +208,7 @@ def reliability_set(
                 raise ApplicationError("Unknown span.", fields={"span": ["Not one of your spans in this document."]})
         earlier = ReliabilityRating.objects.filter(assignment=locked, span=span).first()
         try:
-            rating, _ = ReliabilityRating.objects.update_or_create(
+            rating, _ = ReliabilityRating.all_objects.update_or_create(
                 assignment=locked,
                 span=span,
                 defaults={

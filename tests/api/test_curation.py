@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from annotations.models import Claim, ClaimLink, ExportJob, ReliabilityRating
+from annotations.models import Claim, ExportJob, ReliabilityRating
 from annotations.services.assignments import assignment_open, assignment_submit
 from annotations.services.spans import span_create
 
@@ -106,10 +106,6 @@ def test_reviewers_cannot_set_gold_grades(graded, reviewer1, adjudicator, api_cl
     assert answer.status_code == 403
 
 
-# keep the imports used by later sections of this module
-_ = (Claim, ClaimLink)
-
-
 # --- History: done, next, reopen --------------------------------------------------------------------------
 def test_finalized_documents_stay_listed_and_the_next_one_is_offered(
     project, graded, adjudicator, manager, reviewer1, reviewer2, api_client_for, client
@@ -154,3 +150,55 @@ def test_a_manager_reopens_with_a_reason_that_is_recorded(project, graded, adjud
         f"/api/documents/{document.id}/adjudication/spans/", {"start": 5, "end": 9, "label": "place"}, format="json"
     )
     assert added.status_code == 201
+
+
+# --- Undo keeps relations ---------------------------------------------------------------------------------
+def test_undo_after_delete_restores_the_span_with_its_links_and_grade(
+    project, document, reviewer1, reviewer2, manager, api_client_for
+):
+    assignment = assignment_open(document=document, reviewer=reviewer1)
+    api = api_client_for(reviewer1)
+    span = api.post(f"/api/assignments/{assignment.id}/spans/", {"start": 0, "end": 4, "label": "actor"}, format="json")
+    span_id = span.json()["id"]
+    claim = Claim.objects.create(project=project, text="هاجم داعش قوات النظام في البادية", created_by=manager)
+    api.post(f"/api/spans/{span_id}/claim-links/", {"claim": claim.id, "stance": "refutes"}, format="json")
+    api.put(
+        f"/api/assignments/{assignment.id}/reliability/",
+        {"source_reliability": "D", "credibility": 4, "span": span_id},
+        format="json",
+    )
+    assert api.delete(f"/api/spans/{span_id}/").status_code == 204
+    detail = api.get(f"/api/assignments/{assignment.id}/").json()
+    assert detail["spans"] == [] and detail["ratings"] == []
+    assert api.get(f"/api/claims/{claim.id}/").json()["evidence"] == []
+    # the same span can be marked again meanwhile only as a new span; undo of that one would then conflict
+    restored = api.post(f"/api/spans/{span_id}/restore/")
+    assert restored.status_code == 200
+    body = restored.json()
+    assert body["id"] == span_id and [(link["claim"], link["stance"]) for link in body["claim_links"]] == [
+        (claim.id, "refutes")
+    ]
+    assert [(r["source_reliability"], r["credibility"]) for r in body["ratings"]] == [("D", 4)]
+    detail = api.get(f"/api/assignments/{assignment.id}/").json()
+    assert [s["id"] for s in detail["spans"]] == [span_id] and detail["spans"][0]["claim_links"][0]["claim"] == claim.id
+    assert [r["span"] for r in detail["ratings"]] == [span_id]
+    kinds = [e["kind"] for e in api_client_for(manager).get(f"/api/projects/{project.id}/audit/").json()["results"]]
+    assert "span.restored" in kinds and "span.deleted" in kinds
+    # others cannot restore it, and a deleted span of another reviewer stays unknown
+    assert api_client_for(reviewer2).post(f"/api/spans/{span_id}/restore/").status_code == 404
+
+
+def test_a_deleted_span_is_ignored_and_its_twin_can_be_made_again(project, document, reviewer1, api_client_for):
+    assignment = assignment_open(document=document, reviewer=reviewer1)
+    api = api_client_for(reviewer1)
+    body = {"start": 0, "end": 4, "label": "actor"}
+    first = api.post(f"/api/assignments/{assignment.id}/spans/", body, format="json").json()["id"]
+    api.delete(f"/api/spans/{first}/")
+    again = api.post(f"/api/assignments/{assignment.id}/spans/", body, format="json")
+    assert again.status_code == 201 and again.json()["id"] != first  # the unique rule ignores deleted spans
+    assert api.post(f"/api/spans/{first}/restore/").status_code == 409  # an identical live span exists
+    assert api.patch(f"/api/spans/{first}/", {"version": 2, "label": "place"}, format="json").status_code == 404
+    assignment_submit(assignment=assignment)
+    from annotations.selectors.adjudication import submitted_spans
+
+    assert [s.id for s in submitted_spans(document)] == [again.json()["id"]]

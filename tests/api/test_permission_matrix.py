@@ -49,6 +49,8 @@ MATRIX = {
         "PATCH": {**DENIED_API, "reviewer1": 200, "adjudicator": 404, "manager": 404},
         "DELETE": {**DENIED_API, "reviewer1": 204, "adjudicator": 404, "manager": 404},
     },
+    # undo of a delete: the span's reviewer only (a live span answers itself)
+    "api:span-restore": {"POST": {**DENIED_API, "reviewer1": 200, "adjudicator": 404, "manager": 404}},
     "api:project-documents": {
         "GET": {**DENIED_API, "reviewer1": 403, "adjudicator": 200, "manager": 200},
         "POST": {**DENIED_API, "reviewer1": 403, "adjudicator": 403, "manager": 201},

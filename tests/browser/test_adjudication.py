@@ -88,7 +88,9 @@ def test_accept_agreed_in_one_action_then_decide_and_finalize(live_server, page,
     wait_for(page, "document.querySelector('#reliability-table .gold-row')")
     page.accept_dialogs = True
     page.locator("#finalize").click()
-    wait_for(page, "document.getElementById('gold-status').textContent.startsWith('Gold final')")
+    # issue 13: nothing else to adjudicate, so the queue opens, with this document under "done"
+    page.wait_for_url(f"{live_server.url}/projects/badia/adjudication/")
+    assert "adjudicator" in page.locator("#adjudication-done").inner_text()
     screenshot("adjudication-final")
     adjudication = Adjudication.objects.get(document=ready_document)
     assert adjudication.status == "final" and adjudication.adjudicator.username == "adjudicator"
