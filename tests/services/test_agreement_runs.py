@@ -534,7 +534,9 @@ def test_claim_verdicts_from_the_verification_queue_get_their_own_alpha(project,
     from annotations.models import Claim
     from annotations.selectors.agreement import agreement_input
     from annotations.services.agreement_runs import agreement_results_compute
-    from annotations.services.claims import claim_verification_submit
+    from django.utils import timezone
+
+    from annotations.models import ClaimVerification
 
     project.claim_verifiers = 3
     project.save()
@@ -548,7 +550,10 @@ def test_claim_verdicts_from_the_verification_queue_get_their_own_alpha(project,
     for verifier, verdicts in given.items():
         for claim, verdict in zip(claims, verdicts, strict=True):
             if verdict:
-                claim_verification_submit(claim=claim, verifier=verifier, verdict=verdict)
+                # stored directly: the queue's rules (evidence, not one's own claim) are tested in test_blind_review
+                ClaimVerification.objects.create(
+                    claim=claim, verifier=verifier, verdict=verdict, submitted_at=timezone.now()
+                )
                 triples.append((verifier.pk, claim.pk, verdict))
     results = agreement_results_compute(project=project, snapshot=agreement_input(project))
     assert results["claims"]["verdict_ratings"] == 11
