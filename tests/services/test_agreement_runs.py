@@ -530,13 +530,12 @@ def test_concurrent_requests_make_one_run_and_one_message(project, manager):
 
 def test_claim_verdicts_from_the_verification_queue_get_their_own_alpha(project, reviewer1, reviewer2, adjudicator):
     """Verifiers' verdicts are agreement data: nominal alpha with verifiers as coders and claims as units."""
-    from annotations.agreement import krippendorff_alpha
-    from annotations.models import Claim
-    from annotations.selectors.agreement import agreement_input
-    from annotations.services.agreement_runs import agreement_results_compute
     from django.utils import timezone
 
-    from annotations.models import ClaimVerification
+    from annotations.agreement import krippendorff_alpha
+    from annotations.models import Claim, ClaimVerification
+    from annotations.selectors.agreement import agreement_input
+    from annotations.services.agreement_runs import agreement_results_compute
 
     project.claim_verifiers = 3
     project.save()
