@@ -17,10 +17,12 @@ from annotations.services.adjudication import (
     adjudication_reopen,
     document_check_ready,
     gold_accept_agreed,
+    gold_candidate_reject,
     gold_claim_link_create,
     gold_reliability_set,
     gold_span_create,
     gold_span_delete,
+    gold_span_update,
 )
 
 
@@ -99,6 +101,25 @@ class GoldSpanInput(serializers.Serializer):
     end = StrictIntegerField(min_value=1, max_value=2**31 - 1)
     label = StrictCharField(max_length=64)
     quote = StrictCharField(required=False, trim_whitespace=False)
+
+
+class GoldSpanUpdateInput(serializers.Serializer):
+    start = StrictIntegerField(required=False, min_value=0, max_value=2**31 - 1)
+    end = StrictIntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    label = StrictCharField(required=False, max_length=64)
+
+
+class RejectionInput(serializers.Serializer):
+    start = StrictIntegerField(min_value=0, max_value=2**31 - 1)
+    end = StrictIntegerField(min_value=1, max_value=2**31 - 1)
+    label = StrictCharField(max_length=64)
+
+
+class RejectionOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    start = serializers.IntegerField()
+    end = serializers.IntegerField()
+    label = serializers.CharField(source="label.name")
 
 
 class GoldReliabilityInput(serializers.Serializer):
@@ -180,6 +201,10 @@ class CandidateOutput(serializers.Serializer):
     assignments = serializers.ListField(child=serializers.IntegerField(), help_text="Who marked this span.")
     spans = serializers.ListField(child=serializers.IntegerField(), help_text="The reviewers' span ids.")
     agreed = serializers.BooleanField(help_text="Every reviewer marked exactly this span.")
+    agreement = serializers.ChoiceField(choices=["all", "some", "one"], help_text="How many reviewers marked it.")
+    status = serializers.ChoiceField(
+        choices=["accepted", "edited", "rejected", "undecided"], help_text="The adjudicator's decision so far."
+    )
     claim_links = CandidateClaimLinkOutput(many=True)
     grades = CandidateGradeOutput(many=True, help_text="Each reviewer's grade of the quoted source on this span.")
 
@@ -218,6 +243,7 @@ class AdjudicationStateOutput(serializers.Serializer):
     document = StateDocumentOutput()
     reviewers = StateReviewerOutput(many=True)
     candidates = CandidateOutput(many=True)
+    undecided = serializers.IntegerField(help_text="Candidates neither accepted, edited nor rejected yet.")
     reliability = ReviewerReliabilityOutput(many=True, help_text="The reviewers' outlet grades.")
     gold = GoldStateOutput()
 
@@ -272,11 +298,32 @@ class GoldSpansApi(APIView):
 
 
 class GoldSpanDetailApi(APIView):
+    @extend_schema(request=GoldSpanUpdateInput, responses=GoldSpanOutput)
+    def patch(self, request, gold_span_id: int):
+        """Move a gold span's boundaries or relabel it (the curation keys: Shift+arrows, drag handles, 1-9)."""
+        gold = access_gold_span(request.user, gold_span_id)
+        data = GoldSpanUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(
+            GoldSpanOutput(gold_span_update(gold_span=gold, adjudicator=request.user, **data.validated_data)).data
+        )
+
     @extend_schema(responses={204: None})
     def delete(self, request, gold_span_id: int):
         """Take a span out of the gold (reject it)."""
         gold_span_delete(gold_span=access_gold_span(request.user, gold_span_id), adjudicator=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RejectionsApi(APIView):
+    @extend_schema(request=RejectionInput, responses={201: RejectionOutput})
+    def post(self, request, document_id: int):
+        """Reject a reviewers' candidate span (it leaves the gold if it was in; accepting it later undoes this)."""
+        document = access_document_for_adjudication(request.user, document_id)
+        data = RejectionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        rejection = gold_candidate_reject(document=document, adjudicator=request.user, **data.validated_data)
+        return Response(RejectionOutput(rejection).data, status=status.HTTP_201_CREATED)
 
 
 class GoldClaimLinksApi(APIView):

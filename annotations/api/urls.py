@@ -63,6 +63,11 @@ urlpatterns = [
     ),
     path("documents/<int:document_id>/adjudication/spans/", adjudication.GoldSpansApi.as_view(), name="gold-spans"),
     path(
+        "documents/<int:document_id>/adjudication/rejections/",
+        adjudication.RejectionsApi.as_view(),
+        name="gold-rejections",
+    ),
+    path(
         "documents/<int:document_id>/adjudication/accept-agreed/",
         adjudication.AcceptAgreedApi.as_view(),
         name="accept-agreed",

@@ -5,7 +5,15 @@ one job in flight per project, one assignment per document and reviewer…), so 
 reaches the database, can break them; keep adding them there. Models import no services, selectors,
 API or pages (tests/test_import_graph.py)."""
 
-from .adjudication import Adjudication, AdjudicationStatus, GoldClaimLink, GoldDecision, GoldReliability, GoldSpan
+from .adjudication import (
+    Adjudication,
+    AdjudicationStatus,
+    CandidateRejection,
+    GoldClaimLink,
+    GoldDecision,
+    GoldReliability,
+    GoldSpan,
+)
 from .assignments import Assignment, AssignmentStatus
 from .audit import AuditEntry
 from .claims import Claim, ClaimLink, ClaimSimilarityKey, ClaimVerdictChange, ClaimVerification, Stance, Verdict
@@ -23,6 +31,7 @@ __all__ = [
     "Assignment",
     "AssignmentStatus",
     "AuditEntry",
+    "CandidateRejection",
     "Claim",
     "ClaimLink",
     "ClaimSimilarityKey",

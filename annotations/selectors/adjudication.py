@@ -61,6 +61,9 @@ def candidates(document: Document) -> list[dict]:
                 "assignments": marked_by,
                 "spans": [span.pk for span in spans],
                 "agreed": len(marked_by) == len(assignments) and len(assignments) > 0,
+                "agreement": (
+                    "all" if len(marked_by) == len(assignments) else "one" if len(marked_by) == 1 else "some"
+                ),
                 "claim_links": sorted(links.values(), key=lambda entry: (entry["claim"], entry["stance"])),
                 # each reviewer's grade of the quoted source, to accept one into the gold
                 "grades": [
@@ -77,6 +80,27 @@ def candidates(document: Document) -> list[dict]:
             }
         )
     return result
+
+
+def candidate_decisions(adjudication, merged: list[dict]) -> None:
+    """Sets each candidate's `status`: accepted (in the gold as marked), edited (a gold span was made from
+    its spans with other boundaries or label), rejected (an explicit rejection) or undecided."""
+    gold_keys, edited_from, rejected = set(), set(), set()
+    if adjudication is not None:
+        for gold in adjudication.spans.select_related("label").prefetch_related("source_spans"):
+            gold_keys.add((gold.start, gold.end, gold.label.name))
+            edited_from.update(span.pk for span in gold.source_spans.all())
+        rejected = {(r.start, r.end, r.label.name) for r in adjudication.rejections.select_related("label")}
+    for candidate in merged:
+        key = (candidate["start"], candidate["end"], candidate["label"])
+        if key in gold_keys:
+            candidate["status"] = "accepted"
+        elif key in rejected:
+            candidate["status"] = "rejected"
+        elif edited_from.intersection(candidate["spans"]):
+            candidate["status"] = "edited"
+        else:
+            candidate["status"] = "undecided"
 
 
 def _datetime(value) -> str | None:
@@ -140,6 +164,8 @@ def adjudication_state(document) -> dict:
         rating = adjudication.ratings.filter(gold_span__isnull=True).select_related("decided_by").first()
         gold_reliability = gold_grade_data(rating)
     ratings = ReliabilityRating.objects.filter(assignment__in=submitted, span__isnull=True)
+    merged = candidates(document)
+    candidate_decisions(adjudication, merged)
     return {
         "document": {
             "id": document.id,
@@ -148,7 +174,8 @@ def adjudication_state(document) -> dict:
             "source": document.source.name if document.source else "",
         },
         "reviewers": [{"assignment": a.id, "reviewer": names[a.id]} for a in submitted],
-        "candidates": candidates(document),
+        "candidates": merged,
+        "undecided": sum(1 for c in merged if c["status"] == "undecided"),
         "reliability": [
             {
                 "assignment": r.assignment_id,

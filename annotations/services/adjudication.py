@@ -18,6 +18,7 @@ from annotations.models import (
     AdjudicationStatus,
     Assignment,
     AssignmentStatus,
+    CandidateRejection,
     Claim,
     ClaimLink,
     Document,
@@ -110,8 +111,71 @@ def gold_span_create(*, document: Document, adjudicator, start, end, label, quot
             decided_by=adjudicator,
         )
         gold.source_spans.set(sources)
+        # accepting or editing a candidate takes back an earlier rejection of it
+        CandidateRejection.objects.filter(adjudication=adjudication, start=start, end=end, label=label_type).delete()
         _audit(document, adjudicator, "gold_span.created", gold.pk, after={**span_values(gold), "decision": decision})
     return gold
+
+
+def gold_span_update(*, gold_span: GoldSpan, adjudicator, start=None, end=None, label=None) -> GoldSpan:
+    """Moves a gold span's boundaries or relabels it; its decision and source spans follow (accepted when a
+    reviewer marked exactly that, else edited or added). Conflict when the same gold span already exists."""
+    document = gold_span.adjudication.document
+    with transaction.atomic():
+        adjudication = _adjudication_for_write(document, adjudicator)
+        current = GoldSpan.objects.select_related("label").get(pk=gold_span.pk)
+        new_start = current.start if start is None else start
+        new_end = current.end if end is None else end
+        span_check_offsets(document.text, new_start, new_end)
+        label_type = current.label if label is None else label_for(Assignment(document=document), label)
+        twin = GoldSpan.objects.filter(adjudication=adjudication, start=new_start, end=new_end, label=label_type)
+        if twin.exclude(pk=current.pk).exists():
+            raise Conflict(gettext("This span is already in the gold."))
+        decision, sources = _decision_for(submitted_spans(document), new_start, new_end, label_type)
+        before = span_values(current)
+        current.start, current.end, current.label = new_start, new_end, label_type
+        current.text = document.text[new_start:new_end]
+        current.decision = decision
+        current.decided_by = adjudicator
+        current.save(update_fields=["start", "end", "label", "text", "decision", "decided_by"])
+        current.source_spans.set(sources)
+        _audit(
+            document,
+            adjudicator,
+            "gold_span.changed",
+            current.pk,
+            before=before,
+            after={**span_values(current), "decision": decision},
+        )
+    return current
+
+
+def gold_candidate_reject(*, document: Document, adjudicator, start, end, label) -> CandidateRejection:
+    """The adjudicator rejects a reviewers' candidate: kept as a decision (and out of the gold if it was in)."""
+    with transaction.atomic():
+        adjudication = _adjudication_for_write(document, adjudicator)
+        label_type = label_for(Assignment(document=document), label)
+        if not any((c["start"], c["end"], c["label"]) == (start, end, label_type.name) for c in candidates(document)):
+            raise ApplicationError(
+                gettext("Not a candidate."),
+                fields={"start": [gettext("No reviewer marked this span with this label.")]},
+            )
+        GoldSpan.objects.filter(adjudication=adjudication, start=start, end=end, label=label_type).delete()
+        rejection, _ = CandidateRejection.objects.get_or_create(
+            adjudication=adjudication,
+            start=start,
+            end=end,
+            label=label_type,
+            defaults={"decided_by": adjudicator},
+        )
+        _audit(
+            document,
+            adjudicator,
+            "gold_candidate.decided",
+            rejection.pk,
+            after={"start": start, "end": end, "label": label_type.name, "decision": "rejected"},
+        )
+    return rejection
 
 
 def gold_span_delete(*, gold_span: GoldSpan, adjudicator) -> None:

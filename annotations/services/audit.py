@@ -26,6 +26,7 @@ KINDS = (
     "assignment.expired",
     "gold_span.created",
     "gold_span.deleted",
+    "gold_span.changed",
     "gold.agreed_accepted",
     "gold_reliability.set",
     "gold_claim_link.created",

@@ -202,3 +202,41 @@ def test_a_deleted_span_is_ignored_and_its_twin_can_be_made_again(project, docum
     from annotations.selectors.adjudication import submitted_spans
 
     assert [s.id for s in submitted_spans(document)] == [again.json()["id"]]
+
+
+# --- Every candidate ends accepted, rejected or edited ----------------------------------------------------
+def test_candidates_are_grouped_by_agreement_and_end_decided(graded, reviewer1, adjudicator, api_client_for):
+    document = graded["document"]
+    judge = api_client_for(adjudicator)
+    # reviewer1 also marked a place nobody else did (added to the submitted work for the test)
+    from annotations.models import Span
+
+    place = Span.objects.create(
+        assignment=graded["spans"][0].assignment,
+        label=graded["spans"][0].label.project.label_types.get(name="place"),
+        start=5,
+        end=9,
+        text=document.text[5:9],
+    )
+    state = judge.get(f"/api/documents/{document.id}/adjudication/").json()
+    by_key = {(c["start"], c["end"], c["label"]): c for c in state["candidates"]}
+    assert by_key[(0, 4, "actor")]["agreement"] == "all" and by_key[(5, 9, "place")]["agreement"] == "one"
+    assert state["undecided"] == 2 and {c["status"] for c in state["candidates"]} == {"undecided"}
+    url = f"/api/documents/{document.id}/adjudication/"
+    rejected = judge.post(f"{url}rejections/", {"start": 5, "end": 9, "label": "place"}, format="json")
+    assert rejected.status_code == 201
+    assert judge.post(f"{url}rejections/", {"start": 1, "end": 9, "label": "place"}, format="json").status_code == 400
+    gold = judge.post(f"{url}spans/", {"start": 0, "end": 4, "label": "actor"}, format="json").json()
+    # edit a boundary (Shift+arrow in the page) and relabel: the candidate counts as edited
+    moved = judge.patch(f"/api/gold-spans/{gold['id']}/", {"end": 5}, format="json")
+    assert moved.status_code == 200 and moved.json()["decision"] == "edited" and moved.json()["end"] == 5
+    bad = judge.patch(f"/api/gold-spans/{gold['id']}/", {"end": 100000}, format="json")
+    assert bad.status_code == 400
+    state = judge.get(url).json()
+    statuses = {(c["start"], c["label"]): c["status"] for c in state["candidates"]}
+    assert statuses == {(0, "actor"): "edited", (5, "place"): "rejected"} and state["undecided"] == 0
+    # accepting a rejected candidate takes the rejection back
+    judge.post(f"{url}spans/", {"start": 5, "end": 9, "label": "place"}, format="json")
+    statuses = {(c["start"], c["label"]): c["status"] for c in judge.get(url).json()["candidates"]}
+    assert statuses[(5, "place")] == "accepted"
+    assert place.pk in [s for c in judge.get(url).json()["candidates"] for s in c["spans"]]

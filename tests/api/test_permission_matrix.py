@@ -97,7 +97,11 @@ MATRIX = {
     "api:gold-reliability": {"PUT": {**DENIED_API, "reviewer1": 403, "adjudicator": 200, "manager": 200}},
     # the first finalize wins; the next one is told who decided (409)
     "api:finalize": {"POST": {**DENIED_API, "reviewer1": 403, "adjudicator": 200, "manager": 409}},
-    "api:gold-span-detail": {"DELETE": {**DENIED_API, "reviewer1": 403, "adjudicator": 204, "manager": 404}},
+    "api:gold-span-detail": {
+        "PATCH": {**DENIED_API, "reviewer1": 403, "adjudicator": 200, "manager": 200},
+        "DELETE": {**DENIED_API, "reviewer1": 403, "adjudicator": 204, "manager": 404},
+    },
+    "api:gold-rejections": {"POST": {**DENIED_API, "reviewer1": 403, "adjudicator": 201, "manager": 201}},
     "api:adjudication-done": {"GET": {**DENIED_API, "reviewer1": 403, "adjudicator": 200, "manager": 200}},
     # the work fixture's gold is not final: a manager's reopen is a conflict
     "api:adjudication-reopen": {"POST": {**DENIED_API, "reviewer1": 403, "adjudicator": 403, "manager": 409}},
@@ -227,6 +231,7 @@ BODIES = {
     "api:gold-reliability": {"source_reliability": "B", "credibility": 2},
     "api:gold-span-reliability": {"source_reliability": "C", "credibility": 3},
     "api:adjudication-reopen": {"reason": "a label was misread"},
+    "api:gold-rejections": {"start": 0, "end": 2, "label": "actor"},
     "api:gold-claim-links": lambda work: {"claim": work["claim_id"], "stance": "supports"},
     "api:claims": {"text": "قُتل 30 عنصراً في البادية", "force": True},
     "api:claim-detail": {"verdict": "supported", "version": 1},
