@@ -63,6 +63,7 @@ def adjudication_page(request, document_id: int):
         "urls": {
             "state": f"/api/documents/{document.id}/adjudication/",
             "spans": f"/api/documents/{document.id}/adjudication/spans/",
+            "rejections": f"/api/documents/{document.id}/adjudication/rejections/",
             "goldSpan": "/api/gold-spans/",
             "acceptAgreed": f"/api/documents/{document.id}/adjudication/accept-agreed/",
             "reliability": f"/api/documents/{document.id}/adjudication/reliability/",
