@@ -239,11 +239,28 @@ class GoldStateOutput(serializers.Serializer):
     reliability = NullableGoldReliabilityField(allow_null=True)
 
 
+class StateNoteOutput(serializers.Serializer):
+    assignment = serializers.IntegerField()
+    span = serializers.IntegerField()
+    start = serializers.IntegerField()
+    end = serializers.IntegerField()
+    label = serializers.CharField()
+    text = serializers.CharField()
+
+
+class StateFlagOutput(serializers.Serializer):
+    assignment = serializers.IntegerField()
+    kind = serializers.CharField()
+    note = serializers.CharField(allow_blank=True)
+
+
 class AdjudicationStateOutput(serializers.Serializer):
     document = StateDocumentOutput()
     reviewers = StateReviewerOutput(many=True)
     candidates = CandidateOutput(many=True)
     undecided = serializers.IntegerField(help_text="Candidates neither accepted, edited nor rejected yet.")
+    notes = StateNoteOutput(many=True, help_text="The reviewers' notes on their spans.")
+    flags = StateFlagOutput(many=True, help_text="The reviewers' flags on the document.")
     reliability = ReviewerReliabilityOutput(many=True, help_text="The reviewers' outlet grades.")
     gold = GoldStateOutput()
 

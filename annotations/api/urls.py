@@ -5,7 +5,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from annotations.api import adjudication, assignments, audit, auth, documents, projects, queue
+from annotations.api import adjudication, assignments, audit, auth, documents, notes, projects, queue
 from annotations.api import agreement as agreement_api
 from annotations.api import claims as claims_api
 from annotations.api import exports as exports_api
@@ -41,6 +41,13 @@ urlpatterns = [
     ),
     path("spans/<int:span_id>/", assignments.SpanDetailApi.as_view(), name="span-detail"),
     path("spans/<int:span_id>/restore/", assignments.SpanRestoreApi.as_view(), name="span-restore"),
+    path("spans/<int:span_id>/comments/", notes.SpanCommentsApi.as_view(), name="span-comments"),
+    path("assignments/<int:assignment_id>/flags/", notes.DocumentFlagsApi.as_view(), name="document-flags"),
+    path(
+        "assignments/<int:assignment_id>/flags/<slug:kind>/",
+        notes.DocumentFlagDetailApi.as_view(),
+        name="document-flag-detail",
+    ),
     path("projects/<int:project_id>/queue/next/", queue.QueueNextApi.as_view(), name="queue-next"),
     path("projects/<int:project_id>/audit/", audit.ProjectAuditApi.as_view(), name="project-audit"),
     path("assignments/<int:assignment_id>/skip/", queue.AssignmentSkipApi.as_view(), name="assignment-skip"),

@@ -20,6 +20,7 @@ from .claims import Claim, ClaimLink, ClaimSimilarityKey, ClaimVerdictChange, Cl
 from .documents import Document, DocumentStats, Source, text_sha256
 from .idempotency import IdempotencyRecord
 from .jobs import AgreementRun, ExportFormat, ExportJob, JobStatus
+from .notes import DocumentFlag, DocumentFlagKind, SpanComment
 from .projects import LabelType, Membership, Project, Role
 from .reliability import Credibility, ReliabilityRating, SourceReliability
 from .spans import Span
@@ -39,6 +40,8 @@ __all__ = [
     "ClaimVerification",
     "Credibility",
     "Document",
+    "DocumentFlag",
+    "DocumentFlagKind",
     "DocumentStats",
     "ExportFormat",
     "ExportJob",
@@ -56,6 +59,7 @@ __all__ = [
     "Source",
     "SourceReliability",
     "Span",
+    "SpanComment",
     "Stance",
     "Verdict",
     "text_sha256",

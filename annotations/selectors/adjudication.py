@@ -14,9 +14,11 @@ from annotations.models import (
     AssignmentStatus,
     ClaimLink,
     Document,
+    DocumentFlag,
     GoldSpan,
     ReliabilityRating,
     Span,
+    SpanComment,
 )
 from annotations.selectors.queue import adjudication_queue, reviewer_names
 
@@ -176,6 +178,23 @@ def adjudication_state(document) -> dict:
         "reviewers": [{"assignment": a.id, "reviewer": names[a.id]} for a in submitted],
         "candidates": merged,
         "undecided": sum(1 for c in merged if c["status"] == "undecided"),
+        "notes": [
+            {
+                "assignment": c.span.assignment_id,
+                "span": c.span_id,
+                "start": c.span.start,
+                "end": c.span.end,
+                "label": c.span.label.name,
+                "text": c.text,
+            }
+            for c in SpanComment.objects.filter(span__assignment__in=submitted)
+            .select_related("span__label")
+            .order_by("span__start", "id")
+        ],
+        "flags": [
+            {"assignment": f.assignment_id, "kind": f.kind, "note": f.note}
+            for f in DocumentFlag.objects.filter(assignment__in=submitted).order_by("assignment_id", "id")
+        ],
         "reliability": [
             {
                 "assignment": r.assignment_id,

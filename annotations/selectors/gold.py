@@ -19,6 +19,7 @@ the outlet grade (same letter and digit); such documents have `resolution = "maj
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -41,6 +42,7 @@ from annotations.exporters.records import (
     GoldReliability,
     GoldSpan,
     LabelInfo,
+    ReviewNote,
 )
 from annotations.models import (
     AdjudicationStatus,
@@ -51,11 +53,13 @@ from annotations.models import (
     ClaimLink,
     ClaimVerdictChange,
     Document,
+    DocumentFlag,
     JobStatus,
     LabelType,
     Project,
     ReliabilityRating,
     Span,
+    SpanComment,
 )
 from annotations.models import (
     GoldClaimLink as GoldClaimLinkRow,
@@ -299,6 +303,9 @@ def gold_records(
             built.update(_adjudicated(adjudicated, lookups, agreement))
         if majority:
             built.update(_majority(majority, lookups, agreement, k, snapshot_at))
+        notes = _review_notes(list(built))
+        for document_id, found in notes.items():
+            built[document_id] = dataclasses.replace(built[document_id], review_notes=tuple(found))
         for row in rows:
             document = built.get(row[0])
             if document is not None:
@@ -307,6 +314,27 @@ def gold_records(
             on_chunk(len(rows))
         if len(rows) < chunk_size:
             return
+
+
+def _review_notes(document_ids: list[int]) -> dict[int, list[ReviewNote]]:
+    """Submitted reviewers' flags and span comments of these documents (one query each)."""
+    notes: dict[int, list[ReviewNote]] = defaultdict(list)
+    if not document_ids:
+        return notes
+    submitted = {"assignment__status": AssignmentStatus.SUBMITTED, "assignment__document_id__in": document_ids}
+    for document_id, kind, note in (
+        DocumentFlag.objects.filter(**submitted)
+        .order_by("assignment__document_id", "kind", "id")
+        .values_list("assignment__document_id", "kind", "note")
+    ):
+        notes[document_id].append(ReviewNote(kind, note))
+    for document_id, text, start, end, label in (
+        SpanComment.objects.filter(**{f"span__{key}": value for key, value in submitted.items()})
+        .order_by("span__assignment__document_id", "span__start", "span__end", "id")
+        .values_list("span__assignment__document_id", "text", "span__start", "span__end", "span__label__name")
+    ):
+        notes[document_id].append(ReviewNote("comment", text, start, end, label))
+    return notes
 
 
 def _document(

@@ -36,6 +36,7 @@ KINDS = (
     "span.restored",
     "span_comment.created",
     "document_flag.set",
+    "document_flag.removed",
 )
 
 

@@ -240,3 +240,45 @@ def test_candidates_are_grouped_by_agreement_and_end_decided(graded, reviewer1, 
     statuses = {(c["start"], c["label"]): c["status"] for c in judge.get(url).json()["candidates"]}
     assert statuses[(5, "place")] == "accepted"
     assert place.pk in [s for c in judge.get(url).json()["candidates"] for s in c["spans"]]
+
+
+# --- Span comments and document flags ---------------------------------------------------------------------
+def test_notes_and_flags_reach_the_adjudicator_and_the_export_but_no_other_reviewer(
+    project, document, reviewer1, reviewer2, adjudicator, manager, api_client_for, django_capture_on_commit_callbacks
+):
+    project.overlap_k = 2
+    project.save(update_fields=["overlap_k"])
+    first = assignment_open(document=document, reviewer=reviewer1)
+    api1 = api_client_for(reviewer1)
+    span = api1.post(f"/api/assignments/{first.id}/spans/", {"start": 0, "end": 4, "label": "actor"}, format="json")
+    span_id = span.json()["id"]
+    note = api1.post(f"/api/spans/{span_id}/comments/", {"text": "NOTE-R1 منقول عن وكالة"}, format="json")
+    assert note.status_code == 201
+    assert api1.post(f"/api/spans/{span_id}/comments/", {"text": "  "}, format="json").status_code == 400
+    flagged = api1.post(f"/api/assignments/{first.id}/flags/", {"kind": "duplicate", "note": "FLAG-R1"}, format="json")
+    assert flagged.status_code == 201
+    bad = api1.post(f"/api/assignments/{first.id}/flags/", {"kind": "boring"}, format="json")
+    assert bad.status_code == 400 and "kind" in bad.json()
+    mine = api1.get(f"/api/assignments/{first.id}/").json()
+    assert [c["text"] for c in mine["comments"]] == ["NOTE-R1 منقول عن وكالة"]
+    assert [f["kind"] for f in mine["flags"]] == ["duplicate"]
+    assignment_submit(assignment=first)
+    assert api1.post(f"/api/spans/{span_id}/comments/", {"text": "late"}, format="json").status_code == 409
+
+    # blind review: reviewer2, still drafting, sees none of it anywhere
+    second = assignment_open(document=document, reviewer=reviewer2)
+    api2 = api_client_for(reviewer2)
+    for url in (f"/api/assignments/{second.id}/", f"/api/assignments/{first.id}/", f"/api/spans/{span_id}/comments/"):
+        body = api2.get(url).content.decode()
+        assert "NOTE-R1" not in body and "FLAG-R1" not in body, url
+    assert api2.post(f"/api/spans/{span_id}/comments/", {"text": "x"}, format="json").status_code == 404
+    assignment_submit(assignment=second)
+
+    state = api_client_for(adjudicator).get(f"/api/documents/{document.id}/adjudication/").json()
+    assert [(n["span"], n["text"]) for n in state["notes"]] == [(span_id, "NOTE-R1 منقول عن وكالة")]
+    assert [(f["kind"], f["note"]) for f in state["flags"]] == [("duplicate", "FLAG-R1")]
+    api_client_for(adjudicator).post(f"/api/documents/{document.id}/adjudication/finalize/")
+    [line] = export(api_client_for(manager), project, "jsonl", django_capture_on_commit_callbacks).decode().splitlines()
+    notes = json.loads(line)["review_notes"]
+    assert {"kind": "duplicate", "note": "FLAG-R1", "start": None, "end": None, "label": None} in notes
+    assert {"kind": "comment", "note": "NOTE-R1 منقول عن وكالة", "start": 0, "end": 4, "label": "actor"} in notes

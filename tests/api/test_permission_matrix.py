@@ -51,6 +51,10 @@ MATRIX = {
     },
     # undo of a delete: the span's reviewer only (a live span answers itself)
     "api:span-restore": {"POST": {**DENIED_API, "reviewer1": 200, "adjudicator": 404, "manager": 404}},
+    # reviewers' notes for the adjudicator: their own span and assignment only
+    "api:span-comments": {"POST": {**DENIED_API, "reviewer1": 201, "adjudicator": 404, "manager": 404}},
+    "api:document-flags": {"POST": {**DENIED_API, "reviewer1": 201, "adjudicator": 404, "manager": 404}},
+    "api:document-flag-detail": {"DELETE": {**DENIED_API, "reviewer1": 204, "adjudicator": 404, "manager": 404}},
     "api:project-documents": {
         "GET": {**DENIED_API, "reviewer1": 403, "adjudicator": 200, "manager": 200},
         "POST": {**DENIED_API, "reviewer1": 403, "adjudicator": 403, "manager": 201},
@@ -215,7 +219,7 @@ def client_for(role, users):
 def url_for(name, project, work):
     from django.urls import reverse
 
-    kwargs = {"project_id": project.id, "slug": project.slug, **work}
+    kwargs = {"project_id": project.id, "slug": project.slug, "kind": "unclear", **work}
     pattern = named_routes()[name]
     wanted = {key: kwargs[key] for key in pattern.pattern.converters}
     return reverse(name, kwargs=wanted)
@@ -232,6 +236,8 @@ BODIES = {
     "api:gold-span-reliability": {"source_reliability": "C", "credibility": 3},
     "api:adjudication-reopen": {"reason": "a label was misread"},
     "api:gold-rejections": {"start": 0, "end": 2, "label": "actor"},
+    "api:span-comments": {"text": "المصدر منقول عن وكالة"},
+    "api:document-flags": {"kind": "unclear"},
     "api:gold-claim-links": lambda work: {"claim": work["claim_id"], "stance": "supports"},
     "api:claims": {"text": "قُتل 30 عنصراً في البادية", "force": True},
     "api:claim-detail": {"verdict": "supported", "version": 1},
