@@ -26,6 +26,11 @@ def current_text(page):
 
 
 def test_curation_keyboard_flow(live_server, page, screenshot, ready_document):  # noqa: F811
+    from annotations.models import Assignment, DocumentFlag, SpanComment
+
+    second = Assignment.objects.get(document=ready_document, reviewer__username="reviewer2")
+    DocumentFlag.objects.create(assignment=second, kind="unclear", note="FLAG-NOTE")
+    SpanComment.objects.create(span=second.spans.get(text="ببادية الرصافة"), author=second.reviewer, text="SPAN-NOTE")
     missing = []
     page.on("response", lambda response: response.status == 404 and missing.append(response.url))
     sign_in(page, live_server, "adjudicator")
@@ -40,6 +45,8 @@ def test_curation_keyboard_flow(live_server, page, screenshot, ready_document): 
         "(el) => getComputedStyle(el).borderBottomStyle)"
     )
     assert {"solid", "dashed"} <= set(styles)
+    notes = page.locator("#review-notes").inner_text()
+    assert "FLAG-NOTE" in notes and "SPAN-NOTE" in notes and "reviewer2" in notes
     headings = page.locator("#candidate-list .group-heading").all_inner_texts()
     assert headings == ["All reviewers agree (2)", "One reviewer (3)"]
     screenshot("curation-lanes")

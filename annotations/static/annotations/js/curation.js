@@ -171,8 +171,42 @@ export function createCuration(ctx) {
     document.querySelector("#candidate-list .candidate.current")?.scrollIntoView({ block: "nearest" });
   }
 
+  // the reviewers' flags on the document and notes on their spans
+  function renderNotes() {
+    const box = document.getElementById("review-notes");
+    if (!box) return;
+    const { flags = [], notes = [] } = ctx.state();
+    const rows = [
+      ...flags.map((f) => {
+        const li = document.createElement("li");
+        li.className = `review-flag flag-${f.kind}`;
+        li.textContent = `${ctx.reviewerOf.get(f.assignment)}: ${t("flagged")} ${t(f.kind.replace("_", " "))}${f.note ? ` · ${f.note}` : ""}`;
+        return li;
+      }),
+      ...notes.map((n) => {
+        const li = document.createElement("li");
+        li.className = "review-note";
+        const quote = document.createElement("bdi");
+        quote.textContent = ctx.table.slice(n.start, n.end);
+        const text = document.createElement("bdi");
+        text.dir = "auto";
+        text.textContent = n.text;
+        li.append(`${ctx.reviewerOf.get(n.assignment)} · ${n.label} «`, quote, "»: ", text);
+        li.addEventListener("click", () => setCurrent(`${n.start}:${n.end}:${n.label}`));
+        return li;
+      }),
+    ];
+    const title = document.createElement("h2");
+    title.textContent = t("Reviewers' notes and flags");
+    const list = document.createElement("ul");
+    list.append(...rows);
+    box.hidden = rows.length === 0;
+    box.replaceChildren(title, list);
+  }
+
   function render() {
     if (cur.goldId !== null && !selectedGold()) cur.goldId = null;
+    renderNotes();
     renderLanes();
     renderGoldLane();
     markCurrentInList();
