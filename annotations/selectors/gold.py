@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import F, Lookup, Q
+from django.db.models import CharField, F, IntegerField, Lookup, Q, Value
 from django.utils import timezone
 
 from annotations.exporters.records import (
@@ -317,23 +317,38 @@ def gold_records(
 
 
 def _review_notes(document_ids: list[int]) -> dict[int, list[ReviewNote]]:
-    """Submitted reviewers' flags and span comments of these documents (one query each)."""
+    """Submitted reviewers' flags and span comments of these documents (one UNION query per chunk)."""
     notes: dict[int, list[ReviewNote]] = defaultdict(list)
     if not document_ids:
         return notes
-    submitted = {"assignment__status": AssignmentStatus.SUBMITTED, "assignment__document_id__in": document_ids}
-    for document_id, kind, note in (
-        DocumentFlag.objects.filter(**submitted)
-        .order_by("assignment__document_id", "kind", "id")
-        .values_list("assignment__document_id", "kind", "note")
-    ):
-        notes[document_id].append(ReviewNote(kind, note))
-    for document_id, text, start, end, label in (
-        SpanComment.objects.filter(**{f"span__{key}": value for key, value in submitted.items()})
-        .order_by("span__assignment__document_id", "span__start", "span__end", "id")
-        .values_list("span__assignment__document_id", "text", "span__start", "span__end", "span__label__name")
-    ):
-        notes[document_id].append(ReviewNote("comment", text, start, end, label))
+    flags = DocumentFlag.objects.filter(
+        assignment__status=AssignmentStatus.SUBMITTED, assignment__document_id__in=document_ids
+    ).values_list(
+        "assignment__document_id",
+        "kind",
+        "note",
+        Value(None, output_field=IntegerField()),
+        Value(None, output_field=IntegerField()),
+        Value(None, output_field=CharField()),
+        "id",
+    )
+    comments = SpanComment.objects.filter(
+        span__assignment__status=AssignmentStatus.SUBMITTED, span__assignment__document_id__in=document_ids
+    ).values_list(
+        "span__assignment__document_id",
+        Value("comment", output_field=CharField()),
+        "text",
+        "span__start",
+        "span__end",
+        "span__label__name",
+        "id",
+    )
+    rows = sorted(
+        flags.union(comments, all=True),
+        key=lambda r: (r[0], r[1] == "comment", r[3] if r[3] is not None else -1, r[4] or -1, r[1], r[6]),
+    )
+    for document_id, kind, note, start, end, label, _ in rows:
+        notes[document_id].append(ReviewNote(kind, note, start, end, label))
     return notes
 
 
