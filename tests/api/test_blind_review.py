@@ -45,6 +45,11 @@ def test_nothing_of_reviewer1_reaches_reviewer2(scene, reviewer2, client, api_cl
             f"/api/agreement-runs/{scene['run'].id}/",
             f"/api/agreement-runs/{scene['run'].id}/results.csv",
             f"/api/spans/{scene['span'].id}/",
+            # issue 13: the claim catalogue, its search and the claim verification queue
+            f"/api/projects/{project.id}/claims/",
+            f"/api/projects/{project.id}/claims/?q=داعش",
+            f"/api/projects/{project.id}/claims/queue/next/",
+            f"/api/claims/{scene['link'].claim_id}/",
         ]
     }
     answers.update(
@@ -59,9 +64,15 @@ def test_nothing_of_reviewer1_reaches_reviewer2(scene, reviewer2, client, api_cl
                 f"/projects/{project.slug}/adjudication/",
                 f"/adjudication/{second.document_id}/",
                 f"/projects/{project.slug}/agreement/",
+                f"/projects/{project.slug}/claims/",
+                f"/projects/{project.slug}/claims/verify/",
+                f"/claims/{scene['link'].claim_id}/",
             ]
         }
     )
+    # the claim has evidence reviewer2 may not see yet: no verdict asked of them
+    assert answers[f"/api/projects/{project.id}/claims/queue/next/"].status_code == 204
+    assert answers[f"/api/claims/{scene['link'].claim_id}/"].json()["evidence"] == []
     assert answers[f"/api/assignments/{first.id}/"].status_code == 404
     assert answers[f"/assignments/{first.id}/"].status_code == 404
     assert answers[f"/api/assignments/{second.id}/"].json()["spans"] == []
