@@ -105,3 +105,39 @@ def test_curation_keyboard_flow(live_server, page, screenshot, ready_document): 
     # every resource the pages asked for was served (the browser's own favicon request is no response event)
     assert not missing
     assert not [e for e in page.console_errors if "Content Security Policy" in e or "Error" in e]
+
+
+def test_drag_a_handle_to_move_a_gold_boundary(live_server, page, screenshot, ready_document):  # noqa: F811
+    sign_in(page, live_server, "adjudicator")
+    page.goto(f"{live_server.url}/adjudication/{ready_document.id}/")
+    page.wait_for_selector("body[data-adjudication-ready=true]")
+    page.locator("#candidate-list .candidate", has_text="الرصافة").filter(has_not_text="ببادية").click()
+    page.keyboard.press("e")
+    page.wait_for_selector("#article .seg.gold-selected .handle-start")
+    gold = GoldSpan.objects.get(adjudication__document=ready_document)
+    assert gold.text == "الرصافة"
+    # drag the start handle onto the word before it ("ببادية"): the gold span grows to "ببادية الرصافة"
+    handle = page.locator("#article .handle-start").bounding_box()
+    # where the first letter of "ببادية" is drawn (a Range over it; right-to-left: its right half)
+    box = page.evaluate(
+        """() => {
+          const seg = [...document.querySelectorAll('#article .seg')].find((el) => el.textContent.includes('ببادية'));
+          const node = seg.firstChild, at = node.textContent.indexOf('ببادية');
+          const range = document.createRange();
+          range.setStart(node, at);
+          range.setEnd(node, at + 1);
+          const r = range.getBoundingClientRect();
+          return { x: r.left + r.width * 0.75, y: r.top + r.height / 2 };
+        }"""
+    )
+    page.mouse.move(handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"], box["y"], steps=5)
+    page.mouse.up()
+    wait_until(lambda: GoldSpan.objects.get(pk=gold.pk).text != "الرصافة", page)
+    assert GoldSpan.objects.get(pk=gold.pk).text == "ببادية الرصافة"
+    # the page draws the new gold: the same offsets and label as reviewer2's candidate, now accepted
+    wait_until(lambda: "ببادية الرصافة" in page.locator("#gold-list").inner_text(), page)
+    accepted = page.locator("#candidate-list .candidate.status-accepted .span-text").all_inner_texts()
+    assert accepted == ["ببادية الرصافة"]
+    screenshot("curation-dragged")

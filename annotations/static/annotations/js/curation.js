@@ -137,6 +137,7 @@ export function createCuration(ctx) {
     event.stopPropagation();
     const gold = selectedGold();
     if (!gold) return;
+    cur.dragged = true;  // the click that ends the drag keeps the gold span selected
     const up = (release) => {
       window.removeEventListener("pointerup", up);
       const offset = offsetAt(release.clientX, release.clientY);
@@ -295,6 +296,7 @@ export function createCuration(ctx) {
 
   window.addEventListener("keydown", onKey, { capture: true });
   article.addEventListener("click", (event) => {
+    if (cur.dragged) { cur.dragged = false; return; }
     if (!window.getSelection().isCollapsed || event.target.closest(".handle")) return;
     const keys = event.target.closest?.(".seg")?.dataset.keys?.split(" ") ?? [];
     const gold = ctx.state().gold.spans.find((g) => keys.includes(keyOf(g)));
