@@ -111,7 +111,10 @@ class AssignmentOutput(serializers.ModelSerializer):
     @extend_schema_field(NoteCommentOutput(many=True))
     def get_comments(self, assignment) -> list[dict]:
         """The reviewer's notes on their spans, for the adjudicator."""
-        return NoteCommentOutput(SpanComment.objects.filter(span__assignment=assignment).order_by("id"), many=True).data
+        return NoteCommentOutput(
+            SpanComment.objects.filter(span__assignment=assignment, span__deleted_at__isnull=True).order_by("id"),
+            many=True,
+        ).data
 
     @extend_schema_field(NoteFlagOutput(many=True))
     def get_flags(self, assignment) -> list[dict]:

@@ -187,7 +187,7 @@ def adjudication_state(document) -> dict:
                 "label": c.span.label.name,
                 "text": c.text,
             }
-            for c in SpanComment.objects.filter(span__assignment__in=submitted)
+            for c in SpanComment.objects.filter(span__assignment__in=submitted, span__deleted_at__isnull=True)
             .select_related("span__label")
             .order_by("span__start", "id")
         ],

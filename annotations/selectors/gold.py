@@ -333,7 +333,9 @@ def _review_notes(document_ids: list[int]) -> dict[int, list[ReviewNote]]:
         "id",
     )
     comments = SpanComment.objects.filter(
-        span__assignment__status=AssignmentStatus.SUBMITTED, span__assignment__document_id__in=document_ids
+        span__assignment__status=AssignmentStatus.SUBMITTED,
+        span__assignment__document_id__in=document_ids,
+        span__deleted_at__isnull=True,
     ).values_list(
         "span__assignment__document_id",
         Value("comment", output_field=CharField()),

@@ -170,6 +170,7 @@ def test_undo_after_delete_restores_the_span_with_its_links_and_grade(
     assert api.delete(f"/api/spans/{span_id}/").status_code == 204
     detail = api.get(f"/api/assignments/{assignment.id}/").json()
     assert detail["spans"] == [] and detail["ratings"] == []
+    assert [row["span_count"] for row in api.get("/api/assignments/").json()["results"]] == [0]
     assert api.get(f"/api/claims/{claim.id}/").json()["evidence"] == []
     # the same span can be marked again meanwhile only as a new span; undo of that one would then conflict
     restored = api.post(f"/api/spans/{span_id}/restore/")
