@@ -199,10 +199,16 @@ def test_a_deleted_span_is_ignored_and_its_twin_can_be_made_again(project, docum
     assert again.status_code == 201 and again.json()["id"] != first  # the unique rule ignores deleted spans
     assert api.post(f"/api/spans/{first}/restore/").status_code == 409  # an identical live span exists
     assert api.patch(f"/api/spans/{first}/", {"version": 2, "label": "place"}, format="json").status_code == 404
+    api.delete(f"/api/spans/{again.json()['id']}/")
+    kept = api.post(f"/api/assignments/{assignment.id}/spans/", {"start": 5, "end": 9, "label": "place"}, format="json")
     assignment_submit(assignment=assignment)
     from annotations.selectors.adjudication import submitted_spans
+    from annotations.selectors.agreement import agreement_documents, agreement_input
 
-    assert [s.id for s in submitted_spans(document)] == [again.json()["id"]]
+    # adjudication and agreement read only the live span
+    assert [s.id for s in submitted_spans(document)] == [kept.json()["id"]]
+    [work] = list(agreement_documents(project, agreement_input(project)))
+    assert work.spans == {reviewer1.pk: [(5, 9, "place")]}
 
 
 # --- Every candidate ends accepted, rejected or edited ----------------------------------------------------
