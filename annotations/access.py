@@ -10,17 +10,20 @@ gets annotations.errors.PermissionDenied (the one type: the API answers 403 JSON
 
 from __future__ import annotations
 
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from annotations.errors import NotFound, PermissionDenied
 from annotations.models import (
+    AdjudicationStatus,
     AgreementRun,
     Assignment,
+    AssignmentStatus,
     Claim,
     ClaimLink,
     Document,
     ExportJob,
+    GoldClaimLink,
     GoldSpan,
     ImportJob,
     LabelType,
@@ -144,16 +147,17 @@ def access_assignment_locked_for_write(user, assignment_id, *, fields=(), **anno
     return assignment
 
 
-def access_span(user, span_id, *, for_write: bool = False) -> Span:
-    """A span, under the same rules as its assignment."""
+def access_span(user, span_id, *, for_write: bool = False, deleted: bool = False) -> Span:
+    """A span, under the same rules as its assignment (`deleted`: also one waiting for undo)."""
+    spans = Span.all_objects if deleted else Span.objects
     try:
-        assignment_id = Span.objects.filter(pk=int(span_id)).values_list("assignment_id", flat=True).first()
+        assignment_id = spans.filter(pk=int(span_id)).values_list("assignment_id", flat=True).first()
     except (TypeError, ValueError):
         assignment_id = None
     if assignment_id is None:
         raise NotFound()
     assignment = access_assignment(user, assignment_id, for_write=for_write)
-    span = Span.objects.select_related("label").get(pk=int(span_id))
+    span = spans.select_related("label").get(pk=int(span_id))
     span.assignment = assignment
     return span
 
@@ -183,16 +187,111 @@ def access_gold_span(user, gold_span_id) -> GoldSpan:
     return GoldSpan.objects.select_related("adjudication__document__project", "label").get(pk=int(gold_span_id))
 
 
+# --- Claims: blind review extends to the catalogue and the claim verification queue -------------------------
+def open_document_ids(user_id) -> QuerySet:
+    """Documents the reviewer has taken and not yet submitted (still drafting)."""
+    return (
+        Assignment.objects.filter(reviewer_id=user_id).exclude(status=AssignmentStatus.SUBMITTED).values("document_id")
+    )
+
+
+def visible_links_q(membership: Membership, prefix: str = "") -> Q:
+    """Which claim links the member may see (prefix: the path from the queried model to ClaimLink):
+    adjudicators and managers every link; a reviewer their own, and the links on documents they submitted."""
+    if sees_all_work(membership):
+        return Q()
+    user = membership.user_id
+    submitted_docs = Assignment.objects.filter(reviewer_id=user, status=AssignmentStatus.SUBMITTED).values(
+        "document_id"
+    )
+    return Q(**{f"{prefix}span__assignment__reviewer_id": user}) | Q(
+        **{f"{prefix}span__assignment__document_id__in": submitted_docs}
+    )
+
+
+def claims_visible_q(membership: Membership) -> Q:
+    """Which claims of the project the member may see. A claim written from a document (its `document`, or
+    where its creator linked it) by someone else stays invisible to a reviewer until they submit that
+    document: in the catalogue, search, near-duplicate answers, counts, the verification queue and by id."""
+    if sees_all_work(membership):
+        return Q()
+    user = membership.user_id
+    drafting = open_document_ids(user)
+    creator_linked_there = ClaimLink.objects.filter(
+        claim=OuterRef("pk"),
+        span__assignment__reviewer_id=OuterRef("created_by_id"),
+        span__assignment__document_id__in=drafting,
+    )
+    return Q(created_by_id=user) | ~(Q(document_id__in=drafting) | Q(Exists(creator_linked_there)))
+
+
+def claims_visible_to(membership: Membership) -> QuerySet[Claim]:
+    return Claim.objects.filter(project_id=membership.project_id).filter(claims_visible_q(membership))
+
+
+def claim_is_own_work_q(user_id) -> Q:
+    """Claims the user created or linked (a span of theirs, or a gold link they decided): never theirs to verify."""
+    own_links = ClaimLink.objects.filter(claim=OuterRef("pk"), span__assignment__reviewer_id=user_id)
+    own_gold = GoldClaimLink.objects.filter(claim=OuterRef("pk"), decided_by_id=user_id)
+    return Q(created_by_id=user_id) | Q(Exists(own_links)) | Q(Exists(own_gold))
+
+
+def claims_verifiable_by(membership: Membership) -> QuerySet[Claim]:
+    """The claims this verifier may give a verdict on: visible to them, not their own work, with evidence
+    they may see from at least one submitted or adjudicated document, and no link on a document they are
+    still drafting (the queue must not hint at another reviewer's work on it)."""
+    user = membership.user_id
+    evidence = (
+        ClaimLink.objects.filter(claim=OuterRef("pk"))
+        .filter(visible_links_q(membership))
+        .filter(
+            Q(span__assignment__status=AssignmentStatus.SUBMITTED)
+            | Q(span__assignment__document__adjudication__status=AdjudicationStatus.FINAL)
+        )
+    )
+    on_drafts = ClaimLink.objects.filter(
+        claim=OuterRef("pk"), span__assignment__document_id__in=open_document_ids(user)
+    )
+    return (
+        claims_visible_to(membership)
+        .filter(Exists(evidence))
+        .exclude(claim_is_own_work_q(user))
+        .exclude(Exists(on_drafts))
+    )
+
+
+def may_verify(membership: Membership, claim: Claim) -> bool:
+    return has_role(membership, roles=VERIFIER_ROLES) and claims_verifiable_by(membership).filter(pk=claim.pk).exists()
+
+
+def sees_verdicts(membership: Membership, claim: Claim) -> bool:
+    """Whether the member may read the verifiers' verdicts on a claim. Managers may; a verifier (an
+    adjudicator included) only once they gave their own, or can no longer give one (their own work,
+    or every verifier has answered); reviewers never."""
+    if has_role(membership, roles=(Role.MANAGER,)):
+        return True
+    if not sees_all_work(membership):
+        return False
+    if claim.verifications.filter(verifier_id=membership.user_id).exists():
+        return True
+    if claim.verifications.count() >= membership.project.claim_verifiers:
+        return True
+    return Claim.objects.filter(pk=claim.pk).filter(claim_is_own_work_q(membership.user_id)).exists()
+
+
 def access_claim(user, claim_id, *, min_role: str | None = None) -> tuple[Claim, Membership]:
-    """A claim of a project the caller belongs to (claims themselves are shared by the project)."""
+    """A claim of a project the caller belongs to and may see (claims_visible_q); NotFound otherwise."""
     try:
         project_id = Claim.objects.filter(pk=int(claim_id)).values_list("project_id", flat=True).first()
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         project_id = None
     if project_id is None:
         raise NotFound()
     _, membership = access_project(user, project_id, min_role=min_role)
-    return Claim.objects.get(pk=int(claim_id)), membership
+    claim = claims_visible_to(membership).filter(pk=int(claim_id)).first()
+    if claim is None:
+        raise NotFound()
+    return claim, membership
 
 
 def access_claim_link(user, link_id, *, for_write: bool = False) -> ClaimLink:

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from annotations.pages import accounts, audit, claims, exports, projects, queue, setup
+from annotations.pages import accounts, audit, claims, curation, exports, projects, queue, setup
 
 urlpatterns = [
     path("", projects.home, name="home"),
@@ -22,6 +22,7 @@ urlpatterns = [
     path("projects/<slug:slug>/next/", queue.queue_next_page, name="queue-next-page"),
     path("projects/<slug:slug>/adjudication/", queue.adjudication_queue_page, name="adjudication-queue-page"),
     path("adjudication/<int:document_id>/", queue.adjudication_page, name="adjudication-page"),
+    path("adjudication/<int:document_id>/reopen/", curation.adjudication_reopen_page, name="adjudication-reopen-page"),
     path("projects/<slug:slug>/claims/", claims.claims_page, name="claims-page"),
     path("projects/<slug:slug>/claims/verify/", claims.claim_verify_page, name="claim-verify-page"),
     path("projects/<slug:slug>/sources/<int:source_id>/", claims.source_page, name="source-page"),

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -8,10 +8,10 @@ from rest_framework.views import APIView
 from annotations.access import access_assignment, access_span
 from annotations.api.fields import StrictCharField, StrictIntegerField
 from annotations.api.pagination import Pagination
-from annotations.models import Assignment, ClaimLink, ReliabilityRating, Span
+from annotations.models import Assignment, ClaimLink, DocumentFlag, ReliabilityRating, Span, SpanComment
 from annotations.selectors.assignments import assignment_detail, assignments_of_reviewer
 from annotations.services.assignments import assignment_submit
-from annotations.services.spans import span_delete, span_save, span_update
+from annotations.services.spans import span_delete, span_restore, span_save, span_update
 
 
 class SpanCreateInput(serializers.Serializer):
@@ -58,6 +58,18 @@ class ReliabilityOutput(serializers.ModelSerializer):
         fields = ["id", "span", "source_reliability", "credibility", "note"]
 
 
+class NoteCommentOutput(serializers.ModelSerializer):
+    class Meta:
+        model = SpanComment
+        fields = ["id", "span", "text", "created_at"]
+
+
+class NoteFlagOutput(serializers.ModelSerializer):
+    class Meta:
+        model = DocumentFlag
+        fields = ["id", "kind", "note", "created_at"]
+
+
 class DocumentInAssignmentOutput(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
@@ -75,6 +87,8 @@ class AssignmentOutput(serializers.ModelSerializer):
     spans = SpanOutput(many=True)
     reliability = serializers.SerializerMethodField()
     ratings = ReliabilityOutput(many=True, help_text="The outlet grade and grades of attributed-source spans.")
+    comments = serializers.SerializerMethodField()
+    flags = serializers.SerializerMethodField()
 
     class Meta:
         model = Assignment
@@ -90,7 +104,22 @@ class AssignmentOutput(serializers.ModelSerializer):
             "spans",
             "reliability",
             "ratings",
+            "comments",
+            "flags",
         ]
+
+    @extend_schema_field(NoteCommentOutput(many=True))
+    def get_comments(self, assignment) -> list[dict]:
+        """The reviewer's notes on their spans, for the adjudicator."""
+        return NoteCommentOutput(
+            SpanComment.objects.filter(span__assignment=assignment, span__deleted_at__isnull=True).order_by("id"),
+            many=True,
+        ).data
+
+    @extend_schema_field(NoteFlagOutput(many=True))
+    def get_flags(self, assignment) -> list[dict]:
+        """The reviewer's flags on the document (unclear, not_news, duplicate)."""
+        return NoteFlagOutput(assignment.flags.order_by("id"), many=True).data
 
     def get_reliability(self, assignment) -> dict | None:
         """The outlet's grade (the rating without a span), or null."""
@@ -163,6 +192,21 @@ class SpanDetailApi(APIView):
         """Remove a span (its reviewer, until submitted)."""
         span_delete(span=access_span(request.user, span_id, for_write=True))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RestoredSpanOutput(SpanOutput):
+    ratings = ReliabilityOutput(many=True, help_text="The span's quoted-source grade, back with it.")
+
+    class Meta(SpanOutput.Meta):
+        fields = [*SpanOutput.Meta.fields, "ratings"]
+
+
+class SpanRestoreApi(APIView):
+    @extend_schema(request=None, responses=RestoredSpanOutput)
+    def post(self, request, span_id: int):
+        """Undo a delete: the span comes back with the same id, its claim links and its grade."""
+        span = span_restore(span=access_span(request.user, span_id, for_write=True, deleted=True))
+        return Response(RestoredSpanOutput(span).data)
 
 
 class AssignmentSubmitApi(APIView):

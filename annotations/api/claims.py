@@ -13,13 +13,20 @@ from annotations.access import (
     access_claim_link,
     access_span,
     require_role,
+    sees_verdicts,
 )
 from annotations.api.assignments import ReliabilityOutput
 from annotations.api.fields import StrictCharField, StrictIntegerField
 from annotations.api.pagination import Pagination
 from annotations.api.permissions import project_for
 from annotations.models import Claim, ClaimLink, Role
-from annotations.selectors.claims import claim_evidence, claim_list, claim_verification_next, sees_all_work
+from annotations.selectors.claims import (
+    claim_evidence,
+    claim_list,
+    claim_origin_document,
+    claim_verification_next,
+    claims_disputed,
+)
 from annotations.services.claims import (
     claim_create,
     claim_link_create,
@@ -64,6 +71,14 @@ class ClaimCreateInput(serializers.Serializer):
     casualty_figure = StrictIntegerField(required=False, allow_null=True, min_value=0, max_value=10**7, default=None)
     force = serializers.BooleanField(
         required=False, default=False, help_text="Create even when a similar claim exists (otherwise 409 lists them)."
+    )
+    document = StrictIntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        default=None,
+        help_text="The document the claim is written from (one you work on): reviewers still drafting it "
+        "do not see the claim until they submit it.",
     )
 
 
@@ -160,7 +175,10 @@ class ClaimWithEvidenceOutput(ClaimOutput):
 
 class ClaimDetailOutput(ClaimWithEvidenceOutput):
     history = serializers.ListField(child=VerdictChangeOutput, help_text="Verdict changes, oldest first.")
-    verifications = VerificationOutput(many=True, help_text="Verifiers' verdicts (adjudicators and managers only).")
+    verifications = VerificationOutput(
+        many=True,
+        help_text="Verifiers' verdicts: managers; adjudicators once they gave their own verdict or cannot give one.",
+    )
 
     class Meta(ClaimOutput.Meta):
         fields = [*ClaimWithEvidenceOutput.Meta.fields, "history", "verifications"]
@@ -217,10 +235,12 @@ class ProjectClaimsApi(APIView):
     )
     def post(self, request, project_id: int):
         """Add a claim. A near-duplicate gets 409 with the `similar` claims first, unless `force` is true."""
-        project, _ = project_for(request, project_id)
+        project, membership = project_for(request, project_id)
         data = ClaimCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        claim = claim_create(project=project, created_by=request.user, **data.validated_data)
+        values = dict(data.validated_data)
+        values["document"] = claim_origin_document(membership, values.pop("document"))
+        claim = claim_create(project=project, created_by=request.user, membership=membership, **values)
         return Response(ClaimOutput(claim).data, status=status.HTTP_201_CREATED)
 
 
@@ -228,12 +248,9 @@ class ClaimSimilarApi(APIView):
     @extend_schema(parameters=[OpenApiParameter("text", str)], responses=ClaimOutput(many=True))
     def get(self, request, project_id: int):
         """Claims that say nearly the same as `text` (to offer before creating a new one)."""
-        project, _ = project_for(request, project_id)
-        return Response(
-            ClaimOutput(
-                claims_similar(project=project, text=request.query_params.get("text", "")[:2000]), many=True
-            ).data
-        )
+        project, membership = project_for(request, project_id)
+        text = request.query_params.get("text", "")[:2000]
+        return Response(ClaimOutput(claims_similar(project=project, text=text, membership=membership), many=True).data)
 
 
 class ClaimDetailApi(APIView):
@@ -252,7 +269,7 @@ class ClaimDetailApi(APIView):
             for c in claim.verdict_changes.select_related("changed_by")
         ]
         verifications = []
-        if sees_all_work(membership):
+        if sees_verdicts(membership, claim):
             verifications = [
                 {"verifier": v.verifier.get_username(), "verdict": v.verdict, "rationale": v.rationale}
                 for v in claim.verifications.select_related("verifier")
@@ -320,9 +337,9 @@ class ClaimQueueNextApi(APIView):
     )
     def get(self, request, project_id: int):
         """The next claim with evidence that awaits a verdict and that you have not judged yet."""
-        project, membership = project_for(request, project_id)
+        _, membership = project_for(request, project_id)
         require_role(membership, roles=VERIFIER_ROLES, message=VERIFIERS_ONLY)
-        claim = claim_verification_next(project, request.user)
+        claim = claim_verification_next(membership)
         if claim is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response({**ClaimOutput(claim).data, "evidence": claim_evidence(claim, membership)})
@@ -336,5 +353,36 @@ class ClaimVerificationsApi(APIView):
         require_role(membership, roles=VERIFIER_ROLES, message=VERIFIERS_ONLY)
         data = VerificationInput(data=request.data)
         data.is_valid(raise_exception=True)
-        verification = claim_verification_submit(claim=claim, verifier=request.user, **data.validated_data)
+        verification = claim_verification_submit(
+            claim=claim, verifier=request.user, membership=membership, **data.validated_data
+        )
         return Response(VerificationCreatedOutput(verification).data, status=status.HTTP_201_CREATED)
+
+
+class DisputedClaimOutput(ClaimOutput):
+    verifications = VerificationOutput(many=True, help_text="Every verifier's verdict (they disagree).")
+
+    class Meta(ClaimOutput.Meta):
+        fields = [*ClaimOutput.Meta.fields, "verifications"]
+
+
+class ClaimsDisputedApi(APIView):
+    pagination_class = Pagination  # read by the schema: the list answers one page
+
+    @extend_schema(responses=DisputedClaimOutput(many=True))
+    def get(self, request, project_id: int):
+        """Claims whose verifiers disagree (adjudicators and managers): decide them with PATCH /api/claims/{id}/."""
+        project, _ = project_for(request, project_id, min_role=Role.ADJUDICATOR)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(claims_disputed(project), request, view=self)
+        rows = [
+            {
+                **ClaimOutput(claim).data,
+                "verifications": [
+                    {"verifier": v.verifier.get_username(), "verdict": v.verdict, "rationale": v.rationale}
+                    for v in claim.verifications.select_related("verifier")
+                ],
+            }
+            for claim in page
+        ]
+        return paginator.get_paginated_response(rows)

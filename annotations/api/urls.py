@@ -5,7 +5,19 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from annotations.api import adjudication, assignments, audit, auth, documents, imports, labels, members, projects, queue
+from annotations.api import (
+    adjudication,
+    assignments,
+    audit,
+    auth,
+    documents,
+    imports,
+    labels,
+    members,
+    notes,
+    projects,
+    queue,
+)
 from annotations.api import agreement as agreement_api
 from annotations.api import claims as claims_api
 from annotations.api import exports as exports_api
@@ -59,6 +71,14 @@ urlpatterns = [
         "assignments/<int:assignment_id>/submit/", assignments.AssignmentSubmitApi.as_view(), name="assignment-submit"
     ),
     path("spans/<int:span_id>/", assignments.SpanDetailApi.as_view(), name="span-detail"),
+    path("spans/<int:span_id>/restore/", assignments.SpanRestoreApi.as_view(), name="span-restore"),
+    path("spans/<int:span_id>/comments/", notes.SpanCommentsApi.as_view(), name="span-comments"),
+    path("assignments/<int:assignment_id>/flags/", notes.DocumentFlagsApi.as_view(), name="document-flags"),
+    path(
+        "assignments/<int:assignment_id>/flags/<slug:kind>/",
+        notes.DocumentFlagDetailApi.as_view(),
+        name="document-flag-detail",
+    ),
     path("projects/<int:project_id>/queue/next/", queue.QueueNextApi.as_view(), name="queue-next"),
     path("projects/<int:project_id>/audit/", audit.ProjectAuditApi.as_view(), name="project-audit"),
     path("assignments/<int:assignment_id>/skip/", queue.AssignmentSkipApi.as_view(), name="assignment-skip"),
@@ -68,8 +88,23 @@ urlpatterns = [
         adjudication.AdjudicationQueueApi.as_view(),
         name="adjudication-queue",
     ),
+    path(
+        "projects/<int:project_id>/adjudication/done/",
+        adjudication.AdjudicationDoneApi.as_view(),
+        name="adjudication-done",
+    ),
     path("documents/<int:document_id>/adjudication/", adjudication.AdjudicationApi.as_view(), name="adjudication"),
+    path(
+        "documents/<int:document_id>/adjudication/reopen/",
+        adjudication.ReopenApi.as_view(),
+        name="adjudication-reopen",
+    ),
     path("documents/<int:document_id>/adjudication/spans/", adjudication.GoldSpansApi.as_view(), name="gold-spans"),
+    path(
+        "documents/<int:document_id>/adjudication/rejections/",
+        adjudication.RejectionsApi.as_view(),
+        name="gold-rejections",
+    ),
     path(
         "documents/<int:document_id>/adjudication/accept-agreed/",
         adjudication.AcceptAgreedApi.as_view(),
@@ -82,8 +117,14 @@ urlpatterns = [
     ),
     path("documents/<int:document_id>/adjudication/finalize/", adjudication.FinalizeApi.as_view(), name="finalize"),
     path("gold-spans/<int:gold_span_id>/", adjudication.GoldSpanDetailApi.as_view(), name="gold-span-detail"),
+    path(
+        "gold-spans/<int:gold_span_id>/reliability/",
+        adjudication.GoldSpanReliabilityApi.as_view(),
+        name="gold-span-reliability",
+    ),
     path("projects/<int:project_id>/claims/", claims_api.ProjectClaimsApi.as_view(), name="claims"),
     path("projects/<int:project_id>/claims/similar/", claims_api.ClaimSimilarApi.as_view(), name="claims-similar"),
+    path("projects/<int:project_id>/claims/disputed/", claims_api.ClaimsDisputedApi.as_view(), name="claims-disputed"),
     path(
         "projects/<int:project_id>/claims/queue/next/", claims_api.ClaimQueueNextApi.as_view(), name="claim-queue-next"
     ),

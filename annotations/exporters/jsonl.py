@@ -149,6 +149,11 @@ def document_object(document: GoldDocument, utf16_offsets: bool = False) -> dict
     record.update(
         {"text": document.text, "spans": spans, "claim_links": links, "reliability": grades, "agreement": agreement}
     )
+    if document.review_notes:  # only when there are some: files without notes stay as they were
+        record["review_notes"] = [
+            {"kind": n.kind, "note": n.note, "start": n.start, "end": n.end, "label": n.label}
+            for n in document.review_notes
+        ]
     return record
 
 

@@ -94,6 +94,18 @@ class GoldReliability:
 
 
 @dataclass(frozen=True, slots=True)
+class ReviewNote:
+    """A reviewer's note for the adjudicator: a flag on the document (`kind` unclear, not_news, duplicate)
+    or a comment on a span (`kind` "comment", with the span's offsets and label). No reviewer names."""
+
+    kind: str
+    note: str = ""
+    start: int | None = None
+    end: int | None = None
+    label: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class GoldDocument:
     """One document and its gold. `spans` are sorted by (start, end, label order); links and grades
     point at spans by index, so the record needs no database ids to be understood."""
@@ -114,6 +126,7 @@ class GoldDocument:
     claim_links: tuple[GoldClaimLink, ...] = ()
     reliability: tuple[GoldReliability, ...] = ()
     agreement: dict | None = None  # this document's figures from the latest agreement run, or None
+    review_notes: tuple[ReviewNote, ...] = ()  # reviewers' flags and span comments (issue 13)
     # The tokenizer's output stored at import (annotations.text.tokens.pack_sentences), or None
     tokens: bytes | None = field(default=None, repr=False, compare=False)
 

@@ -5,13 +5,22 @@ one job in flight per project, one assignment per document and reviewer…), so 
 reaches the database, can break them; keep adding them there. Models import no services, selectors,
 API or pages (tests/test_import_graph.py)."""
 
-from .adjudication import Adjudication, AdjudicationStatus, GoldClaimLink, GoldDecision, GoldReliability, GoldSpan
+from .adjudication import (
+    Adjudication,
+    AdjudicationStatus,
+    CandidateRejection,
+    GoldClaimLink,
+    GoldDecision,
+    GoldReliability,
+    GoldSpan,
+)
 from .assignments import Assignment, AssignmentStatus
 from .audit import AuditEntry
 from .claims import Claim, ClaimLink, ClaimSimilarityKey, ClaimVerdictChange, ClaimVerification, Stance, Verdict
 from .documents import Document, DocumentStats, Source, text_sha256
 from .idempotency import IdempotencyRecord
 from .jobs import AgreementRun, ExportFormat, ExportJob, ImportJob, JobStatus
+from .notes import DocumentFlag, DocumentFlagKind, SpanComment
 from .outbox import OutboxMessage
 from .predictions import Prediction, PredictionDecision, PredictionReview
 from .projects import LabelType, Membership, Project, Role
@@ -25,6 +34,7 @@ __all__ = [
     "Assignment",
     "AssignmentStatus",
     "AuditEntry",
+    "CandidateRejection",
     "Claim",
     "ClaimLink",
     "ClaimSimilarityKey",
@@ -32,6 +42,8 @@ __all__ = [
     "ClaimVerification",
     "Credibility",
     "Document",
+    "DocumentFlag",
+    "DocumentFlagKind",
     "DocumentStats",
     "ExportFormat",
     "ExportJob",
@@ -54,6 +66,7 @@ __all__ = [
     "Source",
     "SourceReliability",
     "Span",
+    "SpanComment",
     "Stance",
     "Verdict",
     "text_sha256",

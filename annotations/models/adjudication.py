@@ -131,3 +131,23 @@ class GoldReliability(models.Model):
 
     def __str__(self) -> str:
         return f"gold {self.source_reliability}{self.credibility}"
+
+
+class CandidateRejection(models.Model):
+    """An adjudicator's explicit "no" to a reviewers' candidate span (start, end, label): with accepted and
+    edited candidates (read from the gold), every candidate ends decided."""
+
+    adjudication = models.ForeignKey(Adjudication, on_delete=models.CASCADE, related_name="rejections")
+    label = models.ForeignKey("annotations.LabelType", on_delete=models.CASCADE, related_name="+")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["adjudication", "start", "end", "label"], name="candidate_rejection_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"rejected [{self.start}, {self.end}) {self.label_id}"

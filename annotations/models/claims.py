@@ -40,6 +40,10 @@ class Claim(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="claims_created"
     )
+    # The article the claim was written from (blind review: reviewers still drafting it do not see it).
+    document = models.ForeignKey(
+        "annotations.Document", null=True, blank=True, on_delete=models.SET_NULL, related_name="claims_from"
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -108,6 +112,13 @@ class ClaimVerdictChange(models.Model):
         return f"claim {self.claim_id}: {self.from_verdict} -> {self.to_verdict}"
 
 
+class LiveClaimLinks(models.Manager):
+    """Links of spans not deleted (a deleted span's links come back with it on undo)."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(span__deleted_at__isnull=True)
+
+
 class ClaimLink(models.Model):
     """A reviewer's span used as evidence for (or against) a claim."""
 
@@ -116,8 +127,12 @@ class ClaimLink(models.Model):
     stance = models.CharField(max_length=16, choices=Stance.choices)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = LiveClaimLinks()
+    all_objects = models.Manager()  # noqa: DJ012 - a manager, not a field
+
     class Meta:
         ordering = ["claim", "id"]
+        base_manager_name = "all_objects"
         constraints = [
             models.UniqueConstraint(fields=["span", "claim"], name="claim_link_unique_span_claim"),
             models.CheckConstraint(condition=Q(stance__in=Stance.values), name="claim_link_stance_valid"),

@@ -37,6 +37,13 @@ def admiralty_constraints(prefix: str) -> list[models.BaseConstraint]:
     ]
 
 
+class LiveRatings(models.Manager):
+    """Outlet grades and grades of spans not deleted (a deleted span's grade comes back with it on undo)."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(Q(span__isnull=True) | Q(span__deleted_at__isnull=True))
+
+
 class ReliabilityRating(models.Model):
     """A reviewer's grade of the article's outlet, or of a source quoted inside it (a span)."""
 
@@ -55,8 +62,12 @@ class ReliabilityRating(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = LiveRatings()
+    all_objects = models.Manager()  # noqa: DJ012 - a manager, not a field
+
     class Meta:
         ordering = ["assignment", "id"]
+        base_manager_name = "all_objects"
         constraints = [
             *admiralty_constraints("rating"),
             models.UniqueConstraint(

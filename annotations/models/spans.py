@@ -15,8 +15,16 @@ def span_constraints(prefix: str) -> list[models.BaseConstraint]:
     ]
 
 
+class LiveSpans(models.Manager):
+    """Spans not deleted: what every reader sees (a deleted span waits for undo, with its links and grades)."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
 class Span(models.Model):
-    """A reviewer's highlighted [start, end) range of a document, with one label."""
+    """A reviewer's highlighted [start, end) range of a document, with one label. Deleting one only sets
+    `deleted_at` (undo restores it with the same id, its claim links and its grade)."""
 
     assignment = models.ForeignKey("annotations.Assignment", on_delete=models.CASCADE, related_name="spans")
     label = models.ForeignKey("annotations.LabelType", on_delete=models.PROTECT, related_name="spans")
@@ -26,13 +34,23 @@ class Span(models.Model):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LiveSpans()
+    all_objects = models.Manager()  # noqa: DJ012 - a manager, not a field
 
     class Meta:
         ordering = ["assignment", "start", "end", "id"]
+        base_manager_name = "all_objects"
         constraints = [
             *span_constraints("span"),
-            # The same span twice is a double key press or a retried save, never two annotations.
-            models.UniqueConstraint(fields=["assignment", "start", "end", "label"], name="span_unique_per_assignment"),
+            # The same span twice is a double key press or a retried save, never two annotations
+            # (a deleted span waiting for undo does not count).
+            models.UniqueConstraint(
+                fields=["assignment", "start", "end", "label"],
+                condition=Q(deleted_at__isnull=True),
+                name="span_unique_per_assignment",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -17,6 +17,7 @@ from annotations.access import (
     has_role,
     require_role,
     sees_all_work,
+    sees_verdicts,
 )
 from annotations.errors import ApplicationError
 from annotations.models import Role, Source, Verdict
@@ -24,7 +25,7 @@ from annotations.selectors.claims import (
     claim_evidence,
     claim_list,
     claim_verification_next,
-    claims_awaiting_verdict,
+    claims_awaiting_verdict_from,
     source_grades,
 )
 from annotations.services.claims import claim_set_verdict, claim_verification_submit
@@ -42,7 +43,7 @@ def claims_page(request, slug: str):
     project, membership = access_project_by_slug(request.user, slug)
     query = request.GET.get("q", "")[:200]
     page = Paginator(claim_list(membership, query), 30).get_page(request.GET.get("page"))
-    awaiting = claims_awaiting_verdict(project).count() if has_role(membership, roles=VERIFIER_ROLES) else None
+    awaiting = claims_awaiting_verdict_from(membership).count() if has_role(membership, roles=VERIFIER_ROLES) else None
     return render(
         request,
         "annotations/claims.html",
@@ -83,7 +84,7 @@ def claim_page(request, claim_id: int):
             "evidence": claim_evidence(claim, membership),
             "verdicts": Verdict.choices,
             "history": claim.verdict_changes.select_related("changed_by"),
-            "verifications": claim.verifications.select_related("verifier") if can_decide else [],
+            "verifications": claim.verifications.select_related("verifier") if sees_verdicts(membership, claim) else [],
         },
     )
 
@@ -102,12 +103,13 @@ def claim_verify_page(request, slug: str):
                 verifier=request.user,
                 verdict=request.POST.get("verdict", ""),
                 rationale=request.POST.get("rationale", ""),
+                membership=membership,
             )
             messages.success(request, "Thank you: your verdict is recorded.")
         except ApplicationError as exc:
             messages.warning(request, _error_text(exc))
         return redirect("claim-verify-page", slug=slug)
-    claim = claim_verification_next(project, request.user)
+    claim = claim_verification_next(membership)
     return render(
         request,
         "annotations/claim_verify.html",

@@ -5,12 +5,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from annotations.access import ONLY_REVIEWERS, access_document_for_adjudication, access_project_by_slug, require_role
 from annotations.api.projects import LabelOutput
 from annotations.models import Role
-from annotations.selectors.adjudication import adjudication_state
+from annotations.selectors.adjudication import adjudication_done, adjudication_state
+from annotations.selectors.claims import claims_disputed
 from annotations.selectors.projects import project_labels
 from annotations.selectors.queue import adjudication_queue, project_progress
 from annotations.services.queue import assignment_lease_next
@@ -40,6 +42,8 @@ def adjudication_queue_page(request, slug: str):
             "project": project,
             "membership": membership,
             "queue": adjudication_queue(project),
+            "done": adjudication_done(project),
+            "disputed_claims": claims_disputed(project),
             "progress": project_progress(project),
         },
     )
@@ -59,10 +63,12 @@ def adjudication_page(request, document_id: int):
         "urls": {
             "state": f"/api/documents/{document.id}/adjudication/",
             "spans": f"/api/documents/{document.id}/adjudication/spans/",
+            "rejections": f"/api/documents/{document.id}/adjudication/rejections/",
             "goldSpan": "/api/gold-spans/",
             "acceptAgreed": f"/api/documents/{document.id}/adjudication/accept-agreed/",
             "reliability": f"/api/documents/{document.id}/adjudication/reliability/",
             "finalize": f"/api/documents/{document.id}/adjudication/finalize/",
+            "queuePage": reverse("adjudication-queue-page", kwargs={"slug": document.project.slug}),
         },
     }
     return render(

@@ -9,15 +9,18 @@ from django.utils import timezone
 
 from annotations.models import (
     Adjudication,
+    AdjudicationStatus,
     Assignment,
     AssignmentStatus,
     ClaimLink,
     Document,
+    DocumentFlag,
     GoldSpan,
     ReliabilityRating,
     Span,
+    SpanComment,
 )
-from annotations.selectors.queue import reviewer_names
+from annotations.selectors.queue import adjudication_queue, reviewer_names
 
 
 def submitted_spans(document: Document) -> list[Span]:
@@ -35,6 +38,7 @@ def candidates(document: Document) -> list[dict]:
     spans_of_document = submitted_spans(document)
     for span in spans_of_document:
         grouped[(span.start, span.end, span.label.name)].append(span)
+    grades_by_span = {rating.span_id: rating for rating in ReliabilityRating.objects.filter(span__in=spans_of_document)}
     links_by_span = defaultdict(list)
     for link in ClaimLink.objects.filter(span__in=spans_of_document).select_related("claim").order_by("claim_id", "id"):
         links_by_span[link.span_id].append(link)
@@ -59,10 +63,46 @@ def candidates(document: Document) -> list[dict]:
                 "assignments": marked_by,
                 "spans": [span.pk for span in spans],
                 "agreed": len(marked_by) == len(assignments) and len(assignments) > 0,
+                "agreement": (
+                    "all" if len(marked_by) == len(assignments) else "one" if len(marked_by) == 1 else "some"
+                ),
                 "claim_links": sorted(links.values(), key=lambda entry: (entry["claim"], entry["stance"])),
+                # each reviewer's grade of the quoted source, to accept one into the gold
+                "grades": [
+                    {
+                        "assignment": span.assignment_id,
+                        "span": span.pk,
+                        "source_reliability": grade.source_reliability,
+                        "credibility": grade.credibility,
+                        "note": grade.note,
+                    }
+                    for span in spans
+                    if (grade := grades_by_span.get(span.pk)) is not None
+                ],
             }
         )
     return result
+
+
+def candidate_decisions(adjudication, merged: list[dict]) -> None:
+    """Sets each candidate's `status`: accepted (in the gold as marked), edited (a gold span was made from
+    its spans with other boundaries or label), rejected (an explicit rejection) or undecided."""
+    gold_keys, edited_from, rejected = set(), set(), set()
+    if adjudication is not None:
+        for gold in adjudication.spans.select_related("label").prefetch_related("source_spans"):
+            gold_keys.add((gold.start, gold.end, gold.label.name))
+            edited_from.update(span.pk for span in gold.source_spans.all())
+        rejected = {(r.start, r.end, r.label.name) for r in adjudication.rejections.select_related("label")}
+    for candidate in merged:
+        key = (candidate["start"], candidate["end"], candidate["label"])
+        if key in gold_keys:
+            candidate["status"] = "accepted"
+        elif key in rejected:
+            candidate["status"] = "rejected"
+        elif edited_from.intersection(candidate["spans"]):
+            candidate["status"] = "edited"
+        else:
+            candidate["status"] = "undecided"
 
 
 def _datetime(value) -> str | None:
@@ -73,8 +113,20 @@ def _datetime(value) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+def gold_grade_data(rating) -> dict | None:
+    if rating is None:
+        return None
+    return {
+        "source_reliability": rating.source_reliability,
+        "credibility": rating.credibility,
+        "note": rating.note,
+        "decided_by": rating.decided_by.username,
+    }
+
+
 def gold_span_data(gold: GoldSpan) -> dict:
-    """One gold span with its claim links (the fields of the API's GoldSpanOutput)."""
+    """One gold span with its claim links and quoted-source grade (the fields of the API's GoldSpanOutput)."""
+    grades = list(gold.ratings.all())
     return {
         "id": gold.id,
         "start": gold.start,
@@ -93,6 +145,7 @@ def gold_span_data(gold: GoldSpan) -> dict:
             }
             for link in gold.claim_links.all()
         ],
+        "reliability": gold_grade_data(grades[0] if grades else None),
     }
 
 
@@ -107,18 +160,14 @@ def adjudication_state(document) -> dict:
         gold_spans = [
             gold_span_data(gold)
             for gold in adjudication.spans.select_related("label", "decided_by").prefetch_related(
-                "claim_links__decided_by", "claim_links__claim"
+                "claim_links__decided_by", "claim_links__claim", "ratings__decided_by"
             )
         ]
         rating = adjudication.ratings.filter(gold_span__isnull=True).select_related("decided_by").first()
-        if rating is not None:
-            gold_reliability = {
-                "source_reliability": rating.source_reliability,
-                "credibility": rating.credibility,
-                "note": rating.note,
-                "decided_by": rating.decided_by.username,
-            }
+        gold_reliability = gold_grade_data(rating)
     ratings = ReliabilityRating.objects.filter(assignment__in=submitted, span__isnull=True)
+    merged = candidates(document)
+    candidate_decisions(adjudication, merged)
     return {
         "document": {
             "id": document.id,
@@ -127,7 +176,25 @@ def adjudication_state(document) -> dict:
             "source": document.source.name if document.source else "",
         },
         "reviewers": [{"assignment": a.id, "reviewer": names[a.id]} for a in submitted],
-        "candidates": candidates(document),
+        "candidates": merged,
+        "undecided": sum(1 for c in merged if c["status"] == "undecided"),
+        "notes": [
+            {
+                "assignment": c.span.assignment_id,
+                "span": c.span_id,
+                "start": c.span.start,
+                "end": c.span.end,
+                "label": c.span.label.name,
+                "text": c.text,
+            }
+            for c in SpanComment.objects.filter(span__assignment__in=submitted, span__deleted_at__isnull=True)
+            .select_related("span__label")
+            .order_by("span__start", "id")
+        ],
+        "flags": [
+            {"assignment": f.assignment_id, "kind": f.kind, "note": f.note}
+            for f in DocumentFlag.objects.filter(assignment__in=submitted).order_by("assignment_id", "id")
+        ],
         "reliability": [
             {
                 "assignment": r.assignment_id,
@@ -147,4 +214,37 @@ def adjudication_state(document) -> dict:
     }
 
 
-__all__ = ["adjudication_state", "candidates", "gold_span_data", "submitted_spans"]
+def adjudication_done(project) -> list[dict]:
+    """Finalized documents, latest decision first: who decided and when (the adjudication page's "done")."""
+    finals = (
+        Adjudication.objects.filter(document__project=project, status=AdjudicationStatus.FINAL)
+        .select_related("adjudicator", "document")
+        .order_by("-decided_at", "-id")
+    )
+    return [
+        {
+            "id": a.document_id,
+            "title": a.document.title,
+            "adjudicator": a.recorded_adjudicator if a.imported and a.recorded_adjudicator else a.adjudicator.username,
+            "decided_at": a.decided_at,
+        }
+        for a in finals
+    ]
+
+
+def adjudication_next(project, *, after_document_id: int | None = None) -> int | None:
+    """The next document to adjudicate (the queue's first, lowest agreement), other than the one just done."""
+    for row in adjudication_queue(project):
+        if row["id"] != after_document_id:
+            return row["id"]
+    return None
+
+
+__all__ = [
+    "adjudication_done",
+    "adjudication_next",
+    "adjudication_state",
+    "candidates",
+    "gold_span_data",
+    "submitted_spans",
+]

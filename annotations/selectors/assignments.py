@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from annotations.models import Assignment, AssignmentStatus, ClaimLink, ReliabilityRating, Span
 
@@ -31,6 +31,7 @@ def assignments_of_reviewer(user) -> QuerySet[Assignment]:
         .exclude(status=AssignmentStatus.EXPIRED)
         .select_related("document__project")
         .defer("document__text")
-        .annotate(span_count=Count("spans", distinct=True))
+        # a join ignores Span's live-only manager: deleted spans (waiting for undo) are left out here
+        .annotate(span_count=Count("spans", filter=Q(spans__deleted_at__isnull=True), distinct=True))
         .order_by("status", "-updated_at", "id")
     )

@@ -6,16 +6,18 @@ a reviewer sees their own links, and the links on documents they have submitted 
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
 
-from annotations.access import sees_all_work
+from annotations.access import claims_verifiable_by, claims_visible_to, sees_all_work, visible_links_q
+from annotations.errors import ApplicationError
 from annotations.models import (
-    Assignment,
     AssignmentStatus,
     Claim,
     ClaimLink,
     ClaimVerification,
+    Document,
     GoldReliability,
     Membership,
     Project,
@@ -26,24 +28,11 @@ from annotations.models import (
 from annotations.selectors.search import words_filter
 
 
-def visible_links_q(membership: Membership, prefix: str = "") -> Q:
-    """Which claim links the member may see (prefix: the path from the queried model to ClaimLink)."""
-    if sees_all_work(membership):
-        return Q()
-    user = membership.user_id
-    submitted_docs = Assignment.objects.filter(reviewer_id=user, status=AssignmentStatus.SUBMITTED).values(
-        "document_id"
-    )
-    return Q(**{f"{prefix}span__assignment__reviewer_id": user}) | Q(
-        **{f"{prefix}span__assignment__document_id__in": submitted_docs}
-    )
-
-
 def claim_list(membership: Membership, query: str = "") -> QuerySet[Claim]:
     """The catalogue, newest first; with a query, the claims containing every query word, most relevant first."""
     # a correlated count, not a JOIN + GROUP BY: the database counts links only for the rows of the page
     visible = ClaimLink.objects.filter(claim=OuterRef("pk")).filter(visible_links_q(membership))
-    claims = Claim.objects.filter(project_id=membership.project_id).annotate(
+    claims = claims_visible_to(membership).annotate(
         evidence_count=Coalesce(
             Subquery(visible.order_by().values("claim").annotate(n=Count("id")).values("n")[:1]), Value(0)
         )
@@ -51,6 +40,22 @@ def claim_list(membership: Membership, query: str = "") -> QuerySet[Claim]:
     if query.strip():
         return words_filter(claims, query.strip())
     return claims.order_by("-updated_at", "-id")
+
+
+def claim_origin_document(membership: Membership, document_id: int | None):
+    """The document a new claim is written from: one of the project's that the member works on (or, for
+    adjudicators and managers, any of the project's). A field error otherwise."""
+    if document_id is None:
+        return None
+    documents = Document.objects.filter(pk=document_id, project_id=membership.project_id)
+    if not sees_all_work(membership):
+        documents = documents.filter(assignments__reviewer_id=membership.user_id)
+    document = documents.first()
+    if document is None:
+        raise ApplicationError(
+            gettext("Unknown document."), fields={"document": [gettext("Not a document you work on in this project.")]}
+        )
+    return document
 
 
 def claim_evidence(claim: Claim, membership: Membership) -> list[dict]:
@@ -105,9 +110,28 @@ def claims_awaiting_verdict(project: Project) -> QuerySet[Claim]:
     )
 
 
-def claim_verification_next(project: Project, verifier) -> Claim | None:
-    mine = ClaimVerification.objects.filter(claim=OuterRef("pk"), verifier=verifier)
-    return claims_awaiting_verdict(project).filter(~Exists(mine)).first()
+def claims_awaiting_verdict_from(membership: Membership) -> QuerySet[Claim]:
+    """The claim verification queue of one verifier (the rules are access.claims_verifiable_by)."""
+    mine = ClaimVerification.objects.filter(claim=OuterRef("pk"), verifier_id=membership.user_id)
+    verifiable = claims_verifiable_by(membership).values("pk")
+    return claims_awaiting_verdict(membership.project).filter(pk__in=verifiable).filter(~Exists(mine))
+
+
+def claim_verification_next(membership: Membership) -> Claim | None:
+    return claims_awaiting_verdict_from(membership).first()
+
+
+def claims_disputed(project: Project) -> QuerySet[Claim]:
+    """Claims whose verifiers have all answered and disagree: they go to adjudication, like spans."""
+    return (
+        Claim.objects.filter(project=project, verdict=Verdict.UNVERIFIED)
+        .annotate(
+            verdicts=Count("verifications", distinct=True),
+            distinct_verdicts=Count("verifications__verdict", distinct=True),
+        )
+        .filter(verdicts__gte=project.claim_verifiers, distinct_verdicts__gt=1)
+        .order_by("created_at", "id")
+    )
 
 
 def source_grades(project: Project, source: Source) -> dict:

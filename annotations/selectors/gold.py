@@ -19,6 +19,7 @@ the outlet grade (same letter and digit); such documents have `resolution = "maj
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import F, Lookup, Q
+from django.db.models import CharField, F, IntegerField, Lookup, Q, Value
 from django.utils import timezone
 
 from annotations.exporters.records import (
@@ -41,6 +42,7 @@ from annotations.exporters.records import (
     GoldReliability,
     GoldSpan,
     LabelInfo,
+    ReviewNote,
 )
 from annotations.models import (
     AdjudicationStatus,
@@ -51,11 +53,13 @@ from annotations.models import (
     ClaimLink,
     ClaimVerdictChange,
     Document,
+    DocumentFlag,
     JobStatus,
     LabelType,
     Project,
     ReliabilityRating,
     Span,
+    SpanComment,
 )
 from annotations.models import (
     GoldClaimLink as GoldClaimLinkRow,
@@ -300,6 +304,9 @@ def gold_records(
             built.update(_adjudicated(adjudicated, lookups, agreement))
         if majority:
             built.update(_majority(majority, lookups, agreement, k, snapshot_at))
+        notes = _review_notes(list(built))
+        for document_id, found in notes.items():
+            built[document_id] = dataclasses.replace(built[document_id], review_notes=tuple(found))
         for row in rows:
             document = built.get(row[0])
             if document is not None:
@@ -308,6 +315,44 @@ def gold_records(
             on_chunk(len(rows))
         if len(rows) < chunk_size:
             return
+
+
+def _review_notes(document_ids: list[int]) -> dict[int, list[ReviewNote]]:
+    """Submitted reviewers' flags and span comments of these documents (one UNION query per chunk)."""
+    notes: dict[int, list[ReviewNote]] = defaultdict(list)
+    if not document_ids:
+        return notes
+    flags = DocumentFlag.objects.filter(
+        assignment__status=AssignmentStatus.SUBMITTED, assignment__document_id__in=document_ids
+    ).values_list(
+        "assignment__document_id",
+        "kind",
+        "note",
+        Value(None, output_field=IntegerField()),
+        Value(None, output_field=IntegerField()),
+        Value(None, output_field=CharField()),
+        "id",
+    )
+    comments = SpanComment.objects.filter(
+        span__assignment__status=AssignmentStatus.SUBMITTED,
+        span__assignment__document_id__in=document_ids,
+        span__deleted_at__isnull=True,
+    ).values_list(
+        "span__assignment__document_id",
+        Value("comment", output_field=CharField()),
+        "text",
+        "span__start",
+        "span__end",
+        "span__label__name",
+        "id",
+    )
+    rows = sorted(
+        flags.union(comments, all=True),
+        key=lambda r: (r[0], r[1] == "comment", r[3] if r[3] is not None else -1, r[4] or -1, r[1], r[6]),
+    )
+    for document_id, kind, note, start, end, label, _ in rows:
+        notes[document_id].append(ReviewNote(kind, note, start, end, label))
+    return notes
 
 
 def _document(

@@ -10,6 +10,7 @@ from collections import Counter
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from annotations.errors import ApplicationError, Conflict
 from annotations.models import (
@@ -17,6 +18,7 @@ from annotations.models import (
     AdjudicationStatus,
     Assignment,
     AssignmentStatus,
+    CandidateRejection,
     Claim,
     ClaimLink,
     Document,
@@ -109,8 +111,71 @@ def gold_span_create(*, document: Document, adjudicator, start, end, label, quot
             decided_by=adjudicator,
         )
         gold.source_spans.set(sources)
+        # accepting or editing a candidate takes back an earlier rejection of it
+        CandidateRejection.objects.filter(adjudication=adjudication, start=start, end=end, label=label_type).delete()
         _audit(document, adjudicator, "gold_span.created", gold.pk, after={**span_values(gold), "decision": decision})
     return gold
+
+
+def gold_span_update(*, gold_span: GoldSpan, adjudicator, start=None, end=None, label=None) -> GoldSpan:
+    """Moves a gold span's boundaries or relabels it; its decision and source spans follow (accepted when a
+    reviewer marked exactly that, else edited or added). Conflict when the same gold span already exists."""
+    document = gold_span.adjudication.document
+    with transaction.atomic():
+        adjudication = _adjudication_for_write(document, adjudicator)
+        current = GoldSpan.objects.select_related("label").get(pk=gold_span.pk)
+        new_start = current.start if start is None else start
+        new_end = current.end if end is None else end
+        span_check_offsets(document.text, new_start, new_end)
+        label_type = current.label if label is None else label_for(Assignment(document=document), label)
+        twin = GoldSpan.objects.filter(adjudication=adjudication, start=new_start, end=new_end, label=label_type)
+        if twin.exclude(pk=current.pk).exists():
+            raise Conflict(gettext("This span is already in the gold."))
+        decision, sources = _decision_for(submitted_spans(document), new_start, new_end, label_type)
+        before = span_values(current)
+        current.start, current.end, current.label = new_start, new_end, label_type
+        current.text = document.text[new_start:new_end]
+        current.decision = decision
+        current.decided_by = adjudicator
+        current.save(update_fields=["start", "end", "label", "text", "decision", "decided_by"])
+        current.source_spans.set(sources)
+        _audit(
+            document,
+            adjudicator,
+            "gold_span.changed",
+            current.pk,
+            before=before,
+            after={**span_values(current), "decision": decision},
+        )
+    return current
+
+
+def gold_candidate_reject(*, document: Document, adjudicator, start, end, label) -> CandidateRejection:
+    """The adjudicator rejects a reviewers' candidate: kept as a decision (and out of the gold if it was in)."""
+    with transaction.atomic():
+        adjudication = _adjudication_for_write(document, adjudicator)
+        label_type = label_for(Assignment(document=document), label)
+        if not any((c["start"], c["end"], c["label"]) == (start, end, label_type.name) for c in candidates(document)):
+            raise ApplicationError(
+                gettext("Not a candidate."),
+                fields={"start": [gettext("No reviewer marked this span with this label.")]},
+            )
+        GoldSpan.objects.filter(adjudication=adjudication, start=start, end=end, label=label_type).delete()
+        rejection, _ = CandidateRejection.objects.get_or_create(
+            adjudication=adjudication,
+            start=start,
+            end=end,
+            label=label_type,
+            defaults={"decided_by": adjudicator},
+        )
+        _audit(
+            document,
+            adjudicator,
+            "gold_candidate.decided",
+            rejection.pk,
+            after={"start": start, "end": end, "label": label_type.name, "decision": "rejected"},
+        )
+    return rejection
 
 
 def gold_span_delete(*, gold_span: GoldSpan, adjudicator) -> None:
@@ -128,7 +193,7 @@ def gold_accept_agreed(*, document: Document, adjudicator) -> dict[str, int]:
         adjudication = _adjudication_for_write(document, adjudicator)
         reviewers = Assignment.objects.filter(document=document, status=AssignmentStatus.SUBMITTED).count()
         labels = {label.name: label for label in LabelType.objects.filter(project_id=document.project_id)}
-        added = links = 0
+        added = links = span_grades_added = 0
         for candidate in candidates(document):
             if not candidate["agreed"]:
                 continue
@@ -142,6 +207,16 @@ def gold_accept_agreed(*, document: Document, adjudicator) -> dict[str, int]:
             if created:
                 gold.source_spans.set(candidate["spans"])
                 added += 1
+            # the quoted source's grade joins too when every reviewer gave this span the same grade
+            span_grades = {(g["source_reliability"], g["credibility"]) for g in candidate["grades"]}
+            if len(candidate["grades"]) == reviewers and len(span_grades) == 1:
+                letter, credibility = span_grades.pop()
+                _, graded_span = GoldReliability.objects.get_or_create(
+                    adjudication=adjudication,
+                    gold_span=gold,
+                    defaults={"source_reliability": letter, "credibility": credibility, "decided_by": adjudicator},
+                )
+                span_grades_added += graded_span
             # a link joins the gold when every reviewer linked this span to that claim with that stance
             votes = Counter(
                 (claim_id, stance)
@@ -177,24 +252,31 @@ def gold_accept_agreed(*, document: Document, adjudicator) -> dict[str, int]:
                     "decided_by": adjudicator,
                 },
             )
-        counts = {"spans": added, "claim_links": links, "reliability": int(bool(reliability))}
+        counts = {
+            "spans": added,
+            "claim_links": links,
+            "reliability": int(bool(reliability)),
+            "span_grades": span_grades_added,
+        }
         _audit(document, adjudicator, "gold.agreed_accepted", adjudication.pk, after=counts)
     return counts
 
 
 def gold_reliability_set(
-    *, document: Document, adjudicator, source_reliability, credibility, note=""
+    *, document: Document, adjudicator, source_reliability, credibility, note="", gold_span: GoldSpan | None = None
 ) -> GoldReliability:
+    """The gold grade of the outlet or, with `gold_span`, of the source quoted there (accepting a reviewer's
+    grade is setting the same values)."""
     if source_reliability not in SourceReliability.values:
         raise ApplicationError("Bad grade.", fields={"source_reliability": ["Choose a grade from A to F."]})
     if isinstance(credibility, bool) or not isinstance(credibility, int) or not 1 <= credibility <= 6:
         raise ApplicationError("Bad grade.", fields={"credibility": ["Choose a grade from 1 to 6."]})
     with transaction.atomic():
         adjudication = _adjudication_for_write(document, adjudicator)
-        earlier = GoldReliability.objects.filter(adjudication=adjudication, gold_span=None).first()
+        earlier = GoldReliability.objects.filter(adjudication=adjudication, gold_span=gold_span).first()
         rating, _ = GoldReliability.objects.update_or_create(
             adjudication=adjudication,
-            gold_span=None,
+            gold_span=gold_span,
             defaults={
                 "source_reliability": source_reliability,
                 "credibility": credibility,
@@ -208,7 +290,11 @@ def gold_reliability_set(
             "gold_reliability.set",
             rating.pk,
             before={"grade": earlier.source_reliability + str(earlier.credibility)} if earlier else None,
-            after={"grade": source_reliability + str(credibility), "note": note or ""},
+            after={
+                "grade": source_reliability + str(credibility),
+                "note": note or "",
+                "gold_span": gold_span.pk if gold_span else None,
+            },
         )
     return rating
 
@@ -245,4 +331,36 @@ def adjudication_finalize(*, document: Document, adjudicator) -> Adjudication:
         except IntegrityError:  # pragma: no cover - guarded by the row lock
             raise Conflict("Gold for this document changed meanwhile; reload.") from None
         _audit(document, adjudicator, "adjudication.finalized", adjudication.pk, after={"status": "final"})
+    return adjudication
+
+
+def adjudication_reopen(*, document: Document, manager, reason: str) -> Adjudication:
+    """A manager reopens finalized gold, saying why (kept in the audit trail); it is back in the queue."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(
+            gettext("Say why the gold is reopened."), fields={"reason": [gettext("A reason is required.")]}
+        )
+    with transaction.atomic():
+        Document.objects.select_for_update().filter(pk=document.pk).values_list("pk").first()
+        adjudication = Adjudication.objects.select_related("adjudicator").filter(document=document).first()
+        if adjudication is None or adjudication.status != AdjudicationStatus.FINAL:
+            raise Conflict(gettext("This document's gold is not final; there is nothing to reopen."))
+        before = {
+            "status": adjudication.status,
+            "adjudicator": adjudication.adjudicator.get_username(),
+            "decided_at": adjudication.decided_at.isoformat(),
+        }
+        adjudication.status = AdjudicationStatus.IN_PROGRESS
+        adjudication.decided_at = None
+        adjudication.version += 1
+        adjudication.save(update_fields=["status", "decided_at", "version", "updated_at"])
+        _audit(
+            document,
+            manager,
+            "adjudication.reopened",
+            adjudication.pk,
+            before=before,
+            after={"status": adjudication.status, "reason": reason[:2000]},
+        )
     return adjudication

@@ -26,6 +26,7 @@ KINDS = (
     "assignment.expired",
     "gold_span.created",
     "gold_span.deleted",
+    "gold_span.changed",
     "gold.agreed_accepted",
     "gold_reliability.set",
     "gold_claim_link.created",
@@ -46,6 +47,12 @@ KINDS = (
     "import.finished",
     "prediction.accepted",
     "prediction.rejected",
+    "adjudication.reopened",
+    "gold_candidate.decided",
+    "span.restored",
+    "span_comment.created",
+    "document_flag.set",
+    "document_flag.removed",
 )
 
 

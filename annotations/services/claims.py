@@ -7,9 +7,11 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F
 from django.utils import timezone
+from django.utils.translation import gettext
 from rapidfuzz.distance import Indel
 
-from annotations.errors import ApplicationError, Conflict
+from annotations.access import claims_visible_q, may_verify
+from annotations.errors import ApplicationError, Conflict, PermissionDenied
 from annotations.models import (
     Assignment,
     Claim,
@@ -17,6 +19,7 @@ from annotations.models import (
     ClaimSimilarityKey,
     ClaimVerdictChange,
     ClaimVerification,
+    Membership,
     Project,
     ReliabilityRating,
     Span,
@@ -34,7 +37,7 @@ SIMILARITY = 0.8  # word sequences this alike (rapidfuzz Indel, normalised) are 
 MAX_CANDIDATES = 50  # claims sharing the most similarity keys, scored with rapidfuzz
 
 
-def claims_similar(*, project: Project, text: str, limit: int = 5) -> list[Claim]:
+def claims_similar(*, project: Project, text: str, limit: int = 5, membership: Membership | None = None) -> list[Claim]:
     """Claims of the project that say nearly the same thing, word by word, ignoring Arabic spelling variants
     and proclitics (annotations.text.words).
 
@@ -52,8 +55,11 @@ def claims_similar(*, project: Project, text: str, limit: int = 5) -> list[Claim
         .order_by("-shared", "claim_id")
         .values_list("claim_id", flat=True)[:MAX_CANDIDATES]
     )
+    found = Claim.objects.filter(pk__in=candidates)
+    if membership is not None:
+        found = found.filter(claims_visible_q(membership))
     scored = []
-    for claim in Claim.objects.filter(pk__in=candidates).only("id", "text", "search_words", "verdict"):
+    for claim in found.only("id", "text", "search_words", "verdict"):
         score = Indel.normalized_similarity(words, claim.search_words.split())
         if score >= SIMILARITY:
             scored.append((score, claim.pk, claim))
@@ -71,13 +77,15 @@ def claim_create(
     actor: str = "",
     casualty_figure: int | None = None,
     force: bool = False,
+    document=None,
+    membership: Membership | None = None,
 ) -> Claim:
     """A new claim; Conflict (409) listing near-duplicates first, unless `force`. The claim rules are
     annotations.models.validation's, shared with import_gold and the admin."""
     values = validate_claim(text=text, place=place, actor=actor)
     text = values.text
     if not force:
-        similar = claims_similar(project=project, text=text)
+        similar = claims_similar(project=project, text=text, membership=membership)
         if similar:
             raise Conflict(
                 "A similar claim already exists; link to it, or create yours anyway with force.",
@@ -91,6 +99,7 @@ def claim_create(
         place=values.place,
         actor=values.actor,
         casualty_figure=casualty_figure,
+        document=document,
     )
 
 
@@ -123,10 +132,14 @@ def claim_set_verdict(*, claim: Claim, verdict: str, rationale: str, changed_by,
     return Claim.objects.get(pk=claim.pk)
 
 
-def claim_for_project(project_id: int, claim_id) -> Claim:
+def claim_for_project(project_id: int, claim_id, *, membership: Membership | None = None) -> Claim:
+    """A claim of the project (and, with `membership`, one that member may see: a hidden claim is unknown)."""
     claim = None
     if isinstance(claim_id, int) and not isinstance(claim_id, bool):
-        claim = Claim.objects.filter(pk=claim_id, project_id=project_id).first()
+        claims = Claim.objects.filter(pk=claim_id, project_id=project_id)
+        if membership is not None:
+            claims = claims.filter(claims_visible_q(membership))
+        claim = claims.first()
     if claim is None:
         raise ApplicationError("Unknown claim.", fields={"claim": ["No such claim in this project."]})
     return claim
@@ -141,9 +154,12 @@ def claim_link_create(*, span: Span, claim_id, stance: str) -> ClaimLink:
             Assignment.objects.select_for_update(of=("self",)).select_related("document").get(pk=span.assignment_id)
         )
         assignment_check_open(assignment)
-        claim = claim_for_project(assignment.document.project_id, claim_id)
+        membership = Membership.objects.filter(
+            project_id=assignment.document.project_id, user_id=assignment.reviewer_id
+        ).first()
+        claim = claim_for_project(assignment.document.project_id, claim_id, membership=membership)
         earlier = ClaimLink.objects.filter(span=span, claim=claim).values("stance").first()
-        link, created = ClaimLink.objects.update_or_create(span=span, claim=claim, defaults={"stance": stance})
+        link, created = ClaimLink.all_objects.update_or_create(span=span, claim=claim, defaults={"stance": stance})
         audit_record(
             project_id=assignment.document.project_id,
             document_id=assignment.document_id,
@@ -192,7 +208,7 @@ def reliability_set(
                 raise ApplicationError("Unknown span.", fields={"span": ["Not one of your spans in this document."]})
         earlier = ReliabilityRating.objects.filter(assignment=locked, span=span).first()
         try:
-            rating, _ = ReliabilityRating.objects.update_or_create(
+            rating, _ = ReliabilityRating.all_objects.update_or_create(
                 assignment=locked,
                 span=span,
                 defaults={
@@ -215,8 +231,11 @@ def reliability_set(
     return rating
 
 
-def claim_verification_submit(*, claim: Claim, verifier, verdict: str, rationale: str = "") -> ClaimVerification:
-    """A verifier's verdict from the claim verification queue; at most `claim_verifiers` per claim, once each."""
+def claim_verification_submit(
+    *, claim: Claim, verifier, verdict: str, rationale: str = "", membership: Membership | None = None
+) -> ClaimVerification:
+    """A verifier's verdict from the claim verification queue; at most `claim_verifiers` per claim, once each.
+    Never on a claim the verifier created or linked, nor without evidence they may see (access.may_verify)."""
     if verdict not in Verdict.values or verdict == Verdict.UNVERIFIED:
         choices = [v for v in Verdict.values if v != Verdict.UNVERIFIED]
         raise ApplicationError("Bad verdict.", fields={"verdict": [f"Choose one of: {', '.join(choices)}."]})
@@ -226,6 +245,14 @@ def claim_verification_submit(*, claim: Claim, verifier, verdict: str, rationale
             raise Conflict("You already gave a verdict on this claim.")
         if ClaimVerification.objects.filter(claim=locked).count() >= locked.project.claim_verifiers:
             raise Conflict("This claim already has all its verifiers.")
+        if membership is None:
+            membership = Membership.objects.select_related("project").get(project=locked.project, user=verifier)
+        if not may_verify(membership, locked):
+            raise PermissionDenied(
+                gettext(
+                    "You cannot verify this claim: you created or linked it, or it has no evidence you may see yet."
+                )
+            )
         verification = ClaimVerification.objects.create(
             claim=locked,
             verifier=verifier,

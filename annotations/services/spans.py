@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from annotations.access import access_assignment_locked_for_write
 from annotations.errors import ApplicationError, Conflict
-from annotations.models import Assignment, AssignmentStatus, ClaimLink, LabelType, Span
+from annotations.models import Assignment, AssignmentStatus, ClaimLink, LabelType, ReliabilityRating, Span
 from annotations.models.validation import validate_span_offsets
 from annotations.selectors.documents import document_text
 from annotations.services.audit import audit_record, span_values
@@ -229,7 +229,19 @@ def span_update(*, span: Span, version, start=None, end=None, label=None, quote=
     return changed
 
 
+def _relations(span_id: int) -> dict:
+    """What hangs on a span (ids of its claim links and quoted-source grade, kept through delete and undo),
+    only the kinds it has."""
+    relations = {
+        "claim_links": list(ClaimLink.all_objects.filter(span_id=span_id).values_list("id", flat=True)),
+        "grades": list(ReliabilityRating.all_objects.filter(span_id=span_id).values_list("id", flat=True)),
+    }
+    return {kind: ids for kind, ids in relations.items() if ids}
+
+
 def span_delete(*, span: Span) -> None:
+    """Soft-deletes the span: it, its claim links and its grade disappear from every reader (blind review,
+    agreement, adjudication, exports) until `span_restore` brings them all back under the same ids."""
     with transaction.atomic():
         assignment = (
             Assignment.objects.select_for_update(of=("self",))
@@ -238,7 +250,31 @@ def span_delete(*, span: Span) -> None:
         )
         assignment_check_open(assignment)
         gone = Span.objects.select_related("label").filter(pk=span.pk).first()
-        Span.objects.filter(pk=span.pk).delete()
+        Span.objects.filter(pk=span.pk).update(deleted_at=timezone.now(), version=F("version") + 1)
         _touch(assignment)
         if gone is not None:
-            _audit(assignment, "span.deleted", span.pk, before=span_values(gone))
+            _audit(assignment, "span.deleted", span.pk, before={**span_values(gone), **_relations(span.pk)})
+
+
+def span_restore(*, span: Span) -> Span:
+    """Undo of a delete: the same span (same id) with its claim links and grade. Conflict when an identical
+    live span was made meanwhile."""
+    with transaction.atomic():
+        assignment = (
+            Assignment.objects.select_for_update(of=("self",))
+            .select_related("document__project")
+            .get(pk=span.assignment_id)
+        )
+        assignment_check_open(assignment)
+        current = Span.all_objects.select_related("label").get(pk=span.pk)
+        if current.deleted_at is None:
+            return current
+        twin = Span.objects.filter(
+            assignment=assignment, label=current.label, start=current.start, end=current.end
+        ).exists()
+        if twin:
+            raise Conflict("You already have an identical span (same offsets and label).")
+        Span.all_objects.filter(pk=span.pk).update(deleted_at=None, version=F("version") + 1, updated_at=timezone.now())
+        _touch(assignment)
+        _audit(assignment, "span.restored", span.pk, after={**span_values(current), **_relations(span.pk)})
+    return Span.objects.select_related("label").get(pk=span.pk)

@@ -199,6 +199,9 @@ def test_claim_verification_queue(work, claim, project, reviewer1, reviewer2, ad
     assignment_submit(assignment=assignment)
     project.claim_verifiers = 2
     project.save()
+    # issue 13: a verdict only with evidence the verifier may see: reviewer2 submits the document too
+    assert api_client_for(reviewer2).get(queue).status_code == 204
+    assignment_submit(assignment=assignment_open(document=assignment.document, reviewer=reviewer2))
     got = api_client_for(reviewer2).get(queue)
     assert got.status_code == 200 and got.json()["id"] == claim.id
     verify = f"/api/claims/{claim.id}/verifications/"

@@ -93,6 +93,12 @@ MATRIX = {
         "PATCH": {**DENIED_API, "reviewer1": 200, "adjudicator": 404, "manager": 404},
         "DELETE": {**DENIED_API, "reviewer1": 204, "adjudicator": 404, "manager": 404},
     },
+    # undo of a delete: the span's reviewer only (a live span answers itself)
+    "api:span-restore": {"POST": {**DENIED_API, "reviewer1": 200, "adjudicator": 404, "manager": 404}},
+    # reviewers' notes for the adjudicator: their own span and assignment only
+    "api:span-comments": {"POST": {**DENIED_API, "reviewer1": 201, "adjudicator": 404, "manager": 404}},
+    "api:document-flags": {"POST": {**DENIED_API, "reviewer1": 201, "adjudicator": 404, "manager": 404}},
+    "api:document-flag-detail": {"DELETE": {**DENIED_API, "reviewer1": 204, "adjudicator": 404, "manager": 404}},
     "api:project-documents": {
         "GET": {**DENIED_API, "reviewer1": 403, "adjudicator": 200, "manager": 200},
         "POST": {**DENIED_API, "reviewer1": 403, "adjudicator": 403, "manager": 201},
@@ -139,7 +145,18 @@ MATRIX = {
     "api:gold-reliability": {"PUT": {**DENIED_API, "reviewer1": 403, "adjudicator": 200, "manager": 200}},
     # the first finalize wins; the next one is told who decided (409)
     "api:finalize": {"POST": {**DENIED_API, "reviewer1": 403, "adjudicator": 200, "manager": 409}},
-    "api:gold-span-detail": {"DELETE": {**DENIED_API, "reviewer1": 403, "adjudicator": 204, "manager": 404}},
+    "api:gold-span-detail": {
+        "PATCH": {**DENIED_API, "reviewer1": 403, "adjudicator": 200, "manager": 200},
+        "DELETE": {**DENIED_API, "reviewer1": 403, "adjudicator": 204, "manager": 404},
+    },
+    "api:gold-rejections": {"POST": {**DENIED_API, "reviewer1": 403, "adjudicator": 201, "manager": 201}},
+    "api:adjudication-done": {"GET": {**DENIED_API, "reviewer1": 403, "adjudicator": 200, "manager": 200}},
+    # the work fixture's gold is not final: a manager's reopen is a conflict
+    "api:adjudication-reopen": {"POST": {**DENIED_API, "reviewer1": 403, "adjudicator": 403, "manager": 409}},
+    "adjudication-reopen-page": {
+        "POST": {"anonymous": LOGIN, "outsider": 404, "reviewer1": 403, "adjudicator": 403, "manager": 302}
+    },
+    "api:gold-span-reliability": {"PUT": {**DENIED_API, "reviewer1": 403, "adjudicator": 200, "manager": 200}},
     "api:gold-claim-links": {"POST": {**DENIED_API, "reviewer1": 403, "adjudicator": 201, "manager": 201}},
     # claims are the project's; evidence links and grades are their reviewer's own work
     "api:claims": {
@@ -147,12 +164,14 @@ MATRIX = {
         "POST": {**DENIED_API, "reviewer1": 201, "adjudicator": 201, "manager": 201},
     },
     "api:claims-similar": {"GET": {**DENIED_API, "reviewer1": 200, "adjudicator": 200, "manager": 200}},
+    "api:claims-disputed": {"GET": {**DENIED_API, "reviewer1": 403, "adjudicator": 200, "manager": 200}},
     "api:claim-queue-next": {"GET": {**DENIED_API, "reviewer1": 204, "adjudicator": 204, "manager": 403}},
     "api:claim-detail": {
         "GET": {**DENIED_API, "reviewer1": 200, "adjudicator": 200, "manager": 200},
         "PATCH": {**DENIED_API, "reviewer1": 403, "adjudicator": 200, "manager": 409},
     },
-    "api:claim-verifications": {"POST": {**DENIED_API, "reviewer1": 201, "adjudicator": 409, "manager": 403}},
+    # reviewer1 linked the claim (never theirs to verify); its only evidence is not submitted yet
+    "api:claim-verifications": {"POST": {**DENIED_API, "reviewer1": 403, "adjudicator": 403, "manager": 403}},
     "api:span-claim-links": {"POST": {**DENIED_API, "reviewer1": 201, "adjudicator": 404, "manager": 404}},
     "api:claim-link-detail": {"DELETE": {**DENIED_API, "reviewer1": 204, "adjudicator": 404, "manager": 404}},
     "api:assignment-reliability": {"PUT": {**DENIED_API, "reviewer1": 200, "adjudicator": 404, "manager": 404}},
@@ -284,7 +303,7 @@ def client_for(role, users):
 def url_for(name, project, work):
     from django.urls import reverse
 
-    kwargs = {"project_id": project.id, "slug": project.slug, **work}
+    kwargs = {"project_id": project.id, "slug": project.slug, "kind": "unclear", **work}
     pattern = named_routes()[name]
     wanted = {key: kwargs[key] for key in pattern.pattern.converters}
     return reverse(name, kwargs=wanted)
@@ -298,6 +317,11 @@ BODIES = {
     "api:assignment-skip": {"reason": "off topic"},
     "api:gold-spans": {"start": 0, "end": 2, "label": "place"},
     "api:gold-reliability": {"source_reliability": "B", "credibility": 2},
+    "api:gold-span-reliability": {"source_reliability": "C", "credibility": 3},
+    "api:adjudication-reopen": {"reason": "a label was misread"},
+    "api:gold-rejections": {"start": 0, "end": 2, "label": "actor"},
+    "api:span-comments": {"text": "المصدر منقول عن وكالة"},
+    "api:document-flags": {"kind": "unclear"},
     "api:gold-claim-links": lambda work: {"claim": work["claim_id"], "stance": "supports"},
     "api:claims": {"text": "قُتل 30 عنصراً في البادية", "force": True},
     "api:claim-detail": {"verdict": "supported", "version": 1},

@@ -195,8 +195,8 @@ def test_chunks_keep_the_order_and_a_bounded_number_of_queries(
     chunks = []
     assert [r.id for r in gold_records(project, chunk_size=2, on_chunk=chunks.append)] == expected
     assert chunks == [2, 2, 2, 1]
-    # per chunk: documents, gold spans, links, grades; plus labels, users and claims once
-    with django_assert_max_num_queries(4 * 4 + 5):
+    # per chunk: documents, gold spans, links, grades, reviewers' notes; plus labels, users and claims once
+    with django_assert_max_num_queries(5 * 4 + 5):
         list(gold_records(project, chunk_size=2))
 
 

@@ -530,11 +530,12 @@ def test_concurrent_requests_make_one_run_and_one_message(project, manager):
 
 def test_claim_verdicts_from_the_verification_queue_get_their_own_alpha(project, reviewer1, reviewer2, adjudicator):
     """Verifiers' verdicts are agreement data: nominal alpha with verifiers as coders and claims as units."""
+    from django.utils import timezone
+
     from annotations.agreement import krippendorff_alpha
-    from annotations.models import Claim
+    from annotations.models import Claim, ClaimVerification
     from annotations.selectors.agreement import agreement_input
     from annotations.services.agreement_runs import agreement_results_compute
-    from annotations.services.claims import claim_verification_submit
 
     project.claim_verifiers = 3
     project.save()
@@ -548,7 +549,10 @@ def test_claim_verdicts_from_the_verification_queue_get_their_own_alpha(project,
     for verifier, verdicts in given.items():
         for claim, verdict in zip(claims, verdicts, strict=True):
             if verdict:
-                claim_verification_submit(claim=claim, verifier=verifier, verdict=verdict)
+                # stored directly: the queue's rules (evidence, not one's own claim) are tested in test_blind_review
+                ClaimVerification.objects.create(
+                    claim=claim, verifier=verifier, verdict=verdict, submitted_at=timezone.now()
+                )
                 triples.append((verifier.pk, claim.pk, verdict))
     results = agreement_results_compute(project=project, snapshot=agreement_input(project))
     assert results["claims"]["verdict_ratings"] == 11

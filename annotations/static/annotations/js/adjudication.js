@@ -3,7 +3,8 @@
 
 import { hexToRgba, isSessionError, newIdempotencyKey, request, sessionRestored, showSessionNotice } from "./http.js";
 import { SelectionMode, selectedSpan } from "./selection.js";
-import { OffsetTable, Snapper, assignLanes, segments } from "./textmodel.js";
+import { OffsetTable, Snapper } from "./textmodel.js";
+import { createCuration, groupHeading, orderedCandidates } from "./curation.js";
 
 const boot = JSON.parse(document.getElementById("adjudication-data").textContent);
 const article = document.getElementById("article");
@@ -54,38 +55,13 @@ async function reload() {
 const keyOf = (s) => `${s.start}:${s.end}:${s.label}`;
 const colorOf = (name) => labelByName.get(name)?.color ?? "#777777";
 const isFinal = () => state.gold.status === "final";
+const t = (text) => (window.gettext ? window.gettext(text) : text);
 
-function renderText() {
-  const goldKeys = new Set(state.gold.spans.map(keyOf));
-  // one drawn item per distinct (start, end, label): reviewers' candidates and gold-only spans
-  const items = new Map();
-  state.candidates.forEach((c, i) => items.set(keyOf(c), { id: i + 1, ...c, gold: goldKeys.has(keyOf(c)) }));
-  state.gold.spans.forEach((g, i) => {
-    if (!items.has(keyOf(g))) items.set(keyOf(g), { id: 10000 + i, ...g, gold: true, assignments: [] });
-  });
-  const drawn = [...items.values()];
-  const lanes = assignLanes(drawn);
-  const els = segments(table.length, drawn).map((segment) => {
-    const el = document.createElement("span");
-    el.className = "seg";
-    el.dataset.start = segment.start;
-    el.textContent = table.slice(segment.start, segment.end);
-    if (segment.spans.length) {
-      const covering = [...segment.spans].sort((a, b) => lanes.get(a.id) - lanes.get(b.id));
-      el.classList.add("marked");
-      const gold = covering.filter((s) => s.gold);
-      if (gold.length) {
-        el.classList.add("gold");
-        el.style.backgroundColor = hexToRgba(colorOf(gold[gold.length - 1].label), 0.2);
-      }
-      el.style.boxShadow = covering.map((s) => `0 ${(lanes.get(s.id) + 1) * 4}px 0 0 ${colorOf(s.label)}`).join(", ");
-      el.dataset.keys = covering.map(keyOf).join(" ");
-    }
-    return el;
-  });
-  article.style.setProperty("--lanes", String(Math.max(0, ...lanes.values()) + 1));
-  article.replaceChildren(...els);
-}
+// the lanes, the gold lane (#article) and the curation keys (curation.js)
+const curation = createCuration({
+  state: () => state, table, labels, reviewerOf, colorOf, urls: boot.urls, isFinal,
+  call: (...args) => call(...args), reload: () => reload(),
+});
 
 function flash(key) {
   for (const el of article.querySelectorAll(".seg.marked")) {
@@ -132,17 +108,51 @@ function button(text, onClick, cls) {
 function renderLists() {
   const goldKeys = new Map(state.gold.spans.map((g) => [keyOf(g), g]));
   const reviewers = state.reviewers.length;
-  candidateList.replaceChildren(...state.candidates.map((c) => {
+  const ordered = orderedCandidates(state.candidates);
+  const rows = [];
+  let group = null;
+  for (const c of ordered) {
+    if (c.agreement !== group) {
+      group = c.agreement;
+      rows.push(groupHeading(group, ordered.filter((x) => x.agreement === group).length));
+    }
+    rows.push(candidateItem(c, goldKeys, reviewers));
+  }
+  candidateList.replaceChildren(...rows);
+  renderGoldList();
+}
+
+function candidateItem(c, goldKeys, reviewers) {
+  {
     const inGold = goldKeys.has(keyOf(c));
-    const li = item(c, `candidate ${c.agreed ? "agreed" : "disputed"}${inGold ? " in-gold" : ""}`);
+    const li = item(c, `candidate ${c.agreed ? "agreed" : "disputed"}${inGold ? " in-gold" : ""} status-${c.status}`);
+    li.dataset.key = keyOf(c);
+    li.tabIndex = -1;
+    li.addEventListener("click", (event) => { if (!event.target.closest("button")) curation.setCurrent(keyOf(c)); });
+    const badge = document.createElement("span");
+    badge.className = `decision decision-${c.status}`;
+    badge.textContent = t(c.status);
+    li.insertBefore(badge, li.querySelector(".span-where"));
     const who = document.createElement("div");
     who.className = "who";
     who.textContent = `${c.assignments.map((a) => reviewerOf.get(a)).join(", ")} (${c.assignments.length} of ${reviewers})`;
+    const grades = (c.grades ?? []).map((g) => `${reviewerOf.get(g.assignment)}: ${g.source_reliability}${g.credibility}`);
+    if (grades.length) who.textContent += ` · ${t("grades")} ${grades.join(", ")}`;
     const actions = document.createElement("div");
     actions.className = "row-actions";
-    if (inGold) actions.append(button("Reject", () => removeGold(goldKeys.get(keyOf(c)))));
-    else actions.append(button("Accept", () => addGold(c.start, c.end, c.label), "accept"));
+    if (!inGold) actions.append(button(t("Accept"), () => addGold(c.start, c.end, c.label), "accept"));
+    if (c.status !== "rejected") actions.append(button(t("Reject"), () => rejectCandidate(c), "reject"));
     li.append(who, actions);
+    // each reviewer's grade of the quoted source: accept one as the gold grade once the span is in the gold
+    const goldSpan = goldKeys.get(keyOf(c));
+    for (const g of c.grades ?? []) {
+      const code = `${g.source_reliability}${g.credibility}`;
+      const chosen = goldSpan?.reliability && `${goldSpan.reliability.source_reliability}${goldSpan.reliability.credibility}` === code;
+      const use = button(chosen ? `${t("Gold grade")} ${code}` : `${t("Use grade")} ${code} (${reviewerOf.get(g.assignment)})`,
+        () => acceptGrade(goldSpan, g), "accept-grade");
+      use.disabled = use.disabled || !goldSpan || chosen;
+      actions.append(use);
+    }
     // the reviewers' claim links on this span: accept one into the gold once the span is in it
     const gold = goldKeys.get(keyOf(c));
     for (const link of c.claim_links) {
@@ -162,7 +172,10 @@ function renderLists() {
       li.append(row);
     }
     return li;
-  }));
+  }
+}
+
+function renderGoldList() {
   goldList.replaceChildren(...state.gold.spans.map((g) => {
     const li = item(g, "gold-item");
     const who = document.createElement("div");
@@ -172,8 +185,10 @@ function renderLists() {
     actions.className = "row-actions";
     actions.append(button("Remove", () => removeGold(g)));
     li.append(who, actions);
+    li.addEventListener("click", (event) => { if (!event.target.closest("button")) curation.setCurrent(keyOf(g)); });
     return li;
   }));
+  const goldKeys = new Map(state.gold.spans.map((g) => [keyOf(g), g]));
   document.getElementById("gold-count").textContent = `(${state.gold.spans.length})`;
   const agreedLeft = state.candidates.filter((c) => c.agreed && !goldKeys.has(keyOf(c))).length;
   const acceptAgreed = document.getElementById("accept-agreed");
@@ -240,9 +255,9 @@ function renderLabels() {
 }
 
 function render() {
-  renderText();
   renderLists();
   renderReliability();
+  curation.render();
 }
 
 async function addGold(start, end, label) {
@@ -252,6 +267,18 @@ async function addGold(start, end, label) {
 
 async function acceptLink(gold, link) {
   await call("POST", `${boot.urls.goldSpan}${gold.id}/claim-links/`, { claim: link.claim, stance: link.stance });
+  await reload();
+}
+
+async function acceptGrade(gold, grade) {
+  await call("PUT", `${boot.urls.goldSpan}${gold.id}/reliability/`, {
+    source_reliability: grade.source_reliability, credibility: grade.credibility,
+  });
+  await reload();
+}
+
+async function rejectCandidate(candidate) {
+  await call("POST", boot.urls.rejections, { start: candidate.start, end: candidate.end, label: candidate.label });
   await reload();
 }
 
@@ -291,8 +318,13 @@ document.getElementById("accept-agreed").addEventListener("click", async () => {
 });
 
 document.getElementById("finalize").addEventListener("click", async () => {
+  await reload();  // count what is undecided now, not at the last drawing
+  const undecided = state.undecided ?? 0;
+  if (undecided && !window.confirm(`${undecided} ${t("candidate(s) are neither accepted, edited nor rejected. Finalize anyway?")}`)) return;
   if (!window.confirm("Finalize the gold for this document? It cannot be changed afterwards.")) return;
-  await call("POST", boot.urls.finalize);
+  const done = await call("POST", boot.urls.finalize);
+  // the next document to adjudicate opens (or the queue, when none is left)
+  if (done) { window.location.assign(done.next ? `/adjudication/${done.next}/` : boot.urls.queuePage); return; }
   await reload();
 });
 

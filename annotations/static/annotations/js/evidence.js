@@ -111,7 +111,8 @@ export function renderSpanEvidence(container, span, ctx) {
   const create = async (force) => {
     const text = input.value.trim() || span.text;
     try {
-      const claim = await ctx.request("POST", ctx.urls.claims, { text, force });
+      // the claim is written from this document: reviewers still drafting it will not see it (blind review)
+      const claim = await ctx.request("POST", ctx.urls.claims, { text, force, document: ctx.documentId });
       showClaims([claim], "Claim created: choose how this span relates to it.");
     } catch (error) {
       if (error.status === 409 && error.body?.similar) {

@@ -150,8 +150,14 @@ export async function createSpan(start, end, labelName, { recordUndo = true } = 
   return optimistic;
 }
 
+const t = (text) => (window.gettext ? window.gettext(text) : text);
+
 export async function deleteSpan(span, { recordUndo = true } = {}) {
   if (!state.editable || span.pending) return;
+  // a span carrying claim links or a grade is deleted with them (undo brings all back): ask first
+  const grades = (state.ratings ?? []).filter((r) => r.span === span.id);
+  if (recordUndo && ((span.claim_links ?? []).length || grades.length)
+      && !window.confirm(t("This span has claim links or a grade. Delete it with them? Undo brings them back."))) return;
   state.spans = state.spans.filter((s) => s !== span);
   if (state.selectedId === span.id) select(null);
   spanRemoved(span);
@@ -160,6 +166,7 @@ export async function deleteSpan(span, { recordUndo = true } = {}) {
     entry,
     onRefused: (error) => { if (error.status !== 404) { state.spans.push(span); spanAdded(span); } },
   });
+  if (done) state.ratings = (state.ratings ?? []).filter((r) => r.span !== span.id);
   if (done && recordUndo) pushUndo({ type: "delete", span: { ...span } });
 }
 
@@ -194,9 +201,14 @@ export async function undo() {
     const span = state.spans.find((s) => s.id === action.id);
     if (span) await deleteSpan(span, { recordUndo: false });
   } else if (action.type === "delete") {
-    const created = await createSpan(action.span.start, action.span.end, action.span.label, { recordUndo: false });
-    // later undo entries refer to the old id
-    if (created) for (const entry of state.undoStack) if (entry.id === action.span.id) entry.id = created.id;
+    // the same span (same id) comes back with its claim links and grade
+    const restored = await save(() => request("POST", `${data.urls.span}${action.span.id}/restore/`));
+    if (!restored) return;
+    const { ratings, ...span } = restored;
+    state.spans.push(span);
+    state.ratings = [...(state.ratings ?? []).filter((r) => r.span !== span.id), ...ratings];
+    spanAdded(span);
+    select(span.id);
   } else if (action.type === "relabel") {
     const span = state.spans.find((s) => s.id === action.id);
     if (span) await relabelSpan(span, action.label, { recordUndo: false });

@@ -206,6 +206,7 @@ export function renderSelected() {
 
 export const evidenceContext = {
   urls: data.urls,
+  documentId: data.document?.id ?? null,
   editable: () => state.editable,
   get ratings() { return state.ratings; },
   setRating(rating) { state.ratings = [...state.ratings.filter((r) => r.id !== rating.id && r.span !== rating.span), rating]; },
