@@ -7,6 +7,7 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.utils import translation
 from django.views.defaults import page_not_found, permission_denied
 
 from annotations.errors import NotFound, PermissionDenied
@@ -74,3 +75,22 @@ class DatabaseUnavailable:
             response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
         response["Retry-After"] = "30"
         return response
+
+
+class UserLanguage:
+    """A signed-in person's saved language wins over the cookie and Accept-Language (LocaleMiddleware
+    decided those before authentication ran), so the choice follows them to any browser."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            from annotations.selectors.profiles import profile_preferences
+
+            language, _digits = profile_preferences(user)
+            if language and language != request.LANGUAGE_CODE:
+                translation.activate(language)
+                request.LANGUAGE_CODE = language
+        return self.get_response(request)

@@ -12,6 +12,7 @@ from .claims import Claim, ClaimLink, ClaimSimilarityKey, ClaimVerdictChange, Cl
 from .documents import Document, DocumentStats, Source, text_sha256
 from .idempotency import IdempotencyRecord
 from .jobs import AgreementRun, ExportFormat, ExportJob, JobStatus
+from .profiles import Digits, UserProfile
 from .projects import LabelType, Membership, Project, Role
 from .reliability import Credibility, ReliabilityRating, SourceReliability
 from .spans import Span
@@ -30,6 +31,7 @@ __all__ = [
     "ClaimVerification",
     "Credibility",
     "Document",
+    "Digits",
     "DocumentStats",
     "ExportFormat",
     "ExportJob",
@@ -48,6 +50,7 @@ __all__ = [
     "SourceReliability",
     "Span",
     "Stance",
+    "UserProfile",
     "Verdict",
     "text_sha256",
 ]

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
+from django.utils.translation import gettext_lazy as _
 
 
 class Project(models.Model):
@@ -36,9 +37,9 @@ class Project(models.Model):
 
 
 class Role(models.TextChoices):
-    MANAGER = "manager", "Manager"
-    ADJUDICATOR = "adjudicator", "Adjudicator"
-    REVIEWER = "reviewer", "Reviewer"
+    MANAGER = "manager", _("Manager")
+    ADJUDICATOR = "adjudicator", _("Adjudicator")
+    REVIEWER = "reviewer", _("Reviewer")
 
 
 class Membership(models.Model):
@@ -67,6 +68,7 @@ class LabelType(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="label_types")
     name = models.CharField(max_length=64, help_text="Stable English identifier used by the API and exports.")
     name_ar = models.CharField(max_length=64, blank=True)
+    name_en = models.CharField(max_length=64, blank=True, help_text="Shown in the English interface (default: name).")
     color = models.CharField(max_length=7, default="#1f77b4", help_text="#rrggbb")
     hotkey = models.CharField(max_length=1, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
@@ -86,3 +88,9 @@ class LabelType(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} / {self.name_ar}" if self.name_ar else self.name
+
+    def display_name(self, language: str) -> str:
+        """The name a person reads in the interface language; the identifier is the last resort."""
+        if language == "ar" and self.name_ar:
+            return self.name_ar
+        return self.name_en or self.name_ar or self.name.replace("_", " ")
