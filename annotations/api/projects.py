@@ -14,7 +14,7 @@ from annotations.selectors.projects import project_labels, project_list_for_user
 class LabelOutput(serializers.ModelSerializer):
     class Meta:
         model = LabelType
-        fields = ["id", "name", "name_ar", "hotkey", "color", "order", "description"]
+        fields = ["id", "name", "name_ar", "name_en", "hotkey", "color", "order", "description"]
 
 
 class ProjectListOutput(serializers.ModelSerializer):

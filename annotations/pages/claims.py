@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from annotations.access import (
@@ -66,10 +67,10 @@ def claim_page(request, claim_id: int):
                 changed_by=request.user,
                 version=version,
             )
-            messages.success(request, "Verdict saved.")
+            messages.success(request, _("Verdict saved."))
         except (ApplicationError, ValueError) as exc:
             messages.warning(
-                request, _error_text(exc) if isinstance(exc, ApplicationError) else "Reload and try again."
+                request, _error_text(exc) if isinstance(exc, ApplicationError) else _("Reload and try again.")
             )
         return redirect("claim-page", claim_id=claim.id)
     return render(
@@ -103,7 +104,7 @@ def claim_verify_page(request, slug: str):
                 verdict=request.POST.get("verdict", ""),
                 rationale=request.POST.get("rationale", ""),
             )
-            messages.success(request, "Thank you: your verdict is recorded.")
+            messages.success(request, _("Thank you: your verdict is recorded."))
         except ApplicationError as exc:
             messages.warning(request, _error_text(exc))
         return redirect("claim-verify-page", slug=slug)
