@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils import translation
+from django.utils.translation import gettext
 from django.views.defaults import page_not_found, permission_denied
 
 from annotations.errors import NotFound, PermissionDenied
@@ -47,7 +48,7 @@ class RefuseUnstorableQuery:
             for value in [name, *values]:
                 problem = forbidden_char_message(value)
                 if problem:
-                    message = f"The query parameter {name!r} {problem}."
+                    message = gettext("The query parameter %(name)r %(problem)s.") % {"name": name, "problem": problem}
                     if _is_api(request):
                         return JsonResponse({name: [message]}, status=400)
                     return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
@@ -68,7 +69,7 @@ class DatabaseUnavailable:
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
         logger.error("database unavailable: %s", exception)
-        message = "The database is not reachable right now; nothing was saved. Try again in a minute."
+        message = gettext("The database is not reachable right now; nothing was saved. Try again in a minute.")
         if _is_api(request):
             response = JsonResponse({"detail": message}, status=503)
         else:

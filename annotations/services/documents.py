@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from annotations.errors import ApplicationError, Conflict, ImportLineError
 from annotations.importers import ArticleRecord, parse_article_file, title_from_text
@@ -121,7 +122,7 @@ def document_create(
             Document.objects.filter(project=project, sha256=text_sha256(text)).values_list("id", flat=True).first()
         )
         if duplicate is not None:
-            raise Conflict("This article is already in the project.", extra={"id": duplicate})
+            raise Conflict(_("This article is already in the project."), extra={"id": duplicate})
         result = ImportResult()
         _create_documents(project, [record], result)
         _enqueue_stats(result.created)
