@@ -59,3 +59,25 @@ document.addEventListener("keydown", (event) => {
   event.preventDefault();
   toggleShortcuts();
 });
+
+// Workspace layout: the heights of the sticky label bar and of the phone's bottom sheet become scroll
+// padding (workbench.css), so scrolling a selection into view never hides it under either of them.
+const root = document.documentElement;
+const labelBar = document.getElementById("labels");
+const sidePane = document.querySelector(".side-pane");
+if (labelBar || sidePane) {
+  const measure = () => {
+    if (labelBar) root.style.setProperty("--label-bar-height", `${labelBar.getBoundingClientRect().height}px`);
+    const fixed = sidePane && getComputedStyle(sidePane).position === "fixed";
+    root.style.setProperty("--sheet-height", fixed ? `${sidePane.getBoundingClientRect().height}px` : "0px");
+  };
+  const observer = new ResizeObserver(measure);
+  for (const el of [labelBar, sidePane]) if (el) observer.observe(el);
+  window.addEventListener("resize", measure);
+  measure();
+}
+const sheetToggle = document.getElementById("sheet-toggle");
+sheetToggle?.addEventListener("click", () => {
+  const collapsed = sidePane.classList.toggle("collapsed");
+  sheetToggle.setAttribute("aria-expanded", String(!collapsed));
+});
