@@ -16,6 +16,9 @@ if [ "${1:-}" != "--compile" ]; then
 fi
 $PY manage.py compilemessages -l ar --ignore=.venv -v0
 for po in annotations/locale/ar/LC_MESSAGES/*.po; do
+  # untranslated, and fuzzy (msgmerge's guesses from a similar string: check them, then drop "#, fuzzy")
   missing=$(msgattrib --untranslated --no-obsolete "$po" | grep -c '^msgid "' || true)
+  fuzzy=$(msgattrib --only-fuzzy --no-obsolete "$po" | grep -c '^msgid "' || true)
   [ "$missing" -gt 1 ] && echo "$po: $((missing - 1)) strings still without Arabic" >&2 || true
+  [ "$fuzzy" -gt 1 ] && echo "$po: $((fuzzy - 1)) fuzzy guesses to check" >&2 || true
 done

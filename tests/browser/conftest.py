@@ -35,7 +35,8 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ar")
+    # English chrome (Accept-Language: en-US) so tests can name buttons; tests/browser/test_i18n.py covers Arabic.
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
     page = context.new_page()
     page.dialogs = []
     page.console_errors = []
