@@ -13,7 +13,7 @@ from annotations.services.demo import CONFLICT_EVENT_LABELS, SEED_DIR, labels_en
 from annotations.services.spans import span_create
 from tests.browser.a11y import axe_violations, english_runs, horizontal_overflow
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.test_workspace import SELECT_JS, utf16, wait_saved
+from tests.browser.test_workspace import SELECT_JS, utf16
 from tests.factories import DocumentFactory, MembershipFactory, ProjectFactory, SourceFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -61,6 +61,14 @@ def sign_in(page, base_url, username):
     page.fill("input[name=password]", "pw-for-tests-1")
     page.click("main button[type=submit]")
     page.wait_for_load_state()
+
+
+def wait_saved(page):
+    """Saved in any language: the status is "saved" and no span is pending."""
+    page.wait_for_function(
+        "() => document.getElementById('save-status').classList.contains('saved')"
+        " && !document.querySelector('#span-list li.pending')"
+    )
 
 
 def pages_of(world):
