@@ -143,6 +143,7 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ar", "العربية")]
 # Each language names itself in the switch; the catalogs live in annotations/locale (scripts/messages.sh).
 LOCALE_PATHS = [BASE_DIR / "annotations" / "locale"]
+FORMAT_MODULE_PATH = ["workbench.formats"]
 LANGUAGE_COOKIE_NAME = "workbench_language"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_SAMESITE = "Lax"

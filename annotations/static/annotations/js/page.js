@@ -20,7 +20,8 @@ export function localizeDigits(root = document.body) {
   });
   const nodes = [];
   while (walker.nextNode()) nodes.push(walker.currentNode);
-  for (const node of nodes) node.data = node.data.replace(/[0-9]/g, (d) => ARABIC_INDIC[d]);
+  // the Arabic decimal separator between digits, then the digits
+  for (const node of nodes) node.data = node.data.replace(/(\d)\.(?=\d)/g, "$1٫").replace(/[0-9]/g, (d) => ARABIC_INDIC[d]);
 }
 localizeDigits();
 if (document.documentElement.dataset.digits === "arab") {
