@@ -93,4 +93,4 @@ class LabelType(models.Model):
         """The name a person reads in the interface language; the identifier is the last resort."""
         if language == "ar" and self.name_ar:
             return self.name_ar
-        return self.name_en or self.name_ar or self.name.replace("_", " ")
+        return self.name_en or self.name.replace("_", " ")

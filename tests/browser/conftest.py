@@ -67,5 +67,5 @@ def sign_in(page, live_server, username, password="pw-for-tests-1"):
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")  # the header has buttons too (language switch)
     page.wait_for_load_state()

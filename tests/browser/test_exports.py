@@ -82,7 +82,7 @@ def test_a_manager_starts_an_export_sees_progress_and_downloads_it(live_server, 
     assert page.locator("#export-sha256").inner_text() == job.sha256 and page.locator("#export-links").is_visible()
     assert page.locator("#export-download").get_attribute("href") == f"{live_server.url}/api/exports/{job.pk}/download/"
     row = page.locator(f'#exports-table tr[data-id="{job.pk}"]')
-    assert row.locator("td").nth(2).inner_text() == "done" and row.locator("td").nth(3).inner_text() == "2"
+    assert row.locator("td").nth(2).inner_text() == "Done" and row.locator("td").nth(3).inner_text() == "2"
     assert not page.locator("#export-start").is_disabled()
     screenshot("exports-done")
 
@@ -160,6 +160,7 @@ def test_the_page_sends_the_options_and_offers_one_file_per_split(live_server, p
         "split_by_outlet": False,
         "pseudonymize": True,
         "utf16_offsets": True,
+        "segment_clitics": False,
     }
     wait_until(page, "document.getElementById('export-status').dataset.status === 'done'")
     links = page.locator("#export-splits-links a")

@@ -7,7 +7,7 @@ const LANG = document.documentElement.lang || "en";
 export function labelName(label) {
   if (!label) return "";
   if (LANG === "ar" && label.name_ar) return label.name_ar;
-  return label.name_en || label.name_ar || label.name.replace(/_/g, " ");
+  return label.name_en || label.name.replace(/_/g, " ");
 }
 
 /** Dark or white ink, whichever reads better on `hex` (WCAG relative luminance). */

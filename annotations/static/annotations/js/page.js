@@ -1,9 +1,13 @@
 // Small page behaviours shared by every server-rendered page.
 // Colours come from data attributes: the CSP forbids inline style attributes, not CSSOM writes.
+import { inkOn } from "./labels.js";
+
 const HEX = /^#[0-9a-fA-F]{6}$/;
 export function applyColors(root = document) {
   for (const el of root.querySelectorAll("[data-color]")) {
-    if (HEX.test(el.dataset.color)) el.style.backgroundColor = el.dataset.color;
+    if (!HEX.test(el.dataset.color)) continue;
+    el.style.backgroundColor = el.dataset.color;
+    if (el.classList.contains("label-mark")) el.style.color = inkOn(el.dataset.color);
   }
 }
 applyColors();
