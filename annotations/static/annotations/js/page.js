@@ -82,6 +82,11 @@ if (labelBar || sidePane) {
   measure();
 }
 const sheetToggle = document.getElementById("sheet-toggle");
+// A phone starts with the sheet folded to its header (status, Undo, Submit): the article comes first.
+if (sheetToggle && sidePane && getComputedStyle(sidePane).position === "fixed") {
+  sidePane.classList.add("collapsed");
+  sheetToggle.setAttribute("aria-expanded", "false");
+}
 sheetToggle?.addEventListener("click", () => {
   const collapsed = sidePane.classList.toggle("collapsed");
   sheetToggle.setAttribute("aria-expanded", String(!collapsed));

@@ -181,6 +181,12 @@ export function renderSelected() {
   const span = state.spans.find((s) => s.id === state.selectedId);
   els.selected.hidden = !span;
   if (!span) return;
+  // On a phone the side pane is a bottom sheet: a selected span opens it.
+  const pane = document.querySelector(".side-pane.collapsed");
+  if (pane) {
+    pane.classList.remove("collapsed");
+    document.getElementById("sheet-toggle")?.setAttribute("aria-expanded", "true");
+  }
   const label = labelByName.get(span.label);
   els.selected.replaceChildren();
   const title = document.createElement("div");
