@@ -7,6 +7,8 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.utils import translation
+from django.utils.translation import gettext
 from django.views.defaults import page_not_found, permission_denied
 
 from annotations.errors import NotFound, PermissionDenied
@@ -46,7 +48,7 @@ class RefuseUnstorableQuery:
             for value in [name, *values]:
                 problem = forbidden_char_message(value)
                 if problem:
-                    message = f"The query parameter {name!r} {problem}."
+                    message = gettext("The query parameter %(name)r %(problem)s.") % {"name": name, "problem": problem}
                     if _is_api(request):
                         return JsonResponse({name: [message]}, status=400)
                     return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
@@ -67,10 +69,29 @@ class DatabaseUnavailable:
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
         logger.error("database unavailable: %s", exception)
-        message = "The database is not reachable right now; nothing was saved. Try again in a minute."
+        message = gettext("The database is not reachable right now; nothing was saved. Try again in a minute.")
         if _is_api(request):
             response = JsonResponse({"detail": message}, status=503)
         else:
             response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
         response["Retry-After"] = "30"
         return response
+
+
+class UserLanguage:
+    """A signed-in person's saved language wins over the cookie and Accept-Language (LocaleMiddleware
+    decided those before authentication ran), so the choice follows them to any browser."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            from annotations.selectors.profiles import profile_preferences
+
+            language, _digits = profile_preferences(user)
+            if language and language != request.LANGUAGE_CODE:
+                translation.activate(language)
+                request.LANGUAGE_CODE = language
+        return self.get_response(request)

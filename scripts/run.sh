@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh requirements.txt
 export DEBUG="${DEBUG:-1}"
+command -v msgfmt >/dev/null || { [ "$(id -u)" = "0" ] && apt-get install -y -qq --no-install-recommends gettext >/dev/null; } || true
+scripts/messages.sh --compile || echo "gettext is missing: the interface stays English (apt-get install gettext)" >&2
 .venv/bin/python manage.py migrate --noinput
 .venv/bin/python manage.py collectstatic --noinput -v0
 .venv/bin/python manage.py seed_demo --password "${DEMO_PASSWORD:-workbench-demo}"

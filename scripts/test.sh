@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh requirements-dev.txt
 scripts/install-browser.sh
+scripts/messages.sh --compile  # the Arabic catalogs (.po, committed) into .mo
 
 # Lint and format first: a finding fails the run before any test starts.
 echo "ruff check . && ruff format --check ."

@@ -158,3 +158,13 @@ def api_client_for():
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _interface_language_reset():
+    """A request in Arabic leaves Arabic active in the thread (LocaleMiddleware activates, nothing
+    deactivates); code run by the next test (services, commands) would then speak Arabic."""
+    yield
+    from django.utils import translation
+
+    translation.activate("en")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -31,7 +32,7 @@ class SpanUpdateInput(serializers.Serializer):
     def validate(self, attrs):
         unknown = set(self.initial_data) - set(self.fields)
         if unknown:
-            raise serializers.ValidationError({name: ["This field cannot be changed."] for name in sorted(unknown)})
+            raise serializers.ValidationError({name: [_("This field cannot be changed.")] for name in sorted(unknown)})
         return attrs
 
 

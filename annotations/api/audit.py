@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.views import APIView
@@ -20,7 +21,7 @@ class AuditFilterInput(serializers.Serializer):
 
     def validate(self, values):
         if values.get("since") and values.get("until") and values["since"] >= values["until"]:
-            raise serializers.ValidationError({"until": ["Must be later than since."]})
+            raise serializers.ValidationError({"until": [_("Must be later than since.")]})
         return values
 
 
@@ -41,7 +42,7 @@ class ProjectAuditApi(APIView):
     @extend_schema(parameters=[AuditFilterInput], responses=AuditEntryOutput(many=True))
     def get(self, request, project_id: int):
         """Who changed what and when, with the values before and after; newest first (managers)."""
-        project, _ = project_for(request, project_id, min_role=Role.MANAGER)
+        project, _membership = project_for(request, project_id, min_role=Role.MANAGER)
         filters = AuditFilterInput(data=request.query_params)
         filters.is_valid(raise_exception=True)
         values = filters.validated_data

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.http import FileResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -202,7 +203,7 @@ class ProjectExportsApi(APIView):
     @extend_schema(responses=ExportOutput(many=True))
     def get(self, request, project_id: int):
         """The project's exports, newest first (managers)."""
-        project, _ = project_for(request, project_id, min_role=Role.MANAGER)
+        project, _membership = project_for(request, project_id, min_role=Role.MANAGER)
         paginator = Pagination()
         jobs = exports_of_project(project)
         page = paginator.paginate_queryset(jobs, request, view=self)
@@ -212,7 +213,7 @@ class ProjectExportsApi(APIView):
     def post(self, request, project_id: int):
         """Export the project's gold in `format` in the background (managers): 202 with the export's id;
         409 with the running export's `id` while another export of the project is pending or running."""
-        project, _ = project_for(request, project_id, min_role=Role.MANAGER)
+        project, _membership = project_for(request, project_id, min_role=Role.MANAGER)
         data = ExportCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -261,15 +262,15 @@ class ExportDownloadApi(APIView):
         which = request.query_params.get("file", "data")
         splits = split_names(job)
         if which not in DOWNLOADS and which not in splits:
-            choices = "Choose data, manifest, card or audit." + (f" Splits: {', '.join(splits)}." if splits else "")
-            raise ApplicationError("Unknown file.", fields={"file": [choices]})
+            choices = _("Choose data, manifest, card or audit.") + (f" Splits: {', '.join(splits)}." if splits else "")
+            raise ApplicationError(_("Unknown file."), fields={"file": [choices]})
         if job.status != JobStatus.DONE:
             raise Conflict(f"The export is {job.status}; download it once it is done.")
         path = export_file_path(job, DOWNLOADS[which][0] if which in DOWNLOADS else which)
         if path is None:
-            raise NotFound("The export's files are no longer on the server; export again.")
+            raise NotFound(_("The export's files are no longer on the server; export again."))
         writer = get_writer(job.format)
-        _, content_type, suffix = DOWNLOADS.get(which, (which, None, ""))
+        _name, content_type, suffix = DOWNLOADS.get(which, (which, None, ""))
         middle = f".{which}" if which in splits else ""
         filename = f"gold-{safe_slug(job.project.slug)}-{job.pk}{middle}.{writer.extension}{suffix}"
         # FileResponse closes the file once it is sent; a `with` block would close it before that.

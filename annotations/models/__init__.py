@@ -23,6 +23,7 @@ from .jobs import AgreementRun, ExportFormat, ExportJob, ImportJob, JobStatus
 from .notes import DocumentFlag, DocumentFlagKind, SpanComment
 from .outbox import OutboxMessage
 from .predictions import Prediction, PredictionDecision, PredictionReview
+from .profiles import Digits, UserProfile
 from .projects import LabelType, Membership, Project, Role
 from .reliability import Credibility, ReliabilityRating, SourceReliability
 from .spans import Span
@@ -42,6 +43,7 @@ __all__ = [
     "ClaimVerification",
     "Credibility",
     "Document",
+    "Digits",
     "DocumentFlag",
     "DocumentFlagKind",
     "DocumentStats",
@@ -68,6 +70,7 @@ __all__ = [
     "Span",
     "SpanComment",
     "Stance",
+    "UserProfile",
     "Verdict",
     "text_sha256",
 ]

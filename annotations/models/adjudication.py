@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from .claims import Stance
 from .reliability import admiralty_constraints
@@ -11,8 +12,8 @@ from .validation import as_field_errors, validate_span_offsets
 
 
 class AdjudicationStatus(models.TextChoices):
-    IN_PROGRESS = "in_progress", "In progress"
-    FINAL = "final", "Final"
+    IN_PROGRESS = "in_progress", _("In progress")
+    FINAL = "final", _("Final")
 
 
 class Adjudication(models.Model):
@@ -47,10 +48,10 @@ class Adjudication(models.Model):
 
 
 class GoldDecision(models.TextChoices):
-    ACCEPTED = "accepted", "Accepted as marked"
-    EDITED = "edited", "Edited by the adjudicator"
-    ADDED = "added", "Added by the adjudicator"
-    MAJORITY = "majority", "Kept by majority vote (imported)"
+    ACCEPTED = "accepted", _("Accepted as marked")
+    EDITED = "edited", _("Edited by the adjudicator")
+    ADDED = "added", _("Added by the adjudicator")
+    MAJORITY = "majority", _("Kept by majority vote (imported)")
 
 
 class GoldSpan(models.Model):

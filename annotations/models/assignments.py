@@ -1,13 +1,14 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class AssignmentStatus(models.TextChoices):
-    LEASED = "leased", "Leased"
-    SUBMITTED = "submitted", "Submitted"
-    SKIPPED = "skipped", "Skipped"
-    EXPIRED = "expired", "Lease expired"
+    LEASED = "leased", _("Leased")
+    SUBMITTED = "submitted", _("Submitted")
+    SKIPPED = "skipped", _("Skipped")
+    EXPIRED = "expired", _("Lease expired")
 
 
 class Assignment(models.Model):

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from annotations.text.normalize import fold_for_search
 from annotations.text.words import search_words, similarity_keys, words_column
@@ -9,17 +10,17 @@ from .validation import as_field_errors, validate_claim
 
 
 class Verdict(models.TextChoices):
-    UNVERIFIED = "unverified", "Unverified"
-    SUPPORTED = "supported", "Supported"
-    REFUTED = "refuted", "Refuted"
-    MIXED = "mixed", "Mixed"
-    UNVERIFIABLE = "unverifiable", "Unverifiable"
+    UNVERIFIED = "unverified", _("Unverified")
+    SUPPORTED = "supported", _("Supported")
+    REFUTED = "refuted", _("Refuted")
+    MIXED = "mixed", _("Mixed")
+    UNVERIFIABLE = "unverifiable", _("Unverifiable")
 
 
 class Stance(models.TextChoices):
-    SUPPORTS = "supports", "Supports"
-    REFUTES = "refutes", "Refutes"
-    MENTIONS = "mentions", "Mentions"
+    SUPPORTS = "supports", _("Supports")
+    REFUTES = "refutes", _("Refutes")
+    MENTIONS = "mentions", _("Mentions")
 
 
 class Claim(models.Model):

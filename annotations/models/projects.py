@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
+from django.utils.translation import gettext_lazy as _
 
 
 class Project(models.Model):
@@ -36,9 +37,9 @@ class Project(models.Model):
 
 
 class Role(models.TextChoices):
-    MANAGER = "manager", "Manager"
-    ADJUDICATOR = "adjudicator", "Adjudicator"
-    REVIEWER = "reviewer", "Reviewer"
+    MANAGER = "manager", _("Manager")
+    ADJUDICATOR = "adjudicator", _("Adjudicator")
+    REVIEWER = "reviewer", _("Reviewer")
 
 
 class Membership(models.Model):
@@ -87,3 +88,9 @@ class LabelType(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} / {self.name_ar}" if self.name_ar else self.name
+
+    def display_name(self, language: str) -> str:
+        """The name a person reads in the interface language; the identifier is the last resort."""
+        if language == "ar" and self.name_ar:
+            return self.name_ar
+        return self.name_en or self.name.replace("_", " ")

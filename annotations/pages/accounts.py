@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.utils import translation
+from django.views.decorators.http import require_GET, require_POST
+from django.views.i18n import set_language
 
+from annotations.errors import ApplicationError
 from annotations.services import accounts
+from annotations.services.profiles import profile_set_preferences
 
 
 class LoginView(auth_views.LoginView):
@@ -52,3 +56,25 @@ def healthz(request):
 def csrf_failure(request, reason=""):
     """Says why a form was refused (usually an expired page) instead of Django's bare 403."""
     return render(request, "annotations/csrf_failure.html", {"reason": reason}, status=403)
+
+
+@require_POST
+def language_switch(request):
+    """The header's language switch: Django's set_language (cookie, safe redirect to `next`) and, for a
+    signed-in person, the choice saved on their profile so it survives sign-out and another browser.
+    `digits` (latn or arab) chooses how numbers are written."""
+    language = request.POST.get("language")
+    digits = request.POST.get("digits") or None
+    if language and not translation.check_for_language(language):
+        language = None
+    response = set_language(request)
+    if request.user.is_authenticated and (language or digits):
+        try:
+            profile_set_preferences(user=request.user, language=language or None, digits=digits)
+        except ApplicationError as error:
+            return HttpResponseBadRequest(
+                " ".join(m for ms in error.fields.values() for m in ms), content_type="text/plain; charset=utf-8"
+            )
+    elif digits in {"latn", "arab"}:
+        response.set_cookie("workbench_digits", digits, max_age=365 * 24 * 3600, samesite="Lax")
+    return response

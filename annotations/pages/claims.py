@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from annotations.access import (
@@ -67,10 +68,10 @@ def claim_page(request, claim_id: int):
                 changed_by=request.user,
                 version=version,
             )
-            messages.success(request, "Verdict saved.")
+            messages.success(request, _("Verdict saved."))
         except (ApplicationError, ValueError) as exc:
             messages.warning(
-                request, _error_text(exc) if isinstance(exc, ApplicationError) else "Reload and try again."
+                request, _error_text(exc) if isinstance(exc, ApplicationError) else _("Reload and try again.")
             )
         return redirect("claim-page", claim_id=claim.id)
     return render(
@@ -96,7 +97,7 @@ def claim_verify_page(request, slug: str):
     project, membership = access_project_by_slug(request.user, slug)
     require_role(membership, roles=VERIFIER_ROLES, message=VERIFIERS_ONLY)
     if request.method == "POST":
-        claim, _ = access_claim(request.user, request.POST.get("claim"))
+        claim, _membership = access_claim(request.user, request.POST.get("claim"))
         try:
             claim_verification_submit(
                 claim=claim,
@@ -105,7 +106,7 @@ def claim_verify_page(request, slug: str):
                 rationale=request.POST.get("rationale", ""),
                 membership=membership,
             )
-            messages.success(request, "Thank you: your verdict is recorded.")
+            messages.success(request, _("Thank you: your verdict is recorded."))
         except ApplicationError as exc:
             messages.warning(request, _error_text(exc))
         return redirect("claim-verify-page", slug=slug)

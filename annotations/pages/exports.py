@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from annotations.access import access_project_by_slug
 from annotations.api.exports import ExportOutput
 from annotations.exporters import REGISTRY
+from annotations.i18n import format_title
 from annotations.models import Role
 from annotations.selectors.exports import exports_of_project
 
@@ -24,7 +25,7 @@ def exports_page(request, slug: str):
     jobs = list(exports_of_project(project)[:PAGE_EXPORTS])
     # The API's serializer (no request: relative URLs), with the counts flat for the table's columns.
     rows = [{**ExportOutput(job).data, **{key: (job.counts or {}).get(key) for key in COUNT_COLUMNS}} for job in jobs]
-    formats = [{"name": w.name, "title": w.title} for w in REGISTRY.values()]
+    formats = [{"name": w.name, "title": format_title(w.name, w.title)} for w in REGISTRY.values()]
     data = {
         "project": {"id": project.pk, "slug": project.slug},
         "api": reverse("api:exports", kwargs={"project_id": project.pk}),

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from annotations.access import access_assignment, access_project_by_slug, sees_all_work
 from annotations.api.assignments import ReliabilityOutput, SpanOutput
 from annotations.api.projects import LabelOutput
+from annotations.i18n import localize_reasons
 from annotations.models import Assignment, AssignmentStatus, Role
 from annotations.selectors.agreement import agreement_dashboard
 from annotations.selectors.assignments import assignment_detail, assignments_of_reviewer
@@ -132,5 +133,5 @@ def agreement_dashboard_page(request, slug: str):
     return render(
         request,
         "annotations/agreement_dashboard.html",
-        {"project": project, "membership": membership, "data": agreement_dashboard(project)},
+        {"project": project, "membership": membership, "data": localize_reasons(agreement_dashboard(project))},
     )

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from annotations.access import ONLY_REVIEWERS, access_document_for_adjudication, access_project_by_slug, require_role
@@ -26,7 +27,7 @@ def queue_next_page(request, slug: str):
     require_role(membership, roles=[Role.REVIEWER], message=ONLY_REVIEWERS)
     assignment = assignment_lease_next(project=project, reviewer=request.user)
     if assignment is None:
-        messages.info(request, "Nothing is left for you in this project's queue. Thank you!")
+        messages.info(request, _("Nothing is left for you in this project's queue. Thank you!"))
         return redirect("home")
     return redirect("workspace", assignment_id=assignment.id)
 
@@ -54,7 +55,7 @@ def adjudication_queue_page(request, slug: str):
 def adjudication_page(request, document_id: int):
     document = access_document_for_adjudication(request.user, document_id)
     if document.submitted_count < document.project.overlap_k:
-        messages.warning(request, "This document is not ready: not every reviewer has submitted.")
+        messages.warning(request, _("This document is not ready: not every reviewer has submitted."))
         return redirect("adjudication-queue-page", slug=document.project.slug)
     bootstrap = {
         **adjudication_state(document),

@@ -11,6 +11,7 @@ from collections import Counter
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from annotations.errors import ApplicationError, Conflict
 from annotations.models import (
@@ -52,8 +53,11 @@ def _audit(document: Document, adjudicator, kind: str, object_id=None, *, before
 def document_check_ready(document: Document) -> None:
     if document.submitted_count < document.project.overlap_k:
         raise Conflict(
-            f"This document has {document.submitted_count} of {document.project.overlap_k} submissions; "
-            "it can be adjudicated once every reviewer has submitted."
+            _(
+                "This document has %(submitted)s of %(needed)s submissions; "
+                "it can be adjudicated once every reviewer has submitted."
+            )
+            % {"submitted": document.submitted_count, "needed": document.project.overlap_k}
         )
 
 
@@ -65,7 +69,7 @@ def _adjudication_for_write(document: Document, adjudicator) -> Adjudication:
     concurrent finalize, which changes the adjudicator, hide the row from the waiting request: a 500.)"""
     document_check_ready(document)
     Document.objects.select_for_update().filter(pk=document.pk).values_list("pk").first()
-    adjudication, _ = Adjudication.objects.select_related("adjudicator").get_or_create(
+    adjudication, _created = Adjudication.objects.select_related("adjudicator").get_or_create(
         document=document, defaults={"adjudicator": adjudicator}
     )
     if adjudication.status == AdjudicationStatus.FINAL:
@@ -161,7 +165,7 @@ def gold_candidate_reject(*, document: Document, adjudicator, start, end, label)
                 fields={"start": [gettext("No reviewer marked this span with this label.")]},
             )
         GoldSpan.objects.filter(adjudication=adjudication, start=start, end=end, label=label_type).delete()
-        rejection, _ = CandidateRejection.objects.get_or_create(
+        rejection, _created = CandidateRejection.objects.get_or_create(
             adjudication=adjudication,
             start=start,
             end=end,
@@ -211,7 +215,7 @@ def gold_accept_agreed(*, document: Document, adjudicator) -> dict[str, int]:
             span_grades = {(g["source_reliability"], g["credibility"]) for g in candidate["grades"]}
             if len(candidate["grades"]) == reviewers and len(span_grades) == 1:
                 letter, credibility = span_grades.pop()
-                _, graded_span = GoldReliability.objects.get_or_create(
+                _rating, graded_span = GoldReliability.objects.get_or_create(
                     adjudication=adjudication,
                     gold_span=gold,
                     defaults={"source_reliability": letter, "credibility": credibility, "decided_by": adjudicator},
@@ -228,7 +232,7 @@ def gold_accept_agreed(*, document: Document, adjudicator) -> dict[str, int]:
             )
             for (claim_id, stance), count in votes.items():
                 if count == reviewers:
-                    _, link_created = GoldClaimLink.objects.get_or_create(
+                    _link, link_created = GoldClaimLink.objects.get_or_create(
                         gold_span=gold, claim_id=claim_id, defaults={"stance": stance, "decided_by": adjudicator}
                     )
                     links += link_created
@@ -243,7 +247,7 @@ def gold_accept_agreed(*, document: Document, adjudicator) -> dict[str, int]:
         reliability = 0
         if len(grades) == 1 and graded == reviewers:
             source_reliability, credibility = grades.pop()
-            _, reliability = GoldReliability.objects.get_or_create(
+            _reliability, reliability = GoldReliability.objects.get_or_create(
                 adjudication=adjudication,
                 gold_span=None,
                 defaults={
@@ -268,13 +272,13 @@ def gold_reliability_set(
     """The gold grade of the outlet or, with `gold_span`, of the source quoted there (accepting a reviewer's
     grade is setting the same values)."""
     if source_reliability not in SourceReliability.values:
-        raise ApplicationError("Bad grade.", fields={"source_reliability": ["Choose a grade from A to F."]})
+        raise ApplicationError(_("Bad grade."), fields={"source_reliability": [_("Choose a grade from A to F.")]})
     if isinstance(credibility, bool) or not isinstance(credibility, int) or not 1 <= credibility <= 6:
-        raise ApplicationError("Bad grade.", fields={"credibility": ["Choose a grade from 1 to 6."]})
+        raise ApplicationError(_("Bad grade."), fields={"credibility": [_("Choose a grade from 1 to 6.")]})
     with transaction.atomic():
         adjudication = _adjudication_for_write(document, adjudicator)
         earlier = GoldReliability.objects.filter(adjudication=adjudication, gold_span=gold_span).first()
-        rating, _ = GoldReliability.objects.update_or_create(
+        rating, _created = GoldReliability.objects.update_or_create(
             adjudication=adjudication,
             gold_span=gold_span,
             defaults={
@@ -301,16 +305,18 @@ def gold_reliability_set(
 
 def gold_claim_link_create(*, gold_span: GoldSpan, adjudicator, claim_id, stance) -> GoldClaimLink:
     if stance not in Stance.values:
-        raise ApplicationError("Bad stance.", fields={"stance": [f"Choose one of: {', '.join(Stance.values)}."]})
+        raise ApplicationError(
+            _("Bad stance."), fields={"stance": [_("Choose one of: %s.") % ", ".join(Stance.values)]}
+        )
     document = gold_span.adjudication.document
     claim = (
         Claim.objects.filter(pk=claim_id, project_id=document.project_id).first() if isinstance(claim_id, int) else None
     )
     if claim is None:
-        raise ApplicationError("Unknown claim.", fields={"claim": ["No such claim in this project."]})
+        raise ApplicationError(_("Unknown claim."), fields={"claim": [_("No such claim in this project.")]})
     with transaction.atomic():
         _adjudication_for_write(document, adjudicator)
-        link, _ = GoldClaimLink.objects.update_or_create(
+        link, _created = GoldClaimLink.objects.update_or_create(
             gold_span=gold_span, claim=claim, defaults={"stance": stance, "decided_by": adjudicator}
         )
         after = {"gold_span": gold_span.pk, "claim": claim.pk, "stance": stance}
@@ -329,7 +335,7 @@ def adjudication_finalize(*, document: Document, adjudicator) -> Adjudication:
         try:
             adjudication.save(update_fields=["status", "adjudicator", "decided_at", "version", "updated_at"])
         except IntegrityError:  # pragma: no cover - guarded by the row lock
-            raise Conflict("Gold for this document changed meanwhile; reload.") from None
+            raise Conflict(_("Gold for this document changed meanwhile; reload.")) from None
         _audit(document, adjudicator, "adjudication.finalized", adjudication.pk, after={"status": "final"})
     return adjudication
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from annotations.errors import ApplicationError, Conflict
 from annotations.models import Assignment, AssignmentStatus, Document, Membership, Role
@@ -19,7 +20,8 @@ def assignment_open(*, document: Document, reviewer) -> Assignment:
     Takes one of the document's k slots, like a lease from the queue, but never expires."""
     if not Membership.objects.filter(project_id=document.project_id, user=reviewer, role=Role.REVIEWER).exists():
         raise ApplicationError(
-            "Only reviewers of the project can be assigned.", fields={"reviewer": ["Not a reviewer of this project."]}
+            _("Only reviewers of the project can be assigned."),
+            fields={"reviewer": [_("Not a reviewer of this project.")]},
         )
     with transaction.atomic():
         existing = Assignment.objects.filter(document=document, reviewer=reviewer).first()
@@ -28,7 +30,7 @@ def assignment_open(*, document: Document, reviewer) -> Assignment:
         if not Document.objects.filter(pk=document.pk, slots_taken__lt=document.project.overlap_k).update(
             slots_taken=F("slots_taken") + 1
         ):
-            raise Conflict("This document already has all its reviewers.")
+            raise Conflict(_("This document already has all its reviewers."))
         return Assignment.objects.create(document=document, reviewer=reviewer)
 
 

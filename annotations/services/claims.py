@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 from rapidfuzz.distance import Indel
 
 from annotations.access import claims_visible_q, may_verify
@@ -64,7 +65,7 @@ def claims_similar(*, project: Project, text: str, limit: int = 5, membership: M
         if score >= SIMILARITY:
             scored.append((score, claim.pk, claim))
     scored.sort(key=lambda item: (-item[0], item[1]))
-    return [claim for _, _, claim in scored[:limit]]
+    return [claim for _score, _keys, claim in scored[:limit]]
 
 
 def claim_create(
@@ -88,7 +89,7 @@ def claim_create(
         similar = claims_similar(project=project, text=text, membership=membership)
         if similar:
             raise Conflict(
-                "A similar claim already exists; link to it, or create yours anyway with force.",
+                _("A similar claim already exists; link to it, or create yours anyway with force."),
                 extra={"similar": [{"id": c.pk, "text": c.text, "verdict": c.verdict} for c in similar]},
             )
     return Claim.objects.create(
@@ -106,11 +107,13 @@ def claim_create(
 def claim_set_verdict(*, claim: Claim, verdict: str, rationale: str, changed_by, version: int) -> Claim:
     """Sets the verdict (adjudicators and managers) and keeps the change in the claim's history."""
     if verdict not in Verdict.values:
-        raise ApplicationError("Bad verdict.", fields={"verdict": [f"Choose one of: {', '.join(Verdict.values)}."]})
+        raise ApplicationError(
+            _("Bad verdict."), fields={"verdict": [_("Choose one of: %s.") % ", ".join(Verdict.values)]}
+        )
     with transaction.atomic():
         current = Claim.objects.select_for_update().get(pk=claim.pk)
         if current.version != version:
-            raise Conflict("This claim was changed since you loaded it.", extra={"version": current.version})
+            raise Conflict(_("This claim was changed since you loaded it."), extra={"version": current.version})
         ClaimVerdictChange.objects.create(
             claim=current,
             from_verdict=current.verdict,
@@ -141,14 +144,16 @@ def claim_for_project(project_id: int, claim_id, *, membership: Membership | Non
             claims = claims.filter(claims_visible_q(membership))
         claim = claims.first()
     if claim is None:
-        raise ApplicationError("Unknown claim.", fields={"claim": ["No such claim in this project."]})
+        raise ApplicationError(_("Unknown claim."), fields={"claim": [_("No such claim in this project.")]})
     return claim
 
 
 def claim_link_create(*, span: Span, claim_id, stance: str) -> ClaimLink:
     """The reviewer's span as evidence for a claim of the same project. Linking again changes the stance."""
     if stance not in Stance.values:
-        raise ApplicationError("Bad stance.", fields={"stance": [f"Choose one of: {', '.join(Stance.values)}."]})
+        raise ApplicationError(
+            _("Bad stance."), fields={"stance": [_("Choose one of: %s.") % ", ".join(Stance.values)]}
+        )
     with transaction.atomic():
         assignment = (
             Assignment.objects.select_for_update(of=("self",)).select_related("document").get(pk=span.assignment_id)
@@ -193,11 +198,11 @@ def reliability_set(
     """The reviewer's Admiralty grade of the article's outlet, or of a source quoted in it (one of their spans)."""
     errors = {}
     if source_reliability not in SourceReliability.values:
-        errors["source_reliability"] = ["Choose a grade from A (completely reliable) to F (cannot be judged)."]
+        errors["source_reliability"] = [_("Choose a grade from A (completely reliable) to F (cannot be judged).")]
     if isinstance(credibility, bool) or not isinstance(credibility, int) or not 1 <= credibility <= 6:
-        errors["credibility"] = ["Choose a grade from 1 (confirmed) to 6 (cannot be judged)."]
+        errors["credibility"] = [_("Choose a grade from 1 (confirmed) to 6 (cannot be judged).")]
     if errors:
-        raise ApplicationError("Bad grade.", fields=errors)
+        raise ApplicationError(_("Bad grade."), fields=errors)
     with transaction.atomic():
         locked = Assignment.objects.select_for_update().select_related("document").get(pk=assignment.pk)
         assignment_check_open(locked)
@@ -205,10 +210,12 @@ def reliability_set(
         if span_id is not None:
             span = Span.objects.filter(pk=span_id, assignment=locked).first() if isinstance(span_id, int) else None
             if span is None:
-                raise ApplicationError("Unknown span.", fields={"span": ["Not one of your spans in this document."]})
+                raise ApplicationError(
+                    _("Unknown span."), fields={"span": [_("Not one of your spans in this document.")]}
+                )
         earlier = ReliabilityRating.objects.filter(assignment=locked, span=span).first()
         try:
-            rating, _ = ReliabilityRating.all_objects.update_or_create(
+            rating, _created = ReliabilityRating.all_objects.update_or_create(
                 assignment=locked,
                 span=span,
                 defaults={
@@ -218,7 +225,7 @@ def reliability_set(
                 },
             )
         except IntegrityError:  # pragma: no cover - the row lock serializes writers
-            raise Conflict("The grade changed meanwhile; reload.") from None
+            raise Conflict(_("The grade changed meanwhile; reload.")) from None
         audit_record(
             project_id=locked.document.project_id,
             document_id=locked.document_id,
@@ -238,13 +245,13 @@ def claim_verification_submit(
     Never on a claim the verifier created or linked, nor without evidence they may see (access.may_verify)."""
     if verdict not in Verdict.values or verdict == Verdict.UNVERIFIED:
         choices = [v for v in Verdict.values if v != Verdict.UNVERIFIED]
-        raise ApplicationError("Bad verdict.", fields={"verdict": [f"Choose one of: {', '.join(choices)}."]})
+        raise ApplicationError(_("Bad verdict."), fields={"verdict": [_("Choose one of: %s.") % ", ".join(choices)]})
     with transaction.atomic():
         locked = Claim.objects.select_for_update().select_related("project").get(pk=claim.pk)
         if ClaimVerification.objects.filter(claim=locked, verifier=verifier).exists():
-            raise Conflict("You already gave a verdict on this claim.")
+            raise Conflict(_("You already gave a verdict on this claim."))
         if ClaimVerification.objects.filter(claim=locked).count() >= locked.project.claim_verifiers:
-            raise Conflict("This claim already has all its verifiers.")
+            raise Conflict(_("This claim already has all its verifiers."))
         if membership is None:
             membership = Membership.objects.select_related("project").get(project=locked.project, user=verifier)
         if not may_verify(membership, locked):

@@ -28,6 +28,17 @@ CONFLICT_EVENT_LABELS = [
     ("event", "حدث", "#5B5B5B", "7", "The event itself: attack, clash, explosion, arrest."),
 ]
 
+# English names for the interface (the identifiers above stay what exports and the API use).
+LABEL_NAMES_EN = {
+    "actor": "Actor",
+    "place": "Place",
+    "date_time": "Date/time",
+    "casualty_figure": "Casualty figure",
+    "weapon": "Weapon",
+    "attributed_source": "Attributed source",
+    "event": "Event",
+}
+
 DEMO_USERS = [
     ("manager", Role.MANAGER),
     ("adjudicator", Role.ADJUDICATOR),
@@ -52,7 +63,14 @@ def labels_ensure(project: Project, labels=CONFLICT_EVENT_LABELS) -> int:
         _, was_created = LabelType.objects.get_or_create(
             project=project,
             name=name,
-            defaults={"name_ar": name_ar, "color": color, "hotkey": hotkey, "order": order, "description": description},
+            defaults={
+                "name_ar": name_ar,
+                "name_en": LABEL_NAMES_EN.get(name, ""),
+                "color": color,
+                "hotkey": hotkey,
+                "order": order,
+                "description": description,
+            },
         )
         created += was_created
     return created

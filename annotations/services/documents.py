@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from annotations.errors import ApplicationError, Conflict, ImportLineError
 from annotations.importers import ArticleRecord, parse_article_file, title_from_text
@@ -174,7 +175,7 @@ def document_create(
             Document.objects.filter(project=project, sha256=text_sha256(text)).values_list("id", flat=True).first()
         )
         if duplicate is not None:
-            raise Conflict("This article is already in the project.", extra={"id": duplicate})
+            raise Conflict(_("This article is already in the project."), extra={"id": duplicate})
         result = ImportResult()
         # the duplicate was just ruled out (and the unique constraint backs it): no need to read every digest
         _create_documents(project, [record], result, existing=set())

@@ -41,6 +41,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from annotations.errors import ApplicationError, Conflict
 from annotations.exporters import EXPORTER_VERSION, Writer, get_writer
@@ -68,7 +70,7 @@ from annotations.services.jobs import JobContext, JobKind, job_execute, job_fail
 
 logger = logging.getLogger(__name__)
 
-RUNNING_MESSAGE = "An export for this project is already running."
+RUNNING_MESSAGE = gettext_lazy("An export for this project is already running.")
 WRITE_BUFFER = 1 << 20  # bytes gathered before each write
 MANIFEST_NAME = "manifest.json"
 CARD_NAME = "README.md"
@@ -124,8 +126,8 @@ def export_options(values: dict | ExportOptions | None, fmt: str | None = None) 
         raise ApplicationError(f"Bad option {exc.field}: {exc.message}", fields={exc.field: [exc.message]}) from None
     if options.segment_clitics and fmt is not None and fmt != "conll":
         raise ApplicationError(
-            "--segment-clitics is only for the conll format.",
-            fields={"segment_clitics": ["Only the conll format segments clitics."]},
+            _("--segment-clitics is only for the conll format."),
+            fields={"segment_clitics": [_("Only the conll format segments clitics.")]},
         )
     return options
 
@@ -395,7 +397,7 @@ def export_run_create(
         ),
     )
     if not created:  # raised after the request's transaction, so that a resend or a stale failure commits
-        raise Conflict(RUNNING_MESSAGE, extra={"id": job.pk})
+        raise Conflict(str(RUNNING_MESSAGE), extra={"id": job.pk})
     return job
 
 

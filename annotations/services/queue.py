@@ -21,6 +21,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from annotations.errors import ApplicationError
 from annotations.models import Assignment, AssignmentStatus, Document, Membership, Project
@@ -112,7 +113,7 @@ def _lease_free_document(project: Project, reviewer, now) -> Assignment | None:
         .order_by("-slots_taken", "id")
     )
     lease_until = now + timedelta(minutes=project.lease_minutes)
-    for _ in range(LOCKED_RETRIES):
+    for _attempt in range(LOCKED_RETRIES):
         with transaction.atomic():
             document_id = (
                 candidates.select_for_update(skip_locked=True, of=("self",)).values_list("id", flat=True).first()
@@ -144,7 +145,7 @@ def assignment_skip(*, assignment: Assignment, reason: str) -> Assignment:
     """The reviewer passes on a document; its slot goes back to the queue and they will not get it again."""
     reason = (reason or "").strip()
     if not reason:
-        raise ApplicationError("Say why you skip this document.", fields={"reason": ["This field is required."]})
+        raise ApplicationError(_("Say why you skip this document."), fields={"reason": [_("This field is required.")]})
     with transaction.atomic():
         locked = Assignment.objects.select_for_update(of=("self",)).select_related("document").get(pk=assignment.pk)
         assignment_check_open(locked)

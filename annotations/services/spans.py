@@ -7,6 +7,8 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from annotations.access import access_assignment_locked_for_write
 from annotations.errors import ApplicationError, Conflict
@@ -18,29 +20,31 @@ from annotations.services.audit import audit_record, span_values
 # A save extends the lease; saves closer together than this share one extension (no UPDATE per span).
 LEASE_TOUCH_EVERY = timedelta(seconds=60)
 
-SUBMITTED = "Assignment already submitted."
+SUBMITTED = gettext_lazy("Assignment already submitted.")
 CLOSED = {
     AssignmentStatus.SUBMITTED: SUBMITTED,
-    AssignmentStatus.EXPIRED: (
+    AssignmentStatus.EXPIRED: gettext_lazy(
         "Your lease on this document expired and it went back to the queue; your spans are kept as a draft."
     ),
-    AssignmentStatus.SKIPPED: "You skipped this document.",
+    AssignmentStatus.SKIPPED: gettext_lazy("You skipped this document."),
 }
 
 
 def assignment_check_open(assignment: Assignment) -> None:
     """Submitted, skipped and expired work is frozen (409); a reviewer edits only while it is theirs."""
     if assignment.status in CLOSED:
-        raise Conflict(CLOSED[assignment.status])
+        raise Conflict(str(CLOSED[assignment.status]))
 
 
 def _label_name_check(name) -> None:
     if not isinstance(name, str) or not name:
-        raise ApplicationError("A label is required.", fields={"label": ["This field is required."]})
+        raise ApplicationError(_("A label is required."), fields={"label": [_("This field is required.")]})
 
 
 def _unknown_label(name: str) -> ApplicationError:
-    return ApplicationError(f"Unknown label {name!r}.", fields={"label": [f'Unknown label "{name}" for this project.']})
+    return ApplicationError(
+        _("Unknown label %r.") % name, fields={"label": [_('Unknown label "%s" for this project.') % name]}
+    )
 
 
 def label_for(assignment: Assignment, name) -> LabelType:
@@ -184,7 +188,7 @@ def _audit(assignment: Assignment, kind: str, span_id: int, *, before=None, afte
 def span_update(*, span: Span, version, start=None, end=None, label=None, quote=None) -> Span:
     """Moves or relabels a span if nobody changed it since `version` was read; else Conflict with the current one."""
     if isinstance(version, bool) or not isinstance(version, int):
-        raise ApplicationError("version is required.", fields={"version": ["A valid integer is required."]})
+        raise ApplicationError(_("version is required."), fields={"version": [_("A valid integer is required.")]})
     with transaction.atomic():
         assignment = (
             Assignment.objects.select_for_update(of=("self",))
@@ -200,7 +204,7 @@ def span_update(*, span: Span, version, start=None, end=None, label=None, quote=
         label_type = current.label if label is None else label_for(assignment, label)
         twin = Span.objects.filter(assignment=assignment, label=label_type, start=new_start, end=new_end)
         if twin.exclude(pk=span.pk).exists():
-            raise Conflict("You already have an identical span (same offsets and label).")
+            raise Conflict(_("You already have an identical span (same offsets and label)."))
         updated = Span.objects.filter(pk=span.pk, version=version).update(
             start=new_start,
             end=new_end,
@@ -211,7 +215,7 @@ def span_update(*, span: Span, version, start=None, end=None, label=None, quote=
         )
         if not updated:
             raise Conflict(
-                "This span was changed since you loaded it.",
+                _("This span was changed since you loaded it."),
                 extra={
                     "current": {
                         "id": current.pk,

@@ -32,6 +32,9 @@ MATRIX = {
     "login": {"GET": {"anonymous": 200, "outsider": 302, "reviewer1": 302, "adjudicator": 302, "manager": 302}},
     "logout": {"POST": dict.fromkeys(ROLES, 302), "GET": dict.fromkeys(ROLES, 405)},
     "healthz": {"GET": dict.fromkeys(ROLES, 200), "POST": dict.fromkeys(ROLES, 405)},
+    # the language switch is for everybody (a cookie; a signed-in person's profile too), then back to the page
+    "language-switch": {"POST": dict.fromkeys(ROLES, 302), "GET": dict.fromkeys(ROLES, 405)},
+    "javascript-catalog": {"GET": dict.fromkeys(ROLES, 200)},
     "api:root": {"GET": dict.fromkeys(ROLES, 200)},
     "api:token": {
         "POST": dict.fromkeys(ROLES, 400),

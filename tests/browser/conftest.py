@@ -35,7 +35,8 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ar")
+    # English chrome (Accept-Language: en-US) so tests can name buttons; tests/browser/test_i18n.py covers Arabic.
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
     page = context.new_page()
     page.dialogs = []
     page.console_errors = []
@@ -66,5 +67,5 @@ def sign_in(page, live_server, username, password="pw-for-tests-1"):
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")  # the header has buttons too (language switch)
     page.wait_for_load_state()

@@ -82,7 +82,7 @@ def test_a_manager_starts_an_export_sees_progress_and_downloads_it(live_server, 
     assert page.locator("#export-sha256").inner_text() == job.sha256 and page.locator("#export-links").is_visible()
     assert page.locator("#export-download").get_attribute("href") == f"{live_server.url}/api/exports/{job.pk}/download/"
     row = page.locator(f'#exports-table tr[data-id="{job.pk}"]')
-    assert row.locator("td").nth(2).inner_text() == "done" and row.locator("td").nth(3).inner_text() == "2"
+    assert row.locator("td").nth(2).inner_text() == "Done" and row.locator("td").nth(3).inner_text() == "2"
     assert not page.locator("#export-start").is_disabled()
     screenshot("exports-done")
 

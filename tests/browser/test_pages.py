@@ -40,7 +40,7 @@ def test_sign_in_and_browse_projects_with_hostile_strings(live_server, page, scr
         "{{7*7}}" in page.locator(".guidelines").inner_text() and "49" not in page.locator(".guidelines").inner_text()
     )
     # label colours are applied by our script despite the strict CSP
-    swatch = page.locator(".swatch").first.evaluate("el => getComputedStyle(el).backgroundColor")
+    swatch = page.locator(".label-mark").first.evaluate("el => getComputedStyle(el).backgroundColor")
     assert swatch == "rgb(213, 94, 0)"
     screenshot("project")
     assert page.dialogs == []

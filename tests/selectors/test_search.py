@@ -54,7 +54,7 @@ def test_search_page_highlights_and_escapes(documents, manager, client):
     client.force_login(manager)
     response = client.get("/projects/badia/", {"q": "اسلحة"})
     html = response.content.decode()
-    assert "<mark>أسلحة</mark>" in html and "1 article match" in html
+    assert "<mark>أسلحة</mark>" in html and "Articles found: 1" in html
     response = client.get("/projects/badia/", {"q": "<script>alert(1)</script>"})
     html = response.content.decode()
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html

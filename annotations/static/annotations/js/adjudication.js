@@ -1,7 +1,9 @@
 // The adjudication page: reviewers' spans merged on the text, the gold being decided.
 // Offsets are code points (textmodel.js converts the browser's UTF-16 positions).
 
+import { STANCE_NAMES } from "./evidence.js";
 import { hexToRgba, isSessionError, newIdempotencyKey, request, sessionRestored, showSessionNotice } from "./http.js";
+import { labelButton, labelMark, labelName } from "./labels.js";
 import { SelectionMode, selectedSpan } from "./selection.js";
 import { OffsetTable, Snapper } from "./textmodel.js";
 import { createCuration, groupHeading, orderedCandidates } from "./curation.js";
@@ -17,31 +19,37 @@ const table = new OffsetTable(boot.document.text);
 const snapper = new Snapper(table);
 const labels = boot.labels;
 const labelByName = new Map(labels.map((label) => [label.name, label]));
+const DECISIONS = {
+  accepted: gettext("Accepted as marked"),
+  edited: gettext("Edited by the adjudicator"),
+  added: gettext("Added by the adjudicator"),
+  majority: gettext("Kept by majority vote (imported)"),
+};
 const reviewerOf = new Map(boot.reviewers.map((r) => [r.assignment, r.reviewer]));
 let state = boot;
 
 /** One change to the gold. An ended session waits for the adjudicator to sign in again (another tab),
  * then sends the same request again, with the same Idempotency-Key for a create. */
 async function call(method, url, body) {
-  statusEl.textContent = "Saving…";
+  statusEl.textContent = gettext("Saving…");
   const idempotencyKey = method === "POST" ? newIdempotencyKey() : undefined;
   for (;;) {
     try {
       const result = await request(method, url, body, { idempotencyKey });
       messageEl.hidden = true;
       showSessionNotice(sessionEl, false);
-      statusEl.textContent = "Saved";
+      statusEl.textContent = gettext("Saved");
       return result;
     } catch (error) {
       if (isSessionError(error)) {
-        statusEl.textContent = "Not saved: your session ended";
+        statusEl.textContent = gettext("Not saved: your session ended");
         showSessionNotice(sessionEl, true);
         await sessionRestored();
         continue;
       }
       messageEl.textContent = error.message;
       messageEl.hidden = false;
-      statusEl.textContent = "Not saved";
+      statusEl.textContent = gettext("Not saved");
       throw error;
     }
   }
@@ -77,12 +85,10 @@ function flash(key) {
 function item(span, extraClass) {
   const li = document.createElement("li");
   li.className = `span-item ${extraClass}`;
-  const chip = document.createElement("span");
-  chip.className = "chip";
-  chip.style.backgroundColor = colorOf(span.label);
+  const chip = labelMark(labelByName.get(span.label) ?? { name: span.label, color: colorOf(span.label) }, "chip");
   const name = document.createElement("span");
   name.className = "span-label";
-  name.textContent = span.label;
+  name.textContent = labelName(labelByName.get(span.label)) || span.label;
   const quote = document.createElement("bdi");
   quote.className = "span-text";
   quote.dir = "rtl";
@@ -135,7 +141,7 @@ function candidateItem(c, goldKeys, reviewers) {
     li.insertBefore(badge, li.querySelector(".span-where"));
     const who = document.createElement("div");
     who.className = "who";
-    who.textContent = `${c.assignments.map((a) => reviewerOf.get(a)).join(", ")} (${c.assignments.length} of ${reviewers})`;
+    who.textContent = `${c.assignments.map((a) => reviewerOf.get(a)).join(", ")} (${interpolate(gettext("%(count)s of %(total)s"), { count: c.assignments.length, total: reviewers }, true)})`;
     const grades = (c.grades ?? []).map((g) => `${reviewerOf.get(g.assignment)}: ${g.source_reliability}${g.credibility}`);
     if (grades.length) who.textContent += ` · ${t("grades")} ${grades.join(", ")}`;
     const actions = document.createElement("div");
@@ -160,14 +166,14 @@ function candidateItem(c, goldKeys, reviewers) {
       row.className = "candidate-link row-actions";
       const stance = document.createElement("span");
       stance.className = `stance stance-${link.stance}`;
-      stance.textContent = link.stance;
+      stance.textContent = STANCE_NAMES[link.stance] ?? link.stance;
       const claim = document.createElement("bdi");
       claim.dir = "auto";
       claim.textContent = `${link.claim_text} (${link.assignments.map((a) => reviewerOf.get(a)).join(", ")})`;
       const inGoldLink = gold?.claim_links.some((g) => g.claim === link.claim && g.stance === link.stance);
-      const accept = button(inGoldLink ? "In gold" : "Accept link", () => acceptLink(gold, link), "accept-link");
+      const accept = button(inGoldLink ? gettext("In gold") : gettext("Accept link"), () => acceptLink(gold, link), "accept-link");
       accept.disabled = accept.disabled || !gold || inGoldLink;
-      accept.title = gold ? "" : "Accept the span first";
+      accept.title = gold ? "" : gettext("Accept the span first");
       row.append(stance, claim, accept);
       li.append(row);
     }
@@ -180,10 +186,10 @@ function renderGoldList() {
     const li = item(g, "gold-item");
     const who = document.createElement("div");
     who.className = "who";
-    who.textContent = `${g.decision} by ${g.decided_by}`;
+    who.textContent = interpolate(gettext("%(decision)s by %(who)s"), { decision: DECISIONS[g.decision] ?? g.decision, who: g.decided_by }, true);
     const actions = document.createElement("div");
     actions.className = "row-actions";
-    actions.append(button("Remove", () => removeGold(g)));
+    actions.append(button(gettext("Remove"), () => removeGold(g)));
     li.append(who, actions);
     li.addEventListener("click", (event) => { if (!event.target.closest("button")) curation.setCurrent(keyOf(g)); });
     return li;
@@ -192,12 +198,12 @@ function renderGoldList() {
   document.getElementById("gold-count").textContent = `(${state.gold.spans.length})`;
   const agreedLeft = state.candidates.filter((c) => c.agreed && !goldKeys.has(keyOf(c))).length;
   const acceptAgreed = document.getElementById("accept-agreed");
-  acceptAgreed.textContent = `Accept all agreed (${agreedLeft})`;
+  acceptAgreed.textContent = interpolate(gettext("Accept all agreed (%s)"), [agreedLeft]);
   acceptAgreed.disabled = isFinal() || agreedLeft === 0;
   document.getElementById("finalize").disabled = isFinal();
   document.getElementById("gold-status").textContent = isFinal()
-    ? `Gold final, decided by ${state.gold.adjudicator}`
-    : state.gold.status ? "Gold in progress" : "No gold yet";
+    ? interpolate(gettext("Gold final, decided by %s"), [state.gold.adjudicator])
+    : state.gold.status ? gettext("Gold in progress") : gettext("No gold yet");
 }
 
 function renderReliability() {
@@ -217,7 +223,7 @@ function renderReliability() {
     const tr = document.createElement("tr");
     tr.className = "gold-row";
     const who = document.createElement("td");
-    who.textContent = `gold (${state.gold.reliability.decided_by})`;
+    who.textContent = interpolate(gettext("gold (%s)"), [state.gold.reliability.decided_by]);
     const grade = document.createElement("td");
     grade.textContent = `${state.gold.reliability.source_reliability}${state.gold.reliability.credibility}`;
     tr.append(who, grade, document.createElement("td"));
@@ -227,7 +233,7 @@ function renderReliability() {
     const tr = document.createElement("tr");
     const td = document.createElement("td");
     td.className = "empty";
-    td.textContent = "No reviewer graded the source.";
+    td.textContent = gettext("No reviewer graded the source.");
     tr.append(td);
     rows.push(tr);
   }
@@ -237,27 +243,22 @@ function renderReliability() {
 function renderLabels() {
   const bar = document.getElementById("labels");
   bar.replaceChildren(...labels.map((label, index) => {
-    const b = document.createElement("button");
-    b.type = "button";
-    b.className = "label-button";
-    const key = document.createElement("kbd");
-    key.textContent = index < 9 ? String(index + 1) : label.hotkey;
-    const chip = document.createElement("span");
-    chip.className = "chip";
-    chip.style.backgroundColor = label.color;
-    const name = document.createElement("span");
-    name.textContent = label.name;
-    b.append(key, chip, name);
-    b.addEventListener("mousedown", (event) => event.preventDefault());
+    const b = labelButton(label, index < 9 ? String(index + 1) : label.hotkey || "");
+    b.disabled = isFinal();
     b.addEventListener("click", () => addSelection(label.name));
     return b;
   }));
 }
 
 function render() {
+  renderLabels();
   renderLists();
   renderReliability();
   curation.render();
+  // After finalize the page says so and nothing stays clickable that would be refused.
+  document.getElementById("adjudication").classList.toggle("read-only", isFinal());
+  document.getElementById("read-only-note").hidden = !isFinal();
+  for (const control of document.querySelectorAll("#reliability-form select, #reliability-form button")) control.disabled = isFinal();
 }
 
 async function addGold(start, end, label) {
@@ -296,7 +297,7 @@ function selectionOffsets() {
 
 function addSelection(labelName) {
   const range = selectionOffsets();
-  if (!range) { messageEl.textContent = "Select text in the article first."; messageEl.hidden = false; return; }
+  if (!range) { messageEl.textContent = gettext("Select text in the article first."); messageEl.hidden = false; return; }
   window.getSelection().removeAllRanges();
   addGold(range[0], range[1], labelName).catch(() => {});
 }
@@ -314,14 +315,14 @@ document.getElementById("accept-agreed").addEventListener("click", async () => {
   const result = await call("POST", boot.urls.acceptAgreed);
   state = result;
   render();
-  statusEl.textContent = `Accepted ${result.added.spans} span(s), ${result.added.claim_links} link(s)`;
+  statusEl.textContent = interpolate(gettext("Accepted: %(spans)s spans, %(links)s links"), { spans: result.added.spans, links: result.added.claim_links }, true);
 });
 
 document.getElementById("finalize").addEventListener("click", async () => {
   await reload();  // count what is undecided now, not at the last drawing
   const undecided = state.undecided ?? 0;
   if (undecided && !window.confirm(`${undecided} ${t("candidate(s) are neither accepted, edited nor rejected. Finalize anyway?")}`)) return;
-  if (!window.confirm("Finalize the gold for this document? It cannot be changed afterwards.")) return;
+  if (!window.confirm(gettext("Finalize the gold for this document? It cannot be changed afterwards."))) return;
   const done = await call("POST", boot.urls.finalize);
   // the next document to adjudicate opens (or the queue, when none is left)
   if (done) { window.location.assign(done.next ? `/adjudication/${done.next}/` : boot.urls.queuePage); return; }
@@ -338,6 +339,5 @@ document.getElementById("reliability-form").addEventListener("submit", async (ev
   await reload();
 });
 
-renderLabels();
 render();
 document.body.dataset.adjudicationReady = "true";

@@ -6,7 +6,7 @@ import { pollJob, request } from "./http.js";
 const data = JSON.parse(document.getElementById("agreement-data").textContent);
 
 const COLORS = { token_alpha: "#0072B2", exact_f1: "#E69F00", overlap_f1: "#009E73" };
-const NAMES = { token_alpha: "Token α", exact_f1: "Exact F1", overlap_f1: "Overlap F1" };
+const NAMES = { token_alpha: gettext("Token α"), exact_f1: gettext("Exact F1"), overlap_f1: gettext("Overlap F1") };
 const POLL_MS = 1000;
 
 const statusBox = document.getElementById("run-status");
@@ -123,10 +123,10 @@ function showRun(run) {
   percentText.textContent = `${Math.round(progress * 100)} %`;
   statusBox.dataset.status = run.status;
   const label = {
-    pending: `Run #${run.id} is waiting for a worker…`,
-    running: `Run #${run.id} is running…`,
-    done: `Run #${run.id} is done.`,
-    failed: `Run #${run.id} failed.`,
+    pending: interpolate(gettext("Run #%s is waiting for a worker…"), [run.id]),
+    running: interpolate(gettext("Run #%s is running…"), [run.id]),
+    done: interpolate(gettext("Run #%s is done."), [run.id]),
+    failed: interpolate(gettext("Run #%s failed."), [run.id]),
   }[run.status] || run.status;
   statusText.textContent = label;
 }
@@ -146,15 +146,15 @@ async function follow(runId) {
       showRun(update);
     },
     onError(error) {
-      showError(`Could not read the run's progress (${error.message}); retrying.`);
+      showError(interpolate(gettext("Could not read the run's progress (%s); retrying."), [error.message]));
     },
   });
   if (run.status === "done") {
-    statusText.textContent = `Run #${run.id} is done. Showing its results…`;
+    statusText.textContent = interpolate(gettext("Run #%s is done. Showing its results…"), [run.id]);
     setTimeout(() => window.location.reload(), 400);
     return;
   }
-  showError(run.error || "The run failed.");
+  showError(run.error || gettext("The run failed."));
   button.disabled = false;
 }
 
@@ -165,7 +165,7 @@ async function recompute() {
   try {
     run = await request("POST", data.urls.runs);
   } catch (error) {
-    showError(`Could not start a run (${error.message || error}).`);
+    showError(interpolate(gettext("Could not start a run (%s)."), [error.message || error]));
     button.disabled = false;
     return;
   }

@@ -1,27 +1,29 @@
 // Verification in the workspace: a selected span as evidence for claims, and Admiralty grades.
 
+// Texts come from the JavaScript catalog (gettext), in the interface language.
 export const STANCES = [
-  ["supports", "Supports", "يؤيد"],
-  ["refutes", "Refutes", "يدحض"],
-  ["mentions", "Mentions", "يذكر"],
+  ["supports", gettext("Supports")],
+  ["refutes", gettext("Refutes")],
+  ["mentions", gettext("Mentions")],
 ];
+export const STANCE_NAMES = Object.fromEntries(STANCES);
 
-// The Admiralty (NATO) code, explained in both languages.
+// The Admiralty (NATO) code, explained in the interface language.
 export const RELIABILITY = [
-  ["A", "Completely reliable", "موثوق تماماً"],
-  ["B", "Usually reliable", "موثوق عادةً"],
-  ["C", "Fairly reliable", "موثوق إلى حد ما"],
-  ["D", "Not usually reliable", "غير موثوق عادةً"],
-  ["E", "Unreliable", "غير موثوق"],
-  ["F", "Reliability cannot be judged", "لا يمكن الحكم على موثوقيته"],
+  ["A", gettext("Completely reliable")],
+  ["B", gettext("Usually reliable")],
+  ["C", gettext("Fairly reliable")],
+  ["D", gettext("Not usually reliable")],
+  ["E", gettext("Unreliable")],
+  ["F", gettext("Reliability cannot be judged")],
 ];
 export const CREDIBILITY = [
-  [1, "Confirmed by other sources", "مؤكدة من مصادر أخرى"],
-  [2, "Probably true", "صحيحة على الأرجح"],
-  [3, "Possibly true", "صحيحة احتمالاً"],
-  [4, "Doubtful", "مشكوك فيها"],
-  [5, "Improbable", "مستبعدة"],
-  [6, "Truth cannot be judged", "لا يمكن الحكم على صحتها"],
+  [1, gettext("Confirmed by other sources")],
+  [2, gettext("Probably true")],
+  [3, gettext("Possibly true")],
+  [4, gettext("Doubtful")],
+  [5, gettext("Improbable")],
+  [6, gettext("Truth cannot be judged")],
 ];
 
 function el(tag, props = {}, ...children) {
@@ -36,12 +38,14 @@ function el(tag, props = {}, ...children) {
 }
 
 function gradeSelects(current, disabled) {
-  const reliability = el("select", { name: "source_reliability", disabled, title: "Source reliability" },
-    el("option", { value: "", textContent: "Source…" }),
-    ...RELIABILITY.map(([code, en, ar]) => el("option", { value: code, textContent: `${code}: ${en} / ${ar}`, selected: current?.source_reliability === code })));
-  const credibility = el("select", { name: "credibility", disabled, title: "Information credibility" },
-    el("option", { value: "", textContent: "Information…" }),
-    ...CREDIBILITY.map(([code, en, ar]) => el("option", { value: String(code), textContent: `${code}: ${en} / ${ar}`, selected: current?.credibility === code })));
+  const reliabilityName = gettext("Source reliability");
+  const credibilityName = gettext("Information credibility");
+  const reliability = el("select", { name: "source_reliability", disabled, title: reliabilityName, ariaLabel: reliabilityName },
+    el("option", { value: "", textContent: gettext("Source…") }),
+    ...RELIABILITY.map(([code, text]) => el("option", { value: code, textContent: `${code}: ${text}`, selected: current?.source_reliability === code })));
+  const credibility = el("select", { name: "credibility", disabled, title: credibilityName, ariaLabel: credibilityName },
+    el("option", { value: "", textContent: gettext("Information…") }),
+    ...CREDIBILITY.map(([code, text]) => el("option", { value: String(code), textContent: `${code}: ${text}`, selected: current?.credibility === code })));
   return [reliability, credibility];
 }
 
@@ -49,14 +53,14 @@ function gradeSelects(current, disabled) {
 export function renderOutletGrade(container, ctx) {
   const current = ctx.ratings.find((r) => r.span === null);
   const [reliability, credibility] = gradeSelects(current, !ctx.editable());
-  const note = el("input", { type: "text", name: "note", placeholder: "Note (optional) / ملاحظة", value: current?.note ?? "", disabled: !ctx.editable(), dir: "auto" });
+  const note = el("input", { type: "text", name: "note", placeholder: gettext("Note (optional)"), ariaLabel: gettext("Note (optional)"), value: current?.note ?? "", disabled: !ctx.editable(), dir: "auto" });
   const form = el("form", { className: "grade-form", id: "outlet-grade" },
     el("div", { className: "grade-row" }, reliability, credibility), note,
-    el("button", { type: "submit", textContent: current ? "Update grade" : "Save grade", disabled: !ctx.editable() }),
-    el("span", { className: "grade-code", textContent: current ? `Current: ${current.source_reliability}${current.credibility}` : "Not graded yet" }));
+    el("button", { type: "submit", textContent: current ? gettext("Update grade") : gettext("Save grade"), disabled: !ctx.editable() }),
+    el("span", { className: "grade-code", textContent: current ? interpolate(gettext("Current: %s"), [`${current.source_reliability}${current.credibility}`]) : gettext("Not graded yet") }));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    if (!reliability.value || !credibility.value) { ctx.message("Choose both grades: the source (A–F) and the information (1–6)."); return; }
+    if (!reliability.value || !credibility.value) { ctx.message(gettext("Choose both grades: the source (A–F) and the information (1–6).")); return; }
     const saved = await ctx.save(() => ctx.request("PUT", ctx.urls.reliability, {
       source_reliability: reliability.value, credibility: Number(credibility.value), note: note.value,
     }));
@@ -70,17 +74,17 @@ export function renderSpanEvidence(container, span, ctx) {
   container.replaceChildren();
   if (span.pending) return;
   const links = el("ul", { className: "claim-links" }, ...(span.claim_links ?? []).map((link) => el("li", {},
-    el("span", { className: `stance stance-${link.stance}`, textContent: link.stance }), " ",
-    el("a", { href: `/claims/${link.claim}/`, textContent: link.claim_text ?? `claim ${link.claim}`, dir: "auto" }),
-    ctx.editable() ? el("button", { type: "button", className: "small", textContent: "×", title: "Remove link",
+    el("span", { className: `stance stance-${link.stance}`, textContent: STANCE_NAMES[link.stance] ?? link.stance }), " ",
+    el("a", { href: `/claims/${link.claim}/`, textContent: link.claim_text ?? interpolate(gettext("claim %s"), [link.claim]), dir: "auto" }),
+    ctx.editable() ? el("button", { type: "button", className: "small", textContent: "×", title: gettext("Remove link"), ariaLabel: gettext("Remove link"),
       onclick: async () => {
         const done = await ctx.save(() => ctx.request("DELETE", `/api/claim-links/${link.id}/`).then(() => true));
         if (done) { span.claim_links = span.claim_links.filter((l) => l !== link); renderSpanEvidence(container, span, ctx); }
       } }) : null)));
-  container.append(el("h3", { textContent: "Evidence for claims" }), links);
+  container.append(el("h3", { textContent: gettext("Evidence for claims") }), links);
   if (!ctx.editable()) return;
 
-  const input = el("input", { type: "search", className: "claim-search", placeholder: "Find or write a claim… / ابحث عن ادعاء", dir: "auto" });
+  const input = el("input", { type: "search", className: "claim-search", placeholder: gettext("Find or write a claim…"), ariaLabel: gettext("Find or write a claim…"), dir: "auto" });
   const results = el("ul", { className: "claim-results" });
   const link = async (claim, stance) => {
     const saved = await ctx.save(() => ctx.request("POST", `/api/spans/${span.id}/claim-links/`, { claim: claim.id, stance }));
@@ -92,8 +96,8 @@ export function renderSpanEvidence(container, span, ctx) {
     results.replaceChildren(...(heading ? [el("li", { className: "hint", textContent: heading })] : []),
       ...claims.map((claim) => el("li", { className: "claim-result" },
         el("bdi", { textContent: claim.text, dir: "auto" }),
-        el("span", { className: "stance-buttons" }, ...STANCES.map(([stance, en, ar]) =>
-          el("button", { type: "button", className: `small stance-${stance}`, textContent: en, title: ar, dataset: { stance, claim: claim.id },
+        el("span", { className: "stance-buttons" }, ...STANCES.map(([stance, name]) =>
+          el("button", { type: "button", className: `small stance-${stance}`, textContent: name, dataset: { stance, claim: claim.id },
             onclick: () => link(claim, stance) }))))));
   };
   let timer = null;
@@ -104,7 +108,7 @@ export function renderSpanEvidence(container, span, ctx) {
       if (!q) { results.replaceChildren(); return; }
       try {
         const found = await ctx.request("GET", `${ctx.urls.claims}?q=${encodeURIComponent(q)}&page_size=8`);
-        showClaims(found.results, found.results.length ? null : "No claim matches; create it below.");
+        showClaims(found.results, found.results.length ? null : gettext("No claim matches; create it below."));
       } catch (error) { ctx.message(error.message); }
     }, 200);
   });
@@ -113,29 +117,29 @@ export function renderSpanEvidence(container, span, ctx) {
     try {
       // the claim is written from this document: reviewers still drafting it will not see it (blind review)
       const claim = await ctx.request("POST", ctx.urls.claims, { text, force, document: ctx.documentId });
-      showClaims([claim], "Claim created: choose how this span relates to it.");
+      showClaims([claim], gettext("Claim created: choose how this span relates to it."));
     } catch (error) {
       if (error.status === 409 && error.body?.similar) {
-        showClaims(error.body.similar, "A similar claim exists: link to it, or create yours anyway.");
-        results.append(el("li", {}, el("button", { type: "button", className: "small", textContent: "Create anyway", onclick: () => create(true) })));
+        showClaims(error.body.similar, gettext("A similar claim exists: link to it, or create yours anyway."));
+        results.append(el("li", {}, el("button", { type: "button", className: "small", textContent: gettext("Create anyway"), onclick: () => create(true) })));
       } else {
         ctx.message(error.message);
       }
     }
   };
   container.append(input,
-    el("button", { type: "button", className: "small", id: "new-claim", textContent: "New claim from this span", onclick: () => create(false) }),
+    el("button", { type: "button", className: "small", id: "new-claim", textContent: gettext("New claim from this span"), onclick: () => create(false) }),
     results);
 
   const current = ctx.ratings.find((r) => r.span === span.id);
   const [reliability, credibility] = gradeSelects(current, false);
   const form = el("form", { className: "grade-form span-grade" },
-    el("h3", { textContent: "Grade this quoted source" }), el("div", { className: "grade-row" }, reliability, credibility),
-    el("button", { type: "submit", className: "small", textContent: "Save grade" }),
-    el("span", { className: "grade-code", textContent: current ? `Current: ${current.source_reliability}${current.credibility}` : "" }));
+    el("h3", { textContent: gettext("Grade this quoted source") }), el("div", { className: "grade-row" }, reliability, credibility),
+    el("button", { type: "submit", className: "small", textContent: gettext("Save grade") }),
+    el("span", { className: "grade-code", textContent: current ? interpolate(gettext("Current: %s"), [`${current.source_reliability}${current.credibility}`]) : "" }));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    if (!reliability.value || !credibility.value) { ctx.message("Choose both grades."); return; }
+    if (!reliability.value || !credibility.value) { ctx.message(gettext("Choose both grades.")); return; }
     const saved = await ctx.save(() => ctx.request("PUT", ctx.urls.reliability, {
       source_reliability: reliability.value, credibility: Number(credibility.value), span: span.id,
     }));

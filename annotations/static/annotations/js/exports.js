@@ -29,10 +29,10 @@ function showExport(job) {
   progressBar.value = progress;
   percentText.textContent = `${Math.round(progress * 100)} %`;
   statusText.textContent = {
-    pending: `Export #${job.id} is waiting for a worker…`,
-    running: `Export #${job.id} is being written…`,
-    done: `Export #${job.id} is ready.`,
-    failed: `Export #${job.id} failed.`,
+    pending: interpolate(gettext("Export #%s is waiting for a worker…"), [job.id]),
+    running: interpolate(gettext("Export #%s is being written…"), [job.id]),
+    done: interpolate(gettext("Export #%s is ready."), [job.id]),
+    failed: interpolate(gettext("Export #%s failed."), [job.id]),
   }[job.status] || job.status;
   if (job.status === "done" && job.download_url) {
     document.getElementById("export-download").href = job.download_url;
@@ -46,7 +46,7 @@ function showExport(job) {
   } else {
     links.hidden = true;
   }
-  if (job.status === "failed") showError(job.error || "The export failed.");
+  if (job.status === "failed") showError(job.error || gettext("The export failed."));
 }
 
 function cell(row, text) {
@@ -77,8 +77,8 @@ function listExport(job) {
   row.dataset.status = job.status;
   const counts = job.counts || {};
   cell(row, String(job.id));
-  cell(row, job.format + (job.include_majority ? " + majority" : ""));
-  cell(row, job.status);
+  cell(row, job.format + (job.include_majority ? " " + gettext("+ majority") : ""));
+  cell(row, { pending: gettext("Pending"), running: gettext("Running"), done: gettext("Done"), failed: gettext("Failed") }[job.status] ?? job.status);
   for (const key of ["documents", "spans", "claim_links", "ratings"]) cell(row, counts[key] ?? "—");
   const sha = cell(row, "");
   sha.className = "sha";
@@ -90,9 +90,9 @@ function listExport(job) {
   } else sha.textContent = "—";
   const files = cell(row, "");
   if (job.download_url) {
-    files.append(link(job.download_url, "data"));
+    files.append(link(job.download_url, gettext("data")));
     for (const [name, url] of Object.entries(job.split_urls || {})) files.append(" · ", link(url, name));
-    files.append(" · ", link(job.manifest_url, "manifest"), " · ", link(job.card_url, "card"));
+    files.append(" · ", link(job.manifest_url, gettext("manifest")), " · ", link(job.card_url, gettext("card")));
   } else files.textContent = "—";
   table.hidden = false;
   const empty = document.getElementById("exports-empty");
@@ -106,7 +106,7 @@ async function follow(id) {
     listExport(job);
     return job;
   } catch (error) {
-    showError(error instanceof RequestError ? error.message : `Could not follow the export: ${error.message}`);
+    showError(error instanceof RequestError ? error.message : interpolate(gettext("Could not follow the export: %s"), [error.message]));
     return null;
   } finally {
     button.disabled = false;
@@ -135,10 +135,10 @@ form.addEventListener("submit", async (event) => {
   } catch (error) {
     button.disabled = false;
     if (error instanceof RequestError && error.status === 409 && error.body && error.body.id) {
-      showError(`${error.message} Following export #${error.body.id}.`);
+      showError(`${error.message} ${interpolate(gettext("Following export #%s."), [error.body.id])}`);
       id = error.body.id;
     } else {
-      showError(error instanceof RequestError ? error.message : `The export could not be started: ${error.message}`);
+      showError(error instanceof RequestError ? error.message : interpolate(gettext("The export could not be started: %s"), [error.message]));
       return;
     }
   }

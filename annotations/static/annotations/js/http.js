@@ -7,7 +7,7 @@ export function csrfToken() {
 
 /** A readable sentence from a DRF error body: `detail`, or the field messages. */
 export function errorText(body, status) {
-  if (!body || typeof body !== "object") return `The server answered ${status}.`;
+  if (!body || typeof body !== "object") return interpolate(gettext("The server answered %s."), [status]);
   if (body.detail) return body.detail;
   return Object.entries(body).map(([field, messages]) => `${field}: ${[].concat(messages).join(" ")}`).join(" ");
 }

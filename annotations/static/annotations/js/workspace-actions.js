@@ -10,16 +10,16 @@ const RETRY_DELAYS_MS = [1000, 2000, 5000, 10000, 20000];
 
 export function showStatus() {
   if (state.sessionLost) {
-    els.status.textContent = `Not saved: your session ended (${state.pendingSaves} change(s) waiting)`;
+    els.status.textContent = interpolate(gettext("Not saved: your session ended (%s change(s) waiting)"), [state.pendingSaves]);
     els.status.className = "save-status failed";
   } else if (state.failedSaves) {
-    els.status.textContent = `Not saved: ${state.failedSaves} change(s) failing, retrying…`;
+    els.status.textContent = interpolate(gettext("Not saved: changes failing: %s; retrying…"), [state.failedSaves]);
     els.status.className = "save-status failed";
   } else if (state.pendingSaves) {
-    els.status.textContent = "Saving…";
+    els.status.textContent = gettext("Saving…");
     els.status.className = "save-status saving";
   } else {
-    els.status.textContent = "All changes saved";
+    els.status.textContent = gettext("All changes saved");
     els.status.className = "save-status saved";
   }
 }
@@ -105,7 +105,7 @@ export async function save(run, { onRefused, entry } = {}) {
         if (!failing) { failing = true; state.failedSaves++; }
         showStatus();
         const delay = RETRY_DELAYS_MS[Math.min(attempt++, RETRY_DELAYS_MS.length - 1)];
-        showMessage(`Could not save (${error.message}); retrying in ${Math.round(delay / 1000)} s. Keep this page open.`);
+        showMessage(interpolate(gettext("Could not save (%(error)s); retrying in %(seconds)s s. Keep this page open."), { error: error.message, seconds: Math.round(delay / 1000) }, true));
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }

@@ -3,6 +3,7 @@
 
 import { renderSpanEvidence } from "./evidence.js";
 import { hexToRgba, request } from "./http.js";
+import { labelButton, labelMark, labelName } from "./labels.js";
 import { assignLanes, segments } from "./textmodel.js";
 import { deleteSpan, save, showMessage } from "./workspace-actions.js";
 import { colorOf, data, els, labelByName, labels, state, table } from "./workspace-state.js";
@@ -49,6 +50,7 @@ function makeSegment(segment) {
       .map((span) => `0 ${(lanes.get(span.id) + 1) * LANE_PX}px 0 0 ${colorOf(span)}`)
       .join(", ");
     el.dataset.spans = covering.map((span) => span.id).join(" ");
+    el.title = [...new Set(covering.map((span) => labelName(labelByName.get(span.label)) || span.label))].join(" · ");
     if (covering.some((span) => span.pending)) el.classList.add("pending");
     if (coversSelected(covering)) el.classList.add("selected");
   }
@@ -135,13 +137,11 @@ function makeListItem(span) {
   li.dataset.end = span.end;
   li.className = "span-item" + (span.id === state.selectedId ? " selected" : "") + (span.pending ? " pending" : "");
   li.tabIndex = 0;
-  const chip = document.createElement("span");
-  chip.className = "chip";
-  chip.style.backgroundColor = colorOf(span);
+  const chip = labelMark(labelByName.get(span.label) ?? { name: span.label, color: colorOf(span) }, "chip");
   const name = document.createElement("span");
   name.className = "span-label";
   const label = labelByName.get(span.label);
-  name.textContent = label?.name_ar ? `${label.name} · ${label.name_ar}` : span.label;
+  name.textContent = label ? labelName(label) : span.label;
   const quote = document.createElement("bdi");
   quote.className = "span-text";
   quote.dir = "rtl";
@@ -156,6 +156,8 @@ function makeListItem(span) {
 
 function updateCount() {
   document.getElementById("span-count").textContent = `(${state.spans.length})`;
+  const empty = document.getElementById("span-list-empty");
+  if (empty) empty.hidden = state.spans.length > 0;
 }
 
 function insertListItem(span) {
@@ -179,22 +181,28 @@ export function renderSelected() {
   const span = state.spans.find((s) => s.id === state.selectedId);
   els.selected.hidden = !span;
   if (!span) return;
+  // On a phone the side pane is a bottom sheet: a selected span opens it.
+  const pane = document.querySelector(".side-pane.collapsed");
+  if (pane) {
+    pane.classList.remove("collapsed");
+    document.getElementById("sheet-toggle")?.setAttribute("aria-expanded", "true");
+  }
   const label = labelByName.get(span.label);
   els.selected.replaceChildren();
   const title = document.createElement("div");
   const quote = document.createElement("bdi");
   quote.dir = "rtl";
   quote.textContent = span.text;
-  title.append(`Selected: ${label ? label.name : span.label} `, quote);
+  title.append(interpolate(gettext("Selected: %s"), [label ? labelName(label) : span.label]), " ", quote);
   els.selected.append(title);
   if (state.editable) {
     const hint = document.createElement("div");
     hint.className = "hint";
-    hint.textContent = "Press a label key to relabel, Delete to remove.";
+    hint.textContent = gettext("Press a label key to relabel, Delete to remove.");
     const remove = document.createElement("button");
     remove.type = "button";
     remove.id = "delete-span";
-    remove.textContent = "Delete span";
+    remove.textContent = gettext("Delete span");
     remove.addEventListener("click", () => deleteSpan(span));
     els.selected.append(hint, remove);
   }
@@ -219,24 +227,8 @@ export const evidenceContext = {
 export function renderLabels(onLabel) {
   const bar = document.getElementById("labels");
   const buttons = labels.map((label, index) => {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "label-button";
-    button.dataset.label = label.name;
+    const button = labelButton(label, index < 9 ? String(index + 1) : label.hotkey || "");
     button.disabled = !state.editable;
-    const key = document.createElement("kbd");
-    key.textContent = index < 9 ? String(index + 1) : label.hotkey || "";
-    const chip = document.createElement("span");
-    chip.className = "chip";
-    chip.style.backgroundColor = label.color;
-    const name = document.createElement("span");
-    name.textContent = label.name;
-    const arabic = document.createElement("bdi");
-    arabic.lang = "ar";
-    arabic.textContent = label.name_ar;
-    button.append(key, chip, name, arabic);
-    // mousedown would clear the text selection before the click arrives
-    button.addEventListener("mousedown", (event) => event.preventDefault());
     button.addEventListener("click", () => onLabel(label));
     return button;
   });

@@ -29,7 +29,7 @@ function applyLabel(label) {
   }
   const span = state.spans.find((s) => s.id === state.selectedId);
   if (span) relabelSpan(span, label.name);
-  else showMessage("Select some text first, then press a label key.");
+  else showMessage(gettext("Select some text first, then press a label key."));
 }
 
 function placeCaretAtStart() {
@@ -94,12 +94,14 @@ document.addEventListener("keydown", (event) => {
 els.undo?.addEventListener("click", undo);
 
 els.submit?.addEventListener("click", async () => {
-  if (state.pendingSaves) { showMessage("Wait until every change is saved, then submit."); return; }
-  if (!window.confirm("Submit this document? You cannot change it afterwards.")) return;
+  if (state.pendingSaves) { showMessage(gettext("Wait until every change is saved, then submit.")); return; }
+  if (!window.confirm(gettext("Submit this document? You cannot change it afterwards."))) return;
   const result = await save(() => request("POST", data.urls.submit, {}));
   if (!result) return;
   state.editable = false;
-  document.getElementById("assignment-status").textContent = "Submitted";
+  document.getElementById("assignment-status").textContent = gettext("Submitted");
+  document.getElementById("workspace").classList.add("read-only");
+  document.getElementById("read-only-note").hidden = false;
   els.submit.disabled = true;
   if (els.undo) els.undo.disabled = true;
   state.undoStack.length = 0;
