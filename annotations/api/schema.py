@@ -19,7 +19,13 @@ ERROR = {
 FIELD_ERRORS = {
     "type": "object",
     "properties": {"detail": {"type": "string"}},
-    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    # a field's messages; for a list or nested field, its items' errors by position (DRF's shapes)
+    "additionalProperties": {
+        "anyOf": [
+            {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "object"}]}},
+            {"type": "object"},
+        ]
+    },
 }
 
 DESCRIPTIONS = {

@@ -57,11 +57,16 @@ def tasks_run_eagerly() -> bool:
     return bool(current_app.conf.task_always_eager)
 
 
+_senders: set[threading.Thread] = set()
+
+
 def _send_after_commit(message_id: int) -> None:
     if tasks_run_eagerly():
         outbox_send(ids=[message_id])  # the task runs here, in-process, as it always did without a broker
         return
-    threading.Thread(target=_send_in_background, args=([message_id],), daemon=True, name="outbox-send").start()
+    thread = threading.Thread(target=_send_in_background, args=([message_id],), daemon=True, name="outbox-send")
+    _senders.add(thread)
+    thread.start()
 
 
 def _send_in_background(ids: list[int]) -> None:
@@ -71,6 +76,13 @@ def _send_in_background(ids: list[int]) -> None:
         logger.exception("outbox: sending %s failed", ids)
     finally:
         connections.close_all()  # this thread's own database connection
+        _senders.discard(threading.current_thread())
+
+
+def background_sends_join(timeout: float = 30.0) -> None:
+    """Waits for the background sends under way (tests, before their database is emptied)."""
+    for thread in list(_senders):
+        thread.join(timeout)
 
 
 def outbox_send(*, ids: list[int] | None = None, limit: int = SEND_BATCH) -> int:

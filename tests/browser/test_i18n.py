@@ -85,6 +85,13 @@ def pages_of(world):
         ("manager", "claims", f"/projects/{slug}/claims/", None),
         ("manager", "exports", f"/projects/{slug}/exports/", None),
         ("manager", "audit", f"/projects/{slug}/audit/", None),
+        # the manager's pages: project setup without the admin
+        ("manager", "project-settings", f"/projects/{slug}/settings/", None),
+        ("manager", "labels", f"/projects/{slug}/labels/", None),
+        ("manager", "members", f"/projects/{slug}/members/", None),
+        ("manager", "import", f"/projects/{slug}/import/", None),
+        ("manager", "documents", f"/projects/{slug}/documents/", None),
+        ("manager", "document-view", f"/documents/{done.id}/", None),
     ]
 
 

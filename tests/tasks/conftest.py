@@ -33,6 +33,9 @@ def broker():
         return celery_app
 
     yield use
+    from annotations.services.enqueue import background_sends_join
+
+    background_sends_join()  # a send to a down or hung broker must end before the test's database is emptied
     celery_app.conf.update(saved)
     reset_pool()
 

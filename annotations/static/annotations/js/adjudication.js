@@ -62,8 +62,14 @@ async function reload() {
 
 const keyOf = (s) => `${s.start}:${s.end}:${s.label}`;
 const colorOf = (name) => labelByName.get(name)?.color ?? "#777777";
+// A candidate's decision, named for the reader (`status` stays the API's word).
+const STATUS_NAMES = {
+  accepted: gettext("accepted"),
+  edited: gettext("edited"),
+  rejected: gettext("rejected"),
+  undecided: gettext("undecided"),
+};
 const isFinal = () => state.gold.status === "final";
-const t = (text) => (window.gettext ? window.gettext(text) : text);
 
 // the lanes, the gold lane (#article) and the curation keys (curation.js)
 const curation = createCuration({
@@ -137,24 +143,24 @@ function candidateItem(c, goldKeys, reviewers) {
     li.addEventListener("click", (event) => { if (!event.target.closest("button")) curation.setCurrent(keyOf(c)); });
     const badge = document.createElement("span");
     badge.className = `decision decision-${c.status}`;
-    badge.textContent = t(c.status);
+    badge.textContent = STATUS_NAMES[c.status] ?? c.status;
     li.insertBefore(badge, li.querySelector(".span-where"));
     const who = document.createElement("div");
     who.className = "who";
     who.textContent = `${c.assignments.map((a) => reviewerOf.get(a)).join(", ")} (${interpolate(gettext("%(count)s of %(total)s"), { count: c.assignments.length, total: reviewers }, true)})`;
     const grades = (c.grades ?? []).map((g) => `${reviewerOf.get(g.assignment)}: ${g.source_reliability}${g.credibility}`);
-    if (grades.length) who.textContent += ` · ${t("grades")} ${grades.join(", ")}`;
+    if (grades.length) who.textContent += ` · ${gettext("grades")} ${grades.join(", ")}`;
     const actions = document.createElement("div");
     actions.className = "row-actions";
-    if (!inGold) actions.append(button(t("Accept"), () => addGold(c.start, c.end, c.label), "accept"));
-    if (c.status !== "rejected") actions.append(button(t("Reject"), () => rejectCandidate(c), "reject"));
+    if (!inGold) actions.append(button(gettext("Accept"), () => addGold(c.start, c.end, c.label), "accept"));
+    if (c.status !== "rejected") actions.append(button(gettext("Reject"), () => rejectCandidate(c), "reject"));
     li.append(who, actions);
     // each reviewer's grade of the quoted source: accept one as the gold grade once the span is in the gold
     const goldSpan = goldKeys.get(keyOf(c));
     for (const g of c.grades ?? []) {
       const code = `${g.source_reliability}${g.credibility}`;
       const chosen = goldSpan?.reliability && `${goldSpan.reliability.source_reliability}${goldSpan.reliability.credibility}` === code;
-      const use = button(chosen ? `${t("Gold grade")} ${code}` : `${t("Use grade")} ${code} (${reviewerOf.get(g.assignment)})`,
+      const use = button(chosen ? `${gettext("Gold grade")} ${code}` : `${gettext("Use grade")} ${code} (${reviewerOf.get(g.assignment)})`,
         () => acceptGrade(goldSpan, g), "accept-grade");
       use.disabled = use.disabled || !goldSpan || chosen;
       actions.append(use);
@@ -321,7 +327,7 @@ document.getElementById("accept-agreed").addEventListener("click", async () => {
 document.getElementById("finalize").addEventListener("click", async () => {
   await reload();  // count what is undecided now, not at the last drawing
   const undecided = state.undecided ?? 0;
-  if (undecided && !window.confirm(`${undecided} ${t("candidate(s) are neither accepted, edited nor rejected. Finalize anyway?")}`)) return;
+  if (undecided && !window.confirm(`${undecided} ${gettext("candidate(s) are neither accepted, edited nor rejected. Finalize anyway?")}`)) return;
   if (!window.confirm(gettext("Finalize the gold for this document? It cannot be changed afterwards."))) return;
   const done = await call("POST", boot.urls.finalize);
   // the next document to adjudicate opens (or the queue, when none is left)

@@ -6,10 +6,12 @@
 
 import { segments } from "./textmodel.js";
 
-const t = (text) => (window.gettext ? window.gettext(text) : text);
 const PATTERNS = ["solid", "dashed", "dotted", "double", "wavy"];
 export const keyOf = (s) => `${s.start}:${s.end}:${s.label}`;
-const GROUPS = [["all", "All reviewers agree"], ["some", "Some reviewers"], ["one", "One reviewer"]];
+const GROUPS = [["all", gettext("All reviewers agree")], ["some", gettext("Some reviewers")], ["one", gettext("One reviewer")]];
+// Each lane's outline pattern, named for the reader (the class names stay CSS's).
+const PATTERN_NAMES = { solid: gettext("solid"), dashed: gettext("dashed"), dotted: gettext("dotted"), double: gettext("double"), wavy: gettext("wavy") };
+const FLAG_NAMES = { unclear: gettext("unclear"), not_news: gettext("not news"), duplicate: gettext("duplicate") };
 
 /** Candidates in the order the list shows them: grouped by agreement, then by position in the text. */
 export function orderedCandidates(candidates) {
@@ -20,8 +22,7 @@ export function orderedCandidates(candidates) {
 export function groupHeading(agreement, count) {
   const li = document.createElement("li");
   li.className = `group-heading group-${agreement}`;
-  li.setAttribute("role", "presentation");
-  li.textContent = `${t(GROUPS.find(([key]) => key === agreement)[1])} (${count})`;
+  li.textContent = `${GROUPS.find(([key]) => key === agreement)[1]} (${count})`;
   return li;
 }
 
@@ -64,7 +65,7 @@ export function createCuration(ctx) {
       name.textContent = reviewer.reviewer;
       const hint = document.createElement("span");
       hint.className = "meta";
-      hint.textContent = ` · ${t(pattern)}`;
+      hint.textContent = ` · ${PATTERN_NAMES[pattern]}`;
       head.append(swatch, name, hint);
       const text = document.createElement("div");
       text.className = "lane-text";
@@ -113,7 +114,7 @@ export function createCuration(ctx) {
       const handle = document.createElement("span");
       handle.className = `handle handle-${edge}`;
       handle.setAttribute("role", "slider");
-      handle.setAttribute("aria-label", edge === "start" ? t("Start of the gold span") : t("End of the gold span"));
+      handle.setAttribute("aria-label", edge === "start" ? gettext("Start of the gold span") : gettext("End of the gold span"));
       handle.setAttribute("aria-valuenow", String(edge === "start" ? gold.start : gold.end));
       handle.addEventListener("pointerdown", (event) => startDrag(event, edge));
       return handle;
@@ -181,7 +182,7 @@ export function createCuration(ctx) {
       ...flags.map((f) => {
         const li = document.createElement("li");
         li.className = `review-flag flag-${f.kind}`;
-        li.textContent = `${ctx.reviewerOf.get(f.assignment)}: ${t("flagged")} ${t(f.kind.replace("_", " "))}${f.note ? ` · ${f.note}` : ""}`;
+        li.textContent = `${ctx.reviewerOf.get(f.assignment)}: ${gettext("flagged")} ${FLAG_NAMES[f.kind] ?? f.kind}${f.note ? ` · ${f.note}` : ""}`;
         return li;
       }),
       ...notes.map((n) => {
@@ -198,7 +199,7 @@ export function createCuration(ctx) {
       }),
     ];
     const title = document.createElement("h2");
-    title.textContent = t("Reviewers' notes and flags");
+    title.textContent = gettext("Reviewers' notes and flags");
     const list = document.createElement("ul");
     list.append(...rows);
     box.hidden = rows.length === 0;
@@ -213,7 +214,7 @@ export function createCuration(ctx) {
     markCurrentInList();
     const undecided = ctx.state().undecided ?? 0;
     const counter = document.getElementById("undecided-count");
-    if (counter) counter.textContent = `${t("Undecided")}: ${undecided}`;
+    if (counter) counter.textContent = `${gettext("Undecided")}: ${undecided}`;
   }
 
   function setCurrent(key) {

@@ -4,8 +4,7 @@
 import { request } from "./http.js";
 import { data, state } from "./workspace-state.js";
 
-const t = (text) => (window.gettext ? window.gettext(text) : text);
-const FLAGS = [["unclear", "Unclear"], ["not_news", "Not news"], ["duplicate", "Duplicate"]];
+const FLAGS = [["unclear", gettext("Unclear")], ["not_news", gettext("Not news")], ["duplicate", gettext("Duplicate")]];
 const panel = document.getElementById("review-notes-panel");
 const assignmentUrl = `/api/assignments/${data.assignment.id}/`;
 const notes = { comments: [], flags: [] };
@@ -39,23 +38,23 @@ function render() {
   if (!panel) return;
   const editable = state.editable;
   const flagged = new Map(notes.flags.map((f) => [f.kind, f]));
-  const note = el("input", { type: "text", className: "flag-note", placeholder: t("Why? (optional)"), dir: "auto", maxLength: 2000 });
-  const flags = el("fieldset", { className: "document-flags" }, el("legend", { textContent: t("Flag this document") }),
+  const note = el("input", { type: "text", className: "flag-note", placeholder: gettext("Why? (optional)"), dir: "auto", maxLength: 2000 });
+  const flags = el("fieldset", { className: "document-flags" }, el("legend", { textContent: gettext("Flag this document") }),
     ...FLAGS.map(([kind, name]) => {
       const box = el("input", { type: "checkbox", name: "flag", value: kind, checked: flagged.has(kind), disabled: !editable });
       box.addEventListener("change", () => setFlag(kind, box.checked, note.value));
       const shown = flagged.get(kind)?.note;
-      return el("label", { className: "flag" }, box, ` ${t(name)}`, shown ? el("bdi", { className: "meta", textContent: ` (${shown})` }) : "");
+      return el("label", { className: "flag" }, box, ` ${name}`, shown ? el("bdi", { className: "meta", textContent: ` (${shown})` }) : "");
     }), note);
   const span = state.spans.find((s) => s.id === state.selectedId && !s.pending);
   const section = el("div", { className: "span-notes" });
   if (span) {
     const existing = notes.comments.filter((c) => c.span === span.id);
     const text = el("textarea", { className: "span-note", rows: 2, dir: "auto", maxLength: 2000, disabled: !editable,
-      placeholder: t("A note on this span for the adjudicator") });
-    const save = el("button", { type: "button", className: "small", textContent: t("Add note"), disabled: !editable });
+      placeholder: gettext("A note on this span for the adjudicator") });
+    const save = el("button", { type: "button", className: "small", textContent: gettext("Add note"), disabled: !editable });
     save.addEventListener("click", () => { if (text.value.trim()) addComment(span.id, text.value.trim()); });
-    section.append(el("h3", { textContent: t("Notes on the selected span") }),
+    section.append(el("h3", { textContent: gettext("Notes on the selected span") }),
       el("ul", {}, ...existing.map((c) => el("li", {}, el("bdi", { textContent: c.text, dir: "auto" })))), text, save);
   }
   panel.replaceChildren(flags, section, el("p", { className: "notes-message meta", role: "status" }));

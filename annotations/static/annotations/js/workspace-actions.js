@@ -150,14 +150,13 @@ export async function createSpan(start, end, labelName, { recordUndo = true } = 
   return optimistic;
 }
 
-const t = (text) => (window.gettext ? window.gettext(text) : text);
 
 export async function deleteSpan(span, { recordUndo = true } = {}) {
   if (!state.editable || span.pending) return;
   // a span carrying claim links or a grade is deleted with them (undo brings all back): ask first
   const grades = (state.ratings ?? []).filter((r) => r.span === span.id);
   if (recordUndo && ((span.claim_links ?? []).length || grades.length)
-      && !window.confirm(t("This span has claim links or a grade. Delete it with them? Undo brings them back."))) return;
+      && !window.confirm(gettext("This span has claim links or a grade. Delete it with them? Undo brings them back."))) return;
   state.spans = state.spans.filter((s) => s !== span);
   if (state.selectedId === span.id) select(null);
   spanRemoved(span);
