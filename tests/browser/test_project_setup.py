@@ -108,7 +108,7 @@ def test_a_manager_sets_up_a_project_and_a_reviewer_skips_to_the_next(live_serve
     no_csp_trouble(page)
 
     # the reviewer: next document, skip it with a reason, get the next
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ar")
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
     reviewer = context.new_page()
     reviewer.console_errors = []
     reviewer.on("console", lambda m: m.type == "error" and reviewer.console_errors.append(m.text))
