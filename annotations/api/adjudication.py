@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from annotations.access import access_document_for_adjudication, access_gold_span, access_project
 from annotations.api.fields import StrictCharField, StrictIntegerField
-from annotations.api.pagination import Pagination
+from annotations.api.pagination import Pagination, paginated
 from annotations.api.permissions import project_for
 from annotations.models import GoldSpan, Role
 from annotations.selectors.adjudication import adjudication_done, adjudication_next, adjudication_state, gold_grade_data
@@ -289,9 +289,7 @@ class AdjudicationQueueApi(APIView):
     def get(self, request, project_id: int):
         """Documents ready for adjudication, lowest reviewer agreement first."""
         project, _ = project_for(request, project_id, min_role=Role.ADJUDICATOR)
-        paginator = Pagination()
-        page = paginator.paginate_queryset(adjudication_queue(project), request, view=self)
-        return paginator.get_paginated_response(AdjudicationQueueItemOutput(page, many=True).data)
+        return paginated(request, self, adjudication_queue(project), AdjudicationQueueItemOutput)
 
 
 class AdjudicationApi(APIView):
@@ -417,9 +415,7 @@ class AdjudicationDoneApi(APIView):
     def get(self, request, project_id: int):
         """Finalized documents, latest first: who decided and when."""
         project, _ = project_for(request, project_id, min_role=Role.ADJUDICATOR)
-        paginator = Pagination()
-        page = paginator.paginate_queryset(adjudication_done(project), request, view=self)
-        return paginator.get_paginated_response(AdjudicationDoneOutput(page, many=True).data)
+        return paginated(request, self, adjudication_done(project), AdjudicationDoneOutput)
 
 
 class ReopenApi(APIView):

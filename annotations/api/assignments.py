@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from annotations.access import access_assignment, access_span
 from annotations.api.fields import StrictCharField, StrictIntegerField
-from annotations.api.pagination import Pagination
+from annotations.api.pagination import Pagination, paginated
 from annotations.models import Assignment, ClaimLink, DocumentFlag, ReliabilityRating, Span, SpanComment
 from annotations.selectors.assignments import assignment_detail, assignments_of_reviewer
 from annotations.services.assignments import assignment_submit
@@ -153,9 +153,7 @@ class MyAssignmentsApi(APIView):
     @extend_schema(responses=AssignmentListOutput(many=True))
     def get(self, request):
         """The caller's own assignments, open ones first."""
-        paginator = Pagination()
-        page = paginator.paginate_queryset(assignments_of_reviewer(request.user), request, view=self)
-        return paginator.get_paginated_response(AssignmentListOutput(page, many=True).data)
+        return paginated(request, self, assignments_of_reviewer(request.user), AssignmentListOutput)
 
 
 class AssignmentDetailApi(APIView):

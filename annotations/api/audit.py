@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.views import APIView
 
-from annotations.api.pagination import Pagination
+from annotations.api.pagination import Pagination, paginated
 from annotations.api.permissions import project_for
 from annotations.models import AuditEntry, Role
 from annotations.selectors.audit import audit_entries_filtered
@@ -47,6 +47,4 @@ class ProjectAuditApi(APIView):
         filters.is_valid(raise_exception=True)
         values = filters.validated_data
         entries = audit_entries_filtered(project, values)
-        paginator = Pagination()
-        page = paginator.paginate_queryset(entries, request, view=self)
-        return paginator.get_paginated_response(AuditEntryOutput(page, many=True).data)
+        return paginated(request, self, entries, AuditEntryOutput)

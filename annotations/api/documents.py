@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from annotations.access import access_assignment, access_document, access_project
 from annotations.api.fields import StrictCharField
-from annotations.api.pagination import Pagination
+from annotations.api.pagination import Pagination, paginated
 from annotations.api.permissions import project_for
 from annotations.models import Document, Role
 from annotations.selectors.documents import document_list
@@ -52,9 +52,7 @@ class ProjectDocumentsApi(APIView):
     def get(self, request, project_id: int):
         """The project's documents (metadata only; managers and adjudicators)."""
         project, _ = project_for(request, project_id, min_role=Role.ADJUDICATOR)
-        paginator = Pagination()
-        page = paginator.paginate_queryset(document_list(project).defer("text"), request, view=self)
-        return paginator.get_paginated_response(DocumentOutput(page, many=True).data)
+        return paginated(request, self, document_list(project).defer("text"), DocumentOutput)
 
     @extend_schema(request=DocumentCreateInput, responses={201: DocumentDetailOutput})
     def post(self, request, project_id: int):

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotations.access import access_export
-from annotations.api.pagination import Pagination
+from annotations.api.pagination import Pagination, paginated
 from annotations.api.permissions import project_for
 from annotations.errors import ApplicationError, Conflict, NotFound
 from annotations.exporters import FORMATS, REGISTRY, get_writer
@@ -204,10 +204,7 @@ class ProjectExportsApi(APIView):
     def get(self, request, project_id: int):
         """The project's exports, newest first (managers)."""
         project, _membership = project_for(request, project_id, min_role=Role.MANAGER)
-        paginator = Pagination()
-        jobs = exports_of_project(project)
-        page = paginator.paginate_queryset(jobs, request, view=self)
-        return paginator.get_paginated_response(ExportOutput(page, many=True, context={"request": request}).data)
+        return paginated(request, self, exports_of_project(project), ExportOutput, context={"request": request})
 
     @extend_schema(request=ExportCreateInput, responses={202: ExportCreatedOutput, 409: RUNNING_EXPORT})
     def post(self, request, project_id: int):

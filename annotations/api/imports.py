@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from annotations.access import access_assignment, access_import, access_prediction
 from annotations.api.assignments import SpanOutput
-from annotations.api.pagination import Pagination
+from annotations.api.pagination import Pagination, paginated
 from annotations.api.permissions import project_for
 from annotations.errors import ApplicationError, NotFound
 from annotations.models import ImportJob, Prediction, Role
@@ -72,9 +72,7 @@ class ProjectImportsApi(APIView):
         """The project's imports, newest first (managers)."""
         project, _ = project_for(request, project_id, min_role=Role.MANAGER)
         jobs = ImportJob.objects.filter(project=project).select_related("requested_by").defer("data")
-        paginator = Pagination()
-        page = paginator.paginate_queryset(jobs.order_by("-created_at", "-id"), request, view=self)
-        return paginator.get_paginated_response(ImportOutput(page, many=True).data)
+        return paginated(request, self, jobs.order_by("-created_at", "-id"), ImportOutput)
 
     @extend_schema(request={"multipart/form-data": ImportCreateInput}, responses={202: ImportCreatedOutput})
     def post(self, request, project_id: int):
@@ -111,9 +109,7 @@ class AssignmentSuggestionsApi(APIView):
     def get(self, request, assignment_id: int):
         """The document's imported suggestions that this reviewer has not accepted or rejected yet."""
         assignment = access_assignment(request.user, assignment_id)
-        paginator = Pagination()
-        page = paginator.paginate_queryset(suggestions_open(assignment), request, view=self)
-        return paginator.get_paginated_response(SuggestionOutput(page, many=True).data)
+        return paginated(request, self, suggestions_open(assignment), SuggestionOutput)
 
 
 def _own_assignment(request, prediction_id):

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from annotations.access import access_label
 from annotations.api.fields import StrictIntegerField
-from annotations.api.pagination import Pagination
+from annotations.api.pagination import Pagination, paginated
 from annotations.api.permissions import project_for
 from annotations.api.projects import LabelInput, LabelOutput
 from annotations.errors import ApplicationError
@@ -37,9 +37,7 @@ class ProjectLabelsApi(APIView):
     def get(self, request, project_id: int):
         """The project's labels in order (every member)."""
         project, _ = project_for(request, project_id)
-        paginator = Pagination()
-        page = paginator.paginate_queryset(project_labels(project), request, view=self)
-        return paginator.get_paginated_response(LabelOutput(page, many=True).data)
+        return paginated(request, self, project_labels(project), LabelOutput)
 
     @extend_schema(request=LabelInput, responses={201: LabelOutput})
     def post(self, request, project_id: int):

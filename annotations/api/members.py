@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from annotations.access import access_membership
 from annotations.api.fields import StrictCharField, StrictIntegerField
-from annotations.api.pagination import Pagination
+from annotations.api.pagination import Pagination, paginated
 from annotations.api.permissions import project_for
 from annotations.models import Membership, Role
 from annotations.services.projects import membership_add, membership_remove, membership_update
@@ -49,9 +49,7 @@ class ProjectMembersApi(APIView):
         """The project's members with their roles and quotas (managers)."""
         project, _ = project_for(request, project_id, min_role=Role.MANAGER)
         members = Membership.objects.filter(project=project).select_related("user").order_by("role", "user__username")
-        paginator = Pagination()
-        page = paginator.paginate_queryset(members, request, view=self)
-        return paginator.get_paginated_response(MembershipOutput(page, many=True).data)
+        return paginated(request, self, members, MembershipOutput)
 
     @extend_schema(request=MembershipCreateInput, responses={201: MembershipOutput})
     def post(self, request, project_id: int):

@@ -6,3 +6,10 @@ class Pagination(PageNumberPagination):
 
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+def paginated(request, view, queryset, serializer_class, **serializer_kwargs):
+    """One page of `queryset` as {"count", "next", "previous", "results"}, each item through `serializer_class`."""
+    paginator = Pagination()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer_class(page, many=True, **serializer_kwargs).data)
