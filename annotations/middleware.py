@@ -16,6 +16,9 @@ from annotations.text.inputs import forbidden_char_message
 
 logger = logging.getLogger(__name__)
 
+# psycopg errors (the cause Django's OperationalError wraps) that mean "retry", not "the database is down"
+TRANSIENT_CONFLICTS = {"DeadlockDetected", "SerializationFailure", "LockNotAvailable"}
+
 
 class AccessErrorPages:
     def __init__(self, get_response):
@@ -68,6 +71,15 @@ class DatabaseUnavailable:
     def process_exception(self, request, exception):
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
+        if type(exception.__cause__).__name__ in TRANSIENT_CONFLICTS:
+            # Two changes met (a deadlock, a serialization failure): the database rolled this one back.
+            logger.warning("transient database conflict on %s: %s", request.path, exception)
+            message = "This change met another one at the same moment; nothing was saved. Send it again."
+            if _is_api(request):
+                response = JsonResponse({"detail": message}, status=409)
+            else:
+                response = HttpResponse(message, status=409, content_type="text/plain; charset=utf-8")
+            return response
         logger.error("database unavailable: %s", exception)
         message = gettext("The database is not reachable right now; nothing was saved. Try again in a minute.")
         if _is_api(request):

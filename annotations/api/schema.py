@@ -50,15 +50,14 @@ class WorkbenchAutoSchema(AutoSchema):
     def error_codes(self) -> list[str]:
         # Any request may be throttled (429), meet an unreachable database (503), or carry a query
         # parameter that cannot be stored (400: a NUL).
-        codes = ["400", "401", "403", "404", "429", "503"]
+        # ... and two changes meeting in the database (a deadlock) is a 409 to send again, for reads too.
+        codes = ["400", "401", "403", "404", "409", "429", "503"]
         if self.method == "GET":
             codes += ["414"]  # answered by gunicorn itself, before the application, for a very long query
         if self.method in WRITE_METHODS:
-            codes += ["409", "413", "415"]
+            codes += ["413", "415"]
         if self.method == "POST":
             codes += ["422"]  # an Idempotency-Key reused for another request
-        elif self.method == "DELETE":
-            codes += ["409"]
         return codes
 
     def _get_response_bodies(self, direction="response"):

@@ -267,6 +267,9 @@ def label_usage(label: LabelType) -> dict:
 def label_delete(*, label: LabelType, actor) -> None:
     """Deletes an unused label; a label in use is a Conflict naming how many spans use it."""
     with transaction.atomic():
+        # The project row first, like every other label write: deleting the label row takes a key-share
+        # lock on the project, which would deadlock against a rename holding the project and waiting here.
+        Project.objects.select_for_update().filter(pk=label.project_id).values_list("pk").get()
         locked = LabelType.objects.select_for_update().get(pk=label.pk)
         usage = label_usage(locked)
         if usage["spans"] or usage["gold_spans"]:

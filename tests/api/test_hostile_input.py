@@ -91,3 +91,18 @@ def test_an_unreachable_database_is_a_503_page(project, reviewer1, client, monke
     response = client.get("/")
     assert response.status_code == 503
     assert "nothing was saved" in response.content.decode()
+
+
+def test_a_deadlock_is_a_409_to_send_again_not_a_503(project, reviewer1, api_client_for, monkeypatch):
+    import psycopg
+
+    def deadlock(*args, **kwargs):
+        try:
+            raise psycopg.errors.DeadlockDetected("deadlock detected")
+        except psycopg.errors.DeadlockDetected as cause:
+            raise OperationalError("deadlock detected") from cause
+
+    monkeypatch.setattr("annotations.api.projects.project_list_for_user", deadlock)
+    response = api_client_for(reviewer1).get("/api/projects/")
+    assert response.status_code == 409
+    assert "Send it again" in response.json()["detail"]
