@@ -10,7 +10,8 @@ gets annotations.errors.PermissionDenied (the one type: the API answers 403 JSON
 
 from __future__ import annotations
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from annotations.errors import NotFound, PermissionDenied
@@ -116,35 +117,44 @@ def access_assignment(user, assignment_id, *, for_write: bool = False) -> Assign
     raise NotFound()
 
 
-def access_assignment_locked_for_write(user, assignment_id, *, fields=(), **annotations) -> Assignment:
+def _span_save_sql() -> str:
+    """The locked read of a span save, written once as SQL: building the equivalent queryset (a join, an
+    EXISTS and two subqueries) cost Django more time than the database took to answer it."""
+    q = connection.ops.quote_name
+    a, d, p = q(Assignment._meta.db_table), q(Document._meta.db_table), q(Project._meta.db_table)
+    m, lab, s = q(Membership._meta.db_table), q(LabelType._meta.db_table), q(Span._meta.db_table)
+    lock = " FOR UPDATE OF a" if connection.features.has_select_for_update_of else ""
+    return (
+        f"SELECT a.id, a.document_id, a.reviewer_id, a.status, a.lease_expires_at, a.updated_at,"
+        f" d.project_id AS project_id, d.sha256 AS sha256, p.lease_minutes AS lease_minutes,"
+        f" EXISTS (SELECT 1 FROM {m} m WHERE m.project_id = d.project_id AND m.user_id = %s) AS is_member,"
+        f" (SELECT l.id FROM {lab} l WHERE l.project_id = d.project_id AND l.name = %s) AS label_id,"
+        f" (SELECT s.id FROM {s} s INNER JOIN {lab} sl ON sl.id = s.label_id WHERE s.assignment_id = a.id"
+        f" AND s.deleted_at IS NULL AND sl.name = %s AND s.start = %s AND s.{q('end')} = %s"
+        f" ORDER BY s.id LIMIT 1) AS twin_id"
+        f" FROM {a} a INNER JOIN {d} d ON d.id = a.document_id INNER JOIN {p} p ON p.id = d.project_id"
+        f" WHERE a.id = %s AND a.reviewer_id = %s{lock}"
+    )
+
+
+def access_assignment_locked_for_span_save(user, assignment_id, *, label: str, start: int, end: int) -> Assignment:
     """The caller's own assignment, locked for the rest of the transaction (SELECT ... FOR UPDATE), in one
-    statement: the same rule as `access_assignment(..., for_write=True)` (its reviewer, still a member),
-    only `fields` (and the id, document, reviewer and `project_id`) read, `annotations` computed in the same
-    query (a span write asks for its label and a twin there). Call it inside a transaction."""
+    statement: the same rule as `access_assignment(..., for_write=True)` (its reviewer, still a member).
+    Only the id, document, reviewer, status, lease and `updated_at` are read, and alongside them the
+    `project_id`, the document's `sha256`, the project's `lease_minutes`, the id of the project's label
+    named `label` (`label_id`, None if there is none) and of an identical live span (`twin_id`).
+    Call it inside a transaction."""
     if not getattr(user, "is_authenticated", False):
         raise NotFound()
     try:
         assignment_id = int(assignment_id)
     except (TypeError, ValueError):
         raise NotFound() from None
-    rows = (
-        Assignment.objects.select_for_update(of=("self",))
-        .filter(pk=assignment_id, reviewer_id=user.pk)
-        .annotate(
-            project_id=F("document__project_id"),
-            is_member=Exists(Membership.objects.filter(project_id=OuterRef("document__project_id"), user_id=user.pk)),
-            **annotations,
-        )
-        .only("id", "document_id", "reviewer_id", *fields)
-        .order_by()
-    )
-    try:
-        assignment = rows.get()
-    except Assignment.DoesNotExist:
-        raise NotFound() from None
-    if not assignment.is_member:
+    params = [user.pk, label, label, start, end, assignment_id, user.pk]
+    rows = list(Assignment.objects.raw(_span_save_sql(), params))
+    if not rows or not rows[0].is_member:
         raise NotFound()
-    return assignment
+    return rows[0]
 
 
 def access_span(user, span_id, *, for_write: bool = False, deleted: bool = False) -> Span:

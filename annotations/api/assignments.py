@@ -174,7 +174,18 @@ class AssignmentSpansApi(APIView):
             raise serializers.ValidationError(data.errors)
         # span_save checks the access rule itself, in its one locked read of the assignment.
         span, created = span_save(user=request.user, assignment_id=assignment_id, **data.validated_data)
-        return Response(SpanOutput(span).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        if created:  # SpanOutput's fields, built directly: a new span has no claim links yet
+            body = {
+                "id": span.pk,
+                "start": span.start,
+                "end": span.end,
+                "label": span.label.name,
+                "text": span.text,
+                "version": span.version,
+                "claim_links": [],
+            }
+            return Response(body, status=status.HTTP_201_CREATED)
+        return Response(SpanOutput(span).data)
 
 
 class SpanDetailApi(APIView):

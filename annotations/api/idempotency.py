@@ -17,10 +17,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
-from rest_framework.authentication import CSRFCheck, TokenAuthentication
+from rest_framework.authentication import CSRFCheck
 from rest_framework.exceptions import AuthenticationFailed
 
-from annotations.api.authentication import remember
+from annotations.api.authentication import TokenAuthentication, remember
 from annotations.models import IdempotencyRecord
 
 HEADER = "HTTP_IDEMPOTENCY_KEY"

@@ -32,52 +32,72 @@ def submitted_spans(document: Document) -> list[Span]:
 
 
 def candidates(document: Document) -> list[dict]:
-    """Reviewers' spans merged by (start, end, label): who marked each, and whether all did."""
-    assignments = list(Assignment.objects.filter(document=document, status=AssignmentStatus.SUBMITTED).order_by("id"))
-    grouped: dict[tuple, list[Span]] = defaultdict(list)
-    spans_of_document = submitted_spans(document)
-    for span in spans_of_document:
-        grouped[(span.start, span.end, span.label.name)].append(span)
-    grades_by_span = {rating.span_id: rating for rating in ReliabilityRating.objects.filter(span__in=spans_of_document)}
+    """Reviewers' spans merged by (start, end, label): who marked each, and whether all did. Read as rows
+    (four statements, no model instances: this runs on every adjudication read and write)."""
+    assignment_ids = list(
+        Assignment.objects.filter(document=document, status=AssignmentStatus.SUBMITTED)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    spans = list(
+        Span.objects.filter(assignment_id__in=assignment_ids)
+        .order_by("start", "end", "label__order", "id")
+        .values_list("id", "assignment_id", "start", "end", "label__name", "text")
+    )
+    live = {row[0] for row in spans}
+    grades_by_span = {
+        span_id: grade
+        for span_id, *grade in ReliabilityRating.objects.filter(assignment_id__in=assignment_ids, span__isnull=False)
+        .order_by("id")
+        .values_list("span_id", "source_reliability", "credibility", "note")
+        if span_id in live
+    }
     links_by_span = defaultdict(list)
-    for link in ClaimLink.objects.filter(span__in=spans_of_document).select_related("claim").order_by("claim_id", "id"):
-        links_by_span[link.span_id].append(link)
+    for span_id, claim_id, stance, claim_text in (
+        ClaimLink.objects.filter(span__assignment_id__in=assignment_ids)
+        .order_by("claim_id", "id")
+        .values_list("span_id", "claim_id", "stance", "claim__text")
+    ):
+        if span_id in live:
+            links_by_span[span_id].append((claim_id, stance, claim_text))
+    grouped: dict[tuple, list[tuple]] = defaultdict(list)
+    for row in spans:
+        grouped[(row[2], row[3], row[4])].append(row)
+    reviewers = len(assignment_ids)
     result = []
-    for (start, end, label), spans in grouped.items():
-        marked_by = sorted({span.assignment_id for span in spans})
+    for (start, end, label), rows in grouped.items():
+        marked_by = sorted({assignment_id for _id, assignment_id, *_rest in rows})
         # the reviewers' claim links on this span, merged by (claim, stance)
         links: dict[tuple[int, str], dict] = {}
-        for span in spans:
-            for link in links_by_span[span.pk]:
+        for span_id, assignment_id, *_rest in rows:
+            for claim_id, stance, claim_text in links_by_span[span_id]:
                 entry = links.setdefault(
-                    (link.claim_id, link.stance),
-                    {"claim": link.claim_id, "claim_text": link.claim.text, "stance": link.stance, "assignments": []},
+                    (claim_id, stance),
+                    {"claim": claim_id, "claim_text": claim_text, "stance": stance, "assignments": []},
                 )
-                entry["assignments"].append(span.assignment_id)
+                entry["assignments"].append(assignment_id)
         result.append(
             {
                 "start": start,
                 "end": end,
                 "label": label,
-                "text": spans[0].text,
+                "text": rows[0][5],
                 "assignments": marked_by,
-                "spans": [span.pk for span in spans],
-                "agreed": len(marked_by) == len(assignments) and len(assignments) > 0,
-                "agreement": (
-                    "all" if len(marked_by) == len(assignments) else "one" if len(marked_by) == 1 else "some"
-                ),
+                "spans": [row[0] for row in rows],
+                "agreed": len(marked_by) == reviewers and reviewers > 0,
+                "agreement": ("all" if len(marked_by) == reviewers else "one" if len(marked_by) == 1 else "some"),
                 "claim_links": sorted(links.values(), key=lambda entry: (entry["claim"], entry["stance"])),
                 # each reviewer's grade of the quoted source, to accept one into the gold
                 "grades": [
                     {
-                        "assignment": span.assignment_id,
-                        "span": span.pk,
-                        "source_reliability": grade.source_reliability,
-                        "credibility": grade.credibility,
-                        "note": grade.note,
+                        "assignment": assignment_id,
+                        "span": span_id,
+                        "source_reliability": grade[0],
+                        "credibility": grade[1],
+                        "note": grade[2],
                     }
-                    for span in spans
-                    if (grade := grades_by_span.get(span.pk)) is not None
+                    for span_id, assignment_id, *_rest in rows
+                    if (grade := grades_by_span.get(span_id)) is not None
                 ],
             }
         )
@@ -89,10 +109,13 @@ def candidate_decisions(adjudication, merged: list[dict]) -> None:
     its spans with other boundaries or label), rejected (an explicit rejection) or undecided."""
     gold_keys, edited_from, rejected = set(), set(), set()
     if adjudication is not None:
-        for gold in adjudication.spans.select_related("label").prefetch_related("source_spans"):
-            gold_keys.add((gold.start, gold.end, gold.label.name))
-            edited_from.update(span.pk for span in gold.source_spans.all())
-        rejected = {(r.start, r.end, r.label.name) for r in adjudication.rejections.select_related("label")}
+        gold_keys = set(adjudication.spans.order_by().values_list("start", "end", "label__name"))
+        edited_from = set(
+            GoldSpan.source_spans.through.objects.filter(goldspan__adjudication=adjudication).values_list(
+                "span_id", flat=True
+            )
+        )
+        rejected = set(adjudication.rejections.order_by().values_list("start", "end", "label__name"))
     for candidate in merged:
         key = (candidate["start"], candidate["end"], candidate["label"])
         if key in gold_keys:

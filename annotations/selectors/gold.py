@@ -346,8 +346,9 @@ def _review_notes(document_ids: list[int]) -> dict[int, list[ReviewNote]]:
         "span__label__name",
         "id",
     )
+    # without the models' Meta.ordering: SQLite refuses ORDER BY inside a UNION's parts
     rows = sorted(
-        flags.union(comments, all=True),
+        flags.order_by().union(comments.order_by(), all=True),
         key=lambda r: (r[0], r[1] == "comment", r[3] if r[3] is not None else -1, r[4] or -1, r[1], r[6]),
     )
     for document_id, kind, note, start, end, label, _ in rows:

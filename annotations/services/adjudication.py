@@ -6,8 +6,6 @@ second finalize (another adjudicator at the same moment) is a Conflict naming th
 
 from __future__ import annotations
 
-from collections import Counter
-
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -21,7 +19,6 @@ from annotations.models import (
     AssignmentStatus,
     CandidateRejection,
     Claim,
-    ClaimLink,
     Document,
     GoldClaimLink,
     GoldDecision,
@@ -192,78 +189,108 @@ def gold_span_delete(*, gold_span: GoldSpan, adjudicator) -> None:
 
 def gold_accept_agreed(*, document: Document, adjudicator) -> dict[str, int]:
     """One action: every span all reviewers marked identically joins the gold, with the claim links
-    they all made to it and, if they all gave the same outlet grade, that grade."""
+    they all made to it and, if they all gave the same grade to the source quoted there, that grade; and
+    the outlet's grade if they all gave the same. Set-based: a fixed number of statements whatever the
+    number of spans (reads of the merged work, then one INSERT per kind of record)."""
     with transaction.atomic():
         adjudication = _adjudication_for_write(document, adjudicator)
+        agreed = [candidate for candidate in candidates(document) if candidate["agreed"]]
         reviewers = Assignment.objects.filter(document=document, status=AssignmentStatus.SUBMITTED).count()
-        labels = {label.name: label for label in LabelType.objects.filter(project_id=document.project_id)}
-        added = links = span_grades_added = 0
-        for candidate in candidates(document):
-            if not candidate["agreed"]:
-                continue
-            gold, created = GoldSpan.objects.get_or_create(
+        label_ids = dict(LabelType.objects.filter(project_id=document.project_id).values_list("name", "pk"))
+        gold_by_key = {
+            (start, end, label_id): pk
+            for pk, start, end, label_id in GoldSpan.objects.filter(adjudication=adjudication).values_list(
+                "pk", "start", "end", "label_id"
+            )
+        }
+        new_gold = [
+            GoldSpan(
                 adjudication=adjudication,
                 start=candidate["start"],
                 end=candidate["end"],
-                label=labels[candidate["label"]],
-                defaults={"text": candidate["text"], "decision": GoldDecision.ACCEPTED, "decided_by": adjudicator},
+                label_id=label_ids[candidate["label"]],
+                text=candidate["text"],
+                decision=GoldDecision.ACCEPTED,
+                decided_by=adjudicator,
             )
-            if created:
-                gold.source_spans.set(candidate["spans"])
-                added += 1
-            # the quoted source's grade joins too when every reviewer gave this span the same grade
-            span_grades = {(g["source_reliability"], g["credibility"]) for g in candidate["grades"]}
-            if len(candidate["grades"]) == reviewers and len(span_grades) == 1:
-                letter, credibility = span_grades.pop()
-                _rating, graded_span = GoldReliability.objects.get_or_create(
-                    adjudication=adjudication,
-                    gold_span=gold,
-                    defaults={"source_reliability": letter, "credibility": credibility, "decided_by": adjudicator},
-                )
-                span_grades_added += graded_span
-            # a link joins the gold when every reviewer linked this span to that claim with that stance
-            votes = Counter(
-                (claim_id, stance)
-                for claim_id, stance, _ in set(
-                    ClaimLink.objects.filter(span_id__in=candidate["spans"]).values_list(
-                        "claim_id", "stance", "span__assignment_id"
-                    )
-                )
+            for candidate in agreed
+            if (candidate["start"], candidate["end"], label_ids[candidate["label"]]) not in gold_by_key
+        ]
+        created = GoldSpan.objects.bulk_create(new_gold)
+        if created and created[0].pk is None:  # a backend that cannot return ids from a bulk INSERT
+            created = list(
+                GoldSpan.objects.filter(adjudication=adjudication, pk__gt=max(gold_by_key.values(), default=0))
             )
-            for (claim_id, stance), count in votes.items():
-                if count == reviewers:
-                    _link, link_created = GoldClaimLink.objects.get_or_create(
-                        gold_span=gold, claim_id=claim_id, defaults={"stance": stance, "decided_by": adjudicator}
-                    )
-                    links += link_created
-        grades = set(
-            ReliabilityRating.objects.filter(
-                assignment__document=document, assignment__status=AssignmentStatus.SUBMITTED, span__isnull=True
-            ).values_list("source_reliability", "credibility")
+        new_ids = {gold.pk for gold in created}
+        gold_by_key.update({(gold.start, gold.end, gold.label_id): gold.pk for gold in created})
+        sources, span_grades, links = [], [], []
+        graded_gold = set(
+            GoldReliability.objects.filter(adjudication=adjudication, gold_span__isnull=False).values_list(
+                "gold_span_id", flat=True
+            )
         )
-        graded = ReliabilityRating.objects.filter(
-            assignment__document=document, assignment__status=AssignmentStatus.SUBMITTED, span__isnull=True
-        ).count()
-        reliability = 0
-        if len(grades) == 1 and graded == reviewers:
-            source_reliability, credibility = grades.pop()
-            _reliability, reliability = GoldReliability.objects.get_or_create(
-                adjudication=adjudication,
-                gold_span=None,
-                defaults={
-                    "source_reliability": source_reliability,
-                    "credibility": credibility,
-                    "decided_by": adjudicator,
-                },
-            )
+        linked = set(
+            GoldClaimLink.objects.filter(gold_span__adjudication=adjudication).values_list("gold_span_id", "claim_id")
+        )
+        for candidate in agreed:
+            gold_id = gold_by_key[(candidate["start"], candidate["end"], label_ids[candidate["label"]])]
+            if gold_id in new_ids:
+                sources += [GoldSpan.source_spans.through(goldspan_id=gold_id, span_id=pk) for pk in candidate["spans"]]
+            # the quoted source's grade joins too when every reviewer gave this span the same grade
+            grades = {(g["source_reliability"], g["credibility"]) for g in candidate["grades"]}
+            if len(candidate["grades"]) == reviewers and len(grades) == 1 and gold_id not in graded_gold:
+                letter, credibility = grades.pop()
+                span_grades.append(
+                    GoldReliability(
+                        adjudication=adjudication,
+                        gold_span_id=gold_id,
+                        source_reliability=letter,
+                        credibility=credibility,
+                        decided_by=adjudicator,
+                    )
+                )
+            # a link joins the gold when every reviewer linked this span to that claim with that stance
+            for entry in candidate["claim_links"]:
+                if len(set(entry["assignments"])) == reviewers and (gold_id, entry["claim"]) not in linked:
+                    linked.add((gold_id, entry["claim"]))
+                    links.append(
+                        GoldClaimLink(
+                            gold_span_id=gold_id,
+                            claim_id=entry["claim"],
+                            stance=entry["stance"],
+                            decided_by=adjudicator,
+                        )
+                    )
+        GoldSpan.source_spans.through.objects.bulk_create(sources)
+        GoldReliability.objects.bulk_create(span_grades)
+        GoldClaimLink.objects.bulk_create(links)
+        reliability = _outlet_grade_agreed(document, adjudication, adjudicator, reviewers)
         counts = {
-            "spans": added,
-            "claim_links": links,
-            "reliability": int(bool(reliability)),
-            "span_grades": span_grades_added,
+            "spans": len(created),
+            "claim_links": len(links),
+            "reliability": int(reliability),
+            "span_grades": len(span_grades),
         }
         _audit(document, adjudicator, "gold.agreed_accepted", adjudication.pk, after=counts)
     return counts
+
+
+def _outlet_grade_agreed(document: Document, adjudication: Adjudication, adjudicator, reviewers: int) -> bool:
+    """The outlet's gold grade, when every reviewer gave the same one and there is none yet."""
+    grades = list(
+        ReliabilityRating.objects.filter(
+            assignment__document=document, assignment__status=AssignmentStatus.SUBMITTED, span__isnull=True
+        ).values_list("source_reliability", "credibility")
+    )
+    if len(grades) != reviewers or len(set(grades)) != 1:
+        return False
+    source_reliability, credibility = grades[0]
+    _reliability, created = GoldReliability.objects.get_or_create(
+        adjudication=adjudication,
+        gold_span=None,
+        defaults={"source_reliability": source_reliability, "credibility": credibility, "decided_by": adjudicator},
+    )
+    return created
 
 
 def gold_reliability_set(

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from annotations.access import access_assignment_locked_for_write
+from annotations.access import access_assignment_locked_for_span_save
 from annotations.errors import ApplicationError, Conflict
 from annotations.models import Assignment, AssignmentStatus, ClaimLink, LabelType, ReliabilityRating, Span
 from annotations.models.validation import validate_span_offsets
@@ -106,7 +106,7 @@ def span_save(*, user, assignment_id, start: int, end: int, label: str, quote=No
     rules allow. One locked read of the assignment answers the access rule (its reviewer, still a member),
     its state, the label's id by name and an identical span already saved; the text comes from the
     per-process cache; then the INSERT, the audit entry and, at most once a minute, the lease extension.
-    The span answered carries its label and (new, so empty) claim links: the response needs no query."""
+    The span answered carries its label: the response needs no query."""
     _label_name_check(label)
     # No savepoint inside the Idempotency-Key transaction: every refusal comes before the first write and
     # leaves the block normally (raised after it), so no statement needs undoing.
@@ -123,7 +123,6 @@ def span_save(*, user, assignment_id, start: int, end: int, label: str, quote=No
             span = Span.objects.create(
                 assignment=assignment, label=label_type, start=start, end=end, text=text[start:end]
             )
-            span._prefetched_objects_cache = {"claim_links": ClaimLink.objects.none()}
             _touch_if_stale(assignment)
             audit_record(
                 project_id=assignment.project_id,
@@ -139,18 +138,7 @@ def span_save(*, user, assignment_id, start: int, end: int, label: str, quote=No
 
 
 def _span_save_checks(user, assignment_id, start, end, label, quote) -> tuple[Assignment, str]:
-    label_id = LabelType.objects.filter(project_id=OuterRef("document__project_id"), name=label).values("pk")[:1]
-    # A span's label is always of its project: the name alone finds the twin.
-    twin = Span.objects.filter(assignment_id=OuterRef("pk"), label__name=label, start=start, end=end)
-    assignment = access_assignment_locked_for_write(
-        user,
-        assignment_id,
-        fields=("status", "lease_expires_at", "updated_at"),
-        label_id=Subquery(label_id),
-        twin_id=Subquery(twin.values("pk")[:1]),
-        sha256=F("document__sha256"),
-        lease_minutes=F("document__project__lease_minutes"),
-    )
+    assignment = access_assignment_locked_for_span_save(user, assignment_id, label=label, start=start, end=end)
     assignment_check_open(assignment)
     if assignment.label_id is None:
         raise _unknown_label(label)

@@ -82,6 +82,7 @@ def test_a_real_worker_process_consumes_the_task_through_redis(project, broker, 
     assert "annotations.tasks.document_stats_task" in output and "succeeded" in output
 
 
+@pytest.mark.postgres  # the SQLite pass of scripts/test.sh (the embedded default) leaves it out
 def test_ci_runs_on_postgresql(db):
     """In CI the suite runs against PostgreSQL for real (the foundation acceptance)."""
     if IN_CI:

@@ -20,6 +20,7 @@ from annotations.services.assignments import assignment_open
 from annotations.services.enqueue import outbox_send
 from annotations.services.exports import export_file_path, export_run_create, export_run_execute
 from annotations.services.sweep import jobs_sweep_all
+from tests.conftest import require_service
 from tests.selectors.test_gold import gold  # noqa: F401
 from tests.services.test_agreement_runs import annotated, two_documents  # noqa: F401
 
@@ -148,6 +149,8 @@ def hung_broker():
 def test_a_hung_broker_never_holds_a_request(
     project, reviewer1, reviewer2, document, broker, hung_broker, api_client_for
 ):
+    # the in-memory SQLite test database locks its tables against the background sender's thread
+    require_service("PostgreSQL", connection.vendor == "postgresql", "set DATABASE_URL, as scripts/test.sh does")
     broker(hung_broker)
     for reviewer in (reviewer1, reviewer2):
         assignment = assignment_open(document=document, reviewer=reviewer)
