@@ -10,7 +10,7 @@ from annotations.access import access_assignment, access_span
 from annotations.api.fields import StrictCharField, StrictIntegerField
 from annotations.api.pagination import Pagination, paginated
 from annotations.models import Assignment, ClaimLink, DocumentFlag, ReliabilityRating, Span, SpanComment
-from annotations.selectors.assignments import assignment_detail, assignments_of_reviewer
+from annotations.selectors.assignments import assignment_data, assignments_of_reviewer
 from annotations.services.assignments import assignment_submit
 from annotations.services.spans import span_delete, span_restore, span_save, span_update
 
@@ -161,7 +161,7 @@ class AssignmentDetailApi(APIView):
     def get(self, request, assignment_id: int):
         """The assignment with the document, its spans, claim links and reliability grades."""
         assignment = access_assignment(request.user, assignment_id)
-        return Response(AssignmentOutput(assignment_detail(assignment)).data)
+        return Response(assignment_data(assignment.pk))
 
 
 class AssignmentSpansApi(APIView):

@@ -1,8 +1,19 @@
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from annotations.models import Assignment, AssignmentStatus, ClaimLink, ReliabilityRating, Span
+from annotations.models import (
+    Assignment,
+    AssignmentStatus,
+    ClaimLink,
+    DocumentFlag,
+    ReliabilityRating,
+    Span,
+    SpanComment,
+)
+from annotations.selectors.adjudication import _datetime
 
 
 def assignment_detail(assignment: Assignment) -> Assignment:
@@ -22,6 +33,93 @@ def assignment_detail(assignment: Assignment) -> Assignment:
         )
         .get(pk=assignment.pk)
     )
+
+
+def assignment_data(assignment_id: int) -> dict:
+    """`GET /api/assignments/<id>/` (the API's AssignmentOutput, field for field), read as rows: one
+    statement per kind of record and no model instances, so fetching a document with its hundreds of spans
+    costs what the database takes, not what building serializers for each span took."""
+    row = (
+        Assignment.objects.filter(pk=assignment_id)
+        .values(
+            "id",
+            "status",
+            "lease_expires_at",
+            "submitted_at",
+            "version",
+            "document_id",
+            "document__project_id",
+            "reviewer__username",
+            "document__title",
+            "document__text",
+            "document__sha256",
+            "document__url",
+            "document__source__name",
+            "document__published_at",
+        )
+        .get()
+    )
+    links = defaultdict(list)
+    for span_id, link_id, claim_id, claim_text, stance in (
+        ClaimLink.objects.filter(span__assignment_id=assignment_id)
+        .order_by("id")
+        .values_list("span_id", "id", "claim_id", "claim__text", "stance")
+    ):
+        links[span_id].append({"id": link_id, "claim": claim_id, "claim_text": claim_text, "stance": stance})
+    spans = [
+        {
+            "id": pk,
+            "start": start,
+            "end": end,
+            "label": label,
+            "text": text,
+            "version": version,
+            "claim_links": links[pk],
+        }
+        for pk, start, end, label, text, version in Span.objects.filter(assignment_id=assignment_id)
+        .order_by("start", "end", "id")
+        .values_list("id", "start", "end", "label__name", "text", "version")
+    ]
+    ratings = list(
+        ReliabilityRating.objects.filter(assignment_id=assignment_id)
+        .order_by("id")
+        .values("id", "span", "source_reliability", "credibility", "note")
+    )
+    comments = [
+        {**comment, "created_at": _datetime(comment["created_at"])}
+        for comment in SpanComment.objects.filter(span__assignment_id=assignment_id, span__deleted_at__isnull=True)
+        .order_by("id")
+        .values("id", "span", "text", "created_at")
+    ]
+    flags = [
+        {**flag, "created_at": _datetime(flag["created_at"])}
+        for flag in DocumentFlag.objects.filter(assignment_id=assignment_id)
+        .order_by("id")
+        .values("id", "kind", "note", "created_at")
+    ]
+    return {
+        "id": row["id"],
+        "project": row["document__project_id"],
+        "reviewer": row["reviewer__username"],
+        "status": row["status"],
+        "lease_expires_at": _datetime(row["lease_expires_at"]),
+        "submitted_at": _datetime(row["submitted_at"]),
+        "version": row["version"],
+        "document": {
+            "id": row["document_id"],
+            "title": row["document__title"],
+            "text": row["document__text"],
+            "sha256": row["document__sha256"],
+            "url": row["document__url"],
+            "source": row["document__source__name"] or "",
+            "published_at": _datetime(row["document__published_at"]),
+        },
+        "spans": spans,
+        "reliability": next((rating for rating in ratings if rating["span"] is None), None),
+        "ratings": ratings,
+        "comments": comments,
+        "flags": flags,
+    }
 
 
 def assignments_of_reviewer(user) -> QuerySet[Assignment]:

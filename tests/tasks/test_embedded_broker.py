@@ -67,3 +67,19 @@ def test_a_submit_does_not_run_the_job_and_a_worker_on_the_sqlite_broker_does(
     finally:
         worker.terminate()
         worker.communicate(timeout=30)
+
+
+def test_an_idle_worker_polls_the_embedded_broker_ten_times_a_second(monkeypatch):
+    """kombu's default is once a second: an export asked for in the browser waited up to a second before
+    the worker saw it. Only the SQLAlchemy transport is changed."""
+    from kombu.transport.sqlalchemy import Transport
+    from kombu.transport.virtual import Transport as VirtualTransport
+
+    from workbench.broker import tune_embedded_broker
+
+    monkeypatch.setattr(Transport, "polling_interval", VirtualTransport.polling_interval)
+    tune_embedded_broker("redis://127.0.0.1:6379/0")
+    assert Transport.polling_interval == 1.0
+    tune_embedded_broker("sqla+sqlite:////tmp/celery.sqlite")
+    assert Transport.polling_interval == 0.1
+    assert VirtualTransport.polling_interval == 1.0
