@@ -15,12 +15,14 @@ from annotations.models import (
     ClaimLink,
     Document,
     DocumentFlag,
+    GoldClaimLink,
+    GoldReliability,
     GoldSpan,
     ReliabilityRating,
     Span,
     SpanComment,
 )
-from annotations.selectors.queue import adjudication_queue, reviewer_names
+from annotations.selectors.queue import adjudication_queue
 
 
 def submitted_spans(document: Document) -> list[Span]:
@@ -172,23 +174,59 @@ def gold_span_data(gold: GoldSpan) -> dict:
     }
 
 
+def _gold_data(adjudication) -> tuple[list[dict], dict | None]:
+    """The gold spans (GoldSpanOutput's fields) and the outlet's gold grade, read as rows: three statements."""
+    links = defaultdict(list)
+    for gold_id, claim_id, claim_text, stance, decider in (
+        GoldClaimLink.objects.filter(gold_span__adjudication=adjudication)
+        .order_by("gold_span_id", "id")
+        .values_list("gold_span_id", "claim_id", "claim__text", "stance", "decided_by__username")
+    ):
+        links[gold_id].append({"claim": claim_id, "claim_text": claim_text, "stance": stance, "decided_by": decider})
+    grades, outlet = {}, None
+    for gold_id, letter, credibility, note, decider in (
+        GoldReliability.objects.filter(adjudication=adjudication)
+        .order_by("id")
+        .values_list("gold_span_id", "source_reliability", "credibility", "note", "decided_by__username")
+    ):
+        grade = {"source_reliability": letter, "credibility": credibility, "note": note, "decided_by": decider}
+        if gold_id is None:
+            outlet = outlet or grade
+        else:
+            grades.setdefault(gold_id, grade)
+    spans = [
+        {
+            "id": pk,
+            "start": start,
+            "end": end,
+            "label": label,
+            "text": text,
+            "decision": decision,
+            "decided_by": decider,
+            "decided_at": _datetime(decided_at),
+            "claim_links": links[pk],
+            "reliability": grades.get(pk),
+        }
+        for pk, start, end, label, text, decision, decider, decided_at in GoldSpan.objects.filter(
+            adjudication=adjudication
+        )
+        .order_by("start", "end", "id")
+        .values_list("id", "start", "end", "label__name", "text", "decision", "decided_by__username", "decided_at")
+    ]
+    return spans, outlet
+
+
 def adjudication_state(document) -> dict:
     """Everything the adjudication page needs: reviewers' work merged on the text, and the gold so far."""
-    submitted = list(Assignment.objects.filter(document=document, status=AssignmentStatus.SUBMITTED).order_by("id"))
-    names = reviewer_names(a.id for a in submitted)
+    submitted = list(
+        Assignment.objects.filter(document=document, status=AssignmentStatus.SUBMITTED)
+        .order_by("id")
+        .values_list("id", "reviewer__username")
+    )
     adjudication = Adjudication.objects.filter(document=document).select_related("adjudicator").first()
-    gold_spans = []
-    gold_reliability = None
-    if adjudication is not None:
-        gold_spans = [
-            gold_span_data(gold)
-            for gold in adjudication.spans.select_related("label", "decided_by").prefetch_related(
-                "claim_links__decided_by", "claim_links__claim", "ratings__decided_by"
-            )
-        ]
-        rating = adjudication.ratings.filter(gold_span__isnull=True).select_related("decided_by").first()
-        gold_reliability = gold_grade_data(rating)
-    ratings = ReliabilityRating.objects.filter(assignment__in=submitted, span__isnull=True)
+    gold_spans, gold_reliability = _gold_data(adjudication) if adjudication is not None else ([], None)
+    submitted_ids = [assignment_id for assignment_id, _name in submitted]
+    ratings = ReliabilityRating.objects.filter(assignment_id__in=submitted_ids, span__isnull=True)
     merged = candidates(document)
     candidate_decisions(adjudication, merged)
     return {
@@ -198,7 +236,7 @@ def adjudication_state(document) -> dict:
             "text": document.text,
             "source": document.source.name if document.source else "",
         },
-        "reviewers": [{"assignment": a.id, "reviewer": names[a.id]} for a in submitted],
+        "reviewers": [{"assignment": assignment_id, "reviewer": name} for assignment_id, name in submitted],
         "candidates": merged,
         "undecided": sum(1 for c in merged if c["status"] == "undecided"),
         "notes": [
@@ -210,13 +248,13 @@ def adjudication_state(document) -> dict:
                 "label": c.span.label.name,
                 "text": c.text,
             }
-            for c in SpanComment.objects.filter(span__assignment__in=submitted, span__deleted_at__isnull=True)
+            for c in SpanComment.objects.filter(span__assignment_id__in=submitted_ids, span__deleted_at__isnull=True)
             .select_related("span__label")
             .order_by("span__start", "id")
         ],
         "flags": [
             {"assignment": f.assignment_id, "kind": f.kind, "note": f.note}
-            for f in DocumentFlag.objects.filter(assignment__in=submitted).order_by("assignment_id", "id")
+            for f in DocumentFlag.objects.filter(assignment_id__in=submitted_ids).order_by("assignment_id", "id")
         ],
         "reliability": [
             {
