@@ -20,16 +20,22 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
-from annotations.agreement.report import AgreementReport, agreement_report
-from annotations.models import AgreementRun, JobStatus, Project
+from annotations.agreement.pieces import DocumentPiece, LabelTable, batch_pieces, piece_to_bytes
+from annotations.agreement.report import AgreementReport, ReportInput, agreement_report
+from annotations.models import AgreementPiece, AgreementRun, JobStatus, Project
 from annotations.selectors.agreement import (
+    PIECE_KIND,
     AgreementInput,
+    AgreementSources,
+    agreement_cached_pieces,
+    agreement_document_batches,
     agreement_input,
-    agreement_input_fingerprint,
     agreement_last_done,
-    agreement_report_input,
+    agreement_source_triples,
+    agreement_sources,
 )
 from annotations.services.jobs import JobContext, JobKind, job_execute, job_fail, job_request
 
@@ -95,7 +101,8 @@ def _compute_run(run: AgreementRun, context: JobContext) -> dict:
     context.failure_fields["timings"] = timings  # kept (with its total) when the run fails
     try:
         snapshot = agreement_input(project)
-        fingerprint = agreement_input_fingerprint(project, snapshot)
+        sources = agreement_sources(project, snapshot)
+        fingerprint = sources.fingerprint
         timings["fingerprint"] = round(time.perf_counter() - started, 4)
         context.progress(0.05)
         previous = agreement_last_done(project, exclude_id=run.pk)
@@ -107,6 +114,7 @@ def _compute_run(run: AgreementRun, context: JobContext) -> dict:
             results = agreement_results_compute(
                 project=project,
                 snapshot=snapshot,
+                sources=sources,
                 timings=timings,
                 on_progress=lambda fraction: context.progress(0.05 + 0.9 * fraction),
             )
@@ -119,18 +127,86 @@ def agreement_results_compute(
     *,
     project: Project,
     snapshot: AgreementInput,
+    sources: AgreementSources | None = None,
     on_progress: Callable[[float], None] | None = None,
     timings: dict | None = None,
 ) -> AgreementReport:
-    """The report of `snapshot`: the selectors read its complete input, the pure core computes it."""
+    """The report of `snapshot`, incrementally: each document's piece (annotations.agreement.pieces) is
+    read from the cache when the document's work has not changed since it was stored, else computed
+    and stored; the pure core then adds the pieces up. `timings` also receives how many documents
+    were computed (`documents_computed`) and how many came from the cache (`documents_cached`)."""
+    timings = {} if timings is None else timings
+    progress = on_progress or (lambda fraction: None)
     clock = time.perf_counter()
-    data = agreement_report_input(project, snapshot)
-    if timings is not None:
-        timings["input"] = round(time.perf_counter() - clock, 4)  # grades, stances and verdicts
-    try:
-        return agreement_report(data, on_progress=on_progress, timings=timings)
-    finally:
-        data.documents.close()  # on an error mid-way too: release the server-side cursors now
+    if sources is None:
+        sources = agreement_sources(project, snapshot)
+    table = LabelTable(snapshot.label_names)
+    cached, stale = agreement_cached_pieces(project, sources, table)
+    if stale:
+        AgreementPiece.objects.filter(pk__in=stale).delete()
+    timings["input"] = round(time.perf_counter() - clock, 4)  # the cached pieces
+
+    clock = time.perf_counter()
+    missing = [pk for pk in sources.documents if pk not in cached]
+    computed: dict[int, DocumentPiece] = {}
+    for batch in agreement_document_batches(project, sources, missing, table):
+        pieces = batch_pieces(batch, table)
+        agreement_pieces_store(project=project, pieces=pieces, fingerprints=sources.document_fingerprints)
+        computed.update((piece.document_id, piece) for piece in pieces)
+        progress(0.8 * len(computed) / len(missing))
+    timings["pieces"] = round(time.perf_counter() - clock, 4)
+    timings["documents_computed"] = len(computed)
+    timings["documents_cached"] = len(cached)
+
+    data = ReportInput(
+        labels=snapshot.label_names,
+        label_colors=snapshot.label_colors,
+        reviewers=snapshot.reviewers,
+        assignments=len(snapshot.assignments),
+        document_count=snapshot.document_count,
+        documents=[cached.get(pk) or computed[pk] for pk in sources.documents],
+        **agreement_source_triples(sources),
+    )
+    progress(0.85)
+    return agreement_report(data, timings=timings)  # every piece is ready: adding them up is quick
+
+
+def agreement_pieces_store(*, project: Project, pieces: list[DocumentPiece], fingerprints: dict[int, str]) -> None:
+    """Stores (or replaces) the cached pieces of these documents, under their documents' fingerprints.
+    On PostgreSQL the rows go in with COPY (an INSERT of a few thousand rows of bytes costs more than
+    computing them)."""
+    if not pieces:
+        return
+    now = timezone.now()
+    rows = [
+        (project.pk, piece.document_id, PIECE_KIND, fingerprints[piece.document_id], piece_to_bytes(piece), now)
+        for piece in pieces
+    ]
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(AgreementPiece._meta.db_table)
+        columns = "project_id, document_id, kind, fingerprint, data, computed_at"
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                AgreementPiece.objects.filter(kind=PIECE_KIND, document_id__in=[row[1] for row in rows]).delete()
+                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+                    copy.set_types(["int8", "int8", "varchar", "varchar", "bytea", "timestamptz"])
+                    for row in rows:
+                        copy.write_row(row)
+            return
+        except IntegrityError:
+            pass  # another run stored some of them meanwhile: the upsert below replaces them
+    AgreementPiece.objects.bulk_create(
+        [
+            AgreementPiece(
+                project_id=row[0], document_id=row[1], kind=row[2], fingerprint=row[3], data=row[4], computed_at=now
+            )
+            for row in rows
+        ],
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["kind", "document"],
+        update_fields=["project", "fingerprint", "data", "computed_at"],
+    )
 
 
 __all__ = [
@@ -139,4 +215,5 @@ __all__ = [
     "agreement_run_execute",
     "agreement_run_fail",
     "agreement_results_compute",
+    "agreement_pieces_store",
 ]
