@@ -222,6 +222,20 @@ def _works_pieces(works: list, table: LabelTable) -> list[DocumentPiece]:
     return batch_pieces(batch, table)
 
 
+def _order(*columns: np.ndarray) -> np.ndarray:
+    """np.lexsort(columns[::-1]): sorted by the first column, then the second…; through one packed int64
+    key when the columns (never negative) fit 63 bits together, which sorts faster."""
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    bits = 0
+    for column in columns:
+        width = int(column.max()).bit_length() if len(column) else 0
+        bits += width
+        if bits > 63:
+            return np.lexsort(columns[::-1])
+        key = (key << width) | column
+    return np.argsort(key)
+
+
 def _ranges(lengths: np.ndarray) -> np.ndarray:
     """0..n-1 for each n of `lengths`, concatenated."""
     total = int(lengths.sum())
@@ -306,13 +320,9 @@ def _token_codes(batch, table, paired, k, n_tok, cell_base, codes, sd, slot, ss,
     unordered[tok_doc[1:][backwards]] = True
     fast = paired & ~unordered
 
-    # One line for the whole batch: document d's offsets shifted by base[d], past the previous document.
-    extent = np.zeros(n_docs, dtype=np.int64)
-    if len(te):
-        np.maximum.at(extent, tok_doc, te)
-    if len(se):
-        np.maximum.at(extent, sd, se)
-    base = np.cumsum(extent + 1) - (extent + 1)
+    # One line for the whole batch: document d's offsets shifted by d times the largest offset (+ 1).
+    extent = max(int(te.max()) if len(te) else 0, int(se.max()) if len(se) else 0) + 1
+    base = np.arange(n_docs, dtype=np.int64) * extent
     tsel = np.flatnonzero(fast[tok_doc])
     g_ts = ts[tsel] + base[tok_doc[tsel]]
     g_te = te[tsel] + base[tok_doc[tsel]]
@@ -336,7 +346,7 @@ def _token_codes(batch, table, paired, k, n_tok, cell_base, codes, sd, slot, ss,
     contested = np.flatnonzero(covers[cell] > 1)
     if len(contested):
         cell, span, overlap = cell[contested], span[contested], overlap[contested]
-        best = np.lexsort((table.rank[sc[span]], se[span] - ss[span], -overlap, cell))
+        best = _order(cell, overlap.max() - overlap, se[span] - ss[span], table.rank[sc[span]])
         first = np.ones(len(best), dtype=bool)
         first[1:] = cell[best][1:] != cell[best][:-1]
         winners = best[first]
@@ -367,15 +377,21 @@ def _pair_rows(paired, k, n_tok, cell_base, codes, n_codes, sd, slot, ss, se, sc
     per_slot = per_slot.reshape(n_docs, kmax, n_codes)
     # exact: spans with the same (document, code, start, end), counted per slot (a span list is a multiset)
     group = sd[ps] * n_codes + sc[ps]
-    bounds = (ss[ps] << _SHIFT) + se[ps]
-    order = np.lexsort((bounds, group))
-    group, bounds = group[order], bounds[order]
+    order = _order(group, ss[ps], se[ps])
+    group, first, last = group[order], ss[ps][order], se[ps][order]
     new_key = np.ones(len(order), dtype=bool)
-    new_key[1:] = (group[1:] != group[:-1]) | (bounds[1:] != bounds[:-1])
+    new_key[1:] = (group[1:] != group[:-1]) | (first[1:] != first[:-1]) | (last[1:] != last[:-1])
     key = np.cumsum(new_key) - 1
     n_keys = int(new_key.sum())
     multiplicity = np.bincount(key * kmax + slot[ps[order]], minlength=n_keys * kmax).reshape(n_keys, kmax)
     key_group = group[new_key]
+
+    by_position = ps[order]  # spans sorted by (document, code, start, end): the overlap sweep's order too
+    # every token of a paired document: its cell in row 0, the document's token count, its document
+    t_all = np.where(paired, n_tok, 0)
+    token_doc = np.repeat(np.arange(n_docs), t_all)
+    row0 = cell_base[token_doc] + _ranges(t_all)
+    token_t = n_tok[token_doc]
 
     blocks, block_doc, block_index = [], [], []
     for i, j in combinations(range(kmax), 2):
@@ -384,12 +400,17 @@ def _pair_rows(paired, k, n_tok, cell_base, codes, n_codes, sd, slot, ss, se, sc
             continue
         rows = np.zeros((len(docs), width), dtype=np.int64)
         # confusion of the two rows of token codes
-        t = n_tok[docs]
-        rep = np.repeat(np.arange(len(docs)), t)
-        within = _ranges(t)
-        first = codes[cell_base[docs][rep] + i * t[rep] + within]
-        second = codes[cell_base[docs][rep] + j * t[rep] + within]
-        confusion = np.bincount((rep * n_codes + first) * n_codes + second, minlength=len(docs) * n_codes * n_codes)
+        if len(docs) == int(paired.sum()):
+            rep, base, t = token_doc, row0, token_t
+        else:
+            mine = k[token_doc] > j
+            rep, base, t = token_doc[mine], row0[mine], token_t[mine]
+        position = np.cumsum(paired & (k > j)) - 1  # document -> its index in docs
+        first = codes[base + i * t]
+        second = codes[base + j * t]
+        confusion = np.bincount(
+            (position[rep] * n_codes + first) * n_codes + second, minlength=len(docs) * n_codes * n_codes
+        )
         rows[:, : n_codes * n_codes] = confusion.reshape(len(docs), n_codes * n_codes)
         c0 = n_codes * n_codes
         exact = np.bincount(
@@ -398,7 +419,7 @@ def _pair_rows(paired, k, n_tok, cell_base, codes, n_codes, sd, slot, ss, se, sc
         rows[:, c0 : c0 + n_codes] = exact.reshape(n_docs, n_codes)[docs].astype(np.int64)
         rows[:, c0 + n_codes : c0 + 2 * n_codes] = per_slot[docs, i, :]
         rows[:, c0 + 2 * n_codes : c0 + 3 * n_codes] = per_slot[docs, j, :]
-        overlap = _overlap_matches(ps, i, j, k, sd, slot, ss, se, sc, n_codes, n_docs)
+        overlap = _overlap_matches(by_position, i, j, k, sd, slot, ss, se, sc, n_codes, n_docs)
         rows[:, c0 + 3 * n_codes :] = overlap[docs]
         blocks.append(rows)
         block_doc.append(docs)
@@ -408,7 +429,7 @@ def _pair_rows(paired, k, n_tok, cell_base, codes, n_codes, sd, slot, ss, se, sc
     return np.concatenate(blocks), np.concatenate(block_doc), np.concatenate(block_index)
 
 
-def _overlap_matches(ps, i, j, k, sd, slot, ss, se, sc, n_codes, n_docs) -> np.ndarray:
+def _overlap_matches(by_position, i, j, k, sd, slot, ss, se, sc, n_codes, n_docs) -> np.ndarray:
     """(documents x codes) overlap matches between reviewer slots i and j: the size of a maximum
     one-to-one matching of overlapping same-label spans, as `spans.span_f1(match="overlap")` counts it.
 
@@ -417,14 +438,14 @@ def _overlap_matches(ps, i, j, k, sd, slot, ss, se, sc, n_codes, n_docs) -> np.n
     without both reviewers matches 0; one where a reviewer has a single span matches 1 (that span
     overlaps a span of the other in its cluster: nothing else is there to chain it in). The clusters
     with two spans or more of each reviewer run the greedy sweep of `spans` (`_greedy_matches`)."""
-    sel = ps[(slot[ps] == i) | (slot[ps] == j)]
-    sel = sel[(k[sd[sel]] > j) & (ss[sel] < se[sel])]  # an empty span overlaps nothing
-    if not len(sel):
+    # `by_position`: spans of paired documents sorted by (document, code, start, end)
+    pair_slot = slot[by_position]
+    idx = by_position[(pair_slot == i) | (pair_slot == j)]
+    idx = idx[(k[sd[idx]] > j) & (ss[idx] < se[idx])]  # an empty span overlaps nothing
+    if not len(idx):
         return np.zeros((n_docs, n_codes), dtype=np.int64)
-    group = sd[sel] * n_codes + sc[sel]
-    g_start = (group << _SHIFT) + ss[sel]
-    order = np.argsort(g_start)  # the order among equal starts does not change the clusters
-    idx, group, g_start = sel[order], group[order], g_start[order]
+    group = sd[idx] * n_codes + sc[idx]
+    g_start = (group << _SHIFT) + ss[idx]
     reach = np.maximum.accumulate((group << _SHIFT) + se[idx])
     new = np.ones(len(idx), dtype=bool)
     new[1:] = g_start[1:] >= reach[:-1]

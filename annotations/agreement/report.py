@@ -15,6 +15,11 @@ Every object holding coefficients has a `reasons` map saying why a null coeffici
 * `claims`: nominal alpha of claim-link stances per (document, claim), and of verifiers' verdicts.
 
 The JSON keys are part of the external contract (API, CSV, dashboard.js): extend, never rename.
+
+Every coefficient but the bootstrap interval is a function of sums over documents, so the report is
+computed from per-document pieces (`pieces.DocumentPiece`: value counts, pair confusion matrices, span
+match counts), added up with numpy; a piece computed in an earlier run can be passed in place of the
+document's work. The bootstrap resamples tokens, so it reads the pieces' token codes instead.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ BOOTSTRAP_MAX_VALUES = 500_000
 
 NO_SPANS = "span F1 is undefined: neither reviewer marked a span in the documents they share"
 NO_PAIRS = "Krippendorff's alpha is undefined: no document has two submitted reviewers"
+ONE_CATEGORY = "Krippendorff's alpha is undefined: only one category was used, so expected disagreement is 0"
 
 Triple = tuple[Hashable, Hashable, Hashable]  # (coder, unit, value)
 
@@ -346,8 +352,24 @@ def _sum_rows(rows: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray
     return out
 
 
+def _document_alphas(totals: _Totals) -> list[float | None]:
+    """Each paired document's token alpha: `nominal_alpha_from_totals` for all of them at once (the same
+    arithmetic, element by element); None where only one category was used."""
+    if not totals.paired:
+        return []
+    n = (totals.k * totals.t).astype(np.float64)
+    do = n - 2.0 * totals.doc_equal / (totals.k - 1)
+    values = np.array([p.values for p in totals.paired])
+    de = n * n - (values.astype(np.float64) * values).sum(axis=1)
+    defined = np.count_nonzero(values, axis=1) >= 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alpha = 1.0 - (n - 1) * do / de
+    return [float(a) if ok else None for a, ok in zip(alpha.tolist(), defined.tolist(), strict=True)]
+
+
 def _document_rows(pieces: list[DocumentPiece], totals: _Totals) -> list[DocumentRow]:
     rows: list[DocumentRow] = []
+    alphas = _document_alphas(totals)
     index = 0
     for piece in pieces:
         entry: dict = {
@@ -365,9 +387,13 @@ def _document_rows(pieces: list[DocumentPiece], totals: _Totals) -> list[Documen
             _undefined(entry, "token_alpha", "Krippendorff's alpha is undefined: the document has no tokens")
             _undefined(entry, "overlap_f1", "span F1 is undefined: the document has no tokens")
             continue
-        k, n = len(piece.reviewers), len(piece.reviewers) * piece.tokens
-        do = n - 2.0 * int(totals.doc_equal[index]) / (k - 1)
-        _coefficient(entry, "token_alpha", lambda n=n, do=do, v=piece.values: nominal_alpha_from_totals(n, do, v))
+        alpha = alphas[index]
+        if alpha is None:
+            _undefined(entry, "token_alpha", ONE_CATEGORY)
+        elif not np.isfinite(alpha):
+            _undefined(entry, "token_alpha", f"token_alpha is undefined: the computation gave {alpha}")
+        else:
+            entry["token_alpha"] = alpha
         if totals.doc_f1_n[index]:
             entry["overlap_f1"] = float(totals.doc_f1_sum[index]) / int(totals.doc_f1_n[index])
         else:

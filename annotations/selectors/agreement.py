@@ -44,7 +44,7 @@ from annotations.models import (
     Span,
     Stance,
 )
-from annotations.text.tokens import TOKENIZER_VERSION, stored_token_table, tokenize
+from annotations.text.tokens import TOKENIZER_VERSION, tokenize
 
 # Part of the fingerprint: a change in how results are computed must not reuse older results.
 ALGORITHM_VERSION = "agreement-results-2"
@@ -353,22 +353,37 @@ def agreement_document_batches(
     project: Project, sources: AgreementSources, document_ids: list[int], table: LabelTable
 ) -> Iterator[DocumentBatch]:
     """The documents `document_ids` (with submitted work) as `DocumentBatch`es: tokens stored at import
-    (a document whose statistics job has not run yet is tokenized now) and the spans of `sources`."""
+    (a document whose statistics job has not run yet is tokenized now) and the spans of `sources`. The
+    tokens are read before this returns; the batches are made as they are iterated."""
     label_ids = np.array(sorted(sources.snapshot.labels), dtype=np.int64)
     label_codes = np.array([table.code_of[sources.snapshot.labels[pk]] for pk in label_ids.tolist()], dtype=np.int64)
+    # Every query first, then only computation: the caller may stream what it computes into the
+    # connection (a COPY) while the batches are being made.
+    stored: dict[int, np.ndarray] = {}
+    for begin in range(0, len(document_ids), DOCUMENT_CHUNK):
+        chunk = document_ids[begin : begin + DOCUMENT_CHUNK]
+        for pk, packed in DocumentStats.objects.filter(document_id__in=chunk).values_list("document_id", "tokens"):
+            found = _stored_tokens(packed)
+            if found is not None:
+                stored[pk] = found
+    texts = {}
+    unusable = [pk for pk in document_ids if pk not in stored]
+    for begin in range(0, len(unusable), DOCUMENT_CHUNK):
+        chunk = unusable[begin : begin + DOCUMENT_CHUNK]
+        texts.update(Document.objects.filter(pk__in=chunk).values_list("id", "text"))
+    return _document_batches(sources, document_ids, table, stored, texts, label_ids, label_codes)
+
+
+def _document_batches(sources, document_ids, table, stored, texts, label_ids, label_codes) -> Iterator[DocumentBatch]:
     spans = sources.spans
     for begin in range(0, len(document_ids), DOCUMENT_CHUNK):
         chunk = document_ids[begin : begin + DOCUMENT_CHUNK]
-        stored = dict(DocumentStats.objects.filter(document_id__in=chunk).values_list("document_id", "tokens"))
         tokens = {}
         for pk in chunk:
-            found = stored_token_table(stored.get(pk))
-            if found is not None:
-                tokens[pk] = np.frombuffer(found, dtype=np.uint32).astype(np.int64).reshape(2, -1).T
-        missing = [pk for pk in chunk if pk not in tokens]
-        if missing:
-            for pk, text in Document.objects.filter(pk__in=missing).values_list("id", "text"):
-                tokens[pk] = np.array([(t.start, t.end) for t in tokenize(text)], dtype=np.int64).reshape(-1, 2)
+            found = stored.pop(pk, None)
+            if found is None:  # the statistics job has not run yet: tokenized now
+                found = np.array([(t.start, t.end) for t in tokenize(texts[pk])], dtype=np.int64).reshape(-1, 2)
+            tokens[pk] = found.astype(np.int64)
         owners, slots, firsts, lengths = [], [], [], []  # per assignment with spans
         reviewers = []
         for d, pk in enumerate(chunk):
@@ -399,6 +414,19 @@ def agreement_document_batches(
             span_end=spans.end[take],
             span_code=label_codes[where],
         )
+
+
+def _stored_tokens(packed) -> np.ndarray | None:
+    """The (n, 2) token bounds stored at import (`text.tokens.pack_sentences`: little-endian uint32 version,
+    n, m, the n starts, the n ends, m sentence starts), or None when absent or of another tokenizer
+    version: what `text.tokens.stored_token_bounds` reads, as an array."""
+    if not packed or len(packed) % 4 or len(packed) < 12:
+        return None
+    table = np.frombuffer(packed, dtype="<u4")
+    version, n, m = table[:3].tolist()
+    if version != TOKENIZER_VERSION or len(table) != 3 + 2 * n + m:
+        return None
+    return table[3 : 3 + 2 * n].reshape(2, n).T  # a view of `packed`, as uint32
 
 
 def agreement_documents(project: Project, snapshot: AgreementInput) -> Iterator[DocumentWork]:

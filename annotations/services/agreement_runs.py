@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -149,11 +150,15 @@ def agreement_results_compute(
     clock = time.perf_counter()
     missing = [pk for pk in sources.documents if pk not in cached]
     computed: dict[int, DocumentPiece] = {}
-    for batch in agreement_document_batches(project, sources, missing, table):
-        pieces = batch_pieces(batch, table)
-        agreement_pieces_store(project=project, pieces=pieces, fingerprints=sources.document_fingerprints)
-        computed.update((piece.document_id, piece) for piece in pieces)
-        progress(0.8 * len(computed) / len(missing))
+    batches = agreement_document_batches(project, sources, missing, table)  # reads every token first
+    with agreement_pieces_writer(
+        project=project, fingerprints=sources.document_fingerprints, documents=missing
+    ) as store:
+        for batch in batches:
+            pieces = batch_pieces(batch, table)
+            store(pieces)  # written while the next batch is computed
+            computed.update((piece.document_id, piece) for piece in pieces)
+    progress(0.8)
     timings["pieces"] = round(time.perf_counter() - clock, 4)
     timings["documents_computed"] = len(computed)
     timings["documents_cached"] = len(cached)
@@ -171,36 +176,60 @@ def agreement_results_compute(
     return agreement_report(data, timings=timings)  # every piece is ready: adding them up is quick
 
 
-def agreement_pieces_store(*, project: Project, pieces: list[DocumentPiece], fingerprints: dict[int, str]) -> None:
-    """Stores (or replaces) the cached pieces of these documents, under their documents' fingerprints.
-    On PostgreSQL the rows go in with COPY (an INSERT of a few thousand rows of bytes costs more than
-    computing them)."""
-    if not pieces:
+@contextmanager
+def agreement_pieces_writer(*, project: Project, fingerprints: dict[int, str], documents: list[int]):
+    """`store(pieces)` stores (or replaces) computed pieces under their documents' fingerprints; the
+    pieces of `documents` stored earlier are replaced. On PostgreSQL the rows stream into one COPY
+    (an INSERT of thousands of rows of bytes costs more than computing them) that the database works
+    through while the next pieces are computed; the connection runs nothing else until the block
+    ends. Elsewhere, or if another run stored some of them meanwhile, an upsert."""
+    collected: list[DocumentPiece] = []
+    if connection.vendor != "postgresql" or not documents:
+        yield lambda pieces: _pieces_upsert(project, pieces, fingerprints)
         return
     now = timezone.now()
-    rows = [
-        (project.pk, piece.document_id, PIECE_KIND, fingerprints[piece.document_id], piece_to_bytes(piece), now)
-        for piece in pieces
-    ]
-    if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(AgreementPiece._meta.db_table)
-        columns = "project_id, document_id, kind, fingerprint, data, computed_at"
-        try:
-            with transaction.atomic(), connection.cursor() as cursor:
-                AgreementPiece.objects.filter(kind=PIECE_KIND, document_id__in=[row[1] for row in rows]).delete()
-                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
-                    copy.set_types(["int8", "int8", "varchar", "varchar", "bytea", "timestamptz"])
-                    for row in rows:
-                        copy.write_row(row)
-            return
-        except IntegrityError:
-            pass  # another run stored some of them meanwhile: the upsert below replaces them
+    table = connection.ops.quote_name(AgreementPiece._meta.db_table)
+    columns = "project_id, document_id, kind, fingerprint, data, computed_at"
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            AgreementPiece.objects.filter(kind=PIECE_KIND, document_id__in=documents).delete()
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(["int8", "int8", "varchar", "varchar", "bytea", "timestamptz"])
+
+                def store(pieces: list[DocumentPiece]) -> None:
+                    collected.extend(pieces)
+                    for piece in pieces:
+                        fingerprint = fingerprints[piece.document_id]
+                        copy.write_row(
+                            (project.pk, piece.document_id, PIECE_KIND, fingerprint, piece_to_bytes(piece), now)
+                        )
+
+                yield store
+    except IntegrityError:  # another run stored some of them meanwhile: replace them
+        _pieces_upsert(project, collected, fingerprints)
+
+
+def agreement_pieces_store(*, project: Project, pieces: list[DocumentPiece], fingerprints: dict[int, str]) -> None:
+    """Stores (or replaces) these pieces under their documents' fingerprints."""
+    with agreement_pieces_writer(
+        project=project, fingerprints=fingerprints, documents=[p.document_id for p in pieces]
+    ) as store:
+        store(pieces)
+
+
+def _pieces_upsert(project: Project, pieces: list[DocumentPiece], fingerprints: dict[int, str]) -> None:
+    now = timezone.now()
     AgreementPiece.objects.bulk_create(
         [
             AgreementPiece(
-                project_id=row[0], document_id=row[1], kind=row[2], fingerprint=row[3], data=row[4], computed_at=now
+                project=project,
+                document_id=piece.document_id,
+                kind=PIECE_KIND,
+                fingerprint=fingerprints[piece.document_id],
+                data=piece_to_bytes(piece),
+                computed_at=now,
             )
-            for row in rows
+            for piece in pieces
         ],
         batch_size=1000,
         update_conflicts=True,

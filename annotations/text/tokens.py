@@ -231,16 +231,6 @@ def stored_token_bounds(text: str, packed) -> list[tuple[int, int]]:
     return list(zip(table[3 : 3 + n], table[3 + n : 3 + 2 * n], strict=True))
 
 
-def stored_token_table(packed) -> array | None:
-    """The stored tokens' starts, then their ends (2n unsigned ints), or None when none valid is stored
-    (then tokenize the text)."""
-    unpacked = _unpack(packed)
-    if unpacked is None:
-        return None
-    table, n, _ = unpacked
-    return table[3 : 3 + 2 * n]
-
-
 def stored_sentences(text: str, packed) -> list[list[Token]]:
     """`tokenize_sentences(text)`, from the stored table when it is valid, else computed now."""
     unpacked = _unpack(packed)

@@ -259,3 +259,13 @@ def test_overlap_clusters_with_several_spans_of_each_reviewer_match_as_span_f1_d
         [piece] = document_pieces([work], ["actor"])
         assert piece.pairs[0, 4 + 3 * 2 + 1] == span_f1(a, b, match="overlap").matched
     assert list(combinations(range(3), 2)) == pair_slots(3)
+
+
+def test_a_document_of_one_category_gives_the_reason_alpha_gives():
+    from annotations.agreement import UndefinedAgreement
+
+    work = DocumentWork(1, "", [(0, 2), (3, 5)], {1: [], 2: []})  # every token outside, for both
+    with pytest.raises(UndefinedAgreement) as undefined:
+        token_alpha(work.tokens, work.spans)
+    [row] = report_of([work])["documents"]
+    assert row["token_alpha"] is None and row["reasons"]["token_alpha"] == str(undefined.value)
