@@ -209,14 +209,6 @@ def agreement_pieces_writer(*, project: Project, fingerprints: dict[int, str], d
         _pieces_upsert(project, collected, fingerprints)
 
 
-def agreement_pieces_store(*, project: Project, pieces: list[DocumentPiece], fingerprints: dict[int, str]) -> None:
-    """Stores (or replaces) these pieces under their documents' fingerprints."""
-    with agreement_pieces_writer(
-        project=project, fingerprints=fingerprints, documents=[p.document_id for p in pieces]
-    ) as store:
-        store(pieces)
-
-
 def _pieces_upsert(project: Project, pieces: list[DocumentPiece], fingerprints: dict[int, str]) -> None:
     now = timezone.now()
     AgreementPiece.objects.bulk_create(
@@ -244,5 +236,5 @@ __all__ = [
     "agreement_run_execute",
     "agreement_run_fail",
     "agreement_results_compute",
-    "agreement_pieces_store",
+    "agreement_pieces_writer",
 ]
