@@ -13,6 +13,8 @@ an absent triple.  See the submodules for definitions and sources:
 
 * :mod:`.report` -- :func:`agreement_report`, the whole report of a project's run
   (plain input, typed result)
+* :mod:`.pieces` -- each document's part of the report (its sufficient statistics), computed for
+  many documents at once and cached between runs by the caller
 
 Undefined coefficients raise :class:`UndefinedAgreement` (a ValueError).
 

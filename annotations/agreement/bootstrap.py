@@ -28,6 +28,8 @@ import numpy as np
 
 from ._ratings import UndefinedAgreement, check_single_rating, parse_ratings
 from .krippendorff import (
+    _DENSE_FACTOR,
+    _DENSE_SLACK,
     _alpha_from_blocks,
     _blocks_from_parsed,
     _check_level,
@@ -36,9 +38,10 @@ from .krippendorff import (
     _ratio_de,
     _ratio_do_units,
     _ratio_pair_term,
+    _undefined,
 )
 
-__all__ = ["alpha_bootstrap_ci", "AlphaBootstrapCI"]
+__all__ = ["alpha_bootstrap_ci", "nominal_bootstrap_ci_from_counts", "AlphaBootstrapCI"]
 
 _DENSE_CELLS = 20_000_000  # units x categories above which counts use bincount
 _RATIO_MATRIX_MAX = 2048  # distinct values up to which the ratio distance matrix is kept
@@ -155,6 +158,29 @@ class _UnitStats:
         return 1.0 - (n - 1.0) * do / de
 
 
+def _check_boot(n_boot, confidence) -> None:
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 1:
+        raise ValueError("n_boot must be a positive integer")
+    if not 0.0 < float(confidence) < 1.0:
+        raise ValueError("confidence must be strictly between 0 and 1")
+
+
+def _percentile_ci(estimate: float, reps: np.ndarray, confidence: float, n_boot: int) -> AlphaBootstrapCI:
+    ok = ~np.isnan(reps)
+    if not ok.any():
+        raise UndefinedAgreement("Krippendorff's alpha is undefined in every bootstrap replicate")
+    tail = (1.0 - float(confidence)) / 2.0
+    low, high = np.quantile(reps[ok], [tail, 1.0 - tail])
+    return AlphaBootstrapCI(
+        float(estimate),
+        float(low),
+        float(high),
+        float(confidence),
+        int(n_boot),
+        int(np.count_nonzero(~ok)),
+    )
+
+
 def alpha_bootstrap_ci(
     ratings: Iterable[tuple[Hashable, Hashable, Hashable]],
     level: str = "nominal",
@@ -172,10 +198,7 @@ def alpha_bootstrap_ci(
     every replicate) is undefined.
     """
     _check_level(level)
-    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 1:
-        raise ValueError("n_boot must be a positive integer")
-    if not 0.0 < float(confidence) < 1.0:
-        raise ValueError("confidence must be strictly between 0 and 1")
+    _check_boot(n_boot, confidence)
     kind = "numeric" if level in ("interval", "ratio") else "any"
     p = parse_ratings(
         ratings,
@@ -196,16 +219,76 @@ def alpha_bootstrap_ci(
         draw = rng.integers(0, n_units, size=n_units)
         w = np.bincount(draw, minlength=n_units).astype(np.float64)
         reps[r] = stats.alpha(w, level)
-    ok = ~np.isnan(reps)
-    if not ok.any():
-        raise UndefinedAgreement("Krippendorff's alpha is undefined in every bootstrap replicate")
-    tail = (1.0 - float(confidence)) / 2.0
-    low, high = np.quantile(reps[ok], [tail, 1.0 - tail])
-    return AlphaBootstrapCI(
-        float(estimate),
-        float(low),
-        float(high),
-        float(confidence),
-        int(n_boot),
-        int(np.count_nonzero(~ok)),
-    )
+    return _percentile_ci(estimate, reps, confidence, n_boot)
+
+
+def _distinct_rows(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of `counts` and each row's index among them (np.unique(axis=0), faster when a
+    row fits one integer: its counts as the digits of a number in base max + 1)."""
+    base = int(counts.max()) + 1 if counts.size else 1
+    if base ** counts.shape[1] < 2**62:
+        key = counts @ (base ** np.arange(counts.shape[1], dtype=np.int64))
+        _, first, pattern = np.unique(key, return_index=True, return_inverse=True)
+        return counts[first], pattern.ravel()
+    rows, pattern = np.unique(counts, axis=0, return_inverse=True)
+    return rows, pattern.ravel()
+
+
+def nominal_bootstrap_ci_from_counts(
+    counts: np.ndarray,
+    n_boot: int = 1000,
+    confidence: float = 0.95,
+    seed: int | None = 0,
+    n_coders: int | None = None,
+) -> AlphaBootstrapCI:
+    """:func:`alpha_bootstrap_ci` at the nominal level, from per-unit category counts.
+
+    ``counts[u, c]`` is how many values of category ``c`` unit ``u`` holds (a units x categories array
+    of non-negative integers, units in the order the triples would number them).  Units with fewer
+    than two values are left out, as there.  With ``n_coders`` (the coders of those triples) the
+    units are also ordered as there: by number of values when a coders x units matrix would be
+    mostly empty (see ``_blocks_from_parsed``).  The replicates draw the same units with the same
+    generator, so the interval equals the one of the same data given as triples (up to the order of
+    floating-point sums); but no triple is built, and units with the same counts share their
+    statistics: a replicate costs one draw and one ``bincount`` over the distinct count rows.
+    """
+    _check_boot(n_boot, confidence)
+    counts = np.asarray(counts, dtype=np.int64)
+    if counts.ndim != 2:
+        raise ValueError("counts must be a 2-D (units x categories) array")
+    m = counts.sum(axis=1)
+    packed = n_coders is not None and n_coders * len(m) > _DENSE_FACTOR * int(m.sum()) + _DENSE_SLACK
+    if (m < 2).any():
+        counts, m = counts[m >= 2], m[m >= 2]
+    n_units = counts.shape[0]
+    if n_units == 0:
+        raise _undefined("no unit has two or more pairable values")
+    if packed:
+        order = np.argsort(m, kind="stable")  # _blocks_from_units: one block per unit size
+        counts = counts[order]
+    # Per distinct row of counts ("pattern"): its values, its categories and its observed disagreement
+    # m - 2 e / (m - 1), e the pairs of equal values (what _nominal_do_units gives each unit).
+    rows, pattern = _distinct_rows(counts)
+    m_p = rows.sum(axis=1).astype(np.float64)
+    e_p = (rows * (rows - 1) // 2).sum(axis=1)
+    do_p = m_p - 2.0 * e_p / (m_p - 1)
+    rows_f = rows.astype(np.float64)
+    uses = np.bincount(pattern, minlength=len(rows))
+    total = uses @ rows
+    if np.count_nonzero(total) < 2:
+        raise _undefined("only one category was used, so expected disagreement is 0")
+    n_all = int(uses @ rows.sum(axis=1))
+    estimate = 1.0 - (n_all - 1) * float(uses @ do_p) / (float(n_all) * n_all - float(total @ total))
+
+    rng = np.random.default_rng(seed)
+    reps = np.empty(int(n_boot))
+    for r in range(int(n_boot)):
+        draw = rng.integers(0, n_units, size=n_units)
+        w = np.bincount(pattern[draw], minlength=len(rows)).astype(np.float64)
+        nc = w @ rows_f
+        if np.count_nonzero(nc) < 2:
+            reps[r] = np.nan
+            continue
+        n = float(w @ m_p)
+        reps[r] = 1.0 - (n - 1.0) * float(w @ do_p) / (n * n - float(nc @ nc))
+    return _percentile_ci(estimate, reps, confidence, n_boot)

@@ -45,7 +45,7 @@ import numpy as np
 
 from ._ratings import UndefinedAgreement, check_single_rating, parse_ratings
 
-__all__ = ["krippendorff_alpha", "krippendorff_alpha_matrix", "LEVELS"]
+__all__ = ["krippendorff_alpha", "krippendorff_alpha_matrix", "nominal_alpha_from_totals", "LEVELS"]
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 
@@ -240,6 +240,21 @@ def _midranks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return out, uniq
 
 
+def nominal_alpha_from_totals(n: int, do: float, counts) -> float:
+    """Nominal alpha from its sufficient statistics, which add up over units (and so over documents):
+    ``n`` pairable values, the observed disagreement ``do = sum_u (m_u - 2 e_u / (m_u - 1))`` (``e_u``
+    the unordered pairs of equal values in unit ``u``) and ``counts``, the pairable values of each
+    category (zeros allowed).  The same arithmetic as :func:`krippendorff_alpha` at the nominal level,
+    so the same data give the same value.  Raises :class:`UndefinedAgreement` as it does."""
+    counts = np.asarray(counts)
+    if n == 0:
+        raise _undefined("no unit has two or more pairable values")
+    if np.count_nonzero(counts) < 2:
+        raise _undefined("only one category was used, so expected disagreement is 0")
+    de = float(n) * n - float(np.dot(counts.astype(np.float64), counts))
+    return 1.0 - (n - 1) * do / de
+
+
 def _alpha_from_blocks(blocks: list[_Block], level: str) -> float:
     """Core computation: alpha from pairable-unit blocks of numeric values."""
     blocks = [b for b in blocks if b is not None]
@@ -264,11 +279,10 @@ def _alpha_from_blocks(blocks: list[_Block], level: str) -> float:
         n_distinct = None
 
     if level == "nominal":
-        uniq, counts = _value_counts(allv)
-        if len(uniq) < 2:
+        _uniq, counts = _value_counts(allv)
+        if len(counts) < 2:
             raise _undefined("only one category was used, so expected disagreement is 0")
-        do = sum(float(_nominal_do_units(b).sum()) for b in blocks)
-        de = float(n) * n - float(np.dot(counts.astype(np.float64), counts))
+        return nominal_alpha_from_totals(n, sum(float(_nominal_do_units(b).sum()) for b in blocks), counts)
     elif level == "interval":
         if n_distinct is None and allv.min() == allv.max():
             raise _undefined("only one value was used, so expected disagreement is 0")

@@ -15,30 +15,31 @@ Every object holding coefficients has a `reasons` map saying why a null coeffici
 * `claims`: nominal alpha of claim-link stances per (document, claim), and of verifiers' verdicts.
 
 The JSON keys are part of the external contract (API, CSV, dashboard.js): extend, never rename.
+
+Every coefficient but the bootstrap interval is a function of sums over documents, so the report is
+computed from per-document pieces (`pieces.DocumentPiece`: value counts, pair confusion matrices, span
+match counts), added up with numpy; a piece computed in an earlier run can be passed in place of the
+document's work. The bootstrap resamples tokens, so it reads the pieces' token codes instead.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from itertools import combinations
 from typing import TypedDict
 
 import numpy as np
 
 from ._ratings import UndefinedAgreement
 from .admiralty import admiralty_alpha, admiralty_ratings
-from .bootstrap import alpha_bootstrap_ci
-from .krippendorff import krippendorff_alpha, krippendorff_alpha_matrix
-from .spans import span_f1
-from .tokens import token_values
+from .bootstrap import nominal_bootstrap_ci_from_counts
+from .krippendorff import krippendorff_alpha, nominal_alpha_from_totals
+from .pieces import DocumentPiece, LabelTable, document_pieces, pair_slots
 
 # The report's version, stored under the key "schema" (the name older runs already carry).
 REPORT_VERSION = 1
-OUTSIDE = "O"
 # Bootstrap CI of the project's token alpha: seeded, modest, and on at most this many token values
 # (above it, on a seeded sample of whole documents: the interval is then a little wider than it should be).
 BOOTSTRAP_N = 200
@@ -47,6 +48,7 @@ BOOTSTRAP_MAX_VALUES = 500_000
 
 NO_SPANS = "span F1 is undefined: neither reviewer marked a span in the documents they share"
 NO_PAIRS = "Krippendorff's alpha is undefined: no document has two submitted reviewers"
+ONE_CATEGORY = "Krippendorff's alpha is undefined: only one category was used, so expected disagreement is 0"
 
 Triple = tuple[Hashable, Hashable, Hashable]  # (coder, unit, value)
 
@@ -78,7 +80,7 @@ class ReportInput:
     reviewers: dict[int, str]  # reviewer id -> name
     assignments: int  # submitted assignments
     document_count: int  # documents with at least one submitted assignment (for progress)
-    documents: Iterable[DocumentWork]
+    documents: Iterable[DocumentWork | DocumentPiece]  # a piece: computed earlier (e.g. cached)
     reliability: list[Triple] = field(default_factory=list)  # (reviewer, document, grade A-F)
     credibility: list[Triple] = field(default_factory=list)  # (reviewer, document, grade 1-6)
     stances: list[Triple] = field(default_factory=list)  # (reviewer, (document, claim), stance)
@@ -234,55 +236,186 @@ def _mean(values: Iterable[float | None]) -> float | None:
     return sum(got) / len(got) if got else None
 
 
-class _Counts:
-    """Span matches summed over documents, per label: [matched, n_a, n_b]."""
-
-    __slots__ = ("by_label",)
-
-    def __init__(self):
-        self.by_label: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-
-    def add(self, result) -> None:
-        for label, scores in result.per_label.items():
-            row = self.by_label[label]
-            row[0] += scores.matched
-            row[1] += scores.n_a
-            row[2] += scores.n_b
-
-    def total(self) -> tuple[int, int]:
-        matched = sum(row[0] for row in self.by_label.values())
-        spans = sum(row[1] + row[2] for row in self.by_label.values())
-        return matched, spans
-
-    def micro(self) -> float | None:
-        matched, spans = self.total()
-        return 2.0 * matched / spans if spans else None
-
-    def per_label(self) -> dict[str, float]:
-        return {label: 2.0 * m / (a + b) for label, (m, a, b) in self.by_label.items() if a + b}
-
-    def macro(self) -> float | None:
-        return _mean(self.per_label().values())
+def _f1(matched: np.ndarray, spans: np.ndarray) -> list[float | None]:
+    """2 * matched / spans, None where there is no span."""
+    return [2.0 * m / n if n else None for m, n in zip(matched.tolist(), spans.tolist(), strict=True)]
 
 
-def _f1_summary(pair_counts: dict, mode: str) -> F1Summary:
+# --- the sums over documents ------------------------------------------------------------------------------
+class _Totals:
+    """Every document's piece added up: the document rows, and per reviewer pair and over the project
+    the statistics the coefficients are computed from (see annotations.agreement.pieces).
+
+    Nominal alpha over units that each hold the k values of one document's token (k its reviewers) is
+    `nominal_alpha_from_totals(n, do, counts)` with n = k T, counts the values of each code and
+    do = k T - 2 E / (k - 1), E the pairs of equal values: the sum of the diagonals of the document's
+    pair confusion matrices. A label's "this label or not" alpha takes E from the same matrices."""
+
+    def __init__(self, pieces: list[DocumentPiece], table: LabelTable):
+        n_codes = table.n_codes
+        self.table = table
+        self.rows: list[DocumentRow] = []
+        self.label_spans = np.zeros(n_codes, dtype=np.int64)
+        self.paired: list[DocumentPiece] = []
+        for piece in pieces:
+            if piece.n_codes != n_codes:
+                raise ValueError(f"document {piece.document_id}: a piece of {piece.n_codes} codes, not {n_codes}")
+            self.label_spans += piece.label_spans
+            if piece.paired:
+                self.paired.append(piece)
+        width = n_codes * n_codes
+        self.k = np.array([len(p.reviewers) for p in self.paired], dtype=np.int64)
+        self.t = np.array([p.tokens for p in self.paired], dtype=np.int64)
+        self.tokens = int(self.t.sum())
+        self.values = (
+            np.sum([p.values for p in self.paired], axis=0) if self.paired else np.zeros(n_codes, dtype=np.int64)
+        )
+        counts = [len(p.pairs) for p in self.paired]
+        rows = np.concatenate([p.pairs for p in self.paired]) if self.paired else np.zeros((0, width + 4 * n_codes))
+        rows = rows.astype(np.int64)
+        row_doc = np.repeat(np.arange(len(self.paired)), counts)
+        confusion = rows[:, :width].reshape(-1, n_codes, n_codes)
+        diagonal = np.diagonal(confusion, axis1=1, axis2=2)
+        self.exact_m = rows[:, width : width + n_codes]
+        self.n_a = rows[:, width + n_codes : width + 2 * n_codes]
+        self.n_b = rows[:, width + 2 * n_codes : width + 3 * n_codes]
+        self.overlap_m = rows[:, width + 3 * n_codes :]
+        row_t = self.t[row_doc]
+        row_k = self.k[row_doc]
+
+        # per document: equal pairs, and the overlap F1 of each pair with spans, averaged
+        equal = np.bincount(row_doc, weights=diagonal.sum(axis=1), minlength=len(self.paired))
+        spans = (self.n_a + self.n_b).sum(axis=1)
+        f1 = np.where(spans > 0, 2.0 * self.overlap_m.sum(axis=1) / np.maximum(spans, 1), 0.0)
+        self.doc_f1_sum = np.bincount(row_doc, weights=f1, minlength=len(self.paired))
+        self.doc_f1_n = np.bincount(row_doc, weights=spans > 0, minlength=len(self.paired)).astype(np.int64)
+        self.doc_equal = equal.astype(np.int64)
+
+        # over the project: n, and do for every code's "this label or not" (equal pairs of the binary
+        # values: both the code, or both not) and for all codes at once, summed per number of reviewers
+        margins = confusion.sum(axis=2) + confusion.sum(axis=1)
+        binary_equal = row_t[:, None] - margins + 2 * diagonal
+        self.n = int((self.k * self.t).sum())
+        self.do = 0.0
+        self.binary_do = np.zeros(n_codes)
+        for k in np.unique(self.k).tolist():
+            docs, mine = self.k == k, row_k == k
+            values = int((self.t[docs] * k).sum())
+            self.do += values - 2.0 * int(diagonal[mine].sum()) / (k - 1)
+            self.binary_do += values - 2.0 * binary_equal[mine].sum(axis=0) / (k - 1)
+
+        # per reviewer pair
+        if len(rows):
+            ids = [np.asarray(p.reviewers, dtype=np.int64) for p in self.paired]
+            firsts, seconds = [], []
+            for p, who in zip(self.paired, ids, strict=True):
+                first, second = _slot_pairs(len(p.reviewers))
+                firsts.append(who[first])
+                seconds.append(who[second])
+            keys = np.stack([np.concatenate(firsts), np.concatenate(seconds)], axis=1)
+            self.pairs, inverse = np.unique(keys, axis=0, return_inverse=True)
+            inverse = inverse.ravel()
+        else:
+            self.pairs, inverse = np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.int64)
+        n_pairs = len(self.pairs)
+        self.pair_docs = np.bincount(inverse, minlength=n_pairs)
+        self.pair_t = np.bincount(inverse, weights=row_t, minlength=n_pairs).astype(np.int64)
+        self.pair_equal = np.bincount(inverse, weights=diagonal.sum(axis=1), minlength=n_pairs).astype(np.int64)
+        self.pair_margins = _sum_rows(margins, inverse, n_pairs)
+        self.pair_exact = _sum_rows(self.exact_m, inverse, n_pairs)
+        self.pair_overlap = _sum_rows(self.overlap_m, inverse, n_pairs)
+        self.pair_spans = _sum_rows(self.n_a + self.n_b, inverse, n_pairs)
+
+    def pair_label_f1(self, mode: str) -> list[list[float | None]]:
+        """Per pair, per code: the pair's span F1 on that label (None: neither marked one)."""
+        matched = self.pair_exact if mode == "exact" else self.pair_overlap
+        return [_f1(m, n) for m, n in zip(matched, self.pair_spans, strict=True)]
+
+    def pair_micro(self, mode: str) -> list[float | None]:
+        matched = self.pair_exact if mode == "exact" else self.pair_overlap
+        return _f1(matched.sum(axis=1), self.pair_spans.sum(axis=1))
+
+
+_SLOT_PAIRS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _slot_pairs(k: int) -> tuple[np.ndarray, np.ndarray]:
+    if k not in _SLOT_PAIRS:
+        pairs = pair_slots(k)
+        _SLOT_PAIRS[k] = (np.array([a for a, _ in pairs], dtype=np.int64), np.array([b for _, b in pairs]))
+    return _SLOT_PAIRS[k]
+
+
+def _sum_rows(rows: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
+    out = np.zeros((n_groups, rows.shape[1]), dtype=np.int64)
+    np.add.at(out, groups, rows)
+    return out
+
+
+def _document_alphas(totals: _Totals) -> list[float | None]:
+    """Each paired document's token alpha: `nominal_alpha_from_totals` for all of them at once (the same
+    arithmetic, element by element); None where only one category was used."""
+    if not totals.paired:
+        return []
+    n = (totals.k * totals.t).astype(np.float64)
+    do = n - 2.0 * totals.doc_equal / (totals.k - 1)
+    values = np.array([p.values for p in totals.paired])
+    de = n * n - (values.astype(np.float64) * values).sum(axis=1)
+    defined = np.count_nonzero(values, axis=1) >= 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alpha = 1.0 - (n - 1) * do / de
+    return [float(a) if ok else None for a, ok in zip(alpha.tolist(), defined.tolist(), strict=True)]
+
+
+def _document_rows(pieces: list[DocumentPiece], totals: _Totals) -> list[DocumentRow]:
+    rows: list[DocumentRow] = []
+    alphas = _document_alphas(totals)
+    index = 0
+    for piece in pieces:
+        entry: dict = {
+            "document": piece.document_id,
+            "title": piece.title,
+            "reviewers": len(piece.reviewers),
+            "tokens": piece.tokens,
+        }
+        rows.append(entry)  # type: ignore[arg-type]
+        if len(piece.reviewers) < 2:
+            _undefined(entry, "token_alpha", "only one reviewer has submitted this document")
+            _undefined(entry, "overlap_f1", "only one reviewer has submitted this document")
+            continue
+        if not piece.tokens:
+            _undefined(entry, "token_alpha", "Krippendorff's alpha is undefined: the document has no tokens")
+            _undefined(entry, "overlap_f1", "span F1 is undefined: the document has no tokens")
+            continue
+        alpha = alphas[index]
+        if alpha is None:
+            _undefined(entry, "token_alpha", ONE_CATEGORY)
+        elif not np.isfinite(alpha):
+            _undefined(entry, "token_alpha", f"token_alpha is undefined: the computation gave {alpha}")
+        else:
+            entry["token_alpha"] = alpha
+        if totals.doc_f1_n[index]:
+            entry["overlap_f1"] = float(totals.doc_f1_sum[index]) / int(totals.doc_f1_n[index])
+        else:
+            _undefined(entry, "overlap_f1", "span F1 is undefined: no reviewer marked a span in this document")
+        index += 1
+    return rows
+
+
+def _f1_summary(totals: _Totals, mode: str) -> F1Summary:
     """micro/macro averaged over reviewer pairs, and pooled over every comparison."""
-    pooled = _Counts()
-    micro, macro = [], []
-    for counts in pair_counts.values():
-        c = counts[mode]
-        micro.append(c.micro())
-        macro.append(c.macro())
-        for label, row in c.by_label.items():
-            p = pooled.by_label[label]
-            p[0] += row[0]
-            p[1] += row[1]
-            p[2] += row[2]
+    micro = totals.pair_micro(mode)
+    macro = [_mean(labels) for labels in totals.pair_label_f1(mode)]
+    matched = (totals.pair_exact if mode == "exact" else totals.pair_overlap).sum()
+    spans = totals.pair_spans.sum()
+    pooled = 2.0 * int(matched) / int(spans) if spans else None
     out: dict = {}
-    for key, value in (("micro", _mean(micro)), ("macro", _mean(macro)), ("pooled", pooled.micro())):
+    for key, value in (("micro", _mean(micro)), ("macro", _mean(macro)), ("pooled", pooled)):
         if value is None:
             _undefined(
-                out, key, NO_SPANS if pair_counts else "span F1 is undefined: no document has two submitted reviewers"
+                out,
+                key,
+                NO_SPANS if len(totals.pairs) else "span F1 is undefined: no document has two submitted reviewers",
             )
         else:
             out[key] = value
@@ -290,80 +423,6 @@ def _f1_summary(pair_counts: dict, mode: str) -> F1Summary:
 
 
 # --- the report ----------------------------------------------------------------------------------------
-class _Documents:
-    """The per-document pass: token value matrices, span match counts and the per-document rows."""
-
-    def __init__(self, labels: list[str]):
-        self.code_of = {OUTSIDE: 0}
-        for i, name in enumerate(labels, start=1):
-            self.code_of.setdefault(name, i)
-        self.matrices: list[np.ndarray] = []  # per paired document: (reviewers x tokens) value codes
-        self.slots: list[dict[int, int]] = []  # per paired document: reviewer -> row
-        self.pair_docs: dict[tuple[int, int], list[int]] = defaultdict(list)  # pair -> indexes into matrices
-        self.pair_counts: dict[tuple[int, int], dict[str, _Counts]] = {}
-        self.rows: list[DocumentRow] = []
-        self.label_spans: dict[str, int] = defaultdict(int)
-        self.tokens = 0
-
-    def add(self, work: DocumentWork) -> None:
-        who = work.reviewers
-        for spans in work.spans.values():
-            for span in spans:
-                self.label_spans[span[2]] += 1
-        entry: dict = {
-            "document": work.document_id,
-            "title": work.title,
-            "reviewers": len(who),
-            "tokens": len(work.tokens),
-        }
-        self.rows.append(entry)  # type: ignore[arg-type]
-        if len(who) < 2:
-            _undefined(entry, "token_alpha", "only one reviewer has submitted this document")
-            _undefined(entry, "overlap_f1", "only one reviewer has submitted this document")
-            return
-        if not work.tokens:
-            _undefined(entry, "token_alpha", "Krippendorff's alpha is undefined: the document has no tokens")
-            _undefined(entry, "overlap_f1", "span F1 is undefined: the document has no tokens")
-            return
-        matrix = np.empty((len(who), len(work.tokens)), dtype=np.float64)
-        code_of = self.code_of
-        for row, reviewer in enumerate(who):
-            values = token_values(work.tokens, work.spans[reviewer], OUTSIDE)
-            matrix[row] = [code_of.get(v, 0) for v in values]
-        index = len(self.matrices)
-        self.matrices.append(matrix)
-        self.slots.append({reviewer: row for row, reviewer in enumerate(who)})
-        self.tokens += len(work.tokens)
-        _coefficient(entry, "token_alpha", lambda: krippendorff_alpha_matrix(matrix))
-        overlap = []
-        for a, b in combinations(who, 2):
-            self.pair_docs[(a, b)].append(index)
-            counts = self.pair_counts.setdefault((a, b), {"exact": _Counts(), "overlap": _Counts()})
-            spans_a, spans_b = work.spans[a], work.spans[b]
-            if not spans_a and not spans_b:
-                continue
-            counts["exact"].add(span_f1(spans_a, spans_b, match="exact"))
-            result = span_f1(spans_a, spans_b, match="overlap")
-            counts["overlap"].add(result)
-            overlap.append(result.f1)
-        if overlap:
-            entry["overlap_f1"] = sum(overlap) / len(overlap)
-        else:
-            _undefined(entry, "overlap_f1", "span F1 is undefined: no reviewer marked a span in this document")
-
-    def full_matrix(self) -> np.ndarray:
-        """Every paired document side by side (reviewer slots x all their tokens; NaN where absent)."""
-        if not self.matrices:
-            return np.full((2, 0), np.nan)
-        width = max(m.shape[0] for m in self.matrices)
-        full = np.full((width, sum(m.shape[1] for m in self.matrices)), np.nan)
-        col = 0
-        for m in self.matrices:
-            full[: m.shape[0], col : col + m.shape[1]] = m
-            col += m.shape[1]
-        return full
-
-
 def agreement_report(
     data: ReportInput,
     *,
@@ -371,28 +430,33 @@ def agreement_report(
     timings: dict | None = None,
 ) -> AgreementReport:
     """Every coefficient of one run (see the module docstring). `on_progress(fraction)` is called as the
-    documents go by; `timings` receives the seconds of each phase."""
+    documents go by; `timings` receives the seconds of each phase.
+
+    `data.documents` may hold pieces computed earlier (`DocumentPiece`, e.g. read from the cache) beside
+    `DocumentWork` to compute now; the report is the same either way."""
     timings = {} if timings is None else timings
     clock = time.perf_counter()
-    docs = _Documents(data.labels)
+    table = LabelTable(data.labels)
+    pieces: list[DocumentPiece] = []
     total_docs = max(1, data.document_count)
     step = max(25, total_docs // 40)
-    for seen, work in enumerate(data.documents, start=1):
-        docs.add(work)
+    for seen, piece in enumerate(document_pieces(data.documents, table), start=1):
+        pieces.append(piece)
         if on_progress is not None and seen % step == 0:
             on_progress(min(seen / total_docs, 1.0))
     timings["documents"] = round(time.perf_counter() - clock, 4)
 
     clock = time.perf_counter()
-    full = docs.full_matrix()
-    project_part = _project_part(docs, full)
-    label_rows = _label_rows(docs, full, data)
-    pair_rows = _pair_rows(docs, data.reviewers)
+    totals = _Totals(pieces, table)
+    document_rows = _document_rows(pieces, totals)
+    project_part = _project_part(totals)
+    label_rows = _label_rows(totals, data)
+    pair_rows = _pair_rows(totals, data.reviewers)
     timings["aggregate"] = round(time.perf_counter() - clock, 4)
 
     clock = time.perf_counter()
     if project_part.get("token_alpha") is not None:
-        project_part["token_alpha_ci"] = _bootstrap(docs.matrices, project_part)
+        project_part["token_alpha_ci"] = _bootstrap(totals.paired, project_part)
     else:
         project_part["token_alpha_ci"] = None
     timings["bootstrap"] = round(time.perf_counter() - clock, 4)
@@ -412,8 +476,8 @@ def agreement_report(
         "reliability_alpha": reliability["source_reliability"].get("alpha"),
         "credibility_alpha": reliability["credibility"].get("alpha"),
         "stance_alpha": claims.get("stance_alpha"),
-        "documents": len(docs.rows),
-        "paired_documents": len(docs.matrices),
+        "documents": len(document_rows),
+        "paired_documents": len(totals.paired),
         "assignments": data.assignments,
     }
     if on_progress is not None:
@@ -423,74 +487,80 @@ def agreement_report(
         "unchanged": False,
         "copied_from": None,
         "counts": {
-            "documents": len(docs.rows),
-            "paired_documents": len(docs.matrices),
+            "documents": len(document_rows),
+            "paired_documents": len(totals.paired),
             "assignments": data.assignments,
             "reviewers": len(data.reviewers),
-            "spans": sum(docs.label_spans.values()),
-            "tokens": docs.tokens,
+            "spans": int(totals.label_spans.sum()),
+            "tokens": totals.tokens,
         },
         "summary": summary,
         "project": project_part,
         "labels": label_rows,
         "pairs": pair_rows,
-        "documents": docs.rows,
+        "documents": document_rows,
         "reliability": reliability,
         "claims": claims,
     }
 
 
-def _project_part(docs: _Documents, full: np.ndarray) -> ProjectPart:
+def _project_part(totals: _Totals) -> ProjectPart:
     """Token alpha over every paired document, and span F1 summaries."""
     part: dict = {}
-    if docs.matrices:
-        _coefficient(part, "token_alpha", lambda: krippendorff_alpha_matrix(full))
+    if totals.paired:
+        _coefficient(part, "token_alpha", lambda: nominal_alpha_from_totals(totals.n, totals.do, totals.values))
     else:
         _undefined(part, "token_alpha", NO_PAIRS)
-    part["span_f1"] = {
-        "exact": _f1_summary(docs.pair_counts, "exact"),
-        "overlap": _f1_summary(docs.pair_counts, "overlap"),
-    }
+    part["span_f1"] = {"exact": _f1_summary(totals, "exact"), "overlap": _f1_summary(totals, "overlap")}
     return part  # type: ignore[return-value]
 
 
-def _label_rows(docs: _Documents, full: np.ndarray, data: ReportInput) -> list[LabelRow]:
+def _label_rows(totals: _Totals, data: ReportInput) -> list[LabelRow]:
     rows: list[LabelRow] = []
-    observed = ~np.isnan(full)
+    per_pair = {mode: totals.pair_label_f1(mode) for mode in ("exact", "overlap")}
+    n = totals.n
     for name in data.labels:
         row: dict = {"label": name, "color": data.label_colors.get(name, "")}
-        code = docs.code_of[name]
-        if docs.matrices:
-            binary = np.where(observed, (full == code).astype(np.float64), np.nan)
-            row["token_values"] = int(np.count_nonzero(full == code))
-            _coefficient(row, "token_alpha", lambda b=binary: krippendorff_alpha_matrix(b))
+        code = totals.table.code_of[name]
+        if totals.paired:
+            hits = int(totals.values[code])
+            row["token_values"] = hits
+            _coefficient(
+                row,
+                "token_alpha",
+                lambda h=hits, do=float(totals.binary_do[code]): nominal_alpha_from_totals(n, do, [n - h, h]),
+            )
         else:
             row["token_values"] = 0
             _undefined(row, "token_alpha", NO_PAIRS)
         for mode in ("exact", "overlap"):
-            value = _mean(c[mode].per_label().get(name) for c in docs.pair_counts.values())
+            value = _mean(labels[code] for labels in per_pair[mode])
             if value is None:
                 _undefined(row, f"{mode}_f1", f"span F1 is undefined: no reviewer pair marked a {name!r} span")
             else:
                 row[f"{mode}_f1"] = value
-        row["spans"] = docs.label_spans.get(name, 0)
+        row["spans"] = int(totals.label_spans[code])
         rows.append(row)  # type: ignore[arg-type]
     return rows
 
 
-def _pair_rows(docs: _Documents, reviewers: dict[int, str]) -> list[PairRow]:
+def _pair_rows(totals: _Totals, reviewers: dict[int, str]) -> list[PairRow]:
     rows: list[PairRow] = []
-    for (a, b), indexes in sorted(docs.pair_docs.items()):
+    micro = {mode: totals.pair_micro(mode) for mode in ("exact", "overlap")}
+    for index, (a, b) in enumerate(totals.pairs.tolist()):
         row: dict = {
             "reviewers": [reviewers.get(a, str(a)), reviewers.get(b, str(b))],
             "reviewer_ids": [a, b],
-            "documents": len(indexes),
+            "documents": int(totals.pair_docs[index]),
         }
-        pieces = [docs.matrices[i][[docs.slots[i][a], docs.slots[i][b]]] for i in indexes]
-        both = np.concatenate(pieces, axis=1)
-        _coefficient(row, "token_alpha", lambda x=both: krippendorff_alpha_matrix(x))
+        # the two reviewers' values of each shared token: units of two values
+        t, equal = int(totals.pair_t[index]), int(totals.pair_equal[index])
+        margins = totals.pair_margins[index]
+        _coefficient(
+            row, "token_alpha", lambda t=t, e=equal, c=margins: nominal_alpha_from_totals(2 * t, 2.0 * (t - e), c)
+        )
         for mode in ("exact", "overlap"):
-            value = docs.pair_counts[(a, b)][mode].micro()
+            value = micro[mode][index]
             if value is None:
                 _undefined(row, f"{mode}_f1", NO_SPANS)
             else:
@@ -520,30 +590,44 @@ def _claims(data: ReportInput) -> ClaimsPart:
     return claims  # type: ignore[return-value]
 
 
-def _bootstrap(doc_matrices: list[np.ndarray], holder: dict) -> BootstrapInterval | None:
-    """Percentile CI of the project's token alpha, resampling tokens (seeded)."""
-    chosen = list(range(len(doc_matrices)))
-    total = sum(int(np.count_nonzero(~np.isnan(m))) for m in doc_matrices)
+def _bootstrap(paired: list[DocumentPiece], holder: dict) -> BootstrapInterval | None:
+    """Percentile CI of the project's token alpha, resampling tokens (seeded).
+
+    Resampling needs every unit, not sums, so this is the one statistic not added up from the pieces'
+    sums: it reads their token codes (`DocumentPiece.codes`, cached with the piece), numbered as the
+    triples (reviewer slot, token, code) of the chosen documents, one after the other, would be."""
+    chosen = list(range(len(paired)))
+    sizes = [len(p.reviewers) * p.tokens for p in paired]
     sampled = None
-    if total > BOOTSTRAP_MAX_VALUES:
+    if sum(sizes) > BOOTSTRAP_MAX_VALUES:
         random.Random(BOOTSTRAP_SEED).shuffle(chosen)
         kept, size = [], 0
         for i in chosen:
-            size += doc_matrices[i].size
+            size += sizes[i]
             if size > BOOTSTRAP_MAX_VALUES and kept:
                 break
             kept.append(i)
         chosen = sorted(kept)
         sampled = len(chosen)
-    triples = []
-    col = 0
+    n_codes = paired[0].n_codes
+    units, codes, n_units = [], [], 0
     for i in chosen:
-        rows, cols = np.nonzero(~np.isnan(doc_matrices[i]))
-        values = doc_matrices[i][rows, cols].astype(np.int64)
-        triples.extend(zip(rows.tolist(), (cols + col).tolist(), values.tolist(), strict=True))
-        col += doc_matrices[i].shape[1]
+        piece = paired[i]
+        if piece.codes is None:
+            raise ValueError(f"document {piece.document_id}: a piece without its token codes")
+        units.append(np.tile(np.arange(n_units, n_units + piece.tokens), len(piece.reviewers)))
+        codes.append(piece.codes.ravel())
+        n_units += piece.tokens
+    unit_counts = np.bincount(
+        np.concatenate(units) * n_codes + np.concatenate(codes), minlength=n_units * n_codes
+    ).reshape(n_units, n_codes)
     try:
-        ci = alpha_bootstrap_ci(triples, level="nominal", n_boot=BOOTSTRAP_N, seed=BOOTSTRAP_SEED)
+        ci = nominal_bootstrap_ci_from_counts(
+            unit_counts,
+            n_boot=BOOTSTRAP_N,
+            seed=BOOTSTRAP_SEED,
+            n_coders=max(len(paired[i].reviewers) for i in chosen),
+        )
     except UndefinedAgreement as exc:
         holder.setdefault("reasons", {})["token_alpha_ci"] = str(exc)
         return None

@@ -19,7 +19,7 @@ from .audit import AuditEntry
 from .claims import Claim, ClaimLink, ClaimSimilarityKey, ClaimVerdictChange, ClaimVerification, Stance, Verdict
 from .documents import Document, DocumentStats, Source, text_sha256
 from .idempotency import IdempotencyRecord
-from .jobs import AgreementRun, ExportFormat, ExportJob, ImportJob, JobStatus
+from .jobs import AgreementPiece, AgreementRun, ExportFormat, ExportJob, ImportJob, JobStatus
 from .notes import DocumentFlag, DocumentFlagKind, SpanComment
 from .outbox import OutboxMessage
 from .predictions import Prediction, PredictionDecision, PredictionReview
@@ -31,6 +31,7 @@ from .spans import Span
 __all__ = [
     "Adjudication",
     "AdjudicationStatus",
+    "AgreementPiece",
     "AgreementRun",
     "Assignment",
     "AssignmentStatus",

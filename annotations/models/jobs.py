@@ -70,6 +70,28 @@ class AgreementRun(Job):
         return f"Agreement run {self.pk} ({self.status})"
 
 
+class AgreementPiece(models.Model):
+    """One document's part of the agreement report (annotations.agreement.pieces: its sufficient
+    statistics and token codes, as bytes), kept for the next run. It is used only while the document's
+    work has the same fingerprint (selectors.agreement.agreement_sources): a stale piece is computed
+    again, so this table is a cache, never a source of truth. One row per (kind, document); `kind`
+    names what is cached, so another kind of piece can sit beside it."""
+
+    project = models.ForeignKey("annotations.Project", on_delete=models.CASCADE, related_name="+")
+    document = models.ForeignKey("annotations.Document", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, default="spans")
+    fingerprint = models.CharField(max_length=64)
+    data = models.BinaryField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "document"], name="agreement_piece_one_per_document")]
+        indexes = [models.Index(fields=["project", "kind"], name="agreement_piece_project_idx")]
+
+    def __str__(self) -> str:
+        return f"Agreement piece of document {self.document_id} ({self.kind})"
+
+
 class ExportFormat(models.TextChoices):
     JSONL = "jsonl", "JSON Lines"
     CONLL = "conll", "CoNLL (BIO)"

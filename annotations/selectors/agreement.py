@@ -6,6 +6,13 @@ job reads are left out consistently (submitted work is frozen, so the rest canno
 
 Coders are reviewer user ids; units are tokens (`(document, token index)`), documents (outlet grades)
 or `(document, claim)` pairs (claim link stances).
+
+A run reads its sources once (`agreement_sources`): the spans of every submitted assignment in ONE
+query (on PostgreSQL one row per assignment, its spans packed as bytes), outlet grades, claim links,
+verdicts and document titles. From them come a fingerprint of each document's work (what its cached
+piece of the report depends on: the text, the tokenizer, the labels, each submitting reviewer's spans)
+and the fingerprint of the whole input. Tokens are read only for the documents whose piece has to be
+computed (`agreement_document_batches`).
 """
 
 from __future__ import annotations
@@ -13,18 +20,23 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import numpy as np
+from django.db import connection
 from django.db.models import F, QuerySet, Subquery
 
-from annotations.agreement.report import DocumentRow, DocumentWork, PairRow, ReportInput, as_report
+from annotations.agreement.pieces import PIECE_VERSION, DocumentBatch, DocumentPiece, LabelTable, piece_from_bytes
+from annotations.agreement.report import DocumentRow, DocumentWork, PairRow, as_report
 from annotations.models import (
+    AgreementPiece,
     AgreementRun,
     Assignment,
     AssignmentStatus,
     ClaimLink,
     ClaimVerification,
     Document,
+    DocumentStats,
     JobStatus,
     LabelType,
     Project,
@@ -32,12 +44,13 @@ from annotations.models import (
     Span,
     Stance,
 )
-from annotations.text.tokens import stored_token_bounds
+from annotations.text.tokens import TOKENIZER_VERSION, tokenize
 
 # Part of the fingerprint: a change in how results are computed must not reuse older results.
-ALGORITHM_VERSION = "agreement-results-1"
+ALGORITHM_VERSION = "agreement-results-2"
+PIECE_KIND = "spans"  # AgreementPiece.kind of the pieces below: token values and span matches
 SPAN_CHUNK = 10_000
-DOCUMENT_CHUNK = 500
+DOCUMENT_CHUNK = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +92,7 @@ def agreement_input(project: Project) -> AgreementInput:
         .order_by("id")
         .values_list("id", "document_id", "reviewer_id", "version", "updated_at")
     )
-    for pk, document_id, reviewer_id, version, updated_at in rows.iterator(chunk_size=SPAN_CHUNK):
+    for pk, document_id, reviewer_id, version, updated_at in rows:
         assignments[pk] = SubmittedAssignment(pk, document_id, reviewer_id, version, updated_at.isoformat())
         reviewer_ids.add(reviewer_id)
         documents.add(document_id)
@@ -95,107 +108,352 @@ def agreement_input(project: Project) -> AgreementInput:
     return AgreementInput(project.pk, assignments, reviewers, labels, colors, len(documents))
 
 
-def agreement_input_fingerprint(project: Project, snapshot: AgreementInput) -> str:
-    """sha256 over the submitted assignments (id, version, updated_at), their spans (id, version,
-    label), outlet grades and claim links, the label names and ALGORITHM_VERSION: nothing changed,
-    same fingerprint."""
-    digest = hashlib.sha256()
-    digest.update(f"{ALGORITHM_VERSION}\nproject {project.pk}\n".encode())
-    digest.update(repr(sorted(snapshot.labels.items())).encode())
-    for pk in sorted(snapshot.assignments):
-        a = snapshot.assignments[pk]
-        digest.update(f"\na {a.id} {a.document_id} {a.reviewer_id} {a.version} {a.updated_at}".encode())
+# --- spans ------------------------------------------------------------------------------------------------
+@dataclass
+class SpanTable:
+    """The live spans of the snapshot's submitted assignments that have spans, by assignment id (ascending;
+    an assignment's spans in no particular order), and per assignment a digest of its spans' content."""
+
+    assignment_ids: np.ndarray  # (A,)
+    offsets: np.ndarray  # (A + 1,): assignment i's spans are [offsets[i], offsets[i + 1])
+    start: np.ndarray  # (S,)
+    end: np.ndarray
+    label: np.ndarray  # label ids
+    id_sums: np.ndarray  # (A,): sum of the span ids and of their versions (an edit bumps the version)
+    version_sums: np.ndarray
+    digests: np.ndarray = field(init=False)  # (A, 2) uint64: see _content_digests
+    _index: dict[int, int] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self._index = {pk: i for i, pk in enumerate(self.assignment_ids.tolist())}
+        self.digests = _content_digests(self.start, self.end, self.label, self.offsets)
+
+    def bounds(self, assignment_id: int) -> tuple[int, int]:
+        i = self._index.get(assignment_id)
+        return (0, 0) if i is None else (int(self.offsets[i]), int(self.offsets[i + 1]))
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finalizer: 64 well-mixed bits of a uint64 (wrapping arithmetic)."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def _content_digests(start, end, label, offsets) -> np.ndarray:
+    """Per assignment, a 128-bit digest of the multiset of its spans (start, end, label id): two sums,
+    modulo 2**64, of well-mixed 64-bit hashes of each span. Any order of the spans gives the same digest
+    (the database hands them over unordered); a different set of spans gives another one but for a
+    chance of about 2**-128."""
+    if not len(start):
+        return np.zeros((0, 2), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        key = (start.astype(np.uint64) << np.uint64(32)) | end.astype(np.uint64)
+        first = _mix(_mix(key) ^ label.astype(np.uint64) * _GOLDEN)
+        second = _mix(first ^ _GOLDEN)
+    firsts = offsets[:-1]
+    return np.stack([np.add.reduceat(first, firsts), np.add.reduceat(second, firsts)], axis=1)
+
+
+def agreement_span_table(project: Project, snapshot: AgreementInput) -> SpanTable:
+    """Every live span of the snapshot's assignments in one query: on PostgreSQL one row per assignment
+    with its spans packed as bytes (a few MB for a million spans, instead of a million rows)."""
+    order = None
+    if connection.vendor == "postgresql":
+        ids, counts, id_sums, version_sums, packed = _span_rows_postgres(project)
+        spans = np.frombuffer(packed, dtype=[("start", ">i4"), ("end", ">i4"), ("label", ">i8")])
+        start, end, label = (spans[name].astype(np.int64) for name in ("start", "end", "label"))
+        if len(ids) > 1 and (ids[1:] < ids[:-1]).any():  # rows come grouped, not sorted: sort the groups
+            order = np.argsort(ids, kind="stable")
+    else:
+        rows = (
+            Span.objects.filter(assignment__document__project=project, assignment__status=AssignmentStatus.SUBMITTED)
+            .order_by("assignment_id", "start", "end", "label_id")
+            .values_list("assignment_id", "start", "end", "label_id", "id", "version")
+        )
+        table = np.array(list(rows.iterator(chunk_size=SPAN_CHUNK)), dtype=np.int64).reshape(-1, 6)
+        owner, start, end, label, span_ids, versions = table.T
+        new = np.ones(len(owner), dtype=bool)
+        new[1:] = owner[1:] != owner[:-1]
+        firsts = np.flatnonzero(new)
+        ids = owner[firsts]
+        counts = np.diff(np.append(firsts, len(owner)))
+        id_sums = np.add.reduceat(span_ids, firsts) if len(firsts) else np.zeros(0, dtype=np.int64)
+        version_sums = np.add.reduceat(versions, firsts) if len(firsts) else np.zeros(0, dtype=np.int64)
+    if order is not None:
+        firsts = np.cumsum(counts) - counts
+        sizes = counts[order]
+        take = np.repeat(firsts[order] - (np.cumsum(sizes) - sizes), sizes) + np.arange(int(sizes.sum()))
+        ids, counts, id_sums, version_sums = ids[order], counts[order], id_sums[order], version_sums[order]
+        start, end, label = start[take], end[take], label[take]
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    known = np.isin(ids, np.fromiter(snapshot.assignments, dtype=np.int64, count=len(snapshot.assignments)))
+    if not known.all():  # submitted after the snapshot was read
+        keep = np.repeat(known, counts)
+        ids, counts, id_sums, version_sums = ids[known], counts[known], id_sums[known], version_sums[known]
+        start, end, label = start[keep], end[keep], label[keep]
+        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    return SpanTable(ids, offsets, start, end, label, id_sums, version_sums)
+
+
+def _span_rows_postgres(project: Project):
+    quote = connection.ops.quote_name
+    span, assignment, document = (quote(m._meta.db_table) for m in (Span, Assignment, Document))
+    sql = f"""
+        SELECT s.assignment_id, count(*), sum(s.id), sum(s.version),
+               string_agg(int4send(s.start) || int4send(s."end") || int8send(s.label_id), ''::bytea)
+        FROM {span} s
+        WHERE s.assignment_id IN (
+            SELECT a.id FROM {assignment} a JOIN {document} d ON d.id = a.document_id
+            WHERE d.project_id = %s AND a.status = %s
+        ) AND s.deleted_at IS NULL
+        GROUP BY s.assignment_id"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [project.pk, AssignmentStatus.SUBMITTED])
+        rows = cursor.fetchall()
+    ids = np.array([row[0] for row in rows], dtype=np.int64)
+    counts = np.array([row[1] for row in rows], dtype=np.int64)
+    id_sums = np.array([int(row[2]) for row in rows], dtype=np.int64)
+    version_sums = np.array([int(row[3]) for row in rows], dtype=np.int64)
+    return ids, counts, id_sums, version_sums, b"".join(bytes(row[4]) for row in rows)
+
+
+# --- the sources of a run ---------------------------------------------------------------------------------
+@dataclass
+class AgreementSources:
+    """Everything a run reads but the tokens, read once, and the fingerprints made from it (the last four
+    fields are left empty by `agreement_documents`, which needs only the documents and their spans)."""
+
+    snapshot: AgreementInput
+    spans: SpanTable
+    documents: dict[int, str]  # id -> title: documents with submitted work, in id order
+    text_sha256: dict[int, str]
+    by_document: dict[int, list[SubmittedAssignment]]  # each document's submitted assignments, by reviewer
+    ratings: list[tuple] = field(default_factory=list)  # (id, assignment id, source reliability, credibility)
+    links: list[tuple] = field(default_factory=list)  # (id, assignment id, claim id, stance)
+    verdicts: list[tuple[int, int, str]] = field(default_factory=list)
+    document_fingerprints: dict[int, str] = field(default_factory=dict)
+    fingerprint: str = ""  # of the whole input: equal, and the last results can be copied
+
+
+def _document_sources(project: Project, snapshot: AgreementInput) -> AgreementSources:
+    """The documents with submitted work and their spans (two queries)."""
+    spans = agreement_span_table(project, snapshot)
+    by_document: dict[int, list[SubmittedAssignment]] = defaultdict(list)
+    for a in snapshot.assignments.values():
+        by_document[a.document_id].append(a)
+    for mine in by_document.values():
+        mine.sort(key=lambda a: a.reviewer_id)
+    wanted = Subquery(submitted_assignments(project).values("document_id"))
+    documents, sha = {}, {}
+    for pk, title, digest in (
+        Document.objects.filter(project=project, pk__in=wanted).order_by("id").values_list("id", "title", "sha256")
+    ):
+        if pk in by_document:
+            documents[pk], sha[pk] = title, digest
+    return AgreementSources(snapshot, spans, documents, sha, by_document)
+
+
+def agreement_sources(project: Project, snapshot: AgreementInput) -> AgreementSources:
+    sources = _document_sources(project, snapshot)
+    spans, documents, sha, by_document = sources.spans, sources.documents, sources.text_sha256, sources.by_document
     known = snapshot.assignments
-    spans = (
-        Span.objects.filter(assignment__document__project=project, assignment__status=AssignmentStatus.SUBMITTED)
-        .order_by("id")
-        .values_list("id", "assignment_id", "version", "label_id")
-    )
-    batch = []
-    for row in spans.iterator(chunk_size=SPAN_CHUNK):
-        if row[1] in known:
-            batch.append(row)
-            if len(batch) >= SPAN_CHUNK:
-                digest.update(repr(batch).encode())
-                batch = []
-    digest.update(repr(batch).encode())
-    ratings = (
-        ReliabilityRating.objects.filter(
+    ratings = [
+        row
+        for row in ReliabilityRating.objects.filter(
             assignment__document__project=project, assignment__status=AssignmentStatus.SUBMITTED, span__isnull=True
         )
         .order_by("id")
         .values_list("id", "assignment_id", "source_reliability", "credibility")
-    )
-    digest.update(repr([row for row in ratings if row[1] in known]).encode())
-    links = (
-        ClaimLink.objects.filter(
+        if row[1] in known
+    ]
+    links = [
+        row
+        for row in ClaimLink.objects.filter(
             span__assignment__document__project=project, span__assignment__status=AssignmentStatus.SUBMITTED
         )
         .order_by("id")
         .values_list("id", "span__assignment_id", "claim_id", "stance")
+        .iterator(chunk_size=SPAN_CHUNK)
+        if row[1] in known
+    ]
+    verdicts = agreement_claim_verdicts(project)
+    document_fingerprints = _document_fingerprints(snapshot, spans, documents, sha, by_document)
+
+    digest = hashlib.sha256()
+    digest.update(f"{ALGORITHM_VERSION}\nproject {project.pk}\n".encode())
+    digest.update(repr([list(snapshot.labels.items()), snapshot.label_colors, snapshot.reviewers]).encode())
+    for pk in sorted(snapshot.assignments):
+        a = snapshot.assignments[pk]
+        digest.update(f"\na {a.id} {a.document_id} {a.reviewer_id} {a.version} {a.updated_at}".encode())
+    for part in (spans.assignment_ids, np.diff(spans.offsets), spans.id_sums, spans.version_sums, spans.digests):
+        digest.update(np.ascontiguousarray(part).astype("<u8").tobytes())
+    for pk, title in documents.items():
+        digest.update(f"\nd {pk} {document_fingerprints[pk]} {title}".encode())
+    digest.update(repr(ratings).encode())
+    digest.update(repr(links).encode())
+    digest.update(repr(verdicts).encode())
+    sources.ratings, sources.links, sources.verdicts = ratings, links, verdicts
+    sources.document_fingerprints, sources.fingerprint = document_fingerprints, digest.hexdigest()
+    return sources
+
+
+def _document_fingerprints(snapshot, spans: SpanTable, documents, sha, by_document) -> dict[int, str]:
+    """sha256 of what a document's piece is computed from: the piece and tokenizer versions, the labels
+    (ids, names, order: they give the codes), the text (its sha256) and each submitting reviewer's
+    spans (their number and content digest: start, end, label id)."""
+    head = f"{PIECE_VERSION} {TOKENIZER_VERSION} {list(snapshot.labels.items())!r}\n"
+    digests = spans.digests.tolist()
+    counts = np.diff(spans.offsets).tolist()
+    index = spans._index
+    out = {}
+    for pk in documents:
+        parts = [head, str(pk), sha[pk]]
+        for a in by_document[pk]:
+            i = index.get(a.id)
+            parts.append(f"r {a.reviewer_id} 0" if i is None else f"r {a.reviewer_id} {counts[i]} {digests[i]}")
+        out[pk] = hashlib.sha256(" ".join(parts).encode()).hexdigest()
+    return out
+
+
+def agreement_input_fingerprint(project: Project, snapshot: AgreementInput) -> str:
+    """sha256 over the submitted assignments (id, version, updated_at), their spans (content, and the
+    sums of their ids and versions), outlet grades and claim links, verdicts, the labels, reviewer names,
+    document titles and ALGORITHM_VERSION: nothing changed, same fingerprint."""
+    return agreement_sources(project, snapshot).fingerprint
+
+
+# --- pieces -----------------------------------------------------------------------------------------------
+def agreement_cached_pieces(
+    project: Project, sources: AgreementSources, table: LabelTable
+) -> tuple[dict[int, DocumentPiece], list[int]]:
+    """The stored pieces still valid (same document fingerprint), by document; and the ids of stored
+    rows of documents that no longer have submitted work (to prune)."""
+    valid, stale = {}, []
+    rows = AgreementPiece.objects.filter(project=project, kind=PIECE_KIND).values_list(
+        "id", "document_id", "fingerprint", "data"
     )
-    digest.update(repr([row for row in links.iterator(chunk_size=SPAN_CHUNK) if row[1] in known]).encode())
-    digest.update(repr(agreement_claim_verdicts(project)).encode())
-    return digest.hexdigest()
+    for pk, document_id, fingerprint, data in rows.iterator(chunk_size=DOCUMENT_CHUNK):
+        if document_id not in sources.documents:
+            stale.append(pk)
+        elif fingerprint == sources.document_fingerprints[document_id]:
+            try:
+                valid[document_id] = piece_from_bytes(
+                    document_id, sources.documents[document_id], data, n_codes=table.n_codes
+                )
+            except ValueError:
+                continue  # another version, or damaged: computed again
+    return valid, stale
+
+
+def agreement_document_batches(
+    project: Project, sources: AgreementSources, document_ids: list[int], table: LabelTable
+) -> Iterator[DocumentBatch]:
+    """The documents `document_ids` (with submitted work) as `DocumentBatch`es: tokens stored at import
+    (a document whose statistics job has not run yet is tokenized now) and the spans of `sources`. The
+    tokens are read before this returns; the batches are made as they are iterated."""
+    label_ids = np.array(sorted(sources.snapshot.labels), dtype=np.int64)
+    label_codes = np.array([table.code_of[sources.snapshot.labels[pk]] for pk in label_ids.tolist()], dtype=np.int64)
+    # Every query first, then only computation: the caller may stream what it computes into the
+    # connection (a COPY) while the batches are being made.
+    stored: dict[int, np.ndarray] = {}
+    for begin in range(0, len(document_ids), DOCUMENT_CHUNK):
+        chunk = document_ids[begin : begin + DOCUMENT_CHUNK]
+        for pk, packed in DocumentStats.objects.filter(document_id__in=chunk).values_list("document_id", "tokens"):
+            found = _stored_tokens(packed)
+            if found is not None:
+                stored[pk] = found
+    texts = {}
+    unusable = [pk for pk in document_ids if pk not in stored]
+    for begin in range(0, len(unusable), DOCUMENT_CHUNK):
+        chunk = unusable[begin : begin + DOCUMENT_CHUNK]
+        texts.update(Document.objects.filter(pk__in=chunk).values_list("id", "text"))
+    return _document_batches(sources, document_ids, table, stored, texts, label_ids, label_codes)
+
+
+def _document_batches(sources, document_ids, table, stored, texts, label_ids, label_codes) -> Iterator[DocumentBatch]:
+    spans = sources.spans
+    for begin in range(0, len(document_ids), DOCUMENT_CHUNK):
+        chunk = document_ids[begin : begin + DOCUMENT_CHUNK]
+        tokens = {}
+        for pk in chunk:
+            found = stored.pop(pk, None)
+            if found is None:  # the statistics job has not run yet: tokenized now
+                found = np.array([(t.start, t.end) for t in tokenize(texts[pk])], dtype=np.int64).reshape(-1, 2)
+            tokens[pk] = found.astype(np.int64)
+        owners, slots, firsts, lengths = [], [], [], []  # per assignment with spans
+        reviewers = []
+        for d, pk in enumerate(chunk):
+            mine = sources.by_document[pk]
+            reviewers.append(tuple(a.reviewer_id for a in mine))
+            for slot, a in enumerate(mine):
+                lo, hi = spans.bounds(a.id)
+                if hi > lo:
+                    owners.append(d)
+                    slots.append(slot)
+                    firsts.append(lo)
+                    lengths.append(hi - lo)
+        lengths = np.array(lengths, dtype=np.int64)
+        starts = np.cumsum(lengths) - lengths
+        take = np.repeat(np.array(firsts, dtype=np.int64) - starts, lengths) + np.arange(int(lengths.sum()))
+        label = spans.label[take]
+        where = np.minimum(np.searchsorted(label_ids, label), max(len(label_ids) - 1, 0))
+        if len(label) and not (label_ids[where] == label).all():
+            raise ValueError("a span's label is not one of the project's labels")
+        yield DocumentBatch(
+            document_ids=list(chunk),
+            titles=[sources.documents[pk] for pk in chunk],
+            reviewers=reviewers,
+            tokens=[tokens[pk] for pk in chunk],
+            span_document=np.repeat(np.array(owners, dtype=np.int64), lengths),
+            span_slot=np.repeat(np.array(slots, dtype=np.int64), lengths),
+            span_start=spans.start[take],
+            span_end=spans.end[take],
+            span_code=label_codes[where],
+        )
+
+
+def _stored_tokens(packed) -> np.ndarray | None:
+    """The (n, 2) token bounds stored at import (`text.tokens.pack_sentences`: little-endian uint32 version,
+    n, m, the n starts, the n ends, m sentence starts), or None when absent or of another tokenizer
+    version: what `text.tokens.stored_token_bounds` reads, as an array."""
+    if not packed or len(packed) % 4 or len(packed) < 12:
+        return None
+    table = np.frombuffer(packed, dtype="<u4")
+    version, n, m = table[:3].tolist()
+    if version != TOKENIZER_VERSION or len(table) != 3 + 2 * n + m:
+        return None
+    return table[3 : 3 + 2 * n].reshape(2, n).T  # a view of `packed`, as uint32
 
 
 def agreement_documents(project: Project, snapshot: AgreementInput) -> Iterator[DocumentWork]:
-    """Documents with at least one submitted assignment, in id order, with tokens and spans.
-
-    Two streams merged on the document id: the texts and ONE ordered query over all spans of the
-    project's submitted work (no per-document query). Close the generator if you stop early."""
-    by_document: dict[int, list[SubmittedAssignment]] = defaultdict(list)
-    for a in snapshot.assignments.values():
-        by_document[a.document_id].append(a)
-    labels = snapshot.labels
-    known = snapshot.assignments
-    wanted = Subquery(submitted_assignments(project).values("document_id"))
-    documents = (
-        Document.objects.filter(project=project, pk__in=wanted)
-        .order_by("id")
-        .values_list("id", "title", "text", "stats__tokens")
-        .iterator(chunk_size=DOCUMENT_CHUNK)
-    )
-    spans = (
-        Span.objects.filter(assignment__document__project=project, assignment__status=AssignmentStatus.SUBMITTED)
-        .order_by("assignment__document_id", "assignment_id", "start", "end", "id")
-        .values_list("assignment__document_id", "assignment_id", "start", "end", "label_id")
-        .iterator(chunk_size=SPAN_CHUNK)
-    )
-    try:
-        pending = next(spans, None)
-        for document_id, title, text, tokens in documents:
-            mine = by_document.get(document_id)
-            if not mine:
-                continue  # submitted after the snapshot was read
-            # the tokens stored at import; tokenized now only for a document whose job has not run yet
-            work = DocumentWork(document_id, title, stored_token_bounds(text, tokens))
-            for a in mine:
-                work.spans[a.reviewer_id] = []
-            while pending is not None and pending[0] < document_id:
-                pending = next(spans, None)
-            while pending is not None and pending[0] == document_id:
-                _, assignment_id, start, end, label_id = pending
-                a = known.get(assignment_id)
-                if a is not None:
-                    work.spans[a.reviewer_id].append((start, end, labels[label_id]))
-                pending = next(spans, None)
-            yield work
-    finally:
-        # Close the server-side cursors now, not whenever the garbage collector gets to them (by then
-        # their transaction may be gone, and closing them would break the connection's next query).
-        spans.close()
-        documents.close()
+    """Documents with at least one submitted assignment, in id order, with tokens and each submitting
+    reviewer's spans `(start, end, label name)` in reading order (a constant number of queries)."""
+    sources = _document_sources(project, snapshot)
+    table = LabelTable(snapshot.label_names)
+    for batch in agreement_document_batches(project, sources, list(sources.documents), table):
+        spans: list[dict[int, list]] = [{reviewer: [] for reviewer in who} for who in batch.reviewers]
+        for d, slot, start, end, code in zip(
+            batch.span_document.tolist(),
+            batch.span_slot.tolist(),
+            batch.span_start.tolist(),
+            batch.span_end.tolist(),
+            batch.span_code.tolist(),
+            strict=True,
+        ):
+            spans[d][batch.reviewers[d][slot]].append((start, end, table.names[code]))
+        for d, pk in enumerate(batch.document_ids):
+            tokens = [tuple(t) for t in batch.tokens[d].tolist()]
+            yield DocumentWork(pk, batch.titles[d], tokens, {r: sorted(given) for r, given in spans[d].items()})
 
 
-def agreement_outlet_grades(project: Project, snapshot: AgreementInput) -> tuple[list, list]:
-    """Outlet grades (the rating without a span) as `(reviewer, document, grade)` triples:
-    source reliability A-F and information credibility 1-6 (F and 6 are dropped later)."""
+# --- grades, stances, verdicts ----------------------------------------------------------------------------
+def _outlet_triples(rows, snapshot: AgreementInput) -> tuple[list, list]:
     reliability, credibility = [], []
-    rows = ReliabilityRating.objects.filter(
-        assignment__document__project=project, assignment__status=AssignmentStatus.SUBMITTED, span__isnull=True
-    ).values_list("assignment_id", "source_reliability", "credibility")
-    for assignment_id, grade, cred in rows:
+    for _pk, assignment_id, grade, cred in rows:
         a = snapshot.assignments.get(assignment_id)
         if a is not None:
             reliability.append((a.reviewer_id, a.document_id, grade))
@@ -203,19 +461,23 @@ def agreement_outlet_grades(project: Project, snapshot: AgreementInput) -> tuple
     return reliability, credibility
 
 
+def agreement_outlet_grades(project: Project, snapshot: AgreementInput) -> tuple[list, list]:
+    """Outlet grades (the rating without a span) as `(reviewer, document, grade)` triples:
+    source reliability A-F and information credibility 1-6 (F and 6 are dropped later)."""
+    rows = ReliabilityRating.objects.filter(
+        assignment__document__project=project, assignment__status=AssignmentStatus.SUBMITTED, span__isnull=True
+    ).values_list("id", "assignment_id", "source_reliability", "credibility")
+    return _outlet_triples(rows, snapshot)
+
+
 # When one reviewer links a claim through several spans with different stances, the most frequent
 # stance is theirs; ties go to the first of this order.
 STANCE_ORDER = [Stance.REFUTES, Stance.SUPPORTS, Stance.MENTIONS]
 
 
-def agreement_claim_stances(project: Project, snapshot: AgreementInput) -> list[tuple[int, tuple[int, int], str]]:
-    """`(reviewer, (document, claim), stance)`: the stance each reviewer gave a claim in a document
-    through any of their spans; a reviewer who linked no span to the claim gives no value."""
+def _stance_triples(rows, snapshot: AgreementInput) -> list[tuple[int, tuple[int, int], str]]:
     given: dict[tuple[int, tuple[int, int]], Counter] = defaultdict(Counter)
-    rows = ClaimLink.objects.filter(
-        span__assignment__document__project=project, span__assignment__status=AssignmentStatus.SUBMITTED
-    ).values_list("span__assignment_id", "claim_id", "stance")
-    for assignment_id, claim_id, stance in rows.iterator(chunk_size=SPAN_CHUNK):
+    for _pk, assignment_id, claim_id, stance in rows:
         a = snapshot.assignments.get(assignment_id)
         if a is not None:
             given[(a.reviewer_id, (a.document_id, claim_id))][stance] += 1
@@ -227,6 +489,15 @@ def agreement_claim_stances(project: Project, snapshot: AgreementInput) -> list[
     return triples
 
 
+def agreement_claim_stances(project: Project, snapshot: AgreementInput) -> list[tuple[int, tuple[int, int], str]]:
+    """`(reviewer, (document, claim), stance)`: the stance each reviewer gave a claim in a document
+    through any of their spans; a reviewer who linked no span to the claim gives no value."""
+    rows = ClaimLink.objects.filter(
+        span__assignment__document__project=project, span__assignment__status=AssignmentStatus.SUBMITTED
+    ).values_list("id", "span__assignment_id", "claim_id", "stance")
+    return _stance_triples(rows.iterator(chunk_size=SPAN_CHUNK), snapshot)
+
+
 def agreement_claim_verdicts(project: Project) -> list[tuple[int, int, str]]:
     """`(verifier, claim, verdict)` from the claim verification queue: each verifier judges a claim once."""
     return list(
@@ -236,22 +507,15 @@ def agreement_claim_verdicts(project: Project) -> list[tuple[int, int, str]]:
     )
 
 
-def agreement_report_input(project: Project, snapshot: AgreementInput) -> ReportInput:
-    """The complete input of `annotations.agreement.report.agreement_report`: grades, stances and verdicts
-    read now, the documents as a stream (close it with `.documents.close()`, also on an error)."""
-    reliability, credibility = agreement_outlet_grades(project, snapshot)
-    return ReportInput(
-        labels=snapshot.label_names,
-        label_colors=snapshot.label_colors,
-        reviewers=snapshot.reviewers,
-        assignments=len(snapshot.assignments),
-        document_count=snapshot.document_count,
-        documents=agreement_documents(project, snapshot),
-        reliability=reliability,
-        credibility=credibility,
-        stances=agreement_claim_stances(project, snapshot),
-        verdicts=agreement_claim_verdicts(project),
-    )
+def agreement_source_triples(sources: AgreementSources) -> dict[str, list]:
+    """The grades, stances and verdicts of `sources` as the triples of `annotations.agreement.report`."""
+    reliability, credibility = _outlet_triples(sources.ratings, sources.snapshot)
+    return {
+        "reliability": reliability,
+        "credibility": credibility,
+        "stances": _stance_triples(sources.links, sources.snapshot),
+        "verdicts": list(sources.verdicts),
+    }
 
 
 # --- runs -----------------------------------------------------------------------------------------------

@@ -19,17 +19,24 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
-from annotations.agreement.report import AgreementReport, agreement_report
-from annotations.models import AgreementRun, JobStatus, Project
+from annotations.agreement.pieces import DocumentPiece, LabelTable, batch_pieces, piece_to_bytes
+from annotations.agreement.report import AgreementReport, ReportInput, agreement_report
+from annotations.models import AgreementPiece, AgreementRun, JobStatus, Project
 from annotations.selectors.agreement import (
+    PIECE_KIND,
     AgreementInput,
+    AgreementSources,
+    agreement_cached_pieces,
+    agreement_document_batches,
     agreement_input,
-    agreement_input_fingerprint,
     agreement_last_done,
-    agreement_report_input,
+    agreement_source_triples,
+    agreement_sources,
 )
 from annotations.services.jobs import JobContext, JobKind, job_execute, job_fail, job_request
 
@@ -95,7 +102,8 @@ def _compute_run(run: AgreementRun, context: JobContext) -> dict:
     context.failure_fields["timings"] = timings  # kept (with its total) when the run fails
     try:
         snapshot = agreement_input(project)
-        fingerprint = agreement_input_fingerprint(project, snapshot)
+        sources = agreement_sources(project, snapshot)
+        fingerprint = sources.fingerprint
         timings["fingerprint"] = round(time.perf_counter() - started, 4)
         context.progress(0.05)
         previous = agreement_last_done(project, exclude_id=run.pk)
@@ -107,6 +115,7 @@ def _compute_run(run: AgreementRun, context: JobContext) -> dict:
             results = agreement_results_compute(
                 project=project,
                 snapshot=snapshot,
+                sources=sources,
                 timings=timings,
                 on_progress=lambda fraction: context.progress(0.05 + 0.9 * fraction),
             )
@@ -119,18 +128,106 @@ def agreement_results_compute(
     *,
     project: Project,
     snapshot: AgreementInput,
+    sources: AgreementSources | None = None,
     on_progress: Callable[[float], None] | None = None,
     timings: dict | None = None,
 ) -> AgreementReport:
-    """The report of `snapshot`: the selectors read its complete input, the pure core computes it."""
+    """The report of `snapshot`, incrementally: each document's piece (annotations.agreement.pieces) is
+    read from the cache when the document's work has not changed since it was stored, else computed
+    and stored; the pure core then adds the pieces up. `timings` also receives how many documents
+    were computed (`documents_computed`) and how many came from the cache (`documents_cached`)."""
+    timings = {} if timings is None else timings
+    progress = on_progress or (lambda fraction: None)
     clock = time.perf_counter()
-    data = agreement_report_input(project, snapshot)
-    if timings is not None:
-        timings["input"] = round(time.perf_counter() - clock, 4)  # grades, stances and verdicts
+    if sources is None:
+        sources = agreement_sources(project, snapshot)
+    table = LabelTable(snapshot.label_names)
+    cached, stale = agreement_cached_pieces(project, sources, table)
+    if stale:
+        AgreementPiece.objects.filter(pk__in=stale).delete()
+    timings["input"] = round(time.perf_counter() - clock, 4)  # the cached pieces
+
+    clock = time.perf_counter()
+    missing = [pk for pk in sources.documents if pk not in cached]
+    computed: dict[int, DocumentPiece] = {}
+    batches = agreement_document_batches(project, sources, missing, table)  # reads every token first
+    with agreement_pieces_writer(
+        project=project, fingerprints=sources.document_fingerprints, documents=missing
+    ) as store:
+        for batch in batches:
+            pieces = batch_pieces(batch, table)
+            store(pieces)  # written while the next batch is computed
+            computed.update((piece.document_id, piece) for piece in pieces)
+    progress(0.8)
+    timings["pieces"] = round(time.perf_counter() - clock, 4)
+    timings["documents_computed"] = len(computed)
+    timings["documents_cached"] = len(cached)
+
+    data = ReportInput(
+        labels=snapshot.label_names,
+        label_colors=snapshot.label_colors,
+        reviewers=snapshot.reviewers,
+        assignments=len(snapshot.assignments),
+        document_count=snapshot.document_count,
+        documents=[cached.get(pk) or computed[pk] for pk in sources.documents],
+        **agreement_source_triples(sources),
+    )
+    progress(0.85)
+    return agreement_report(data, timings=timings)  # every piece is ready: adding them up is quick
+
+
+@contextmanager
+def agreement_pieces_writer(*, project: Project, fingerprints: dict[int, str], documents: list[int]):
+    """`store(pieces)` stores (or replaces) computed pieces under their documents' fingerprints; the
+    pieces of `documents` stored earlier are replaced. On PostgreSQL the rows stream into one COPY
+    (an INSERT of thousands of rows of bytes costs more than computing them) that the database works
+    through while the next pieces are computed; the connection runs nothing else until the block
+    ends. Elsewhere, or if another run stored some of them meanwhile, an upsert."""
+    collected: list[DocumentPiece] = []
+    if connection.vendor != "postgresql" or not documents:
+        yield lambda pieces: _pieces_upsert(project, pieces, fingerprints)
+        return
+    now = timezone.now()
+    table = connection.ops.quote_name(AgreementPiece._meta.db_table)
+    columns = "project_id, document_id, kind, fingerprint, data, computed_at"
     try:
-        return agreement_report(data, on_progress=on_progress, timings=timings)
-    finally:
-        data.documents.close()  # on an error mid-way too: release the server-side cursors now
+        with transaction.atomic(), connection.cursor() as cursor:
+            AgreementPiece.objects.filter(kind=PIECE_KIND, document_id__in=documents).delete()
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(["int8", "int8", "varchar", "varchar", "bytea", "timestamptz"])
+
+                def store(pieces: list[DocumentPiece]) -> None:
+                    collected.extend(pieces)
+                    for piece in pieces:
+                        fingerprint = fingerprints[piece.document_id]
+                        copy.write_row(
+                            (project.pk, piece.document_id, PIECE_KIND, fingerprint, piece_to_bytes(piece), now)
+                        )
+
+                yield store
+    except IntegrityError:  # another run stored some of them meanwhile: replace them
+        _pieces_upsert(project, collected, fingerprints)
+
+
+def _pieces_upsert(project: Project, pieces: list[DocumentPiece], fingerprints: dict[int, str]) -> None:
+    now = timezone.now()
+    AgreementPiece.objects.bulk_create(
+        [
+            AgreementPiece(
+                project=project,
+                document_id=piece.document_id,
+                kind=PIECE_KIND,
+                fingerprint=fingerprints[piece.document_id],
+                data=piece_to_bytes(piece),
+                computed_at=now,
+            )
+            for piece in pieces
+        ],
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["kind", "document"],
+        update_fields=["project", "fingerprint", "data", "computed_at"],
+    )
 
 
 __all__ = [
@@ -139,4 +236,5 @@ __all__ = [
     "agreement_run_execute",
     "agreement_run_fail",
     "agreement_results_compute",
+    "agreement_pieces_writer",
 ]

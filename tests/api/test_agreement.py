@@ -6,8 +6,8 @@ from unittest import mock
 
 import pytest
 
-from annotations.agreement import report
 from annotations.models import AgreementRun, JobStatus, LabelType
+from annotations.services import agreement_runs
 from annotations.services.agreement_runs import agreement_run_execute, agreement_run_request
 from annotations.tasks import agreement_run_task
 from tests.factories import DocumentFactory, LabelTypeFactory, MembershipFactory, ProjectFactory
@@ -148,7 +148,8 @@ def test_blind_review_no_reviewer_reads_another_reviewers_labels(project, review
 def test_a_failed_run_is_visible_with_its_error(project, manager, api_client_for, submitted):
     with mock.patch.object(agreement_run_task, "apply_async"):
         run = agreement_run_request(project=project)
-    with mock.patch.object(report, "span_f1", side_effect=ValueError("a span must be (start, end, label)")):
+    failure = ValueError("a span must be (start, end, label)")
+    with mock.patch.object(agreement_runs, "batch_pieces", side_effect=failure):
         agreement_run_execute(run_id=run.pk)
     body = api_client_for(manager).get(f"/api/agreement-runs/{run.pk}/").json()
     assert body["status"] == "failed"

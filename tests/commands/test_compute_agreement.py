@@ -7,9 +7,8 @@ import pytest
 from django.core.management import call_command, execute_from_command_line
 from django.core.management.base import CommandError
 
-from annotations.agreement import report
 from annotations.models import AgreementRun, JobStatus
-from annotations.services import jobs
+from annotations.services import agreement_runs, jobs
 from tests.services.test_agreement_runs import annotated, two_documents  # noqa: F401
 
 
@@ -59,7 +58,7 @@ def test_unknown_project_is_one_line_and_a_non_zero_exit(project, capsys):
 
 def test_a_failed_run_is_one_line_and_a_non_zero_exit(project, annotated, capsys):  # noqa: F811
     with (
-        mock.patch.object(report, "span_f1", side_effect=ValueError("bad spans")),
+        mock.patch.object(agreement_runs, "batch_pieces", side_effect=ValueError("bad spans")),
         pytest.raises(SystemExit) as exit_info,
     ):
         run("--project", project.slug)

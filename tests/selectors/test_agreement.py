@@ -134,3 +134,17 @@ def test_claim_stances_are_one_value_per_reviewer_document_and_claim(_, project,
             (third.pk, (document.pk, other.pk), "mentions"),
         ]
     )
+
+
+def test_stored_tokens_are_read_as_the_tokenizer_stored_them():
+    import numpy as np
+
+    from annotations.selectors.agreement import _stored_tokens
+    from annotations.text.tokens import pack_tokens, stored_token_bounds
+
+    packed = pack_tokens(TEXT_1)
+    assert _stored_tokens(packed).tolist() == [list(t) for t in stored_token_bounds(TEXT_1, packed)]
+    assert _stored_tokens(packed).tolist() == [[t.start, t.end] for t in tokenize(TEXT_1)]
+    other_version = np.frombuffer(packed, dtype="<u4") + np.array([1] + [0] * (len(packed) // 4 - 1), dtype="<u4")
+    assert _stored_tokens(other_version.tobytes()) is None  # tokenized again
+    assert _stored_tokens(packed[:-4]) is None and _stored_tokens(None) is None and _stored_tokens(b"") is None

@@ -257,7 +257,7 @@ def test_a_deterministic_error_fails_the_run_without_retrying(project, annotated
         calls.append(agreement_run_task.request.retries)
         raise ValueError("reliability_data must be a 2-D (coders x units) array")
 
-    with mock.patch.object(report, "krippendorff_alpha_matrix", side_effect=broken):
+    with mock.patch.object(report, "nominal_alpha_from_totals", side_effect=broken):
         agreement_run_task.apply(args=(run.pk,))
     run.refresh_from_db()
     assert run.status == JobStatus.FAILED
@@ -316,12 +316,12 @@ def test_retries_used_up_mark_the_run_failed(project, annotated):
 def test_unchanged_input_copies_the_last_results_without_recomputing(project, annotated, reviewer1):
     first = run_now(project)
     with (
-        mock.patch.object(report, "krippendorff_alpha_matrix") as alpha,
-        mock.patch.object(report, "span_f1") as f1,
-        mock.patch.object(report, "token_values") as values,
+        mock.patch.object(report, "nominal_alpha_from_totals") as alpha,
+        mock.patch.object(agreement_runs, "batch_pieces") as pieces,
+        mock.patch.object(agreement_runs, "agreement_cached_pieces") as cached,
     ):
         second = run_now(project)
-    assert not alpha.called and not f1.called and not values.called
+    assert not alpha.called and not pieces.called and not cached.called
     assert second.status == JobStatus.DONE and second.pk != first.pk
     assert second.input_fingerprint == first.input_fingerprint
     assert second.results["unchanged"] is True and second.results["copied_from"] == first.pk
@@ -335,6 +335,74 @@ def test_unchanged_input_copies_the_last_results_without_recomputing(project, an
     third = run_now(project)
     assert third.input_fingerprint != first.input_fingerprint
     assert third.results["unchanged"] is False and third.results["counts"]["assignments"] == 5
+
+
+def from_scratch(project):
+    """The report computed with no cached piece at all (the cache is emptied first)."""
+    from annotations.models import AgreementPiece
+    from annotations.selectors.agreement import agreement_input
+
+    AgreementPiece.objects.filter(project=project).delete()
+    timings = {}
+    results = agreement_runs.agreement_results_compute(
+        project=project, snapshot=agreement_input(project), timings=timings
+    )
+    assert timings["documents_cached"] == 0
+    return results
+
+
+def test_a_run_recomputes_only_the_documents_whose_work_changed(project, annotated, reviewer1, reviewer2):
+    """Each document's piece of the report is cached under a fingerprint of its work: a run computes the
+    pieces of changed documents only, and its report equals one computed from scratch."""
+    from annotations.models import AgreementPiece, LabelType
+
+    documents = annotated["documents"]
+    first = run_now(project)
+    assert (first.timings["documents_computed"], first.timings["documents_cached"]) == (2, 0)
+    assert AgreementPiece.objects.filter(project=project).count() == 2
+
+    # a third reviewer submits document 1: only its piece is computed again
+    project.overlap_k = 3
+    project.save()
+    third = reviewer(project, "reviewer3")
+    with mock.patch.object(agreement_run_task, "apply_async"):
+        annotate(assign(documents[1], third), [(*word(TEXT_1, "الجيش"), "actor"), (*word(TEXT_1, "الرقة"), "actor")])
+    pieces_before = dict(AgreementPiece.objects.values_list("document_id", "fingerprint"))
+    second = run_now(project)
+    assert (second.timings["documents_computed"], second.timings["documents_cached"]) == (1, 1)
+    pieces_after = dict(AgreementPiece.objects.values_list("document_id", "fingerprint"))
+    assert pieces_after[documents[2].pk] == pieces_before[documents[2].pk]
+    assert pieces_after[documents[1].pk] != pieces_before[documents[1].pk]
+    assert second.results["counts"]["assignments"] == 5 and second.results != first.results
+    incremental = second.results
+    assert incremental == {**from_scratch(project), "unchanged": False, "copied_from": None}
+
+    # an edit behind the services' back (a label changed in place): that document again, and only it
+    run_now(project)  # the cache is full again
+    span = Span.objects.filter(assignment__document=documents[2], assignment__reviewer=reviewer1).first()
+    Span.objects.filter(pk=span.pk).update(label=LabelType.objects.get(project=project, name="casualty_figure"))
+    fourth = run_now(project)
+    assert (fourth.timings["documents_computed"], fourth.timings["documents_cached"]) == (1, 1)
+    assert fourth.results == from_scratch(project)
+
+    # renaming a label changes every token value's name and tie-break: every piece is computed again
+    run_now(project)
+    LabelType.objects.filter(project=project, name="place").update(name="location")
+    fifth = run_now(project)
+    assert (fifth.timings["documents_computed"], fifth.timings["documents_cached"]) == (2, 0)
+    assert [row["label"] for row in fifth.results["labels"]] == ["actor", "location", "casualty_figure"]
+
+
+def test_a_damaged_or_stale_cached_piece_is_computed_again(project, annotated):
+    from annotations.models import AgreementPiece
+
+    reference = run_now(project).results
+    AgreementPiece.objects.filter(document=annotated["documents"][1]).update(data=b"not a piece")
+    AgreementPiece.objects.filter(document=annotated["documents"][2]).update(fingerprint="0" * 64)
+    AgreementRun.objects.all().delete()  # no results to copy: compute
+    again = run_now(project)
+    assert (again.timings["documents_computed"], again.timings["documents_cached"]) == (2, 0)
+    assert again.results == reference
 
 
 def test_executing_a_finished_run_again_changes_nothing(project, annotated):
