@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from json.encoder import encode_basestring
 from urllib.parse import urlsplit
 
 # Characters that some line readers (Python's str.splitlines, JavaScript's old JSON.parse) treat as
@@ -19,6 +20,41 @@ def dumps(value) -> str:
         for ch, escaped in _LINE_LIKE.items():
             text = text.replace(ch, escaped)
     return text
+
+
+def line_safe(text: str) -> str:
+    """`text` (JSON) with the line-like characters escaped, as `dumps` leaves them."""
+    if "\u2028" in text or "\u2029" in text or "\x85" in text:
+        for ch, escaped in _LINE_LIKE.items():
+            text = text.replace(ch, escaped)
+    return text
+
+
+# The writers' fast path builds JSON text from pieces instead of dicts; each piece is exactly what
+# `json.dumps(..., ensure_ascii=False, separators=(",", ":"))` writes for that value (the same C string
+# encoder), so the joined text is byte for byte `dumps` of the equivalent dict (tests compare the two).
+# `line_safe` is applied to the whole text, as `dumps` does.
+json_string = encode_basestring  # a str as a JSON string literal (UTF-8 kept; " \\ and controls escaped)
+
+
+def json_value(item) -> str:
+    """Any JSON value as `dumps` writes it (without the line-safe pass): quick for None, str and int."""
+    if item is None:
+        return "null"
+    kind = type(item)
+    if kind is str:
+        return encode_basestring(item)
+    if kind is int:
+        return int.__repr__(item)
+    return json.dumps(item, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+class Cached(dict):
+    """json_value(x) for the few distinct values a column holds (labels, decisions, names): computed once."""
+
+    def __missing__(self, key):
+        text = self[key] = json_value(key)
+        return text
 
 
 def finite(value):

@@ -53,25 +53,22 @@ NOTES = (
 )
 
 
-def document_tags(document: GoldDocument, priority: dict[str, int]) -> tuple[list, list[str], int]:
-    """(sentences of tokens, one tag per token in reading order, spans left out)."""
-    sentences = document.sentences()
-    tokens = [token for sentence in sentences for token in sentence]
-    starts = [token.start for token in tokens]
-    owner = [-1] * len(tokens)  # per token, the index of the kept span covering it
+def document_tags(document: GoldDocument, priority: dict[str, int]) -> tuple[tuple, list[str], int, int]:
+    """(the token table (starts, ends, sentence firsts), one tag per token in reading order, spans left
+    out, chunks tagged B-)."""
+    starts, ends, firsts = table = document.token_table()
+    spans = document.spans
+    owner = [-1] * len(starts)  # per token, the index of the kept span covering it
     left_out = 0
     order = sorted(
-        range(len(document.spans)),
-        key=lambda i: (
-            priority.get(document.spans[i].label, len(priority)),
-            document.spans[i].start,
-            -document.spans[i].end,
-        ),
+        range(len(spans)),
+        key=lambda i: (priority.get(spans[i].label, len(priority)), spans[i].start, -spans[i].end),
     )
+    kept = []
     for i in order:
-        span = document.spans[i]
+        span = spans[i]
         first = bisect_right(starts, span.start) - 1  # the last token starting at or before the span
-        if first < 0 or tokens[first].end <= span.start:
+        if first < 0 or ends[first] <= span.start:
             first += 1
         last = bisect_right(starts, span.end - 1)  # tokens starting before the span's end
         if first >= last or any(owner[t] != -1 for t in range(first, last)):
@@ -79,42 +76,43 @@ def document_tags(document: GoldDocument, priority: dict[str, int]) -> tuple[lis
             continue
         for t in range(first, last):
             owner[t] = i
-    tags = []
-    cells = {}
-    position = 0
-    for sentence in sentences:
-        previous = -1
-        for _ in sentence:
-            i = owner[position]
-            if i == -1:
-                tags.append("O")
-            else:
-                label = document.spans[i].label
-                cell = cells.get(label)
-                if cell is None:
-                    cell = cells[label] = "".join("_" if ch.isspace() else ch for ch in _cell(label))
-                tags.append(("I-" if previous == i else "B-") + cell)
-            previous = i
-            position += 1
-    return sentences, tags, left_out
+        kept.append((i, first, last))
+    tags = ["O"] * len(starts)
+    entities = 0
+    if kept:
+        sentence_firsts = set(firsts)
+        cells = {}
+        for i, first, last in kept:
+            label = spans[i].label
+            cell = cells.get(label)
+            if cell is None:
+                cell = cells[label] = "".join("_" if ch.isspace() else ch for ch in _cell(label))
+            begin, inner = "B-" + cell, "I-" + cell
+            for t in range(first, last):
+                if t == first or t in sentence_firsts:  # a chunk starts again in each sentence
+                    tags[t] = begin
+                    entities += 1
+                else:
+                    tags[t] = inner
+    return table, tags, left_out, entities
 
 
 def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict | None = None) -> Iterator[str]:
     priority = {name: rank for rank, name in enumerate(context.label_names)}
     left_out_total = 0
     entities = 0
+    lines = {}  # tag -> " tag\n"
     for document in documents:
-        sentences, tags, left_out = document_tags(document, priority)
+        (starts, ends, firsts), tags, left_out, chunks = document_tags(document, priority)
         left_out_total += left_out
+        entities += chunks
+        text = document.text
+        forms = list(map(text.__getitem__, map(slice, starts, ends)))
+        suffixes = [lines.get(tag) or lines.setdefault(tag, f" {tag}\n") for tag in tags]
         out = [DOCSTART, "\n\n"]
-        position = 0
-        for sentence in sentences:
-            for token in sentence:
-                tag = tags[position]
-                if tag[0] == "B":
-                    entities += 1
-                out.append(f"{token.text} {tag}\n")
-                position += 1
+        for number in range(1, len(firsts)):
+            low, high = firsts[number - 1], firsts[number]
+            out.append("".join(map(str.__add__, forms[low:high], suffixes[low:high])))
             out.append("\n")
         yield "".join(out)
     if stats is not None:

@@ -66,6 +66,21 @@ class Counts:
             "resolution": dict(self.resolution),
         }
 
+    def add(self, other: Counts) -> None:
+        """Adds the counts of `other` (one split's) to these."""
+        self.documents += other.documents
+        self.spans += other.spans
+        self.claim_links += other.claim_links
+        self.ratings += other.ratings
+        for name, n in other.per_label.items():
+            self.per_label[name] = self.per_label.get(name, 0) + n
+        for name, n in other.resolution.items():
+            self.resolution[name] = self.resolution.get(name, 0) + n
+        self.claims |= other.claims
+        self.agreement["documents"] += other.agreement["documents"]
+        for key in ("token_alpha", "overlap_f1"):
+            self.agreement[key].extend(other.agreement[key])
+
 
 def counted(documents: Iterable[GoldDocument], counts: Counts) -> Iterator[GoldDocument]:
     per_label = counts.per_label

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from ._common import document_urn, dumps, http_url
+from ._common import Cached, document_urn, dumps, http_url, json_string, line_safe
 from .records import MAJORITY, OFFSET_UNIT, ExportContext, GoldDocument
 
 NAME = "web-annotation"
@@ -65,11 +65,46 @@ NOTES = (
 )
 
 
+def _line_like(text: str) -> bool:
+    return "\u2028" in text or "\u2029" in text or "\x85" in text
+
+
 def _source(document: GoldDocument) -> str:
     return document.url if http_url(document.url) else document_urn(document.sha256)
 
 
+def _link_item(document: GoldDocument, context: ExportContext, n: int, link, span_ids: list[str], extra: dict) -> dict:
+    return {
+        "id": f"{document_urn(document.sha256)}:link:{n}",
+        "type": "Annotation",
+        "motivation": "linking",
+        "body": [
+            {
+                "id": f"urn:workbench:claim:{context.project_slug}:{link.claim.id}",
+                "type": "TextualBody",
+                "purpose": "linking",
+                "value": link.claim.text,
+            },
+            {"type": "TextualBody", "purpose": "classifying", "value": link.stance},
+        ],
+        "target": span_ids[link.span],
+        **extra,
+    }
+
+
+def _grade_item(document: GoldDocument, n: int, grade, source: str, span_ids: list[str], extra: dict) -> dict:
+    return {
+        "id": f"{document_urn(document.sha256)}:grade:{n}",
+        "type": "Annotation",
+        "motivation": "assessing",
+        "body": {"type": "TextualBody", "purpose": "assessing", "value": grade.code},
+        "target": source if grade.span is None else span_ids[grade.span],
+        **extra,
+    }
+
+
 def document_items(document: GoldDocument, context: ExportContext) -> Iterator[dict]:
+    """The document's annotations as dicts; the writers write `document_item_texts`, their JSON."""
     base = document_urn(document.sha256)
     source = _source(document)
     text = document.text
@@ -99,31 +134,45 @@ def document_items(document: GoldDocument, context: ExportContext) -> Iterator[d
             **extra,
         }
     for n, link in enumerate(document.claim_links):
-        yield {
-            "id": f"{base}:link:{n}",
-            "type": "Annotation",
-            "motivation": "linking",
-            "body": [
-                {
-                    "id": f"urn:workbench:claim:{context.project_slug}:{link.claim.id}",
-                    "type": "TextualBody",
-                    "purpose": "linking",
-                    "value": link.claim.text,
-                },
-                {"type": "TextualBody", "purpose": "classifying", "value": link.stance},
-            ],
-            "target": span_ids[link.span],
-            **extra,
-        }
+        yield _link_item(document, context, n, link, span_ids, extra)
     for n, grade in enumerate(document.reliability):
-        yield {
-            "id": f"{base}:grade:{n}",
-            "type": "Annotation",
-            "motivation": "assessing",
-            "body": {"type": "TextualBody", "purpose": "assessing", "value": grade.code},
-            "target": source if grade.span is None else span_ids[grade.span],
-            **extra,
-        }
+        yield _grade_item(document, n, grade, source, span_ids, extra)
+
+
+def document_item_texts(document: GoldDocument, context: ExportContext, labels: Cached | None = None) -> list[str]:
+    """`[dumps(item) for item in document_items(document, context)]`, byte for byte (tests compare the
+    two), without building the dicts of the span annotations (almost all of them): their JSON is written
+    from pieces, each as `dumps` writes it (`_common.json_string`)."""
+    labels = Cached() if labels is None else labels
+    base = document_urn(document.sha256)
+    source = _source(document)
+    text = document.text
+    majority = document.resolution == MAJORITY
+    extra = {"workbench:resolution": MAJORITY} if majority else {}
+    tail = ',"workbench:resolution":"majority"}' if majority else "}"
+    # every piece that is the same for all the document's spans, encoded once
+    target = f',"target":{{"source":{json_string(source)},"workbench:textSha256":{json_string(document.sha256)},'
+    target += '"selector":[{"type":"TextQuoteSelector","exact":'
+    base_json = json_string(base)[:-1]  # without its closing quote: ':span:<n>"' follows
+    span_ids = []
+    texts = []
+    for n, span in enumerate(document.spans):
+        start, end = span.start, span.end
+        span_ids.append(f"{base}:span:{n}")
+        texts.append(
+            f'{{"id":{base_json}:span:{n}","type":"Annotation","motivation":"tagging","body":{{"type":"TextualBody",'
+            f'"purpose":"tagging","value":{labels[span.label]}}}{target}{json_string(span.text)},"prefix":'
+            f'{json_string(text[max(0, start - QUOTE_CONTEXT) : start])},"suffix":'
+            f'{json_string(text[end : end + QUOTE_CONTEXT])}}},{{"type":"TextPositionSelector","start":{start},'
+            f'"end":{end}}}]}}{tail}'
+        )
+    if any(map(_line_like, texts)):
+        texts = list(map(line_safe, texts))
+    for n, link in enumerate(document.claim_links):
+        texts.append(dumps(_link_item(document, context, n, link, span_ids, extra)))
+    for n, grade in enumerate(document.reliability):
+        texts.append(dumps(_grade_item(document, n, grade, source, span_ids, extra)))
+    return texts
 
 
 def collection_id(context: ExportContext) -> str:
@@ -137,6 +186,8 @@ def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict
     pages = 0
     total = 0
 
+    labels = Cached()
+
     def flush(last: bool) -> str:
         head = {"id": f"{collection}:page:{pages}", "type": "AnnotationPage", "partOf": collection}
         head["startIndex"] = total - len(page)
@@ -144,17 +195,21 @@ def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict
             head["prev"] = f"{collection}:page:{pages - 1}"
         if not last:
             head["next"] = f"{collection}:page:{pages + 1}"
-        return dumps(head)[:-1] + ',"items":[' + ",".join(map(dumps, page)) + "]},\n"
+        return dumps(head)[:-1] + ',"items":[' + ",".join(page) + "]},\n"
 
     for document in documents:
         chunk = []
-        for item in document_items(document, context):
-            if len(page) == PAGE_SIZE:  # a full page with more to come: it has a next page
+        items = document_item_texts(document, context, labels)
+        while items:
+            room = PAGE_SIZE - len(page)
+            if room == 0:  # a full page with more to come: it has a next page
                 chunk.append(flush(last=False))
                 page = []
                 pages += 1
-            page.append(item)
-            total += 1
+                room = PAGE_SIZE
+            taken, items = items[:room], items[room:]
+            page.extend(taken)
+            total += len(taken)
         if chunk:
             yield "".join(chunk)
     tail = {"id": collection, "type": "AnnotationCollection", "label": context.project_name}

@@ -1,9 +1,11 @@
 """Reads for gold exports: ORM rows in, `annotations.exporters.records` out, streamed.
 
 `gold_records(project)` yields one `GoldDocument` per gold document in document id order, reading
-`chunk_size` (1,000) documents at a time by keyset (`id > last`), with a handful of queries per chunk (the
-documents, their gold spans, links and grades; claims and user names once each, cached): memory is
-one chunk, never the project.
+`chunk_size` (2,000) documents at a time by keyset (`id > last`), with a fixed handful of queries per
+chunk (the documents, their stored tokens, their gold spans, links, grades and reviewers' notes; claims
+and user names once each, cached), each fetched in one go as plain tuples (no model instances, no
+per-row ORM work): memory is one chunk, never the project. Spans come back from the database already in
+export order, so building a document only groups rows (this is most of an export's time).
 
 Gold is what was final at `snapshot_at` (an adjudication with status final and decided_at at or before
 it). Final gold never changes afterwards (the adjudication services refuse edits with 409), so rows
@@ -21,6 +23,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+import queue
+import re
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,7 +35,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import CharField, F, IntegerField, Lookup, Q, Value
+from django.db.models import CharField, F, IntegerField, Lookup, OuterRef, Q, Subquery, Value
 from django.utils import timezone
 
 from annotations.exporters.records import (
@@ -54,6 +60,7 @@ from annotations.models import (
     ClaimVerdictChange,
     Document,
     DocumentFlag,
+    DocumentStats,
     JobStatus,
     LabelType,
     Project,
@@ -74,7 +81,7 @@ from annotations.models import (
 if TYPE_CHECKING:  # the stored report's shape; the agreement package (numpy) is not loaded for an export
     from annotations.agreement.report import DocumentRow, Summary
 
-CHUNK = 1000
+CHUNK = 2000
 MAJORITY_DECISION = "majority"
 
 
@@ -91,7 +98,11 @@ def gold_snapshot() -> Iterator[bool]:
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        yield True
+        _snapshot.open = True
+        try:
+            yield True
+        finally:
+            _snapshot.open = False
 
 
 # --- context and agreement ------------------------------------------------------------------------------
@@ -254,32 +265,49 @@ DOCUMENT_FIELDS = (
     "adjudication__reviewers",
     "adjudication__recorded_adjudicator",
     "adjudication__recorded_agreement",
-    "stats__tokens",  # 18: the tokenizer's output stored at import (CoNLL), or None
+    "stored_tokens",  # 18: the tokenizer's output stored at import (CoNLL), or None (`_stored_tokens`)
 )
+_NEW = tuple.__new__  # GoldSpan(*row) without the Python-level __new__: a span is built from a tuple in C
 
 
-def gold_records(
-    project: Project,
-    *,
-    include_majority: bool = False,
-    snapshot_at: dt.datetime | None = None,
-    agreement: dict[int, dict] | None = None,
-    chunk_size: int = CHUNK,
-    on_chunk: Callable[[int], None] | None = None,
-) -> Iterator[GoldDocument]:
-    """The project's gold, one document at a time, in document id order (see the module docstring).
+def _rows(queryset) -> list[tuple]:
+    """The rows of a values_list() queryset, fetched in one go (Django's converters applied): iterating the
+    queryset itself fetches 100 rows a call, which costs more than the query for 40,000 span rows."""
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    return list(compiler.results_iter(tuple_expected=True, chunk_size=1 << 30))
 
-    `agreement` maps document ids to their figures (`gold_agreement`); `on_chunk(n)` is called after
-    each chunk of n documents has been read (progress)."""
-    snapshot_at = snapshot_at or timezone.now()
-    lookups = _Lookups(project)
-    k = project.overlap_k
-    agreement = agreement or {}
-    condition = gold_documents_filter(project, include_majority=include_majority, snapshot_at=snapshot_at)
+
+def _stored_tokens() -> Subquery:
+    """DocumentStats.tokens of the outer document, looked up by its id: a LEFT JOIN to the stats table
+    makes PostgreSQL merge-join its whole index up to the chunk, for every chunk (quadratic)."""
+    return Subquery(DocumentStats.objects.filter(document_id=OuterRef("pk")).values("tokens")[:1])
+
+
+@dataclasses.dataclass
+class _Chunk:
+    """Every row the export reads for one chunk of documents, but the lookups' and the majority vote's."""
+
+    rows: list  # the documents (DOCUMENT_FIELDS), in id order
+    adjudicated: dict  # adjudication id -> row, of the documents final at the snapshot
+    majority: list  # rows of the other documents, with include_majority
+    spans: list  # gold span rows of `adjudicated`, grouped by adjudication (`_adjudicated`)
+    links: list
+    grades: list
+    notes: list  # reviewers' flags and span comments of all the chunk's documents
+
+
+def _chunks(
+    project: Project, condition: Q, *, include_majority: bool, snapshot_at: dt.datetime, chunk_size: int
+) -> Iterator[_Chunk]:
+    """The rows of the gold documents, chunk by chunk, keyset by document id: a fixed number of queries each."""
     last = 0
     while True:
-        rows = list(
-            Document.objects.filter(condition, project=project, pk__gt=last)
+        page = Q(pk__gt=last)
+        if not include_majority:  # an inner join: bound the adjudications too (PostgreSQL does not infer it)
+            page &= Q(adjudication__document_id__gt=last)
+        rows = _rows(
+            Document.objects.filter(condition, page, project=project)
+            .annotate(stored_tokens=_stored_tokens())
             .order_by("pk")
             .values_list(*DOCUMENT_FIELDS)[:chunk_size]
         )
@@ -299,31 +327,127 @@ def gold_records(
                 adjudicated[row[9]] = row
             elif include_majority:
                 majority.append(row)
-        built: dict[int, GoldDocument] = {}
-        if adjudicated:
-            built.update(_adjudicated(adjudicated, lookups, agreement))
-        if majority:
-            built.update(_majority(majority, lookups, agreement, k, snapshot_at))
-        notes = _review_notes(list(built))
-        for document_id, found in notes.items():
-            built[document_id] = dataclasses.replace(built[document_id], review_notes=tuple(found))
-        for row in rows:
-            document = built.get(row[0])
-            if document is not None:
-                yield document
-        if on_chunk is not None:
-            on_chunk(len(rows))
+        spans, links, grades = _gold_rows(list(adjudicated)) if adjudicated else ([], [], [])
+        candidates = [row[0] for row in adjudicated.values()] + [row[0] for row in majority]
+        notes = _note_rows(candidates) if candidates else []
+        yield _Chunk(rows, adjudicated, majority, spans, links, grades, notes)
         if len(rows) < chunk_size:
             return
 
 
-def _review_notes(document_ids: list[int]) -> dict[int, list[ReviewNote]]:
-    """Submitted reviewers' flags and span comments of these documents (one UNION query per chunk)."""
-    notes: dict[int, list[ReviewNote]] = defaultdict(list)
-    if not document_ids:
-        return notes
+def gold_records(
+    project: Project,
+    *,
+    include_majority: bool = False,
+    snapshot_at: dt.datetime | None = None,
+    agreement: dict[int, dict] | None = None,
+    chunk_size: int = CHUNK,
+    on_chunk: Callable[[int], None] | None = None,
+) -> Iterator[GoldDocument]:
+    """The project's gold, one document at a time, in document id order (see the module docstring).
+
+    `agreement` maps document ids to their figures (`gold_agreement`); `on_chunk(n)` is called after
+    each chunk of n documents has been read (progress). Inside `gold_snapshot`'s own transaction, the
+    next chunk's rows are read ahead by a thread in the same snapshot (`_read_ahead`) while this one is
+    built and written."""
+    snapshot_at = snapshot_at or timezone.now()
+    lookups = _Lookups(project)
+    k = project.overlap_k
+    agreement = agreement or {}
+    condition = gold_documents_filter(project, include_majority=include_majority, snapshot_at=snapshot_at)
+    produce = functools.partial(
+        _chunks, project, condition, include_majority=include_majority, snapshot_at=snapshot_at, chunk_size=chunk_size
+    )
+    for chunk in _read_ahead(produce) if _in_own_snapshot() else produce():
+        built: dict[int, GoldDocument] = {}
+        if chunk.adjudicated:
+            built.update(_adjudicated(chunk, lookups, agreement))
+        if chunk.majority:
+            built.update(_majority(chunk.majority, lookups, agreement, k, snapshot_at))
+        for document_id, found in _review_notes(chunk.notes).items():
+            if document_id in built:
+                built[document_id] = dataclasses.replace(built[document_id], review_notes=tuple(found))
+        for row in chunk.rows:
+            document = built.get(row[0])
+            if document is not None:
+                yield document
+        if on_chunk is not None:
+            on_chunk(len(chunk.rows))
+
+
+# --- reading ahead ----------------------------------------------------------------------------------------
+_snapshot = threading.local()  # .open: this thread is inside gold_snapshot()'s own transaction
+_SNAPSHOT_ID = re.compile(r"[0-9A-Fa-f-]{1,64}")
+READ_AHEAD = 1  # chunks waiting for the consumer (memory: this many + the one built + the one read)
+
+
+def _in_own_snapshot() -> bool:
+    return bool(getattr(_snapshot, "open", False)) and connection.in_atomic_block
+
+
+class _Failed:
+    def __init__(self, error: BaseException):
+        self.error = error
+
+
+def _read_ahead(produce: Callable[[], Iterator], depth: int = READ_AHEAD) -> Iterator:
+    """`produce()`'s items, produced by a thread with a connection of its own that imports this
+    transaction's snapshot (pg_export_snapshot / SET TRANSACTION SNAPSHOT: it sees exactly what this
+    transaction sees), so PostgreSQL runs the next chunk's queries while this thread builds and writes
+    the current one (the two cores both work). At most `depth` items wait; an error in the thread is
+    raised here; closing this generator stops the thread."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_export_snapshot()")
+        (snapshot,) = cursor.fetchone()
+    if not _SNAPSHOT_ID.fullmatch(snapshot):
+        raise ValueError(f"unexpected snapshot id {snapshot!r}")
+    items: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                items.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:  # this thread's own connection
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+                for item in produce():
+                    if not put(item):
+                        return
+            put(done)
+        except BaseException as exc:  # raised again by the consumer
+            put(_Failed(exc))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=work, name="gold-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = items.get()
+            if item is done:
+                return
+            if isinstance(item, _Failed):
+                raise item.error
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _note_rows(document_ids: list[int]) -> list[tuple]:
+    """Submitted reviewers' flags and span comments of these documents (one UNION query)."""
     flags = DocumentFlag.objects.filter(
-        assignment__status=AssignmentStatus.SUBMITTED, assignment__document_id__in=document_ids
+        _in("assignment__document_id", document_ids), assignment__status=AssignmentStatus.SUBMITTED
     ).values_list(
         "assignment__document_id",
         "kind",
@@ -334,8 +458,8 @@ def _review_notes(document_ids: list[int]) -> dict[int, list[ReviewNote]]:
         "id",
     )
     comments = SpanComment.objects.filter(
+        _in("span__assignment__document_id", document_ids),
         span__assignment__status=AssignmentStatus.SUBMITTED,
-        span__assignment__document_id__in=document_ids,
         span__deleted_at__isnull=True,
     ).values_list(
         "span__assignment__document_id",
@@ -346,9 +470,14 @@ def _review_notes(document_ids: list[int]) -> dict[int, list[ReviewNote]]:
         "span__label__name",
         "id",
     )
+    return list(flags.union(comments, all=True))
+
+
+def _review_notes(rows: list[tuple]) -> dict[int, list[ReviewNote]]:
+    """The notes rows by document, each document's in a stable order (flags, then comments by offsets)."""
+    notes: dict[int, list[ReviewNote]] = defaultdict(list)
     rows = sorted(
-        flags.union(comments, all=True),
-        key=lambda r: (r[0], r[1] == "comment", r[3] if r[3] is not None else -1, r[4] or -1, r[1], r[6]),
+        rows, key=lambda r: (r[0], r[1] == "comment", r[3] if r[3] is not None else -1, r[4] or -1, r[1], r[6])
     )
     for document_id, kind, note, start, end, label, _ in rows:
         notes[document_id].append(ReviewNote(kind, note, start, end, label))
@@ -356,7 +485,16 @@ def _review_notes(document_ids: list[int]) -> dict[int, list[ReviewNote]]:
 
 
 def _document(
-    row, lookups: _Lookups, agreement: dict, *, resolution: str, spans, links, grades, adjudicator=None, reviewers=None
+    row,
+    lookups: _Lookups,
+    agreement: dict,
+    *,
+    resolution: str,
+    spans,
+    links,
+    grades,
+    adjudicator=None,
+    reviewers=None,
 ) -> GoldDocument:
     return GoldDocument(
         id=row[0],
@@ -398,18 +536,13 @@ def _in(field: str, ids: list[int]):
     return Q(**{f"{field}__in": ids})
 
 
-def _adjudicated(adjudicated: dict, lookups: _Lookups, agreement: dict) -> dict[int, GoldDocument]:
-    """Gold of a chunk's finalized documents: three queries, spans already in export order (start, end,
-    label order), so the hot loop only groups rows (this is most of an export's time)."""
-    ids = list(adjudicated)
-    users = lookups.users
-    labels = lookups.labels
-    deciders = {row[12] for row in adjudicated.values()}
-    span_rows = list(
+def _gold_rows(ids: list[int]) -> tuple[list, list, list]:
+    """The gold spans (grouped by adjudication, the index's order), claim links and grades of these
+    adjudications: three queries."""
+    spans = _rows(
         GoldSpanRow.objects.filter(_in("adjudication_id", ids))
-        .order_by("adjudication_id", "start", "end", "label__order", "label_id", "id")
+        .order_by("adjudication_id")  # the index's order: free; each document's spans are sorted in _adjudicated
         .values_list(
-            "id",
             "adjudication_id",
             "start",
             "end",
@@ -419,20 +552,23 @@ def _adjudicated(adjudicated: dict, lookups: _Lookups, agreement: dict) -> dict[
             "decided_by_id",
             "votes",
             "recorded_decider",
+            "id",
         )
     )
-    links_by: dict[int, list] = defaultdict(list)
-    claim_ids = set()
-    for gold_span_id, claim_id, stance, decided_by, votes, recorded in (
+    links = _rows(
         GoldClaimLinkRow.objects.filter(_in("gold_span__adjudication_id", ids))
         .order_by("gold_span_id", "claim_id")
-        .values_list("gold_span_id", "claim_id", "stance", "decided_by_id", "votes", "recorded_decider")
-    ):
-        links_by[gold_span_id].append((claim_id, stance, decided_by, votes, recorded))
-        claim_ids.add(claim_id)
-        deciders.add(decided_by)
-    grades_by: dict[int, list] = defaultdict(list)
-    for adjudication_id, gold_span_id, letter, credibility, note, decided_by, votes, recorded in (
+        .values_list(
+            "gold_span_id",
+            "gold_span__adjudication_id",
+            "claim_id",
+            "stance",
+            "decided_by_id",
+            "votes",
+            "recorded_decider",
+        )
+    )
+    grades = _rows(
         GoldReliabilityRow.objects.filter(_in("adjudication_id", ids))
         .order_by("id")
         .values_list(
@@ -445,24 +581,67 @@ def _adjudicated(adjudicated: dict, lookups: _Lookups, agreement: dict) -> dict[
             "votes",
             "recorded_decider",
         )
-    ):
-        grades_by[adjudication_id].append((gold_span_id, letter, credibility, note, decided_by, votes, recorded))
+    )
+    return spans, links, grades
+
+
+def _adjudicated(chunk: _Chunk, lookups: _Lookups, agreement: dict) -> dict[int, GoldDocument]:
+    """Gold of a chunk's finalized documents, from its rows (`_gold_rows`): the hot loop groups span rows
+    and builds the records (most of an export's time)."""
+    adjudicated = chunk.adjudicated
+    span_rows = chunk.spans
+    ids = list(adjudicated)
+    users = lookups.users
+    labels = lookups.labels
+    deciders = {row[12] for row in adjudicated.values()}
+    links_by: dict[int, list] = defaultdict(list)
+    linked: set[int] = set()  # adjudications with a claim link or a span's grade
+    claim_ids = set()
+    for gold_span_id, adjudication_id, claim_id, stance, decided_by, votes, recorded in chunk.links:
+        links_by[gold_span_id].append((claim_id, stance, decided_by, votes, recorded))
+        linked.add(adjudication_id)
+        claim_ids.add(claim_id)
         deciders.add(decided_by)
-    deciders.update({row[7] for row in span_rows})
+    grades_by: dict[int, list] = defaultdict(list)
+    for adjudication_id, gold_span_id, letter, credibility, note, decided_by, votes, recorded in chunk.grades:
+        grades_by[adjudication_id].append((gold_span_id, letter, credibility, note, decided_by, votes, recorded))
+        if gold_span_id is not None:
+            linked.add(adjudication_id)
+        deciders.add(decided_by)
+    deciders.update({row[6] for row in span_rows})
     lookups.load_users(deciders)
     lookups.load_claims(claim_ids)
     claims = lookups.claims
 
     out = {}
-    spans: list = []
-    index_of: dict[int, int] = {}
-    links: list = []
-    current = None
 
-    imported = {pk for pk, row in adjudicated.items() if row[13]}
+    rank = lookups.label_rank
 
-    def close(adjudication_id):
+    def close(adjudication_id, spans: list, span_ids: list, span_labels: list, ordered: bool) -> None:
+        if not ordered:  # export order: start, end, then the label's order (and id), then the span's id
+            order = sorted(
+                range(len(spans)),
+                key=lambda i: (spans[i].start, spans[i].end, rank[span_labels[i]], span_labels[i], span_ids[i]),
+            )
+            spans = [spans[i] for i in order]
+            span_ids = [span_ids[i] for i in order]
         row = adjudicated[adjudication_id]
+        from_file = row[13]  # written by import_gold: what the imported file said
+        links = []
+        index_of: dict[int, int] = {}
+        if adjudication_id in linked:  # links and grades point at spans by index
+            index_of = {pk: index for index, pk in enumerate(span_ids)}
+            for pk in span_ids:
+                for claim_id, stance, link_decider, link_votes, link_recorded in links_by.get(pk, ()):
+                    links.append(
+                        GoldClaimLink(
+                            index_of[pk],
+                            claims[claim_id],
+                            stance,
+                            link_recorded if from_file else users.get(link_decider),
+                            link_votes,
+                        )
+                    )
         grades = []
         for gold_span_id, letter, credibility, note, decided_by, votes, recorded in grades_by.get(adjudication_id, ()):
             if gold_span_id is not None and gold_span_id not in index_of:
@@ -473,13 +652,13 @@ def _adjudicated(adjudicated: dict, lookups: _Lookups, agreement: dict) -> dict[
                     credibility,
                     index_of[gold_span_id] if gold_span_id else None,
                     note,
-                    recorded if row[13] else users.get(decided_by),
+                    recorded if from_file else users.get(decided_by),
                     votes,
                 )
             )
         if len(grades) > 1:
             grades.sort(key=lambda grade: -1 if grade.span is None else grade.span)
-        if row[13]:  # written by import_gold: what the imported file said
+        if from_file:
             majority = row[14] == MAJORITY
             out[row[0]] = _document(
                 row,
@@ -504,37 +683,39 @@ def _adjudicated(adjudicated: dict, lookups: _Lookups, agreement: dict) -> dict[
             adjudicator=users.get(row[12]),
         )
 
-    for pk, adjudication_id, start, end, label_id, text, decision, decided_by, votes, recorded in span_rows:
+    new = _NEW
+    current = None
+    spans: list = []
+    span_ids: list = []
+    span_labels: list = []
+    from_file = False
+    ordered = True  # this document's rows came in export order (increasing start, then end)
+    previous_start = previous_end = -1
+    for adjudication_id, start, end, label_id, text, decision, decided_by, votes, recorded, pk in span_rows:
         if adjudication_id != current:
             if current is not None:
-                close(current)
+                close(current, spans, span_ids, span_labels, ordered)
             current = adjudication_id
-            spans, index_of, links = [], {}, []
-            from_file = adjudication_id in imported
-        index = len(spans)
-        index_of[pk] = index
+            spans, span_ids, span_labels = [], [], []
+            from_file = adjudicated[adjudication_id][13]
+            ordered = True
+            previous_start = previous_end = -1
+        if start < previous_start or (start == previous_start and end <= previous_end):
+            ordered = False  # out of order, or a tie on (start, end) that the label order decides
+        previous_start, previous_end = start, end
+        span_ids.append(pk)
+        span_labels.append(label_id)
         spans.append(
-            GoldSpan(
-                start, end, labels[label_id], text, decision, recorded if from_file else users.get(decided_by), votes
+            new(
+                GoldSpan,
+                (start, end, labels[label_id], text, decision, recorded if from_file else users.get(decided_by), votes),
             )
         )
-        if pk in links_by:
-            for claim_id, stance, link_decider, link_votes, link_recorded in links_by[pk]:
-                links.append(
-                    GoldClaimLink(
-                        index,
-                        claims[claim_id],
-                        stance,
-                        link_recorded if from_file else users.get(link_decider),
-                        link_votes,
-                    )
-                )
     if current is not None:
-        close(current)
+        close(current, spans, span_ids, span_labels, ordered)
     for adjudication_id in ids:  # finalized without any span
         if adjudicated[adjudication_id][0] not in out:
-            spans, index_of, links = [], {}, []
-            close(adjudication_id)
+            close(adjudication_id, [], [], [], True)
     return out
 
 
@@ -603,7 +784,14 @@ def _majority(
             if 2 * votes > n
         ]
         out[document_id] = _document(
-            row, lookups, agreement, resolution=MAJORITY, spans=spans, links=links, grades=grades, reviewers=n
+            row,
+            lookups,
+            agreement,
+            resolution=MAJORITY,
+            spans=spans,
+            links=links,
+            grades=grades,
+            reviewers=n,
         )
     return out
 
