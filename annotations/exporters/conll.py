@@ -48,6 +48,7 @@ from collections.abc import Iterable, Iterator
 
 from annotations.text.clitics import clitic_cuts
 
+from ._common import numbers
 from .records import ExportContext, GoldDocument
 
 NAME = "conll"
@@ -90,18 +91,21 @@ def label_columns(document: GoldDocument, columns: dict[str, int]) -> tuple[list
     kept: list[list[tuple[int, int]]] = [[] for _ in columns]
     by_label: dict[int, list[tuple[int, int]]] = {}
     for span in document.spans:
-        if span.label not in columns:
+        column = columns.get(span.label)
+        if column is None:
             raise ValueError(f"span label {span.label!r} is not in the project's label set")
-        by_label.setdefault(columns[span.label], []).append((span.start, span.end))
+        by_label.setdefault(column, []).append((span.start, -span.end))  # sorts by start, then the longer first
     left_out = 0
     for column, spans in by_label.items():
-        spans.sort(key=lambda s: (s[0], -s[1]))
+        spans.sort()
         taken = kept[column]
-        for start, end in spans:
-            if taken and start < taken[-1][1]:  # sorted by start: only the last taken one can overlap
+        reach = -1  # the end of the last span taken
+        for start, negative_end in spans:
+            if start < reach:  # sorted by start: only the last taken one can overlap
                 left_out += 1
                 continue
-            taken.append((start, end))
+            reach = -negative_end
+            taken.append((start, reach))
     return kept, left_out
 
 
@@ -142,14 +146,23 @@ def cut_table(
 
 
 def token_tags(
-    kept: list[list[tuple[int, int]]], starts: list[int], ends: list[int], firsts: list[int], width: int
-) -> tuple[dict[int, list[str | None]], int]:
-    """The tags of the tokens inside a kept span: {token index: per column None (O), "B" or "I"}; and how
-    many kept spans got no token of their own.
+    kept: list[list[tuple[int, int]]],
+    starts: list[int],
+    ends: list[int],
+    firsts: list[int],
+    cells: tuple[list, list, object] = ("B", "I", None),
+) -> tuple[dict[int, list], int]:
+    """The tags of the tokens inside a kept span, {token index: one cell per column}, and how many kept
+    spans got no token of their own. `cells` is (begin, inner, outside): per column the B- and I- cell
+    (or one value for all columns), and the cell of a column without a tag.
 
     A token is tagged by the first span of the column (in order) that shares a code point with it, so a
     span's tokens are those it overlaps after those of the spans before it; B- on its first token and on
-    the first token of every sentence, I- on the others (the same tags a token-by-token scan gives)."""
+    the first token of every sentence, I- on the others (the tags a token-by-token scan gives)."""
+    begin, inner, outside = cells
+    width = len(kept)
+    if isinstance(begin, str):
+        begin, inner = [begin] * width, [inner] * width
     tags: dict[int, list] = {}
     left_out = 0
     sentence_firsts = set(firsts)
@@ -168,8 +181,8 @@ def token_tags(
             for t in range(first, last):
                 row = tags.get(t)
                 if row is None:
-                    row = tags[t] = [None] * width
-                row[column] = "B" if t == first or t in sentence_firsts else "I"
+                    row = tags[t] = [outside] * width
+                row[column] = begin[column] if t == first or t in sentence_firsts else inner[column]
     return tags, left_out
 
 
@@ -179,9 +192,8 @@ def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict
     names = context.label_names
     columns = {name: i for i, name in enumerate(names)}
     cells = [_cell(name) for name in names]
-    width = len(names)
-    outside = "\tO" * width
-    tag_cells = {"B": ["\tB-" + cell for cell in cells], "I": ["\tI-" + cell for cell in cells]}
+    outside = "\tO" * len(names)
+    tag_cells = (["\tB-" + cell for cell in cells], ["\tI-" + cell for cell in cells], "\tO")
     header = ["ID", "FORM", "START", "END", *names]
     yield "# columns = " + json.dumps(header, ensure_ascii=False) + "\n"
     left_out_total = 0
@@ -194,11 +206,12 @@ def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict
             if boundaries:
                 starts, ends, firsts, cuts_made = cut_table(text, starts, ends, firsts, boundaries)
                 clitic_cuts_total += cuts_made
-        tags, no_token = token_tags(kept, starts, ends, firsts, width)
+        tags, no_token = token_tags(kept, starts, ends, firsts, tag_cells)
         left_out_total += left_out + no_token
         suffixes = [outside] * len(starts)
         for t, row in tags.items():
-            suffixes[t] = "".join("\tO" if tag is None else tag_cells[tag][c] for c, tag in enumerate(row))
+            suffixes[t] = "".join(row)
+        nums = numbers(len(text) + 2)  # offsets and token numbers are at most the text's length
         doc_id = document.id
         out = [f"# doc_id = {doc_id}\n# sha256 = {document.sha256}\n"]
         for number in range(1, len(firsts)):
@@ -206,7 +219,7 @@ def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict
             out.append(f"# sent_id = {doc_id}-{number}\n# text = {_comment(text[starts[low] : ends[high - 1]])}\n")
             for t in range(low, high):
                 start, end = starts[t], ends[t]
-                out.append(f"{t - low + 1}\t{text[start:end]}\t{start}\t{end}{suffixes[t]}\n")
+                out.append(f"{nums[t - low + 1]}\t{text[start:end]}\t{nums[start]}\t{nums[end]}{suffixes[t]}\n")
             out.append("\n")
         if len(out) == 1:  # a text without any token
             out.append("\n")

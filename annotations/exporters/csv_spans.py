@@ -21,6 +21,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 
+from ._common import numbers
 from .records import MAJORITY, ExportContext, GoldDocument
 
 NAME = "csv"
@@ -148,16 +149,25 @@ def document_text(document: GoldDocument, cells: _Cells | None = None) -> tuple[
     links: dict[int, list[str]] = {}
     for link in document.claim_links:
         links.setdefault(link.span, []).append(f"{link.stance}: {link.claim.text}")
+    nums = numbers(len(document.text) + len(document.spans) + 1)
     majority = document.resolution == MAJORITY
-    rows = []
-    for index, span in enumerate(document.spans):
-        votes = cell(span.votes) if majority and span.votes is not None else ""
-        linked = cell(" | ".join(links[index])) if index in links else ""
-        grade = cells[span_grades[index]] if index in span_grades else ""
-        rows.append(
-            f"{head}{index},{span.start},{span.end},{cells[span.label]},{cell(span.text)},{cells[span.decision]},"
-            f"{cells[span.decided_by or '']},{votes},{linked},{grade}{tail}"
-        )
+    if majority or links or span_grades:
+        rows = []
+        for index, span in enumerate(document.spans):
+            votes = cell(span.votes) if majority and span.votes is not None else ""
+            linked = cell(" | ".join(links[index])) if index in links else ""
+            grade = cells[span_grades[index]] if index in span_grades else ""
+            rows.append(
+                f"{head}{nums[index]},{nums[span.start]},{nums[span.end]},{cells[span.label]},{cell(span.text)},"
+                f"{cells[span.decision]},{cells[span.decided_by or '']},{votes},{linked},{grade}{tail}"
+            )
+    else:  # the usual case: no votes, claim links or grades of spans
+        tail = ",,," + tail
+        rows = [
+            f"{head}{nums[index]},{nums[span.start]},{nums[span.end]},{cells[span.label]},{cell(span.text)},"
+            f"{cells[span.decision]},{cells[span.decided_by or '']}{tail}"
+            for index, span in enumerate(document.spans)
+        ]
     return "".join(rows), len(rows)
 
 

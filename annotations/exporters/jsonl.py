@@ -36,7 +36,7 @@ from collections.abc import Iterable, Iterator
 
 from annotations.errors import ImportLineError
 
-from ._common import Cached, finite, json_string, json_value, line_safe
+from ._common import Cached, encode, finite, json_string, json_value, line_safe, numbers
 from .records import (
     ADJUDICATED,
     MAJORITY,
@@ -193,10 +193,11 @@ def document_line(document: GoldDocument, utf16_offsets: bool = False, columns: 
     labels, decisions, names = columns.labels, columns.decisions, columns.names
     majority = document.resolution == MAJORITY
     value = json_value
+    nums = numbers(len(document.text) + 1)
     if utf16_offsets:
         utf16 = utf16_converter(document.text)
         spans = [
-            f'{{"start":{span.start},"end":{span.end},"start_utf16":{utf16(span.start)},"end_utf16":'
+            f'{{"start":{nums[span.start]},"end":{nums[span.end]},"start_utf16":{utf16(span.start)},"end_utf16":'
             f'{utf16(span.end)},"label":{labels[span.label]},"text":{json_string(span.text)},"decision":'
             f'{decisions[span.decision]},"decided_by":{names[span.decided_by]},"votes":'
             f"{value(span.votes) if majority else 'null'}}}"
@@ -205,26 +206,33 @@ def document_line(document: GoldDocument, utf16_offsets: bool = False, columns: 
     else:
         utf16 = None
         spans = [
-            f'{{"start":{span.start},"end":{span.end},"label":{labels[span.label]},"text":{json_string(span.text)},'
-            f'"decision":{decisions[span.decision]},"decided_by":{names[span.decided_by]},"votes":'
-            f"{value(span.votes) if majority else 'null'}}}"
+            f'{{"start":{nums[span.start]},"end":{nums[span.end]},"label":{labels[span.label]},"text":'
+            f'{json_string(span.text)},"decision":{decisions[span.decision]},"decided_by":{names[span.decided_by]},'
+            f'"votes":{value(span.votes) if majority else "null"}}}'
             for span in document.spans
         ]
-    links = _link_objects(document, majority, utf16) if document.claim_links else ()
-    grades = _grade_objects(document, majority) if document.reliability else ()
-    agreement = _agreement_object(document)
+    head = {
+        "id": document.id,
+        "sha256": document.sha256,
+        "title": document.title,
+        "source": document.source,
+        "source_domain": document.source_domain,
+        "url": document.url,
+        "published_at": document.published_at,
+        "external_id": document.external_id,
+        "resolution": document.resolution,
+        "adjudicator": document.adjudicator,
+        "reviewers": document.reviewers if majority else None,
+        "text": document.text,
+    }
     line = (
-        f'{{"id":{value(document.id)},"sha256":{value(document.sha256)},"title":{value(document.title)},'
-        f'"source":{value(document.source)},"source_domain":{value(document.source_domain)},'
-        f'"url":{value(document.url)},"published_at":{value(document.published_at)},'
-        f'"external_id":{value(document.external_id)},"resolution":{value(document.resolution)},'
-        f'"adjudicator":{value(document.adjudicator)},'
-        f'"reviewers":{value(document.reviewers) if majority else "null"},"text":{value(document.text)},'
-        f'"spans":[{",".join(spans)}],"claim_links":{value(links) if links else "[]"},'
-        f'"reliability":{value(grades) if grades else "[]"},"agreement":{value(agreement)}'
+        f'{encode(head)[:-1]},"spans":[{",".join(spans)}],"claim_links":'
+        f"{encode(_link_objects(document, majority, utf16)) if document.claim_links else '[]'},"
+        f'"reliability":{encode(_grade_objects(document, majority)) if document.reliability else "[]"},'
+        f'"agreement":{encode(_agreement_object(document))}'
     )
     if document.review_notes:
-        line += f',"review_notes":{value(_note_objects(document))}'
+        line += f',"review_notes":{encode(_note_objects(document))}'
     return line_safe(line + "}")
 
 

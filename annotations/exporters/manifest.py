@@ -12,8 +12,10 @@ scalars (valid YAML) since this package imports nothing outside the standard lib
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from .records import ADJUDICATED, MAJORITY, OFFSET_NOTE, OFFSET_UNIT, ExportContext, GoldDocument
 from .schema import label_schema, record_schema
@@ -82,14 +84,24 @@ class Counts:
             self.agreement[key].extend(other.agreement[key])
 
 
+_LABEL = attrgetter("label")
+
+
 def counted(documents: Iterable[GoldDocument], counts: Counts) -> Iterator[GoldDocument]:
-    per_label = counts.per_label
+    per_label = Counter()  # counted in C (Counter.update), added to counts.per_label at the end
+    try:
+        yield from _counted(documents, counts, per_label)
+    finally:
+        for name, n in per_label.items():
+            counts.per_label[name] = counts.per_label.get(name, 0) + n
+
+
+def _counted(documents: Iterable[GoldDocument], counts: Counts, per_label: Counter) -> Iterator[GoldDocument]:
     for document in documents:
         counts.documents += 1
         counts.resolution[document.resolution] = counts.resolution.get(document.resolution, 0) + 1
         counts.spans += len(document.spans)
-        for span in document.spans:
-            per_label[span.label] = per_label.get(span.label, 0) + 1
+        per_label.update(map(_LABEL, document.spans))
         counts.claim_links += len(document.claim_links)
         for link in document.claim_links:
             counts.claims.add(link.claim.id)

@@ -40,8 +40,9 @@ gold), …:link:<n> and …:grade:<n>: stable across re-exports and projects. St
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from operator import attrgetter
 
-from ._common import Cached, document_urn, dumps, http_url, json_string, line_safe
+from ._common import Cached, document_urn, dumps, http_url, json_string, line_safe, numbers
 from .records import MAJORITY, OFFSET_UNIT, ExportContext, GoldDocument
 
 NAME = "web-annotation"
@@ -63,6 +64,9 @@ NOTES = (
     "span annotation) and Admiralty grades (motivation `assessing`). TextPositionSelector start/end are "
     "Unicode code points into the NFC text (`workbench:offsetUnit`), not UTF-16 units."
 )
+
+
+_LABEL = attrgetter("label")
 
 
 def _line_like(text: str) -> bool:
@@ -139,39 +143,43 @@ def document_items(document: GoldDocument, context: ExportContext) -> Iterator[d
         yield _grade_item(document, n, grade, source, span_ids, extra)
 
 
-def document_item_texts(document: GoldDocument, context: ExportContext, labels: Cached | None = None) -> list[str]:
+def document_item_texts(
+    document: GoldDocument, context: ExportContext, labels: Cached | None = None, opening: str = "{"
+) -> list[str]:
     """`[dumps(item) for item in document_items(document, context)]`, byte for byte (tests compare the
     two), without building the dicts of the span annotations (almost all of them): their JSON is written
-    from pieces, each as `dumps` writes it (`_common.json_string`)."""
+    from pieces, each as `dumps` writes it (`_common.json_string`). With `opening` (the text before the
+    first key, "{"), each text starts with it instead: `web-annotation-jsonl` puts its "@context" there."""
     labels = Cached() if labels is None else labels
     base = document_urn(document.sha256)
     source = _source(document)
     text = document.text
+    spans = document.spans
     majority = document.resolution == MAJORITY
     extra = {"workbench:resolution": MAJORITY} if majority else {}
     tail = ',"workbench:resolution":"majority"}' if majority else "}"
     # every piece that is the same for all the document's spans, encoded once
+    head = f'{opening}"id":{json_string(base)[:-1]}:span:'  # the id's closing quote follows the span's number
     target = f',"target":{{"source":{json_string(source)},"workbench:textSha256":{json_string(document.sha256)},'
     target += '"selector":[{"type":"TextQuoteSelector","exact":'
-    base_json = json_string(base)[:-1]  # without its closing quote: ':span:<n>"' follows
-    span_ids = []
-    texts = []
-    for n, span in enumerate(document.spans):
-        start, end = span.start, span.end
-        span_ids.append(f"{base}:span:{n}")
-        texts.append(
-            f'{{"id":{base_json}:span:{n}","type":"Annotation","motivation":"tagging","body":{{"type":"TextualBody",'
-            f'"purpose":"tagging","value":{labels[span.label]}}}{target}{json_string(span.text)},"prefix":'
-            f'{json_string(text[max(0, start - QUOTE_CONTEXT) : start])},"suffix":'
-            f'{json_string(text[end : end + QUOTE_CONTEXT])}}},{{"type":"TextPositionSelector","start":{start},'
-            f'"end":{end}}}]}}{tail}'
-        )
-    if any(map(_line_like, texts)):
+    nums = numbers(len(text) + len(spans) + 1)
+    texts = [
+        f'{head}{nums[n]}","type":"Annotation","motivation":"tagging","body":{{"type":"TextualBody",'
+        f'"purpose":"tagging","value":{labels[span.label]}}}{target}{json_string(span.text)},"prefix":'
+        f"{json_string(text[span.start - QUOTE_CONTEXT if span.start > QUOTE_CONTEXT else 0 : span.start])},"
+        f'"suffix":{json_string(text[span.end : span.end + QUOTE_CONTEXT])}}},{{"type":"TextPositionSelector",'
+        f'"start":{nums[span.start]},"end":{nums[span.end]}}}]}}{tail}'
+        for n, span in enumerate(spans)
+    ]
+    # the only strings in them that may hold one: pieces of the text, the source, the labels
+    if _line_like(text) or _line_like(source) or _line_like("".join(map(_LABEL, spans))):
         texts = list(map(line_safe, texts))
-    for n, link in enumerate(document.claim_links):
-        texts.append(dumps(_link_item(document, context, n, link, span_ids, extra)))
-    for n, grade in enumerate(document.reliability):
-        texts.append(dumps(_grade_item(document, n, grade, source, span_ids, extra)))
+    if document.claim_links or document.reliability:
+        span_ids = [f"{base}:span:{n}" for n in range(len(spans))]
+        for n, link in enumerate(document.claim_links):
+            texts.append(opening + dumps(_link_item(document, context, n, link, span_ids, extra))[1:])
+        for n, grade in enumerate(document.reliability):
+            texts.append(opening + dumps(_grade_item(document, n, grade, source, span_ids, extra))[1:])
     return texts
 
 
@@ -182,40 +190,42 @@ def collection_id(context: ExportContext) -> str:
 def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict | None = None) -> Iterator[str]:
     collection = collection_id(context)
     yield dumps({"@context": CONTEXT})[:-1] + ',"@graph":[\n'
-    page: list[dict] = []
+    page: list[str] = []  # the JSON of the annotations of the page being filled
     pages = 0
     total = 0
-
     labels = Cached()
 
-    def flush(last: bool) -> str:
+    def flush(last: bool) -> Iterator[str]:
         head = {"id": f"{collection}:page:{pages}", "type": "AnnotationPage", "partOf": collection}
         head["startIndex"] = total - len(page)
         if pages:
             head["prev"] = f"{collection}:page:{pages - 1}"
         if not last:
             head["next"] = f"{collection}:page:{pages + 1}"
-        return dumps(head)[:-1] + ',"items":[' + ",".join(page) + "]},\n"
+        yield dumps(head)[:-1] + ',"items":['
+        yield ",".join(page)
+        yield "]},\n"
 
     for document in documents:
-        chunk = []
         items = document_item_texts(document, context, labels)
         while items:
             room = PAGE_SIZE - len(page)
             if room == 0:  # a full page with more to come: it has a next page
-                chunk.append(flush(last=False))
+                yield from flush(last=False)
                 page = []
                 pages += 1
                 room = PAGE_SIZE
-            taken, items = items[:room], items[room:]
-            page.extend(taken)
-            total += len(taken)
-        if chunk:
-            yield "".join(chunk)
+            if len(items) <= room:
+                page += items
+                total += len(items)
+                break
+            page += items[:room]
+            total += room
+            items = items[room:]
     tail = {"id": collection, "type": "AnnotationCollection", "label": context.project_name}
     tail.update({"workbench:offsetUnit": OFFSET_UNIT, "workbench:textNormalization": "NFC", "total": total})
     if page:
-        yield flush(last=True)
+        yield from flush(last=True)
         pages += 1
         tail.update({"first": f"{collection}:page:0", "last": f"{collection}:page:{pages - 1}"})
     yield dumps(tail) + "]}\n"

@@ -32,9 +32,9 @@ def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict
     labels = Cached()
     total = 0
     for document in documents:
-        items = document_item_texts(document, context, labels)
+        items = document_item_texts(document, context, labels, opening=head)
         total += len(items)
         if items:
-            yield "".join([head + item[1:] + "\n" for item in items])
+            yield "\n".join(items) + "\n"
     if stats is not None:
         stats["annotations"] = stats.get("annotations", 0) + total
