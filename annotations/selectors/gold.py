@@ -1,11 +1,13 @@
 """Reads for gold exports: ORM rows in, `annotations.exporters.records` out, streamed.
 
 `gold_records(project)` yields one `GoldDocument` per gold document in document id order, reading
-`chunk_size` (2,000) documents at a time by keyset (`id > last`), with a fixed handful of queries per
-chunk (the documents, their stored tokens, their gold spans, links, grades and reviewers' notes; claims
-and user names once each, cached), each fetched in one go as plain tuples (no model instances, no
-per-row ORM work): memory is one chunk, never the project. Spans come back from the database already in
-export order, so building a document only groups rows (this is most of an export's time).
+`chunk_size` (1,000) documents at a time by keyset (`id > last`), with a fixed handful of queries per
+chunk (the documents with their stored tokens, their gold spans, links, grades and reviewers' notes;
+claims and user names once each, cached), each fetched in one go as plain tuples (no model instances,
+no per-row ORM work): memory is a few chunks, never the project. Spans come grouped by document (the
+index's order) and are sorted per document only when they are out of order, so building a document
+mostly groups rows. Inside `gold_snapshot`'s own transaction a thread reads the next chunk meanwhile
+(`_read_ahead`), in the same snapshot.
 
 Gold is what was final at `snapshot_at` (an adjudication with status final and decided_at at or before
 it). Final gold never changes afterwards (the adjudication services refuse edits with 409), so rows
@@ -96,7 +98,7 @@ from annotations.models import (
 if TYPE_CHECKING:  # the stored report's shape; the agreement package (numpy) is not loaded for an export
     from annotations.agreement.report import DocumentRow, Summary
 
-CHUNK = 2000
+CHUNK = 1000
 MAJORITY_DECISION = "majority"
 
 

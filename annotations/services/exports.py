@@ -36,6 +36,7 @@ import re
 import secrets
 import subprocess
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -185,22 +186,34 @@ def _progressed(documents: Iterable, total: int, on_progress: Callable[[float], 
 
 
 def _stream_to(path: Path, pieces: Iterable[str]) -> tuple[str, int]:
-    """Writes the text to `path` (UTF-8) in large blocks; returns its SHA-256 and size."""
+    """Writes the text to `path` (UTF-8) in large blocks; returns its SHA-256 and size.
+
+    The blocks are hashed and written by a second thread (hashlib and file writes release the GIL for
+    large buffers), so this one goes on encoding the next block meanwhile; at most two blocks wait."""
     digest = hashlib.sha256()
     size = 0
     buffer: list[bytes] = []
     buffered = 0
-    with open(path, "wb") as handle:
+    pending: list[Future] = []
+    with open(path, "wb") as handle, ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-write") as writer:
+
+        def hash_and_write(block: bytes) -> None:  # in the writer thread, one block after the other
+            digest.update(block)
+            handle.write(block)
+
         for piece in pieces:
             data = piece.encode("utf-8")
-            digest.update(data)
             buffer.append(data)
             buffered += len(data)
             if buffered >= WRITE_BUFFER:
-                handle.write(b"".join(buffer))
+                if len(pending) == 2:
+                    pending.pop(0).result()  # raises the writer's error, if any
+                pending.append(writer.submit(hash_and_write, b"".join(buffer)))
                 size += buffered
                 buffer, buffered = [], 0
-        handle.write(b"".join(buffer))
+        for done in pending:
+            done.result()
+        hash_and_write(b"".join(buffer))
         size += buffered
         handle.flush()
         os.fsync(handle.fileno())
