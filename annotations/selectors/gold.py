@@ -586,19 +586,7 @@ def _gold_rows(ids: list[int]) -> tuple[list, list, list]:
             "id",
         )
     )
-    links = _rows(
-        GoldClaimLinkRow.objects.filter(_in("gold_span__adjudication_id", ids))
-        .order_by("gold_span_id", "claim_id")
-        .values_list(
-            "gold_span_id",
-            "gold_span__adjudication_id",
-            "claim_id",
-            "stance",
-            "decided_by_id",
-            "votes",
-            "recorded_decider",
-        )
-    )
+    links = _link_rows(ids, spans)
     grades = _rows(
         GoldReliabilityRow.objects.filter(_in("adjudication_id", ids))
         .order_by("id")
@@ -614,6 +602,44 @@ def _gold_rows(ids: list[int]) -> tuple[list, list, list]:
         )
     )
     return spans, links, grades
+
+
+_SPAN_ID = itemgetter(9)
+LINK_FIELDS = ("gold_span_id", "claim_id", "stance", "decided_by_id", "votes", "recorded_decider")
+
+
+def _link_rows(ids: list[int], spans: list[tuple]) -> list[tuple]:
+    """The claim links of these adjudications' spans, as (gold span id, adjudication id, claim id, stance,
+    decider id, votes, recorded decider), by span and claim. Links are few: when the chunk's span ids lie
+    close together (as they are written, a document at a time) the links of that id window are read by
+    the link table's index and filtered here; joining the chunk's spans to the links instead reads all
+    the chunk's spans a second time (more than all the other queries of a chunk together)."""
+    if not spans:
+        return []  # a link belongs to a span
+    low, high = min(map(_SPAN_ID, spans)), max(map(_SPAN_ID, spans))
+    if high - low < 4 * len(spans):
+        rows = _rows(
+            GoldClaimLinkRow.objects.filter(gold_span_id__gte=low, gold_span_id__lte=high)
+            .order_by("gold_span_id", "claim_id")
+            .values_list(*LINK_FIELDS)
+        )
+        if not rows:
+            return []
+        adjudication_of = {row[9]: row[0] for row in spans}
+        return [(row[0], adjudication_of[row[0]], *row[1:]) for row in rows if row[0] in adjudication_of]
+    return _rows(
+        GoldClaimLinkRow.objects.filter(_in("gold_span__adjudication_id", ids))
+        .order_by("gold_span_id", "claim_id")
+        .values_list(
+            "gold_span_id",
+            "gold_span__adjudication_id",
+            "claim_id",
+            "stance",
+            "decided_by_id",
+            "votes",
+            "recorded_decider",
+        )
+    )
 
 
 def _adjudicated(chunk: _Chunk, lookups: _Lookups, agreement: dict) -> dict[int, GoldDocument]:
