@@ -549,15 +549,16 @@ def _document(
 
 
 class _AnyOf(Lookup):
-    """`lhs = ANY(%s)` with the ids as ONE array parameter (PostgreSQL): binding hundreds of parameters
-    one by one, as `__in` does, costs more than running the query."""
+    """`lhs = ANY(%s::bigint[])` with the ids as ONE parameter, the array's text (PostgreSQL): binding
+    hundreds of parameters one by one, as `__in` does, costs more than running the query, and so does
+    psycopg's adaptation of a Python list (a regular expression per element)."""
 
     lookup_name = "any_of"
     prepare_rhs = False
 
     def as_sql(self, compiler, connection):
         lhs, params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s)", [*params, [int(pk) for pk in self.rhs]]
+        return f"{lhs} = ANY(%s::bigint[])", [*params, "{" + ",".join(map(str, map(int, self.rhs))) + "}"]
 
 
 def _in(field: str, ids: list[int]):
