@@ -229,7 +229,7 @@ def document_line(document: GoldDocument, utf16_offsets: bool = False, columns: 
         f'{encode(head)[:-1]},"spans":[{",".join(spans)}],"claim_links":'
         f"{encode(_link_objects(document, majority, utf16)) if document.claim_links else '[]'},"
         f'"reliability":{encode(_grade_objects(document, majority)) if document.reliability else "[]"},'
-        f'"agreement":{encode(_agreement_object(document))}'
+        f'"agreement":{"null" if document.agreement is None else encode(_agreement_object(document))}'
     )
     if document.review_notes:
         line += f',"review_notes":{encode(_note_objects(document))}'
