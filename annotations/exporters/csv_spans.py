@@ -163,10 +163,10 @@ def document_text(document: GoldDocument, cells: _Cells | None = None) -> tuple[
             )
     else:  # the usual case: no votes, claim links or grades of spans
         tail = ",,," + tail
-        rows = [
-            f"{head}{nums[index]},{nums[span.start]},{nums[span.end]},{cells[span.label]},{cell(span.text)},"
-            f"{cells[span.decision]},{cells[span.decided_by or '']}{tail}"
-            for index, span in enumerate(document.spans)
+        rows = [  # a GoldSpan is (start, end, label, text, decision, decided_by, votes)
+            f"{head}{nums[index]},{nums[start]},{nums[end]},{cells[label]},{cell(text)},{cells[decision]},"
+            f"{cells[decided_by or '']}{tail}"
+            for index, (start, end, label, text, decision, decided_by, _) in enumerate(document.spans)
         ]
     return "".join(rows), len(rows)
 

@@ -194,22 +194,22 @@ def document_line(document: GoldDocument, utf16_offsets: bool = False, columns: 
     majority = document.resolution == MAJORITY
     value = json_value
     nums = numbers(len(document.text) + 1)
+    # GoldSpan is (start, end, label, text, decision, decided_by, votes): unpacked, not looked up by name
     if utf16_offsets:
         utf16 = utf16_converter(document.text)
         spans = [
-            f'{{"start":{nums[span.start]},"end":{nums[span.end]},"start_utf16":{utf16(span.start)},"end_utf16":'
-            f'{utf16(span.end)},"label":{labels[span.label]},"text":{json_string(span.text)},"decision":'
-            f'{decisions[span.decision]},"decided_by":{names[span.decided_by]},"votes":'
-            f"{value(span.votes) if majority else 'null'}}}"
-            for span in document.spans
+            f'{{"start":{nums[start]},"end":{nums[end]},"start_utf16":{utf16(start)},"end_utf16":{utf16(end)},'
+            f'"label":{labels[label]},"text":{json_string(text)},"decision":{decisions[decision]},"decided_by":'
+            f'{names[decided_by]},"votes":{value(votes) if majority else "null"}}}'
+            for start, end, label, text, decision, decided_by, votes in document.spans
         ]
     else:
         utf16 = None
         spans = [
-            f'{{"start":{nums[span.start]},"end":{nums[span.end]},"label":{labels[span.label]},"text":'
-            f'{json_string(span.text)},"decision":{decisions[span.decision]},"decided_by":{names[span.decided_by]},'
-            f'"votes":{value(span.votes) if majority else "null"}}}'
-            for span in document.spans
+            f'{{"start":{nums[start]},"end":{nums[end]},"label":{labels[label]},"text":{json_string(text)},'
+            f'"decision":{decisions[decision]},"decided_by":{names[decided_by]},'
+            f'"votes":{value(votes) if majority else "null"}}}'
+            for start, end, label, text, decision, decided_by, votes in document.spans
         ]
     head = {
         "id": document.id,

@@ -163,13 +163,13 @@ def document_item_texts(
     target = f',"target":{{"source":{json_string(source)},"workbench:textSha256":{json_string(document.sha256)},'
     target += '"selector":[{"type":"TextQuoteSelector","exact":'
     nums = numbers(len(text) + len(spans) + 1)
-    texts = [
+    texts = [  # a GoldSpan is (start, end, label, text, decision, decided_by, votes)
         f'{head}{nums[n]}","type":"Annotation","motivation":"tagging","body":{{"type":"TextualBody",'
-        f'"purpose":"tagging","value":{labels[span.label]}}}{target}{json_string(span.text)},"prefix":'
-        f"{json_string(text[span.start - QUOTE_CONTEXT if span.start > QUOTE_CONTEXT else 0 : span.start])},"
-        f'"suffix":{json_string(text[span.end : span.end + QUOTE_CONTEXT])}}},{{"type":"TextPositionSelector",'
-        f'"start":{nums[span.start]},"end":{nums[span.end]}}}]}}{tail}'
-        for n, span in enumerate(spans)
+        f'"purpose":"tagging","value":{labels[label]}}}{target}{json_string(exact)},"prefix":'
+        f"{json_string(text[start - QUOTE_CONTEXT if start > QUOTE_CONTEXT else 0 : start])},"
+        f'"suffix":{json_string(text[end : end + QUOTE_CONTEXT])}}},{{"type":"TextPositionSelector",'
+        f'"start":{nums[start]},"end":{nums[end]}}}]}}{tail}'
+        for n, (start, end, label, exact, _, _, _) in enumerate(spans)
     ]
     # the only strings in them that may hold one: pieces of the text, the source, the labels
     if _line_like(text) or _line_like(source) or _line_like("".join(map(_LABEL, spans))):
