@@ -426,10 +426,16 @@ def _read_ahead(produce: Callable[[], Iterator], depth: int = READ_AHEAD) -> Ite
     transaction's snapshot (pg_export_snapshot / SET TRANSACTION SNAPSHOT: it sees exactly what this
     transaction sees), so PostgreSQL runs the next chunk's queries while this thread builds and writes
     the current one (the two cores both work). At most `depth` items wait; an error in the thread is
-    raised here; closing this generator stops the thread."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_export_snapshot()")
-        (snapshot,) = cursor.fetchone()
+    raised here; closing this generator stops the thread. Where no snapshot can be exported (a hot
+    standby, a savepoint open), the items are produced here, one after the other."""
+    snapshot = None
+    if not connection.savepoint_ids:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_export_snapshot() END")
+            (snapshot,) = cursor.fetchone()
+    if snapshot is None:
+        yield from produce()
+        return
     if not _SNAPSHOT_ID.fullmatch(snapshot):
         raise ValueError(f"unexpected snapshot id {snapshot!r}")
     items: queue.Queue = queue.Queue(maxsize=depth)

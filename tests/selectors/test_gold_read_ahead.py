@@ -129,3 +129,27 @@ def test_spans_come_in_export_order_whatever_the_insertion_order(project, review
         with gold_snapshot() if in_snapshot else connection.cursor():
             (record,) = gold_records(project)
         assert [(s.start, s.end, s.label) for s in record.spans] == expected
+
+
+def test_without_an_exported_snapshot_the_chunks_are_read_in_place(project, many):
+    """Where no snapshot can be exported (a hot standby says so), the export reads without the thread."""
+    sequential = list(gold_records(project, chunk_size=2))
+    real_cursor = connection.cursor
+
+    def standby_cursor(*args, **kwargs):
+        cursor = real_cursor(*args, **kwargs)
+        execute = cursor.execute
+
+        def checked(sql, params=None):
+            if "pg_export_snapshot" in sql:
+                sql = sql.replace("pg_is_in_recovery()", "true")
+            return execute(sql, params)
+
+        cursor.execute = checked
+        return cursor
+
+    with gold_snapshot(), mock.patch.object(connection, "cursor", standby_cursor):
+        records = gold_records(project, chunk_size=2)
+        assert next(records) == sequential[0]
+        assert not read_ahead_threads()
+        assert [sequential[0], *records] == sequential
