@@ -7,7 +7,7 @@ Runs, each in its own process, on PostgreSQL at 127.0.0.1:5432 (databases named 
 engineers sharing a host do not drop each other's):
   span_post_bench.py      SQL statements of a span POST; span POST and submit p50 in-process;
   import_bench.py         bulk import of articles, documents/s (goal > 2,000);
-  export_bench.py         CoNLL, Web Annotation, CSV and JSONL exports, documents/s and peak memory;
+  export_bench.py         CoNLL (both), Web Annotation (both), CSV and JSONL exports, documents/s, peak memory;
   agreement_job_bench.py  the agreement job on 10,000 documents x 3 reviewers x 50 spans (goal < 5 s);
   workspace_bench.py      a 20,000-character article with 2,000 spans in Chromium (goals 300 ms, 16 ms).
 The side-by-side table with doccano and Label Studio comes from ../shared/peer-bench (bench_interleaved.py),
@@ -46,8 +46,7 @@ def main() -> int:
         ("import", ["import_bench.py", "--documents", "10000" if quick else "100000"]),
         (
             "export",
-            ["export_bench.py", "--formats", "conll,web-annotation,csv,jsonl", "--sizes"]
-            + (["10000"] if quick else ["10000,100000"]),
+            ["export_bench.py", "--sizes"] + (["10000"] if quick else ["10000,100000"]),
         ),
         ("agreement", ["agreement_job_bench.py", "--db", "postgres"] + (["--documents", "2000"] if quick else [])),
         ("workspace", ["workspace_bench.py"]),

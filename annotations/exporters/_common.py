@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+from json.encoder import c_make_encoder, encode_basestring
 from urllib.parse import urlsplit
 
 # Characters that some line readers (Python's str.splitlines, JavaScript's old JSON.parse) treat as
@@ -12,13 +14,76 @@ from urllib.parse import urlsplit
 _LINE_LIKE = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False, check_circular=False)
+# The C encoder that json.dumps builds for every call with these options, built once (records hold no
+# cycles, so no circular check): the same text, without a JSONEncoder and an encoder made per value.
+_C_ENCODE = (
+    c_make_encoder(None, _ENCODER.default, encode_basestring, None, ":", ",", False, False, False)
+    if c_make_encoder is not None
+    else None
+)
+
+
+def encode(value) -> str:
+    """`json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)` (without the
+    line-safe pass of `dumps`)."""
+    if _C_ENCODE is not None:
+        return "".join(_C_ENCODE(value, 0))
+    return _ENCODER.encode(value)
+
+
 def dumps(value) -> str:
     """Compact JSON, UTF-8 characters kept (ensure_ascii=False), no NaN, keys in the order given."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    if any(ch in text for ch in _LINE_LIKE):
+    return line_safe(encode(value))
+
+
+def line_safe(text: str) -> str:
+    """`text` (JSON) with the line-like characters escaped, as `dumps` leaves them."""
+    if "\u2028" in text or "\u2029" in text or "\x85" in text:
         for ch, escaped in _LINE_LIKE.items():
             text = text.replace(ch, escaped)
     return text
+
+
+# The writers' fast path builds JSON text from pieces instead of dicts; each piece is exactly what
+# `json.dumps(..., ensure_ascii=False, separators=(",", ":"))` writes for that value (the same C string
+# encoder), so the joined text is byte for byte `dumps` of the equivalent dict (tests compare the two).
+# `line_safe` is applied to the whole text, as `dumps` does.
+json_string = encode_basestring  # a str as a JSON string literal (UTF-8 kept; " \\ and controls escaped)
+
+
+def json_value(item) -> str:
+    """Any JSON value as `dumps` writes it (without the line-safe pass): quick for None, str and int."""
+    if item is None:
+        return "null"
+    kind = type(item)
+    if kind is str:
+        return encode_basestring(item)
+    if kind is int:
+        return int.__repr__(item)
+    return encode(item)
+
+
+class Cached(dict):
+    """json_value(x) for the few distinct values a column holds (labels, decisions, names): computed once."""
+
+    def __missing__(self, key):
+        text = self[key] = json_value(key)
+        return text
+
+
+_NUMBERS: list[str] = []
+
+
+def numbers(limit: int) -> list[str]:
+    """A table with table[i] == str(i) for every i < limit (at least): indexing it costs half of formatting
+    an int, which the writers do for every offset and token number. Shared and grown on demand (replaced,
+    never changed in place, so a reader in another thread always holds a correct table)."""
+    global _NUMBERS
+    table = _NUMBERS
+    if len(table) < limit:
+        table = _NUMBERS = list(map(str, range(max(limit, 2 * len(table), 4096))))
+    return table
 
 
 def finite(value):
@@ -30,9 +95,12 @@ def finite(value):
     return None
 
 
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f]")  # \s: what str.isspace() calls whitespace
+
+
 def http_url(url: str) -> bool:
     """Whether `url` is an absolute http(s) URL with a host, usable as an IRI (else we use a URN)."""
-    if not url or any(ch.isspace() or ord(ch) < 32 for ch in url):
+    if not url or _SPACE_OR_CONTROL.search(url):
         return False
     try:
         parts = urlsplit(url)

@@ -42,11 +42,13 @@ Layout (UTF-8, "\\n" line ends, tab-separated)::
 from __future__ import annotations
 
 import json
+import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 
 from annotations.text.clitics import clitic_cuts
-from annotations.text.tokens import Token
 
+from ._common import numbers
 from .records import ExportContext, GoldDocument
 
 NAME = "conll"
@@ -77,8 +79,11 @@ def _cell(label: str) -> str:
     return "".join(_ESCAPES.get(ch, f"\\u{ord(ch):04x}" if ch in _LINE_BREAKS else ch) for ch in label)
 
 
+_LINE_BREAK = re.compile("[" + re.escape(_LINE_BREAKS) + "]")
+
+
 def _comment(value: str) -> str:
-    return "".join(" " if ch in _LINE_BREAKS else ch for ch in value)
+    return _LINE_BREAK.sub(" ", value)
 
 
 def label_columns(document: GoldDocument, columns: dict[str, int]) -> tuple[list[list[tuple[int, int]]], int]:
@@ -86,36 +91,99 @@ def label_columns(document: GoldDocument, columns: dict[str, int]) -> tuple[list
     kept: list[list[tuple[int, int]]] = [[] for _ in columns]
     by_label: dict[int, list[tuple[int, int]]] = {}
     for span in document.spans:
-        if span.label not in columns:
+        column = columns.get(span.label)
+        if column is None:
             raise ValueError(f"span label {span.label!r} is not in the project's label set")
-        by_label.setdefault(columns[span.label], []).append((span.start, span.end))
+        by_label.setdefault(column, []).append((span.start, -span.end))  # sorts by start, then the longer first
     left_out = 0
     for column, spans in by_label.items():
-        spans.sort(key=lambda s: (s[0], -s[1]))
+        spans.sort()
         taken = kept[column]
-        for start, end in spans:
-            if taken and start < taken[-1][1]:  # sorted by start: only the last taken one can overlap
+        reach = -1  # the end of the last span taken
+        for start, negative_end in spans:
+            if start < reach:  # sorted by start: only the last taken one can overlap
                 left_out += 1
                 continue
-            taken.append((start, end))
+            reach = -negative_end
+            taken.append((start, reach))
     return kept, left_out
 
 
-def segment_clitics(text: str, sentence: list[Token], boundaries: set[int]) -> tuple[list[Token], int]:
-    """The sentence's tokens, cut where a span boundary falls inside one at a clitic boundary; and how many cuts."""
-    out: list[Token] = []
-    cuts_made = 0
-    for token in sentence:
-        inside = [b for b in boundaries if token.start < b < token.end]
-        allowed = {token.start + cut for cut in clitic_cuts(token.text)} if inside else set()
-        cuts = sorted(b for b in inside if b in allowed)
-        start = token.start
-        for cut in cuts:
-            out.append(Token(text[start:cut], start, cut))
+def cut_table(
+    text: str, starts: list[int], ends: list[int], firsts: list[int], boundaries: set[int]
+) -> tuple[list[int], list[int], list[int], int]:
+    """The token table with a token cut wherever a gold span starts or ends inside it exactly at a clitic
+    boundary (`clitic_cuts`), and how many cuts were made (only the tokens with a boundary inside)."""
+    inside: dict[int, list[int]] = {}  # token index -> the boundaries strictly inside it
+    for boundary in boundaries:
+        t = bisect_right(starts, boundary) - 1
+        if t >= 0 and starts[t] < boundary < ends[t]:
+            inside.setdefault(t, []).append(boundary)
+    cut_at: dict[int, list[int]] = {}
+    for t, found in inside.items():
+        allowed = {starts[t] + cut for cut in clitic_cuts(text[starts[t] : ends[t]])}
+        cuts = sorted(b for b in found if b in allowed)
+        if cuts:
+            cut_at[t] = cuts
+    if not cut_at:
+        return starts, ends, firsts, 0
+    new_starts: list[int] = []
+    new_ends: list[int] = []
+    new_firsts: list[int] = []
+    sentence = 0
+    for t, (start, end) in enumerate(zip(starts, ends, strict=True)):
+        while sentence < len(firsts) - 1 and firsts[sentence] == t:
+            new_firsts.append(len(new_starts))
+            sentence += 1
+        for cut in cut_at.get(t, ()):
+            new_starts.append(start)
+            new_ends.append(cut)
             start = cut
-        out.append(Token(text[start : token.end], start, token.end))
-        cuts_made += len(cuts)
-    return out, cuts_made
+        new_starts.append(start)
+        new_ends.append(end)
+    new_firsts.append(len(new_starts))
+    return new_starts, new_ends, new_firsts, sum(map(len, cut_at.values()))
+
+
+def token_tags(
+    kept: list[list[tuple[int, int]]],
+    starts: list[int],
+    ends: list[int],
+    firsts: list[int],
+    cells: tuple[list, list, object] = ("B", "I", None),
+) -> tuple[dict[int, list], int]:
+    """The tags of the tokens inside a kept span, {token index: one cell per column}, and how many kept
+    spans got no token of their own. `cells` is (begin, inner, outside): per column the B- and I- cell
+    (or one value for all columns), and the cell of a column without a tag.
+
+    A token is tagged by the first span of the column (in order) that shares a code point with it, so a
+    span's tokens are those it overlaps after those of the spans before it; B- on its first token and on
+    the first token of every sentence, I- on the others (the tags a token-by-token scan gives)."""
+    begin, inner, outside = cells
+    width = len(kept)
+    if isinstance(begin, str):
+        begin, inner = [begin] * width, [inner] * width
+    tags: dict[int, list] = {}
+    left_out = 0
+    sentence_firsts = set(firsts)
+    for column, spans in enumerate(kept):
+        reach = 0  # the tokens before it are tagged by earlier spans of this column
+        for start, end in spans:
+            first = bisect_right(ends, start)  # the first token ending after the span starts
+            last = bisect_left(starts, end)  # the tokens starting before the span ends
+            if first < reach:
+                first = reach
+            if last > reach:
+                reach = last
+            if first >= last:  # inside a token another span took, or over whitespace or marks only
+                left_out += 1
+                continue
+            for t in range(first, last):
+                row = tags.get(t)
+                if row is None:
+                    row = tags[t] = [outside] * width
+                row[column] = begin[column] if t == first or t in sentence_firsts else inner[column]
+    return tags, left_out
 
 
 def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict | None = None) -> Iterator[str]:
@@ -124,44 +192,35 @@ def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict
     names = context.label_names
     columns = {name: i for i, name in enumerate(names)}
     cells = [_cell(name) for name in names]
+    outside = "\tO" * len(names)
+    tag_cells = (["\tB-" + cell for cell in cells], ["\tI-" + cell for cell in cells], "\tO")
     header = ["ID", "FORM", "START", "END", *names]
     yield "# columns = " + json.dumps(header, ensure_ascii=False) + "\n"
     left_out_total = 0
     for document in documents:
         kept, left_out = label_columns(document, columns)
         text = document.text
-        out = [f"# doc_id = {document.id}\n# sha256 = {document.sha256}\n"]
-        # per column, a cursor into its sorted, non-overlapping spans
-        cursor = [0] * len(kept)
-        tagged = [-1] * len(kept)  # per column, the last span that got a tag
-        boundaries = {b for span in document.spans for b in (span.start, span.end)} if clitics else set()
-        for number, sentence in enumerate(document.sentences(), start=1):
+        starts, ends, firsts = document.token_table()
+        if clitics:
+            boundaries = {b for span in document.spans for b in (span.start, span.end)}
             if boundaries:
-                sentence, cuts_made = segment_clitics(text, sentence, boundaries)
+                starts, ends, firsts, cuts_made = cut_table(text, starts, ends, firsts, boundaries)
                 clitic_cuts_total += cuts_made
-            out.append(f"# sent_id = {document.id}-{number}\n")
-            out.append(f"# text = {_comment(text[sentence[0].start : sentence[-1].end])}\n")
-            inside = [-1] * len(kept)  # per column, the span the previous token of this sentence was in
-            for position, token in enumerate(sentence, start=1):
-                line = f"{position}\t{token.text}\t{token.start}\t{token.end}"
-                for column, spans in enumerate(kept):
-                    i = cursor[column]
-                    while i < len(spans) and spans[i][1] <= token.start:
-                        if tagged[column] != i:
-                            left_out += 1  # no token of its own (inside a token another span took)
-                        i += 1
-                    cursor[column] = i
-                    if i < len(spans) and spans[i][0] < token.end:  # shares a code point with the token
-                        line += ("\tI-" if inside[column] == i else "\tB-") + cells[column]
-                        inside[column] = tagged[column] = i
-                    else:
-                        line += "\tO"
-                        inside[column] = -1
-                out.append(line + "\n")
+        tags, no_token = token_tags(kept, starts, ends, firsts, tag_cells)
+        left_out_total += left_out + no_token
+        suffixes = [outside] * len(starts)
+        for t, row in tags.items():
+            suffixes[t] = "".join(row)
+        nums = numbers(len(text) + 2)  # offsets and token numbers are at most the text's length
+        doc_id = document.id
+        out = [f"# doc_id = {doc_id}\n# sha256 = {document.sha256}\n"]
+        for number in range(1, len(firsts)):
+            low, high = firsts[number - 1], firsts[number]
+            out.append(f"# sent_id = {doc_id}-{number}\n# text = {_comment(text[starts[low] : ends[high - 1]])}\n")
+            for t in range(low, high):
+                start, end = starts[t], ends[t]
+                out.append(f"{nums[t - low + 1]}\t{text[start:end]}\t{nums[start]}\t{nums[end]}{suffixes[t]}\n")
             out.append("\n")
-        for column, spans in enumerate(kept):  # spans after the last token (on whitespace or marks only)
-            left_out += sum(1 for i in range(cursor[column], len(spans)) if tagged[column] != i)
-        left_out_total += left_out
         if len(out) == 1:  # a text without any token
             out.append("\n")
         yield "".join(out)

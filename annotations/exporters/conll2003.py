@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
+from operator import attrgetter, neg
 
 from .conll import _cell
 from .records import ExportContext, GoldDocument
@@ -53,68 +54,87 @@ NOTES = (
 )
 
 
-def document_tags(document: GoldDocument, priority: dict[str, int]) -> tuple[list, list[str], int]:
-    """(sentences of tokens, one tag per token in reading order, spans left out)."""
-    sentences = document.sentences()
-    tokens = [token for sentence in sentences for token in sentence]
-    starts = [token.start for token in tokens]
-    owner = [-1] * len(tokens)  # per token, the index of the kept span covering it
+def tag_cell(label: str) -> str:
+    """The label as written in a tag: `conll`'s escapes, then whitespace as "_" (one column)."""
+    return "".join("_" if ch.isspace() else ch for ch in _cell(label))
+
+
+class _Lines(dict):
+    """label -> (" B-<cell>\\n", " I-<cell>\\n"): each token line's tail, computed once per label."""
+
+    def __missing__(self, label):
+        cell = tag_cell(label)
+        lines = self[label] = (f" B-{cell}\n", f" I-{cell}\n")
+        return lines
+
+
+OUTSIDE = " O\n"
+_LABEL, _START, _END = attrgetter("label"), attrgetter("start"), attrgetter("end")
+
+
+def document_tags(
+    document: GoldDocument, priority: dict[str, int], lines: _Lines | None = None
+) -> tuple[tuple, list[str], int, int]:
+    """(the token table (starts, ends, sentence firsts), each token's line tail (" O\\n", " B-x\\n" or
+    " I-x\\n") in reading order, spans left out, chunks tagged B-)."""
+    lines = _Lines() if lines is None else lines
+    starts, ends, firsts = table = document.token_table()
+    spans = document.spans
+    owner = [-1] * len(starts)  # per token, the index of the kept span covering it
     left_out = 0
-    order = sorted(
-        range(len(document.spans)),
-        key=lambda i: (
-            priority.get(document.spans[i].label, len(priority)),
-            document.spans[i].start,
-            -document.spans[i].end,
-        ),
+    unranked = len(priority)
+    # (label priority, start, -end, index) for each span, built and sorted in C
+    ranked = sorted(
+        zip(
+            [priority.get(label, unranked) for label in map(_LABEL, spans)],
+            map(_START, spans),
+            map(neg, map(_END, spans)),
+            range(len(spans)),
+            strict=True,
+        )
     )
-    for i in order:
-        span = document.spans[i]
+    kept = []
+    for *_, i in ranked:
+        span = spans[i]
         first = bisect_right(starts, span.start) - 1  # the last token starting at or before the span
-        if first < 0 or tokens[first].end <= span.start:
+        if first < 0 or ends[first] <= span.start:
             first += 1
         last = bisect_right(starts, span.end - 1)  # tokens starting before the span's end
-        if first >= last or any(owner[t] != -1 for t in range(first, last)):
+        if first >= last or max(owner[first:last]) != -1:  # no token, or one a kept span has
             left_out += 1
             continue
-        for t in range(first, last):
-            owner[t] = i
-    tags = []
-    cells = {}
-    position = 0
-    for sentence in sentences:
-        previous = -1
-        for _ in sentence:
-            i = owner[position]
-            if i == -1:
-                tags.append("O")
-            else:
-                label = document.spans[i].label
-                cell = cells.get(label)
-                if cell is None:
-                    cell = cells[label] = "".join("_" if ch.isspace() else ch for ch in _cell(label))
-                tags.append(("I-" if previous == i else "B-") + cell)
-            previous = i
-            position += 1
-    return sentences, tags, left_out
+        owner[first:last] = [i] * (last - first)
+        kept.append((i, first, last))
+    tails = [OUTSIDE] * len(starts)
+    entities = 0
+    if kept:
+        sentence_firsts = set(firsts)
+        for i, first, last in kept:
+            begin, inner = lines[spans[i].label]
+            for t in range(first, last):
+                if t == first or t in sentence_firsts:  # a chunk starts again in each sentence
+                    tails[t] = begin
+                    entities += 1
+                else:
+                    tails[t] = inner
+    return table, tails, left_out, entities
 
 
 def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict | None = None) -> Iterator[str]:
     priority = {name: rank for rank, name in enumerate(context.label_names)}
     left_out_total = 0
     entities = 0
+    lines = _Lines()
     for document in documents:
-        sentences, tags, left_out = document_tags(document, priority)
+        (starts, ends, firsts), tails, left_out, chunks = document_tags(document, priority, lines)
         left_out_total += left_out
+        entities += chunks
+        text = document.text
+        forms = list(map(text.__getitem__, map(slice, starts, ends)))
         out = [DOCSTART, "\n\n"]
-        position = 0
-        for sentence in sentences:
-            for token in sentence:
-                tag = tags[position]
-                if tag[0] == "B":
-                    entities += 1
-                out.append(f"{token.text} {tag}\n")
-                position += 1
+        for number in range(1, len(firsts)):
+            low, high = firsts[number - 1], firsts[number]
+            out += map(str.__add__, forms[low:high], tails[low:high])
             out.append("\n")
         yield "".join(out)
     if stats is not None:

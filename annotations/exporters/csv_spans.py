@@ -21,6 +21,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 
+from ._common import numbers
 from .records import MAJORITY, ExportContext, GoldDocument
 
 NAME = "csv"
@@ -68,6 +69,7 @@ def neutralize(value):
 
 
 def document_rows(document: GoldDocument) -> Iterator[list]:
+    """The rows of one document, as values (before `neutralize`); `write` writes the same rows faster."""
     outlet = document.outlet_grade()
     span_grades = {grade.span: grade.code for grade in document.reliability if grade.span is not None}
     links: dict[int, list[str]] = {}
@@ -106,18 +108,78 @@ def document_rows(document: GoldDocument) -> Iterator[list]:
         )
 
 
+def cell(value) -> str:
+    """One field exactly as `csv.writer(lineterminator="\\r\\n")` (the excel dialect, minimal quoting)
+    writes `neutralize(value)`: quoted when it holds , " CR or LF, with quotes doubled (tests compare the
+    two). Building a row's text from these is several times faster than a csv.writer call per row with
+    19 cells: a document's own cells are written once for all its rows."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        if value.startswith(FORMULA_START):
+            value = "'" + value
+        if '"' in value:
+            return '"' + value.replace('"', '""') + '"'
+        if "," in value or "\r" in value or "\n" in value:
+            return '"' + value + '"'
+        return value
+    return str(value)
+
+
+class _Cells(dict):
+    """cell(x) of the values that repeat across rows (labels, decisions, names, grades): computed once."""
+
+    def __missing__(self, key):
+        text = self[key] = cell(key)
+        return text
+
+
+def document_text(document: GoldDocument, cells: _Cells | None = None) -> tuple[str, int]:
+    """The CSV text of `document_rows(document)` (each cell neutralized) and its number of rows."""
+    cells = _Cells() if cells is None else cells
+    outlet = document.outlet_grade()
+    head = (
+        f"{cell(document.id)},{cell(document.external_id)},{cell(document.sha256)},{cell(document.title)},"
+        f"{cell(document.source or '')},{cell(document.url)},{cells[document.resolution]},"
+    )
+    tail = f",{cell(outlet.code) if outlet else ''},{cell(outlet.note) if outlet else ''}\r\n"
+    if not document.spans:
+        return head + ",,,,,,,,," + tail, 1
+    span_grades = {grade.span: grade.code for grade in document.reliability if grade.span is not None}
+    links: dict[int, list[str]] = {}
+    for link in document.claim_links:
+        links.setdefault(link.span, []).append(f"{link.stance}: {link.claim.text}")
+    nums = numbers(len(document.text) + len(document.spans) + 1)
+    majority = document.resolution == MAJORITY
+    if majority or links or span_grades:
+        rows = []
+        for index, span in enumerate(document.spans):
+            votes = cell(span.votes) if majority and span.votes is not None else ""
+            linked = cell(" | ".join(links[index])) if index in links else ""
+            grade = cells[span_grades[index]] if index in span_grades else ""
+            rows.append(
+                f"{head}{nums[index]},{nums[span.start]},{nums[span.end]},{cells[span.label]},{cell(span.text)},"
+                f"{cells[span.decision]},{cells[span.decided_by or '']},{votes},{linked},{grade}{tail}"
+            )
+    else:  # the usual case: no votes, claim links or grades of spans
+        tail = ",,," + tail
+        rows = [  # a GoldSpan is (start, end, label, text, decision, decided_by, votes)
+            f"{head}{nums[index]},{nums[start]},{nums[end]},{cells[label]},{cell(text)},{cells[decision]},"
+            f"{cells[decided_by or '']}{tail}"
+            for index, (start, end, label, text, decision, decided_by, _) in enumerate(document.spans)
+        ]
+    return "".join(rows), len(rows)
+
+
 def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict | None = None) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(HEADER)
+    csv.writer(buffer, lineterminator="\r\n").writerow(HEADER)
     yield BOM + buffer.getvalue()
+    cells = _Cells()
     rows = 0
     for document in documents:
-        buffer.seek(0)
-        buffer.truncate()
-        for row in document_rows(document):
-            writer.writerow([neutralize(cell) for cell in row])
-            rows += 1
-        yield buffer.getvalue()
+        text, n = document_text(document, cells)
+        rows += n
+        yield text
     if stats is not None:
         stats["csv_rows"] = rows

@@ -36,7 +36,7 @@ from collections.abc import Iterable, Iterator
 
 from annotations.errors import ImportLineError
 
-from ._common import dumps, finite
+from ._common import Cached, encode, finite, json_string, json_value, line_safe, numbers
 from .records import (
     ADJUDICATED,
     MAJORITY,
@@ -75,10 +75,63 @@ def claim_object(claim: ClaimRecord) -> dict:
     }
 
 
+def _link_objects(document: GoldDocument, majority: bool, utf16) -> list[dict]:
+    links = []
+    for link in document.claim_links:
+        target = document.spans[link.span]
+        item = {"span": link.span, "start": target.start, "end": target.end}
+        if utf16 is not None:
+            item["start_utf16"] = utf16(target.start)
+            item["end_utf16"] = utf16(target.end)
+        item.update(
+            {
+                "label": target.label,
+                "claim": claim_object(link.claim),
+                "stance": link.stance,
+                "decided_by": link.decided_by,
+                "votes": link.votes if majority else None,
+            }
+        )
+        links.append(item)
+    return links
+
+
+def _grade_objects(document: GoldDocument, majority: bool) -> list[dict]:
+    return [
+        {
+            "span": grade.span,
+            "source_reliability": grade.source_reliability,
+            "credibility": grade.credibility,
+            "code": grade.code,
+            "note": grade.note,
+            "decided_by": grade.decided_by,
+            "votes": grade.votes if majority else None,
+        }
+        for grade in document.reliability
+    ]
+
+
+def _agreement_object(document: GoldDocument) -> dict | None:
+    if document.agreement is None:
+        return None
+    return {
+        "token_alpha": finite(document.agreement.get("token_alpha")),
+        "overlap_f1": finite(document.agreement.get("overlap_f1")),
+        "reviewers": document.agreement.get("reviewers"),
+    }
+
+
+def _note_objects(document: GoldDocument) -> list[dict]:
+    return [
+        {"kind": n.kind, "note": n.note, "start": n.start, "end": n.end, "label": n.label}
+        for n in document.review_notes
+    ]
+
+
 def document_object(document: GoldDocument, utf16_offsets: bool = False) -> dict:
     """The record of one document; the same keys in every record (`votes` and `reviewers` are null when
     the document is not majority-resolved), plus start_utf16/end_utf16 in every span and claim link
-    with `utf16_offsets`."""
+    with `utf16_offsets`. `write` writes exactly `dumps(document_object(...))`, built faster (`document_line`)."""
     majority = document.resolution == MAJORITY
     utf16 = utf16_converter(document.text) if utf16_offsets else None
     spans = []
@@ -97,42 +150,6 @@ def document_object(document: GoldDocument, utf16_offsets: bool = False) -> dict
             }
         )
         spans.append(item)
-    links = []
-    for link in document.claim_links:
-        target = document.spans[link.span]
-        item = {"span": link.span, "start": target.start, "end": target.end}
-        if utf16 is not None:
-            item["start_utf16"] = utf16(target.start)
-            item["end_utf16"] = utf16(target.end)
-        item.update(
-            {
-                "label": target.label,
-                "claim": claim_object(link.claim),
-                "stance": link.stance,
-                "decided_by": link.decided_by,
-                "votes": link.votes if majority else None,
-            }
-        )
-        links.append(item)
-    grades = []
-    for grade in document.reliability:
-        item = {
-            "span": grade.span,
-            "source_reliability": grade.source_reliability,
-            "credibility": grade.credibility,
-            "code": grade.code,
-            "note": grade.note,
-            "decided_by": grade.decided_by,
-            "votes": grade.votes if majority else None,
-        }
-        grades.append(item)
-    agreement = None
-    if document.agreement is not None:
-        agreement = {
-            "token_alpha": finite(document.agreement.get("token_alpha")),
-            "overlap_f1": finite(document.agreement.get("overlap_f1")),
-            "reviewers": document.agreement.get("reviewers"),
-        }
     record = {
         "id": document.id,
         "sha256": document.sha256,
@@ -147,20 +164,83 @@ def document_object(document: GoldDocument, utf16_offsets: bool = False) -> dict
         "reviewers": document.reviewers if majority else None,
     }
     record.update(
-        {"text": document.text, "spans": spans, "claim_links": links, "reliability": grades, "agreement": agreement}
+        {
+            "text": document.text,
+            "spans": spans,
+            "claim_links": _link_objects(document, majority, utf16),
+            "reliability": _grade_objects(document, majority),
+            "agreement": _agreement_object(document),
+        }
     )
     if document.review_notes:  # only when there are some: files without notes stay as they were
-        record["review_notes"] = [
-            {"kind": n.kind, "note": n.note, "start": n.start, "end": n.end, "label": n.label}
-            for n in document.review_notes
-        ]
+        record["review_notes"] = _note_objects(document)
     return record
+
+
+class _Columns:
+    """The JSON text of the values that repeat across spans (labels, decisions, names): one encoding each."""
+
+    def __init__(self):
+        self.labels = Cached()
+        self.decisions = Cached()
+        self.names = Cached()
+
+
+def document_line(document: GoldDocument, utf16_offsets: bool = False, columns: _Columns | None = None) -> str:
+    """`dumps(document_object(document, utf16_offsets))`, byte for byte, without building the dicts of the
+    spans (most of a record): each value is written as `dumps` writes it (`_common.json_value`)."""
+    columns = columns or _Columns()
+    labels, decisions, names = columns.labels, columns.decisions, columns.names
+    majority = document.resolution == MAJORITY
+    value = json_value
+    nums = numbers(len(document.text) + 1)
+    # GoldSpan is (start, end, label, text, decision, decided_by, votes): unpacked, not looked up by name
+    if utf16_offsets:
+        utf16 = utf16_converter(document.text)
+        spans = [
+            f'{{"start":{nums[start]},"end":{nums[end]},"start_utf16":{utf16(start)},"end_utf16":{utf16(end)},'
+            f'"label":{labels[label]},"text":{json_string(text)},"decision":{decisions[decision]},"decided_by":'
+            f'{names[decided_by]},"votes":{value(votes) if majority else "null"}}}'
+            for start, end, label, text, decision, decided_by, votes in document.spans
+        ]
+    else:
+        utf16 = None
+        spans = [
+            f'{{"start":{nums[start]},"end":{nums[end]},"label":{labels[label]},"text":{json_string(text)},'
+            f'"decision":{decisions[decision]},"decided_by":{names[decided_by]},'
+            f'"votes":{value(votes) if majority else "null"}}}'
+            for start, end, label, text, decision, decided_by, votes in document.spans
+        ]
+    head = {
+        "id": document.id,
+        "sha256": document.sha256,
+        "title": document.title,
+        "source": document.source,
+        "source_domain": document.source_domain,
+        "url": document.url,
+        "published_at": document.published_at,
+        "external_id": document.external_id,
+        "resolution": document.resolution,
+        "adjudicator": document.adjudicator,
+        "reviewers": document.reviewers if majority else None,
+        "text": document.text,
+    }
+    line = (
+        f'{encode(head)[:-1]},"spans":[{",".join(spans)}],"claim_links":'
+        f"{encode(_link_objects(document, majority, utf16)) if document.claim_links else '[]'},"
+        f'"reliability":{encode(_grade_objects(document, majority)) if document.reliability else "[]"},'
+        f'"agreement":{"null" if document.agreement is None else encode(_agreement_object(document))}'
+    )
+    if document.review_notes:
+        line += f',"review_notes":{encode(_note_objects(document))}'
+    return line_safe(line + "}")
 
 
 def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict | None = None) -> Iterator[str]:
     utf16_offsets = bool(context.options.get("utf16_offsets"))
+    columns = _Columns()
     for document in documents:
-        yield dumps(document_object(document, utf16_offsets)) + "\n"
+        yield document_line(document, utf16_offsets, columns) + "\n"
 
 
 # --- reading it back (import_gold) ---------------------------------------------------------------------------

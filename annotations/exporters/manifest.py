@@ -12,8 +12,10 @@ scalars (valid YAML) since this package imports nothing outside the standard lib
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from .records import ADJUDICATED, MAJORITY, OFFSET_NOTE, OFFSET_UNIT, ExportContext, GoldDocument
 from .schema import label_schema, record_schema
@@ -66,15 +68,40 @@ class Counts:
             "resolution": dict(self.resolution),
         }
 
+    def add(self, other: Counts) -> None:
+        """Adds the counts of `other` (one split's) to these."""
+        self.documents += other.documents
+        self.spans += other.spans
+        self.claim_links += other.claim_links
+        self.ratings += other.ratings
+        for name, n in other.per_label.items():
+            self.per_label[name] = self.per_label.get(name, 0) + n
+        for name, n in other.resolution.items():
+            self.resolution[name] = self.resolution.get(name, 0) + n
+        self.claims |= other.claims
+        self.agreement["documents"] += other.agreement["documents"]
+        for key in ("token_alpha", "overlap_f1"):
+            self.agreement[key].extend(other.agreement[key])
+
+
+_LABEL = attrgetter("label")
+
 
 def counted(documents: Iterable[GoldDocument], counts: Counts) -> Iterator[GoldDocument]:
-    per_label = counts.per_label
+    per_label = Counter()  # counted in C (Counter.update), added to counts.per_label at the end
+    try:
+        yield from _counted(documents, counts, per_label)
+    finally:
+        for name, n in per_label.items():
+            counts.per_label[name] = counts.per_label.get(name, 0) + n
+
+
+def _counted(documents: Iterable[GoldDocument], counts: Counts, per_label: Counter) -> Iterator[GoldDocument]:
     for document in documents:
         counts.documents += 1
         counts.resolution[document.resolution] = counts.resolution.get(document.resolution, 0) + 1
         counts.spans += len(document.spans)
-        for span in document.spans:
-            per_label[span.label] = per_label.get(span.label, 0) + 1
+        per_label.update(map(_LABEL, document.spans))
         counts.claim_links += len(document.claim_links)
         for link in document.claim_links:
             counts.claims.add(link.claim.id)

@@ -173,7 +173,7 @@ def pseudonymized(documents, pseudonym):
         yield replace(
             document,
             adjudicator=pseudonym(document.adjudicator),
-            spans=tuple(replace(s, decided_by=pseudonym(s.decided_by)) for s in document.spans),
+            spans=tuple(s._replace(decided_by=pseudonym(s.decided_by)) for s in document.spans),
             claim_links=tuple(replace(link, decided_by=pseudonym(link.decided_by)) for link in document.claim_links),
             reliability=tuple(replace(g, decided_by=pseudonym(g.decided_by)) for g in document.reliability),
         )

@@ -15,8 +15,9 @@ Pure: no Django. `annotations.selectors.gold` turns rows into these; every write
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from annotations.text.tokens import stored_sentences
+from annotations.text.tokens import stored_sentences, stored_token_table
 
 ADJUDICATED = "adjudicated"
 MAJORITY = "majority"
@@ -57,8 +58,11 @@ class ClaimRecord:
     verdict_date: str | None = None  # ISO date
 
 
-@dataclass(frozen=True, slots=True)
-class GoldSpan:
+class GoldSpan(NamedTuple):
+    """A gold span. A named tuple rather than a frozen dataclass (as the other records): an export builds
+    one per span, millions of them, and `tuple.__new__(GoldSpan, row)` costs a fifth of a dataclass's
+    `__init__`. Immutable like the others; use `span._replace(...)` for a changed copy."""
+
     start: int
     end: int
     label: str
@@ -133,6 +137,10 @@ class GoldDocument:
     def sentences(self):
         """The text's tokens by sentence: the stored ones when valid, else tokenized now."""
         return stored_sentences(self.text, self.tokens)
+
+    def token_table(self) -> tuple[list[int], list[int], list[int]]:
+        """The same tokens as `sentences()`, as (starts, ends, sentence firsts + [token count]) lists."""
+        return stored_token_table(self.text, self.tokens)
 
     def outlet_grade(self) -> GoldReliability | None:
         for grade in self.reliability:

@@ -40,8 +40,9 @@ gold), …:link:<n> and …:grade:<n>: stable across re-exports and projects. St
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from operator import attrgetter
 
-from ._common import document_urn, dumps, http_url
+from ._common import Cached, document_urn, dumps, http_url, json_string, line_safe, numbers
 from .records import MAJORITY, OFFSET_UNIT, ExportContext, GoldDocument
 
 NAME = "web-annotation"
@@ -65,11 +66,49 @@ NOTES = (
 )
 
 
+_LABEL = attrgetter("label")
+
+
+def _line_like(text: str) -> bool:
+    return "\u2028" in text or "\u2029" in text or "\x85" in text
+
+
 def _source(document: GoldDocument) -> str:
     return document.url if http_url(document.url) else document_urn(document.sha256)
 
 
+def _link_item(document: GoldDocument, context: ExportContext, n: int, link, span_ids: list[str], extra: dict) -> dict:
+    return {
+        "id": f"{document_urn(document.sha256)}:link:{n}",
+        "type": "Annotation",
+        "motivation": "linking",
+        "body": [
+            {
+                "id": f"urn:workbench:claim:{context.project_slug}:{link.claim.id}",
+                "type": "TextualBody",
+                "purpose": "linking",
+                "value": link.claim.text,
+            },
+            {"type": "TextualBody", "purpose": "classifying", "value": link.stance},
+        ],
+        "target": span_ids[link.span],
+        **extra,
+    }
+
+
+def _grade_item(document: GoldDocument, n: int, grade, source: str, span_ids: list[str], extra: dict) -> dict:
+    return {
+        "id": f"{document_urn(document.sha256)}:grade:{n}",
+        "type": "Annotation",
+        "motivation": "assessing",
+        "body": {"type": "TextualBody", "purpose": "assessing", "value": grade.code},
+        "target": source if grade.span is None else span_ids[grade.span],
+        **extra,
+    }
+
+
 def document_items(document: GoldDocument, context: ExportContext) -> Iterator[dict]:
+    """The document's annotations as dicts; the writers write `document_item_texts`, their JSON."""
     base = document_urn(document.sha256)
     source = _source(document)
     text = document.text
@@ -99,31 +138,49 @@ def document_items(document: GoldDocument, context: ExportContext) -> Iterator[d
             **extra,
         }
     for n, link in enumerate(document.claim_links):
-        yield {
-            "id": f"{base}:link:{n}",
-            "type": "Annotation",
-            "motivation": "linking",
-            "body": [
-                {
-                    "id": f"urn:workbench:claim:{context.project_slug}:{link.claim.id}",
-                    "type": "TextualBody",
-                    "purpose": "linking",
-                    "value": link.claim.text,
-                },
-                {"type": "TextualBody", "purpose": "classifying", "value": link.stance},
-            ],
-            "target": span_ids[link.span],
-            **extra,
-        }
+        yield _link_item(document, context, n, link, span_ids, extra)
     for n, grade in enumerate(document.reliability):
-        yield {
-            "id": f"{base}:grade:{n}",
-            "type": "Annotation",
-            "motivation": "assessing",
-            "body": {"type": "TextualBody", "purpose": "assessing", "value": grade.code},
-            "target": source if grade.span is None else span_ids[grade.span],
-            **extra,
-        }
+        yield _grade_item(document, n, grade, source, span_ids, extra)
+
+
+def document_item_texts(
+    document: GoldDocument, context: ExportContext, labels: Cached | None = None, opening: str = "{"
+) -> list[str]:
+    """`[dumps(item) for item in document_items(document, context)]`, byte for byte (tests compare the
+    two), without building the dicts of the span annotations (almost all of them): their JSON is written
+    from pieces, each as `dumps` writes it (`_common.json_string`). With `opening` (the text before the
+    first key, "{"), each text starts with it instead: `web-annotation-jsonl` puts its "@context" there."""
+    labels = Cached() if labels is None else labels
+    base = document_urn(document.sha256)
+    source = _source(document)
+    text = document.text
+    spans = document.spans
+    majority = document.resolution == MAJORITY
+    extra = {"workbench:resolution": MAJORITY} if majority else {}
+    tail = ',"workbench:resolution":"majority"}' if majority else "}"
+    # every piece that is the same for all the document's spans, encoded once
+    head = f'{opening}"id":{json_string(base)[:-1]}:span:'  # the id's closing quote follows the span's number
+    target = f',"target":{{"source":{json_string(source)},"workbench:textSha256":{json_string(document.sha256)},'
+    target += '"selector":[{"type":"TextQuoteSelector","exact":'
+    nums = numbers(len(text) + len(spans) + 1)
+    texts = [  # a GoldSpan is (start, end, label, text, decision, decided_by, votes)
+        f'{head}{nums[n]}","type":"Annotation","motivation":"tagging","body":{{"type":"TextualBody",'
+        f'"purpose":"tagging","value":{labels[label]}}}{target}{json_string(exact)},"prefix":'
+        f"{json_string(text[start - QUOTE_CONTEXT if start > QUOTE_CONTEXT else 0 : start])},"
+        f'"suffix":{json_string(text[end : end + QUOTE_CONTEXT])}}},{{"type":"TextPositionSelector",'
+        f'"start":{nums[start]},"end":{nums[end]}}}]}}{tail}'
+        for n, (start, end, label, exact, _, _, _) in enumerate(spans)
+    ]
+    # the only strings in them that may hold one: pieces of the text, the source, the labels
+    if _line_like(text) or _line_like(source) or _line_like("".join(map(_LABEL, spans))):
+        texts = list(map(line_safe, texts))
+    if document.claim_links or document.reliability:
+        span_ids = [f"{base}:span:{n}" for n in range(len(spans))]
+        for n, link in enumerate(document.claim_links):
+            texts.append(opening + dumps(_link_item(document, context, n, link, span_ids, extra))[1:])
+        for n, grade in enumerate(document.reliability):
+            texts.append(opening + dumps(_grade_item(document, n, grade, source, span_ids, extra))[1:])
+    return texts
 
 
 def collection_id(context: ExportContext) -> str:
@@ -133,34 +190,42 @@ def collection_id(context: ExportContext) -> str:
 def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict | None = None) -> Iterator[str]:
     collection = collection_id(context)
     yield dumps({"@context": CONTEXT})[:-1] + ',"@graph":[\n'
-    page: list[dict] = []
+    page: list[str] = []  # the JSON of the annotations of the page being filled
     pages = 0
     total = 0
+    labels = Cached()
 
-    def flush(last: bool) -> str:
+    def flush(last: bool) -> Iterator[str]:
         head = {"id": f"{collection}:page:{pages}", "type": "AnnotationPage", "partOf": collection}
         head["startIndex"] = total - len(page)
         if pages:
             head["prev"] = f"{collection}:page:{pages - 1}"
         if not last:
             head["next"] = f"{collection}:page:{pages + 1}"
-        return dumps(head)[:-1] + ',"items":[' + ",".join(map(dumps, page)) + "]},\n"
+        yield dumps(head)[:-1] + ',"items":['
+        yield ",".join(page)
+        yield "]},\n"
 
     for document in documents:
-        chunk = []
-        for item in document_items(document, context):
-            if len(page) == PAGE_SIZE:  # a full page with more to come: it has a next page
-                chunk.append(flush(last=False))
+        items = document_item_texts(document, context, labels)
+        while items:
+            room = PAGE_SIZE - len(page)
+            if room == 0:  # a full page with more to come: it has a next page
+                yield from flush(last=False)
                 page = []
                 pages += 1
-            page.append(item)
-            total += 1
-        if chunk:
-            yield "".join(chunk)
+                room = PAGE_SIZE
+            if len(items) <= room:
+                page += items
+                total += len(items)
+                break
+            page += items[:room]
+            total += room
+            items = items[room:]
     tail = {"id": collection, "type": "AnnotationCollection", "label": context.project_name}
     tail.update({"workbench:offsetUnit": OFFSET_UNIT, "workbench:textNormalization": "NFC", "total": total})
     if page:
-        yield flush(last=True)
+        yield from flush(last=True)
         pages += 1
         tail.update({"first": f"{collection}:page:0", "last": f"{collection}:page:{pages - 1}"})
     yield dumps(tail) + "]}\n"

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from ._common import dumps
+from ._common import Cached, dumps
 from .records import ExportContext, GoldDocument
-from .web_annotation import ANNO_CONTEXT, CONTEXT, CONTEXT_VERSION, document_items
+from .web_annotation import ANNO_CONTEXT, CONTEXT, CONTEXT_VERSION, document_item_texts
 
 NAME = "web-annotation-jsonl"
 EXTENSION = "jsonl"
@@ -27,13 +27,14 @@ NOTES = (
 
 
 def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict | None = None) -> Iterator[str]:
+    # dumps({"@context": CONTEXT, **item}) is this head and then the item's JSON without its "{"
+    head = dumps({"@context": CONTEXT})[:-1] + ","
+    labels = Cached()
     total = 0
     for document in documents:
-        lines = []
-        for item in document_items(document, context):
-            lines.append(dumps({"@context": CONTEXT, **item}) + "\n")
-        total += len(lines)
-        if lines:
-            yield "".join(lines)
+        items = document_item_texts(document, context, labels, opening=head)
+        total += len(items)
+        if items:
+            yield "\n".join(items) + "\n"
     if stats is not None:
         stats["annotations"] = stats.get("annotations", 0) + total

@@ -1,9 +1,13 @@
 """Reads for gold exports: ORM rows in, `annotations.exporters.records` out, streamed.
 
 `gold_records(project)` yields one `GoldDocument` per gold document in document id order, reading
-`chunk_size` (1,000) documents at a time by keyset (`id > last`), with a handful of queries per chunk (the
-documents, their gold spans, links and grades; claims and user names once each, cached): memory is
-one chunk, never the project.
+`chunk_size` (1,000) documents at a time by keyset (`id > last`), with a fixed handful of queries per
+chunk (the documents with their stored tokens, their gold spans, links, grades and reviewers' notes;
+claims and user names once each, cached), each fetched in one go as plain tuples (no model instances,
+no per-row ORM work): memory is a few chunks, never the project. Spans come grouped by document (the
+index's order) and are sorted per document only when they are out of order, so building a document
+mostly groups rows. Inside `gold_snapshot`'s own transaction a thread reads the next chunk meanwhile
+(`_read_ahead`), in the same snapshot.
 
 Gold is what was final at `snapshot_at` (an adjudication with status final and decided_at at or before
 it). Final gold never changes afterwards (the adjudication services refuse edits with 409), so rows
@@ -21,15 +25,34 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+import queue
+import re
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from itertools import groupby
+from operator import itemgetter, lt
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import CharField, F, IntegerField, Lookup, Q, Value
+from django.db.models import (
+    BooleanField,
+    CharField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Lookup,
+    OuterRef,
+    Q,
+    Subquery,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from annotations.exporters.records import (
@@ -54,6 +77,7 @@ from annotations.models import (
     ClaimVerdictChange,
     Document,
     DocumentFlag,
+    DocumentStats,
     JobStatus,
     LabelType,
     Project,
@@ -91,7 +115,11 @@ def gold_snapshot() -> Iterator[bool]:
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        yield True
+        _snapshot.open = True
+        try:
+            yield True
+        finally:
+            _snapshot.open = False
 
 
 # --- context and agreement ------------------------------------------------------------------------------
@@ -227,9 +255,11 @@ class _Lookups:
         return (start, end, self.label_rank.get(label_id, 1 << 30), self.labels.get(label_id, ""))
 
 
-def _iso(value: dt.datetime | None) -> str | None:
+def _iso(value: dt.datetime | str | None) -> str | None:
     if value is None:
         return None
+    if isinstance(value, str):  # PostgreSQL's text of the timestamptz (`_published`)
+        value = dt.datetime.fromisoformat(value)
     if timezone.is_aware(value):
         value = value.astimezone(dt.UTC)
     return value.isoformat()
@@ -241,21 +271,99 @@ DOCUMENT_FIELDS = (
     "sha256",
     "title",
     "url",
-    "published_at",
+    "published",  # 5: `_published`
     "external_id",
     "source__name",
     "source__domain",
     "adjudication__id",
     "adjudication__status",
-    "adjudication__decided_at",
+    "final_at_snapshot",  # 11: `_final_at_snapshot`
     "adjudication__adjudicator_id",
     "adjudication__imported",  # 13: the rest only matters for gold that import_gold wrote
     "adjudication__resolution",
     "adjudication__reviewers",
     "adjudication__recorded_adjudicator",
     "adjudication__recorded_agreement",
-    "stats__tokens",  # 18: the tokenizer's output stored at import (CoNLL), or None
+    "stored_tokens",  # 18: the tokenizer's output stored at import (CoNLL), or None (`_stored_tokens`)
 )
+_NEW = tuple.__new__  # GoldSpan(*row) without the Python-level __new__: a span is built from a tuple in C
+
+
+def _rows(queryset) -> list[tuple]:
+    """The rows of a values_list() queryset, fetched in one go (Django's converters applied): iterating the
+    queryset itself fetches 100 rows a call, which costs more than the query for 40,000 span rows."""
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    return list(compiler.results_iter(tuple_expected=True, chunk_size=1 << 30))
+
+
+def _published():
+    """published_at, on PostgreSQL as its text: Django's timestamptz loader for psycopg is the pure-Python
+    one (about 10 µs a value, a tenth of an export's time per document); `_iso` parses the text in C."""
+    if connection.vendor == "postgresql":
+        return Cast("published_at", TextField())
+    return F("published_at")
+
+
+def _final_at_snapshot(snapshot_at: dt.datetime) -> ExpressionWrapper:
+    """Whether the document's gold was final at the snapshot, computed by the database (so that the
+    decision's time need not be loaded, see `_published`)."""
+    return ExpressionWrapper(_final_at(snapshot_at), output_field=BooleanField())
+
+
+def _stored_tokens() -> Subquery:
+    """DocumentStats.tokens of the outer document, looked up by its id: a LEFT JOIN to the stats table
+    makes PostgreSQL merge-join its whole index up to the chunk, for every chunk (quadratic)."""
+    return Subquery(DocumentStats.objects.filter(document_id=OuterRef("pk")).values("tokens")[:1])
+
+
+@dataclasses.dataclass
+class _Chunk:
+    """Every row the export reads for one chunk of documents, but the lookups' and the majority vote's."""
+
+    rows: list  # the documents (DOCUMENT_FIELDS), in id order
+    adjudicated: dict  # adjudication id -> row, of the documents final at the snapshot
+    majority: list  # rows of the other documents, with include_majority
+    spans: list  # gold span rows of `adjudicated`, grouped by adjudication (`_adjudicated`)
+    links: list
+    grades: list
+    notes: list  # reviewers' flags and span comments of all the chunk's documents
+
+
+def _chunks(
+    project: Project, condition: Q, *, include_majority: bool, snapshot_at: dt.datetime, chunk_size: int
+) -> Iterator[_Chunk]:
+    """The rows of the gold documents, chunk by chunk, keyset by document id: a fixed number of queries each."""
+    last = 0
+    while True:
+        page = Q(pk__gt=last)
+        if not include_majority:  # an inner join: bound the adjudications too (PostgreSQL does not infer it)
+            page &= Q(adjudication__document_id__gt=last)
+        rows = _rows(
+            Document.objects.filter(condition, page, project=project)
+            .annotate(
+                published=_published(),
+                final_at_snapshot=_final_at_snapshot(snapshot_at),
+                stored_tokens=_stored_tokens(),
+            )
+            .order_by("pk")
+            .values_list(*DOCUMENT_FIELDS)[:chunk_size]
+        )
+        if not rows:
+            return
+        last = rows[-1][0]
+        adjudicated = {}  # adjudication id -> row
+        majority = []
+        for row in rows:
+            if row[11]:  # final at the snapshot
+                adjudicated[row[9]] = row
+            elif include_majority:
+                majority.append(row)
+        spans, links, grades = _gold_rows(list(adjudicated)) if adjudicated else ([], [], [])
+        candidates = [row[0] for row in adjudicated.values()] + [row[0] for row in majority]
+        notes = _note_rows(candidates) if candidates else []
+        yield _Chunk(rows, adjudicated, majority, spans, links, grades, notes)
+        if len(rows) < chunk_size:
+            return
 
 
 def gold_records(
@@ -270,60 +378,113 @@ def gold_records(
     """The project's gold, one document at a time, in document id order (see the module docstring).
 
     `agreement` maps document ids to their figures (`gold_agreement`); `on_chunk(n)` is called after
-    each chunk of n documents has been read (progress)."""
+    each chunk of n documents has been read (progress). Inside `gold_snapshot`'s own transaction, the
+    next chunk's rows are read ahead by a thread in the same snapshot (`_read_ahead`) while this one is
+    built and written."""
     snapshot_at = snapshot_at or timezone.now()
     lookups = _Lookups(project)
     k = project.overlap_k
     agreement = agreement or {}
     condition = gold_documents_filter(project, include_majority=include_majority, snapshot_at=snapshot_at)
-    last = 0
-    while True:
-        rows = list(
-            Document.objects.filter(condition, project=project, pk__gt=last)
-            .order_by("pk")
-            .values_list(*DOCUMENT_FIELDS)[:chunk_size]
-        )
-        if not rows:
-            return
-        last = rows[-1][0]
-        adjudicated = {}  # adjudication id -> row
-        majority = []
-        for row in rows:
-            final = (
-                row[10] is not None
-                and row[10] == AdjudicationStatus.FINAL
-                and row[11] is not None
-                and row[11] <= snapshot_at
-            )
-            if final:
-                adjudicated[row[9]] = row
-            elif include_majority:
-                majority.append(row)
+    produce = functools.partial(
+        _chunks, project, condition, include_majority=include_majority, snapshot_at=snapshot_at, chunk_size=chunk_size
+    )
+    for chunk in _read_ahead(produce) if _in_own_snapshot() else produce():
         built: dict[int, GoldDocument] = {}
-        if adjudicated:
-            built.update(_adjudicated(adjudicated, lookups, agreement))
-        if majority:
-            built.update(_majority(majority, lookups, agreement, k, snapshot_at))
-        notes = _review_notes(list(built))
-        for document_id, found in notes.items():
-            built[document_id] = dataclasses.replace(built[document_id], review_notes=tuple(found))
-        for row in rows:
+        if chunk.adjudicated:
+            built.update(_adjudicated(chunk, lookups, agreement))
+        if chunk.majority:
+            built.update(_majority(chunk.majority, lookups, agreement, k, snapshot_at))
+        for document_id, found in _review_notes(chunk.notes).items():
+            if document_id in built:
+                built[document_id] = dataclasses.replace(built[document_id], review_notes=tuple(found))
+        for row in chunk.rows:
             document = built.get(row[0])
             if document is not None:
                 yield document
         if on_chunk is not None:
-            on_chunk(len(rows))
-        if len(rows) < chunk_size:
-            return
+            on_chunk(len(chunk.rows))
 
 
-def _review_notes(document_ids: list[int]) -> dict[int, list[ReviewNote]]:
-    """Submitted reviewers' flags and span comments of these documents (one UNION query per chunk)."""
-    notes: dict[int, list[ReviewNote]] = defaultdict(list)
-    if not document_ids:
-        return notes
+# --- reading ahead ----------------------------------------------------------------------------------------
+_snapshot = threading.local()  # .open: this thread is inside gold_snapshot()'s own transaction
+_SNAPSHOT_ID = re.compile(r"[0-9A-Fa-f-]{1,64}")
+READ_AHEAD = 1  # chunks waiting for the consumer (memory: this many + the one built + the one read)
+
+
+def _in_own_snapshot() -> bool:
+    return bool(getattr(_snapshot, "open", False)) and connection.in_atomic_block
+
+
+class _Failed:
+    def __init__(self, error: BaseException):
+        self.error = error
+
+
+def _read_ahead(produce: Callable[[], Iterator], depth: int = READ_AHEAD) -> Iterator:
+    """`produce()`'s items, produced by a thread with a connection of its own that imports this
+    transaction's snapshot (pg_export_snapshot / SET TRANSACTION SNAPSHOT: it sees exactly what this
+    transaction sees), so PostgreSQL runs the next chunk's queries while this thread builds and writes
+    the current one (the two cores both work). At most `depth` items wait; an error in the thread is
+    raised here; closing this generator stops the thread. Where no snapshot can be exported (a hot
+    standby, a savepoint open), the items are produced here, one after the other."""
+    snapshot = None
+    if not connection.savepoint_ids:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_export_snapshot() END")
+            (snapshot,) = cursor.fetchone()
+    if snapshot is None:
+        yield from produce()
+        return
+    if not _SNAPSHOT_ID.fullmatch(snapshot):
+        raise ValueError(f"unexpected snapshot id {snapshot!r}")
+    items: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                items.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:  # this thread's own connection
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+                for item in produce():
+                    if not put(item):
+                        return
+            put(done)
+        except BaseException as exc:  # raised again by the consumer
+            put(_Failed(exc))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=work, name="gold-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = items.get()
+            if item is done:
+                return
+            if isinstance(item, _Failed):
+                raise item.error
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _note_rows(document_ids: list[int]) -> list[tuple]:
+    """Submitted reviewers' flags and span comments of these documents (one UNION query)."""
     flags = DocumentFlag.objects.filter(
-        assignment__status=AssignmentStatus.SUBMITTED, assignment__document_id__in=document_ids
+        _in("assignment__document_id", document_ids), assignment__status=AssignmentStatus.SUBMITTED
     ).values_list(
         "assignment__document_id",
         "kind",
@@ -334,8 +495,8 @@ def _review_notes(document_ids: list[int]) -> dict[int, list[ReviewNote]]:
         "id",
     )
     comments = SpanComment.objects.filter(
+        _in("span__assignment__document_id", document_ids),
         span__assignment__status=AssignmentStatus.SUBMITTED,
-        span__assignment__document_id__in=document_ids,
         span__deleted_at__isnull=True,
     ).values_list(
         "span__assignment__document_id",
@@ -347,9 +508,14 @@ def _review_notes(document_ids: list[int]) -> dict[int, list[ReviewNote]]:
         "id",
     )
     # without the models' Meta.ordering: SQLite refuses ORDER BY inside a UNION's parts
+    return list(flags.order_by().union(comments.order_by(), all=True))
+
+
+def _review_notes(rows: list[tuple]) -> dict[int, list[ReviewNote]]:
+    """The notes rows by document, each document's in a stable order (flags, then comments by offsets)."""
+    notes: dict[int, list[ReviewNote]] = defaultdict(list)
     rows = sorted(
-        flags.order_by().union(comments.order_by(), all=True),
-        key=lambda r: (r[0], r[1] == "comment", r[3] if r[3] is not None else -1, r[4] or -1, r[1], r[6]),
+        rows, key=lambda r: (r[0], r[1] == "comment", r[3] if r[3] is not None else -1, r[4] or -1, r[1], r[6])
     )
     for document_id, kind, note, start, end, label, _ in rows:
         notes[document_id].append(ReviewNote(kind, note, start, end, label))
@@ -357,7 +523,16 @@ def _review_notes(document_ids: list[int]) -> dict[int, list[ReviewNote]]:
 
 
 def _document(
-    row, lookups: _Lookups, agreement: dict, *, resolution: str, spans, links, grades, adjudicator=None, reviewers=None
+    row,
+    lookups: _Lookups,
+    agreement: dict,
+    *,
+    resolution: str,
+    spans,
+    links,
+    grades,
+    adjudicator=None,
+    reviewers=None,
 ) -> GoldDocument:
     return GoldDocument(
         id=row[0],
@@ -381,15 +556,16 @@ def _document(
 
 
 class _AnyOf(Lookup):
-    """`lhs = ANY(%s)` with the ids as ONE array parameter (PostgreSQL): binding hundreds of parameters
-    one by one, as `__in` does, costs more than running the query."""
+    """`lhs = ANY(%s::bigint[])` with the ids as ONE parameter, the array's text (PostgreSQL): binding
+    hundreds of parameters one by one, as `__in` does, costs more than running the query, and so does
+    psycopg's adaptation of a Python list (a regular expression per element)."""
 
     lookup_name = "any_of"
     prepare_rhs = False
 
     def as_sql(self, compiler, connection):
         lhs, params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s)", [*params, [int(pk) for pk in self.rhs]]
+        return f"{lhs} = ANY(%s::bigint[])", [*params, "{" + ",".join(map(str, map(int, self.rhs))) + "}"]
 
 
 def _in(field: str, ids: list[int]):
@@ -399,18 +575,13 @@ def _in(field: str, ids: list[int]):
     return Q(**{f"{field}__in": ids})
 
 
-def _adjudicated(adjudicated: dict, lookups: _Lookups, agreement: dict) -> dict[int, GoldDocument]:
-    """Gold of a chunk's finalized documents: three queries, spans already in export order (start, end,
-    label order), so the hot loop only groups rows (this is most of an export's time)."""
-    ids = list(adjudicated)
-    users = lookups.users
-    labels = lookups.labels
-    deciders = {row[12] for row in adjudicated.values()}
-    span_rows = list(
+def _gold_rows(ids: list[int]) -> tuple[list, list, list]:
+    """The gold spans (grouped by adjudication, the index's order), claim links and grades of these
+    adjudications: three queries."""
+    spans = _rows(
         GoldSpanRow.objects.filter(_in("adjudication_id", ids))
-        .order_by("adjudication_id", "start", "end", "label__order", "label_id", "id")
+        .order_by("adjudication_id")  # the index's order: free; each document's spans are sorted in _adjudicated
         .values_list(
-            "id",
             "adjudication_id",
             "start",
             "end",
@@ -420,20 +591,11 @@ def _adjudicated(adjudicated: dict, lookups: _Lookups, agreement: dict) -> dict[
             "decided_by_id",
             "votes",
             "recorded_decider",
+            "id",
         )
     )
-    links_by: dict[int, list] = defaultdict(list)
-    claim_ids = set()
-    for gold_span_id, claim_id, stance, decided_by, votes, recorded in (
-        GoldClaimLinkRow.objects.filter(_in("gold_span__adjudication_id", ids))
-        .order_by("gold_span_id", "claim_id")
-        .values_list("gold_span_id", "claim_id", "stance", "decided_by_id", "votes", "recorded_decider")
-    ):
-        links_by[gold_span_id].append((claim_id, stance, decided_by, votes, recorded))
-        claim_ids.add(claim_id)
-        deciders.add(decided_by)
-    grades_by: dict[int, list] = defaultdict(list)
-    for adjudication_id, gold_span_id, letter, credibility, note, decided_by, votes, recorded in (
+    links = _link_rows(ids, spans)
+    grades = _rows(
         GoldReliabilityRow.objects.filter(_in("adjudication_id", ids))
         .order_by("id")
         .values_list(
@@ -446,24 +608,98 @@ def _adjudicated(adjudicated: dict, lookups: _Lookups, agreement: dict) -> dict[
             "votes",
             "recorded_decider",
         )
-    ):
-        grades_by[adjudication_id].append((gold_span_id, letter, credibility, note, decided_by, votes, recorded))
+    )
+    return spans, links, grades
+
+
+_SPAN_ID = itemgetter(9)
+LINK_FIELDS = ("gold_span_id", "claim_id", "stance", "decided_by_id", "votes", "recorded_decider")
+
+
+def _link_rows(ids: list[int], spans: list[tuple]) -> list[tuple]:
+    """The claim links of these adjudications' spans, as (gold span id, adjudication id, claim id, stance,
+    decider id, votes, recorded decider), by span and claim. Links are few: when the chunk's span ids lie
+    close together (as they are written, a document at a time) the links of that id window are read by
+    the link table's index and filtered here; joining the chunk's spans to the links instead reads all
+    the chunk's spans a second time (more than all the other queries of a chunk together)."""
+    if not spans:
+        return []  # a link belongs to a span
+    low, high = min(map(_SPAN_ID, spans)), max(map(_SPAN_ID, spans))
+    if high - low < 4 * len(spans):
+        rows = _rows(
+            GoldClaimLinkRow.objects.filter(gold_span_id__gte=low, gold_span_id__lte=high)
+            .order_by("gold_span_id", "claim_id")
+            .values_list(*LINK_FIELDS)
+        )
+        if not rows:
+            return []
+        adjudication_of = {row[9]: row[0] for row in spans}
+        return [(row[0], adjudication_of[row[0]], *row[1:]) for row in rows if row[0] in adjudication_of]
+    return _rows(
+        GoldClaimLinkRow.objects.filter(_in("gold_span__adjudication_id", ids))
+        .order_by("gold_span_id", "claim_id")
+        .values_list(
+            "gold_span_id",
+            "gold_span__adjudication_id",
+            "claim_id",
+            "stance",
+            "decided_by_id",
+            "votes",
+            "recorded_decider",
+        )
+    )
+
+
+def _adjudicated(chunk: _Chunk, lookups: _Lookups, agreement: dict) -> dict[int, GoldDocument]:
+    """Gold of a chunk's finalized documents, from its rows (`_gold_rows`): the hot loop groups span rows
+    and builds the records (most of an export's time)."""
+    adjudicated = chunk.adjudicated
+    span_rows = chunk.spans
+    ids = list(adjudicated)
+    users = lookups.users
+    labels = lookups.labels
+    deciders = {row[12] for row in adjudicated.values()}
+    links_by: dict[int, list] = defaultdict(list)
+    linked: set[int] = set()  # adjudications with a claim link or a span's grade
+    claim_ids = set()
+    for gold_span_id, adjudication_id, claim_id, stance, decided_by, votes, recorded in chunk.links:
+        links_by[gold_span_id].append((claim_id, stance, decided_by, votes, recorded))
+        linked.add(adjudication_id)
+        claim_ids.add(claim_id)
         deciders.add(decided_by)
-    deciders.update({row[7] for row in span_rows})
+    grades_by: dict[int, list] = defaultdict(list)
+    for adjudication_id, gold_span_id, letter, credibility, note, decided_by, votes, recorded in chunk.grades:
+        grades_by[adjudication_id].append((gold_span_id, letter, credibility, note, decided_by, votes, recorded))
+        if gold_span_id is not None:
+            linked.add(adjudication_id)
+        deciders.add(decided_by)
+    deciders.update({row[6] for row in span_rows})
     lookups.load_users(deciders)
     lookups.load_claims(claim_ids)
     claims = lookups.claims
 
     out = {}
-    spans: list = []
-    index_of: dict[int, int] = {}
-    links: list = []
-    current = None
+    rank = lookups.label_rank
 
-    imported = {pk for pk, row in adjudicated.items() if row[13]}
-
-    def close(adjudication_id):
+    def close(adjudication_id, spans: list, span_ids) -> None:
+        """The record of one adjudication from its spans (in export order) and their ids."""
         row = adjudicated[adjudication_id]
+        from_file = row[13]  # written by import_gold: what the imported file said
+        links = []
+        index_of: dict[int, int] = {}
+        if adjudication_id in linked:  # links and grades point at spans by index
+            index_of = {pk: index for index, pk in enumerate(span_ids)}
+            for pk in span_ids:
+                for claim_id, stance, link_decider, link_votes, link_recorded in links_by.get(pk, ()):
+                    links.append(
+                        GoldClaimLink(
+                            index_of[pk],
+                            claims[claim_id],
+                            stance,
+                            link_recorded if from_file else users.get(link_decider),
+                            link_votes,
+                        )
+                    )
         grades = []
         for gold_span_id, letter, credibility, note, decided_by, votes, recorded in grades_by.get(adjudication_id, ()):
             if gold_span_id is not None and gold_span_id not in index_of:
@@ -474,13 +710,13 @@ def _adjudicated(adjudicated: dict, lookups: _Lookups, agreement: dict) -> dict[
                     credibility,
                     index_of[gold_span_id] if gold_span_id else None,
                     note,
-                    recorded if row[13] else users.get(decided_by),
+                    recorded if from_file else users.get(decided_by),
                     votes,
                 )
             )
         if len(grades) > 1:
             grades.sort(key=lambda grade: -1 if grade.span is None else grade.span)
-        if row[13]:  # written by import_gold: what the imported file said
+        if from_file:
             majority = row[14] == MAJORITY
             out[row[0]] = _document(
                 row,
@@ -505,38 +741,62 @@ def _adjudicated(adjudicated: dict, lookups: _Lookups, agreement: dict) -> dict[
             adjudicator=users.get(row[12]),
         )
 
-    for pk, adjudication_id, start, end, label_id, text, decision, decided_by, votes, recorded in span_rows:
-        if adjudication_id != current:
-            if current is not None:
-                close(current)
-            current = adjudication_id
-            spans, index_of, links = [], {}, []
-            from_file = adjudication_id in imported
-        index = len(spans)
-        index_of[pk] = index
-        spans.append(
-            GoldSpan(
-                start, end, labels[label_id], text, decision, recorded if from_file else users.get(decided_by), votes
+    def by_rows(rows: list) -> tuple[list, list]:
+        """Spans and ids from rows out of export order or of an imported adjudication (the rare case)."""
+        if not _in_export_order(rows):  # start, end, then the label's order (and id), then the span's id
+            rows = sorted(rows, key=lambda r: (r[1], r[2], rank[r[3]], r[3], r[9]))
+        if adjudicated[rows[0][0]][13]:  # imported: the decider the file recorded
+            spans = [_NEW(GoldSpan, (r[1], r[2], labels[r[3]], r[4], r[5], r[8], r[7])) for r in rows]
+        else:
+            spans = [_NEW(GoldSpan, (r[1], r[2], labels[r[3]], r[4], r[5], users.get(r[6]), r[7])) for r in rows]
+        return spans, [r[9] for r in rows]
+
+    if span_rows:
+        # Every span of the chunk at once, column by column, in C (no Python code per span); each
+        # document then takes its slice. `increasing[i]`: rows i and i + 1 are in export order.
+        columns = list(zip(*span_rows, strict=True))
+        adjudication_ids, starts, ends, label_ids, texts, decisions, decider_ids, votes, _, span_ids = columns
+        built = list(
+            map(
+                _SPAN_OF,
+                zip(
+                    starts,
+                    ends,
+                    map(labels.__getitem__, label_ids),
+                    texts,
+                    decisions,
+                    map(users.get, decider_ids),
+                    votes,
+                    strict=True,
+                ),
             )
         )
-        if pk in links_by:
-            for claim_id, stance, link_decider, link_votes, link_recorded in links_by[pk]:
-                links.append(
-                    GoldClaimLink(
-                        index,
-                        claims[claim_id],
-                        stance,
-                        link_recorded if from_file else users.get(link_decider),
-                        link_votes,
-                    )
-                )
-    if current is not None:
-        close(current)
+        offsets = list(zip(starts, ends, strict=True))
+        increasing = list(map(lt, offsets, offsets[1:]))
+        low = 0
+        for adjudication_id, group in groupby(adjudication_ids):  # rows come grouped by adjudication
+            high = low + len(list(group))
+            if all(increasing[low : high - 1]) and not adjudicated[adjudication_id][13]:
+                close(adjudication_id, built[low:high], span_ids[low:high])
+            else:
+                close(adjudication_id, *by_rows(span_rows[low:high]))
+            low = high
     for adjudication_id in ids:  # finalized without any span
         if adjudicated[adjudication_id][0] not in out:
-            spans, index_of, links = [], {}, []
-            close(adjudication_id)
+            close(adjudication_id, [], [])
     return out
+
+
+_OFFSETS = itemgetter(1, 2)
+_SPAN_OF = functools.partial(tuple.__new__, GoldSpan)  # GoldSpan from a tuple of its fields, in C
+
+
+def _in_export_order(rows: list) -> bool:
+    """Whether span rows are strictly increasing by (start, end): then the label order cannot matter."""
+    if len(rows) < 2:
+        return True
+    offsets = list(map(_OFFSETS, rows))
+    return all(map(lt, offsets, offsets[1:]))
 
 
 def _majority(
@@ -604,7 +864,14 @@ def _majority(
             if 2 * votes > n
         ]
         out[document_id] = _document(
-            row, lookups, agreement, resolution=MAJORITY, spans=spans, links=links, grades=grades, reviewers=n
+            row,
+            lookups,
+            agreement,
+            resolution=MAJORITY,
+            spans=spans,
+            links=links,
+            grades=grades,
+            reviewers=n,
         )
     return out
 

@@ -231,6 +231,25 @@ def stored_token_bounds(text: str, packed) -> list[tuple[int, int]]:
     return list(zip(table[3 : 3 + n], table[3 + n : 3 + 2 * n], strict=True))
 
 
+def stored_token_table(text: str, packed) -> tuple[list[int], list[int], list[int]]:
+    """The tokens of `text` as three lists: starts, ends, and each sentence's first token index followed by
+    the token count (sentence i is tokens firsts[i]:firsts[i + 1]). From the stored table when it is valid,
+    else tokenized now. The writers' fast path: no Token objects, no sliced strings."""
+    unpacked = _unpack(packed)
+    if unpacked is None:
+        groups = tokenize_sentences(text)
+        firsts, index = [], 0
+        for group in groups:
+            firsts.append(index)
+            index += len(group)
+        firsts.append(index)
+        return [t.start for g in groups for t in g], [t.end for g in groups for t in g], firsts
+    table, n, _ = unpacked
+    firsts = table[3 + 2 * n :].tolist()
+    firsts.append(n)
+    return table[3 : 3 + n].tolist(), table[3 + n : 3 + 2 * n].tolist(), firsts
+
+
 def stored_sentences(text: str, packed) -> list[list[Token]]:
     """`tokenize_sentences(text)`, from the stored table when it is valid, else computed now."""
     unpacked = _unpack(packed)

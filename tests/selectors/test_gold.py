@@ -200,6 +200,32 @@ def test_chunks_keep_the_order_and_a_bounded_number_of_queries(
         list(gold_records(project, chunk_size=2))
 
 
+def test_links_are_found_whether_a_chunks_spans_were_written_together_or_apart(
+    project, gold, reviewer1, reviewer2, adjudicator
+):
+    """Links are read by the window of the chunk's span ids when the spans were written together, else by
+    joining the chunk's spans: both give every link, and only the chunk's."""
+    text = "قال الجيش إن الهجوم وقع في البادية"
+    early = reviewed(DocumentFactory(project=project, text=text), [reviewer1, reviewer2])
+    between = reviewed(DocumentFactory(project=project, text=text + " أمس"), [reviewer1, reviewer2])
+    first = gold_span_create(document=early, adjudicator=adjudicator, start=4, end=9, label="actor")
+    gold_claim_link_create(gold_span=first, adjudicator=adjudicator, claim_id=gold["refuted"].pk, stance="refutes")
+    finalize(between, adjudicator, [(0, 3, "actor"), *[(s, s + 2, "place") for s in range(10, 30, 3)]])
+    finalize(early, adjudicator, [(*at(text, "البادية"), "place")], links=[(0, gold["open"], "mentions")])
+    spans = GoldSpanRow.objects.filter(adjudication__document=early).order_by("id")
+    assert spans.last().pk - spans.first().pk >= 4 * spans.count()  # apart: one chunk per document joins
+    expected = {
+        early.pk: [("الجيش", "refutes"), ("البادية", "mentions")],
+        between.pk: [],
+        gold["a"].pk: [("٣٠ جندياً", "refutes"), ("هجوم على \u200fالرقة", "mentions")],
+        gold["b"].pk: [],
+    }
+    for chunk_size in (1, 1000):
+        records = {r.id: r for r in gold_records(project, chunk_size=chunk_size)}
+        found = {pk: [(r.spans[link.span].text, link.stance) for link in r.claim_links] for pk, r in records.items()}
+        assert found == expected, chunk_size
+
+
 def test_agreement_figures_come_from_the_latest_finished_run(project, gold):
     assert gold_agreement(project) == (None, {})
     AgreementRun.objects.create(

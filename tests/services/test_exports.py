@@ -297,6 +297,28 @@ def test_majority_option_is_kept_on_the_job_and_in_the_manifest(project, gold):
     assert manifest_of(job)["options"] == job.options
 
 
+def test_the_collector_is_off_while_the_data_is_written_and_back_on_after(project, gold, tmp_path):
+    import gc
+
+    enabled_while_reading = []
+    real = exports.gold_records
+
+    def spying(*args, **kwargs):
+        for record in real(*args, **kwargs):
+            enabled_while_reading.append(gc.isenabled())
+            yield record
+
+    with mock.patch.object(exports, "gold_records", spying):
+        export_write(project=project, fmt="jsonl", output_path=tmp_path / "gold.jsonl")
+        assert enabled_while_reading == [False, False] and gc.isenabled()
+        gc.disable()  # a caller that had it off keeps it off
+        try:
+            export_write(project=project, fmt="jsonl", output_path=tmp_path / "gold.jsonl")
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
+
+
 def test_export_write_writes_exactly_the_three_documented_files(project, gold, tmp_path):
     out = tmp_path / "out"
     out.mkdir()

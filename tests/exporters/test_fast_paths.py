@@ -1,0 +1,230 @@
+"""The writers build their text from pieces (issue 17, export speed); these tests hold each fast path to
+the plain construction it replaces: `dumps` of the record's dicts (JSONL, Web Annotation), `csv.writer`
+on the neutralized rows (CSV), a token-by-token scan (CoNLL tags), the Token lists (token tables), on
+the hostile samples and on random documents with overlapping spans, line-like characters, quotes,
+commas and formula starts."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import random
+import unicodedata
+from dataclasses import replace
+
+import pytest
+
+from annotations.exporters import conll, csv_spans, get_writer, jsonl, web_annotation
+from annotations.exporters._common import dumps
+from annotations.exporters.records import (
+    MAJORITY,
+    ClaimRecord,
+    GoldClaimLink,
+    GoldDocument,
+    GoldReliability,
+    GoldSpan,
+    ReviewNote,
+)
+from annotations.text.tokens import pack_tokens, stored_token_table, tokenize_sentences
+from tests.exporters.samples import CONTEXT, LABELS, document_1, document_2, documents
+
+PIECES = [
+    "قال",
+    "الجيش",
+    "إنّ",
+    "٣٠",
+    "جندياً",
+    "😢",
+    "👨‍👩‍👧",
+    "\u200f",
+    ".",
+    "،",
+    "؟",
+    "\n",
+    " ",
+    '"',
+    ",",
+    "\r\n",
+    "\u2028",
+    "\u2029",
+    "\x85",
+    "\\",
+    "\t",
+    "=SUM(1)",
+    "-٣",
+    "@x",
+    "+1",
+    "U.S.",
+    "3.5",
+]
+
+
+def random_document(rng: random.Random, n: int) -> GoldDocument:
+    text = unicodedata.normalize("NFC", "".join(rng.choice(PIECES) + rng.choice(["", " ", " "]) for _ in range(40)))
+    spans = set()
+    for _ in range(rng.randint(0, 12)):
+        start = rng.randrange(len(text))
+        end = min(len(text), start + rng.randint(1, 12))
+        spans.add((start, end, rng.choice(LABELS)))
+    ordered = sorted(spans, key=lambda s: (s[0], s[1], LABELS.index(s[2])))
+    majority = rng.random() < 0.3
+    gold = tuple(
+        GoldSpan(
+            start,
+            end,
+            label,
+            text[start:end],
+            rng.choice(["accepted", "edited", "added"]) if not majority else "majority",
+            None if majority else rng.choice(["adjudicator", 'a"b,c', "=cmd", None]),
+            rng.choice([None, 1, 3]),  # votes: imported gold may carry them on adjudicated documents too
+        )
+        for start, end, label in ordered
+    )
+    claim = ClaimRecord(id=rng.randint(1, 9), text=rng.choice(PIECES) + ' ادعاء, "مقتبس"', verdict="refuted")
+    links = tuple(
+        GoldClaimLink(i, claim, rng.choice(["supports", "refutes"]), "adjudicator", 2 if majority else None)
+        for i in range(len(gold))
+        if rng.random() < 0.2
+    )
+    grades = (GoldReliability("B", 2, None, rng.choice(["", "=1+1", 'ملاحظة, "x"\n']), "adjudicator"),)
+    if gold and rng.random() < 0.5:
+        grades += (GoldReliability("C", 3, 0, "", "adjudicator"),)
+    notes = (ReviewNote("unclear", "غامض\u2028"),) if rng.random() < 0.3 else ()
+    return GoldDocument(
+        id=n,
+        text=text,
+        sha256=hashlib.sha256(text.encode()).hexdigest(),
+        title=rng.choice(["", "-عنوان", 'عنوان, "مقتبس"', "سطر\nثان"]),
+        source=rng.choice([None, "+المرصد", "مصدر"]),
+        source_domain=rng.choice(["", "example.org"]),
+        url=rng.choice(["", "https://example.org/a?b=1,2", "urn:x"]),
+        published_at=rng.choice([None, "2023-11-08T10:00:00+00:00"]),
+        external_id=rng.choice(["", "@ext\u2029"]),
+        resolution=MAJORITY if majority else "adjudicated",
+        adjudicator=None if majority else "adjudicator",
+        reviewers=3 if majority else None,
+        spans=gold,
+        claim_links=links,
+        reliability=grades,
+        agreement=rng.choice([None, {"token_alpha": 0.25, "overlap_f1": float("inf"), "reviewers": 2}]),
+        review_notes=notes,
+        tokens=pack_tokens(text) if rng.random() < 0.5 else None,
+    )
+
+
+def corpus() -> list[GoldDocument]:
+    rng = random.Random(17)
+    return [*documents(), document_1(resolution=MAJORITY, reviewers=3)] + [random_document(rng, n) for n in range(300)]
+
+
+@pytest.mark.parametrize("utf16", [False, True])
+def test_jsonl_lines_are_dumps_of_the_records(utf16):
+    context = replace(CONTEXT, options={"utf16_offsets": utf16})
+    docs = corpus()
+    expected = "".join(dumps(jsonl.document_object(d, utf16)) + "\n" for d in docs)
+    assert "".join(jsonl.write(iter(docs), context)) == expected
+    assert "\u2028" not in expected and "\\u2028" in expected  # the line-like characters are escaped
+
+
+def test_web_annotation_texts_are_dumps_of_the_items():
+    for document in corpus():
+        items = list(web_annotation.document_items(document, CONTEXT))
+        assert web_annotation.document_item_texts(document, CONTEXT) == [dumps(item) for item in items]
+
+
+def test_web_annotation_jsonl_lines_are_dumps_with_the_context():
+    docs = corpus()
+    lines = "".join(get_writer("web-annotation-jsonl").write(iter(docs), CONTEXT, {})).splitlines()
+    items = [item for d in docs for item in web_annotation.document_items(d, CONTEXT)]
+    assert lines == [dumps({"@context": web_annotation.CONTEXT, **item}) for item in items]
+
+
+def test_web_annotation_pages_split_where_the_items_say():
+    docs = corpus() * 4  # more than one page of PAGE_SIZE annotations
+    text = "".join(web_annotation.write(iter(docs), CONTEXT, {}))
+    items = [dumps(item) for d in docs for item in web_annotation.document_items(d, CONTEXT)]
+    assert len(items) > 2 * web_annotation.PAGE_SIZE
+    pages = text.split("\n")[1:-2]
+    assert [page.count('"type":"Annotation"') for page in pages[:-1]] == [web_annotation.PAGE_SIZE] * (len(pages) - 1)
+    assert ",".join(items) in "".join(page[page.index('"items":[') + 9 : page.rindex("]}")] + "," for page in pages)
+
+
+def test_csv_cells_are_what_the_csv_module_writes():
+    rng = random.Random(5)
+    values = [None, 0, 17, -3, True, 2.5, "", "'", "=1", *PIECES]
+    rows = [[rng.choice(values) for _ in range(19)] for _ in range(2000)]
+    rows += [[piece] * 19 for piece in PIECES]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow([csv_spans.neutralize(value) for value in row])
+    assert "".join(",".join(map(csv_spans.cell, row)) + "\r\n" for row in rows) == buffer.getvalue()
+
+
+def test_csv_documents_are_their_rows_through_the_csv_module():
+    docs = corpus()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(csv_spans.HEADER)
+    rows = 0
+    for document in docs:
+        for row in csv_spans.document_rows(document):
+            writer.writerow([csv_spans.neutralize(value) for value in row])
+            rows += 1
+    stats = {}
+    assert "".join(csv_spans.write(iter(docs), CONTEXT, stats)) == csv_spans.BOM + buffer.getvalue()
+    assert stats == {"csv_rows": rows}
+
+
+def scanned_tags(kept, sentences, width):
+    """The CoNLL tags token by token: a token takes the first span of the column that shares a code point
+    with it; B- unless the previous token of its sentence had the same span."""
+    tags, taken = [], [set() for _ in kept]
+    for sentence in sentences:
+        previous = [None] * width
+        for start, end in sentence:
+            row = []
+            for column, spans in enumerate(kept):
+                owner = next((i for i, (s, e) in enumerate(spans) if s < end and e > start), None)
+                row.append(None if owner is None else ("I" if previous[column] == owner else "B"))
+                previous[column] = owner
+                if owner is not None:
+                    taken[column].add(owner)
+            tags.append(row)
+    left_out = sum(len(spans) - len(taken[column]) for column, spans in enumerate(kept))
+    return tags, left_out
+
+
+def test_conll_tags_are_those_of_a_token_by_token_scan():
+    columns = {name: i for i, name in enumerate(LABELS)}
+    for document in corpus():
+        kept, _ = conll.label_columns(document, columns)
+        starts, ends, firsts = document.token_table()
+        found, left_out = conll.token_tags(kept, starts, ends, firsts)
+        sentences = [
+            list(zip(starts[firsts[k] : firsts[k + 1]], ends[firsts[k] : firsts[k + 1]], strict=True))
+            for k in range(len(firsts) - 1)
+        ]
+        expected, expected_left_out = scanned_tags(kept, sentences, len(LABELS))
+        assert [found.get(t, [None] * len(LABELS)) for t in range(len(starts))] == expected
+        assert left_out == expected_left_out
+
+
+def test_token_tables_are_the_sentences_tokens():
+    for document in corpus():
+        for packed in (None, pack_tokens(document.text)):
+            starts, ends, firsts = stored_token_table(document.text, packed)
+            sentences = tokenize_sentences(document.text)
+            assert firsts == [sum(map(len, sentences[:k])) for k in range(len(sentences) + 1)]
+            assert starts == [t.start for s in sentences for t in s]
+            assert ends == [t.end for s in sentences for t in s]
+
+
+def test_gold_spans_are_immutable_records():
+    span = GoldSpan(0, 3, "actor", "قال")
+    assert span == GoldSpan(start=0, end=3, label="actor", text="قال", decision="accepted")
+    assert span._replace(decided_by="x").decided_by == "x" and span.decided_by is None
+    with pytest.raises(AttributeError):
+        span.start = 1  # type: ignore[misc]
+    assert document_2().spans == ()
