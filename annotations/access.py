@@ -318,7 +318,7 @@ def access_claim_link(user, link_id, *, for_write: bool = False) -> ClaimLink:
     return link
 
 
-def _access_job_for_manager(model, user, job_id):
+def _access_job_for_manager(model, user, job_id, *, defer: tuple[str, ...] = ()):
     """A job row (agreement run, export) to managers of its project only: results and gold compare or
     merge reviewers' work. Anything else (missing, another project, a lower role) is the same NotFound,
     so job ids reveal nothing."""
@@ -332,7 +332,7 @@ def _access_job_for_manager(model, user, job_id):
         access_project(user, project_id, min_role=Role.MANAGER)
     except PermissionDenied:
         raise NotFound() from None
-    return model.objects.select_related("project", "requested_by").get(pk=int(job_id))
+    return model.objects.select_related("project", "requested_by").defer(*defer).get(pk=int(job_id))
 
 
 def access_agreement_run(user, run_id) -> AgreementRun:
@@ -378,7 +378,8 @@ def access_document(user, document_id, *, min_role: str = Role.ADJUDICATOR) -> D
 
 
 def access_import(user, import_id) -> ImportJob:
-    return _access_job_for_manager(ImportJob, user, import_id)
+    # not the upload (up to IMPORT_MAX_BYTES) on every poll of a running import
+    return _access_job_for_manager(ImportJob, user, import_id, defer=("data",))
 
 
 def access_prediction(user, prediction_id, *, for_write: bool = False):

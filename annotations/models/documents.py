@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from annotations.text.normalize import fold_for_search
-from annotations.text.words import words_column
+from annotations.text.words import words_column_of_folded
 
 from .validation import as_field_errors, validate_document
 
@@ -91,7 +91,7 @@ class Document(models.Model):
         self.text = unicodedata.normalize("NFC", self.text)
         self.sha256 = text_sha256(self.text)
         self.search_text = fold_for_search(self.text)
-        self.search_words = words_column(self.text)
+        self.search_words = words_column_of_folded(self.search_text)  # = words_column(self.text), folded once
 
     def _text_change_error(self) -> str | None:
         if self.pk is None or self._state.adding:

@@ -5,7 +5,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Case, ExpressionWrapper, IntegerField, QuerySet, Value, When
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Case,
+    Expression,
+    ExpressionWrapper,
+    Func,
+    IntegerField,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.functions import Length
 
 from annotations.access import sees_all_work
@@ -23,15 +35,41 @@ class Snippet:
     after: str
 
 
-def words_filter(queryset: QuerySet, query: str, field: str = "search_words") -> QuerySet:
+class _Lexemes(Expression):
+    """The `search_lexemes` column of the queryset's table: PostgreSQL's alone (migration 0018), unknown
+    to the model, so named here with the table's alias in the query."""
+
+    output_field = TextField()
+
+    def as_sql(self, compiler, connection):
+        alias = compiler.query.get_initial_alias()
+        return f"{compiler.quote_name_unless_alias(alias)}.{connection.ops.quote_name('search_lexemes')}", []
+
+
+def lexeme_query(words: list[str]) -> str:
+    """The tsquery asking for every word as a prefix, or the lexeme `!` that migration 0018 gives the
+    documents it cannot index word by word."""
+    quoted = " & ".join("'{}':*".format(word.replace("\\", "\\\\").replace("'", "''")) for word in words)
+    return f"({quoted}) | '!'"
+
+
+def words_filter(queryset: QuerySet, query: str, field: str = "search_words", *, lexemes: bool = False) -> QuerySet:
     """Rows whose words contain every query word (as a word start), most relevant first.
 
     Relevance: more query words that are whole words of the row (not only the start of one), then the
-    shorter row (the words are a larger part of it). On PostgreSQL each word is a LIKE that the trigram
-    index of migration 0007 answers; SQLite scans. An empty query (no words) matches nothing."""
+    shorter row (the words are a larger part of it). Each word is a LIKE. On PostgreSQL, with `lexemes`
+    (documents), the GIN index of `search_lexemes` (migration 0018) finds the candidates and the LIKEs
+    recheck them;
+    otherwise the trigram index of migration 0010 answers the LIKEs (claims). SQLite scans. An empty
+    query (no words) matches nothing."""
     words = query_words(query)
     if not words:
         return queryset.none()
+    if lexemes and connection.vendor == "postgresql":
+        asked = Func(Value(lexeme_query(words)), template="%(expressions)s::tsquery", output_field=TextField())
+        queryset = queryset.filter(
+            Func(_Lexemes(), asked, template="%(expressions)s", arg_joiner=" @@ ", output_field=BooleanField())
+        )
     for word in words:
         queryset = queryset.filter(**{f"{field}__contains": f" {word}"})
     exact = sum(
@@ -52,7 +90,7 @@ def documents_matching(membership: Membership, query: str) -> QuerySet[Document]
     documents = Document.objects.filter(project_id=membership.project_id).select_related("source")
     if not sees_all_work(membership):
         documents = documents.filter(assignments__reviewer_id=membership.user_id)
-    return words_filter(documents, query.strip())
+    return words_filter(documents, query.strip(), lexemes=True)
 
 
 def snippets(text: str, query: str) -> tuple[int, list[Snippet]]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from annotations.errors import ApplicationError, Conflict, ImportLineError
@@ -38,6 +38,7 @@ IMPORT_JOB = JobKind(
     name="import",
     failure_message="Nothing was imported",
     restart_on_redelivery=True,  # a redelivered import starts over; its writes were one transaction
+    deferred=("data",),  # the upload is read once, by the work (`upload_data`)
 )
 RUNNING_MESSAGE = "An import for this project is already running; wait for it to finish."
 MAX_ERRORS = 1000  # listed; the count in `rejected` is exact
@@ -80,16 +81,45 @@ def import_request(*, project: Project, requested_by, file_name: str, data: byte
     """A pending import of the uploaded file, sent to Celery when the transaction commits; Conflict while
     another import of the project is pending or running."""
     upload_check(file_name=file_name, data=data)
-    job, created = job_request(
-        IMPORT_JOB,
-        project.pk,
-        lambda: ImportJob.objects.create(
-            project=project, requested_by=requested_by, file_name=file_name[:255], data=data
-        ),
-    )
+
+    def create() -> ImportJob:
+        binary = connection.vendor == "postgresql"
+        job = ImportJob.objects.create(
+            project=project, requested_by=requested_by, file_name=file_name[:255], data=b"" if binary else data
+        )
+        if binary:
+            with _binary_cursor() as cursor:
+                cursor.execute(f"UPDATE {_JOB_TABLE} SET data = %b WHERE id = %s", [data, job.pk])
+            job.data = data
+        return job
+
+    job, created = job_request(IMPORT_JOB, project.pk, create)
     if not created:
         raise Conflict(RUNNING_MESSAGE, extra={"id": job.pk})
     return job
+
+
+_JOB_TABLE = ImportJob._meta.db_table
+
+
+def _binary_cursor():
+    """PostgreSQL: a cursor that sends parameters apart from the statement and can read binary results.
+    Django's cursors bind parameters into the SQL text, where an upload of 20 MB becomes a 40 MB hex
+    literal that the server parses (and a read, 40 MB of hex to decode): half a second of CPU on each
+    side for 20,000 articles, saved by moving the bytes as they are."""
+    import psycopg  # the PostgreSQL driver, only there
+
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
+
+
+def upload_data(job: ImportJob) -> bytes:
+    """The uploaded file of an import (not read with the job row: see IMPORT_JOB.deferred)."""
+    if connection.vendor == "postgresql":
+        with _binary_cursor() as cursor:
+            cursor.execute(f"SELECT data FROM {_JOB_TABLE} WHERE id = %s", [job.pk], binary=True)
+            return bytes(cursor.fetchone()[0])
+    return bytes(ImportJob.objects.filter(pk=job.pk).values_list("data", flat=True).get())
 
 
 def documents_write(
@@ -129,7 +159,7 @@ def import_run_execute(*, import_id: int) -> ImportJob | None:
 
 def _import_work(job: ImportJob, context: JobContext) -> dict:
     project = Project.objects.get(pk=job.project_id)
-    data = bytes(job.data)
+    data = upload_data(job)
     labels = set(LabelType.objects.filter(project=project).values_list("name", flat=True))
     context.progress(0.1)
     articles, errors = parse_upload(job.file_name, data, limits=upload_limits(), labels=labels)

@@ -61,6 +61,8 @@ class JobKind:
     after_finish: Callable[[object], None] | None = None
     # Creates (unsaved fields copied) the pending job that replaces one whose worker died.
     replacement: Callable[[object], object] | None = None
+    # Large fields left unread when the job is started and finished (an import's upload: its work reads it).
+    deferred: tuple[str, ...] = ()
 
 
 def job_stale_after() -> dt.timedelta:
@@ -154,7 +156,7 @@ def job_start(kind: JobKind, job_id: int):
         return None
     with transaction.atomic():
         project_lock(project_id)
-        job = kind.model.objects.select_for_update().get(pk=job_id)
+        job = kind.model.objects.select_for_update().defer(*kind.deferred).get(pk=job_id)
         if job.status in (JobStatus.DONE, JobStatus.FAILED):
             return None
         if job.status == JobStatus.PENDING or kind.restart_on_redelivery:
@@ -181,7 +183,7 @@ def job_finish(kind: JobKind, job_id: int, *, status: str, **fields) -> bool:
     with transaction.atomic():
         project_id = kind.model.objects.filter(pk=job_id).values_list("project_id", flat=True).get()
         project_lock(project_id)
-        job = kind.model.objects.select_for_update().get(pk=job_id)
+        job = kind.model.objects.select_for_update().defer(*kind.deferred).get(pk=job_id)
         if job.status != JobStatus.RUNNING:
             return False
         for name, value in fields.items():
@@ -232,12 +234,12 @@ def job_execute(kind: JobKind, job_id: int, work: Callable[[object, JobContext],
         reason = str(exc) if isinstance(exc, ApplicationError) else f"{type(exc).__name__}: {exc}"
         error = f"{kind.failure_message}: {reason}"[:ERROR_LENGTH]
         job_finish(kind, job.pk, status=JobStatus.FAILED, error=error, **context.failure_fields)
-        return kind.model.objects.get(pk=job.pk)
+        return kind.model.objects.defer(*kind.deferred).get(pk=job.pk)
     finally:
         if heartbeat is not None:
             heartbeat.stop()
     job_finish(kind, job.pk, status=JobStatus.DONE, progress=1.0, error="", **outcome)
-    return kind.model.objects.get(pk=job.pk)
+    return kind.model.objects.defer(*kind.deferred).get(pk=job.pk)
 
 
 class _Heartbeat:

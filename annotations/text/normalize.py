@@ -103,9 +103,28 @@ def _fold_char(ch: str) -> str:
     return ch.casefold()
 
 
+class CharTable(dict):
+    """A `str.translate` table filled on first sight of each code point: `rule(ch)` computed once per
+    distinct character (at most `limit` of them kept), then looked up in C. About twice as fast as a
+    Python call per character, and exactly the same result."""
+
+    def __init__(self, rule, limit: int = 65536):
+        super().__init__()
+        self.rule, self.limit = rule, limit
+
+    def __missing__(self, code_point: int) -> str:
+        value = self.rule(chr(code_point))
+        if len(self) < self.limit:
+            self[code_point] = value
+        return value
+
+
+_FOLD_TABLE = CharTable(_fold_char)
+
+
 def fold_for_search(text: str) -> str:
     """Fold spelling variants away so that search matches what a reader would."""
-    return "".join(map(_fold_char, text))
+    return text.translate(_FOLD_TABLE)
 
 
 class OffsetMap(list):

@@ -33,10 +33,34 @@ ROWS = 3
 _WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 
 
+# The words of each whitespace-free piece of folded text, remembered: a news vocabulary repeats, so most
+# pieces of an article (a word, or a word with its punctuation) were seen before. At most
+# PIECE_CACHE_SIZE of them (about 10 MB); later ones are worked out each time.
+PIECE_CACHE_SIZE = 50_000
+_PIECE_WORDS: dict[str, tuple[str, ...]] = {}
+
+
+def _piece_words(piece: str) -> tuple[str, ...]:
+    """The stems of the ``_WORD`` runs of one whitespace-free piece of folded text. A piece made only of
+    letters (str.isalpha; every such character is a ``_WORD`` character, which tests/text/test_words.py
+    checks for all of them) is one run as it is."""
+    runs = [piece] if piece.isalpha() else _WORD.findall(piece)
+    words = tuple(stem for stem in map(search_stem, runs) if stem and stem not in DETACHED_CLITICS)
+    if len(_PIECE_WORDS) < PIECE_CACHE_SIZE:
+        _PIECE_WORDS[piece] = words
+    return words
+
+
 def _words_of_folded(folded: str) -> list[str]:
-    """Stems of the letter/number runs of folded text; clitics written apart are dropped."""
-    stems = (search_stem(word) for word in _WORD.findall(folded))
-    return [stem for stem in stems if stem and stem not in DETACHED_CLITICS]
+    """Stems of the letter/number runs (``_WORD``) of folded text; clitics written apart are dropped.
+    No run crosses whitespace (no ``_WORD`` character is whitespace), so the text is taken piece by
+    piece: the same words as the pattern over the whole text, in a fifth of the time."""
+    words: list[str] = []
+    known = _PIECE_WORDS.get
+    for piece in folded.split():
+        found = known(piece)
+        words += found if found is not None else _piece_words(piece)
+    return words
 
 
 def search_words(text: str) -> list[str]:
@@ -60,7 +84,13 @@ def _word_stems(text: str) -> list[tuple[list[str], int, int]]:
 
 def words_column(text: str) -> str:
     """What the database stores for word search: ' w1 w2 … ' (empty for a text without words)."""
-    words = search_words(text)
+    return words_column_of_folded(fold_for_search(to_nfc(text)))
+
+
+def words_column_of_folded(folded: str) -> str:
+    """``words_column`` of a text already NFC and folded (``fold_for_search``), which a model stores
+    beside it anyway: the text is not folded twice."""
+    words = _words_of_folded(folded)
     return f" {' '.join(words)} " if words else ""
 
 

@@ -3,6 +3,7 @@ import unicodedata
 import pytest
 
 from annotations.text.normalize import (
+    _fold_char,
     find_all,
     fold_for_search,
     fold_with_offsets,
@@ -150,3 +151,12 @@ def test_find_all_with_empty_or_all_removed_needle_finds_nothing():
 def test_find_all_latin_is_case_insensitive():
     text = "لمنصة SY24: وقال"
     assert spans_text(text, find_all(text, "sy24")) == ["SY24"]
+
+
+def test_the_translation_table_folds_every_character_as_the_rule_does():
+    # fold_for_search is str.translate over a table filled from _fold_char: the same result for every
+    # code point of the BMP and the supplementary planes used by text (emoji, skin tones, tags).
+    points = [*range(0x10000), *range(0x1F000, 0x1FB00), *range(0xE0000, 0xE0200)]
+    text = "".join(map(chr, points))
+    assert fold_for_search(text) == "".join(map(_fold_char, text))
+    assert fold_for_search(text) == fold_for_search(text)  # the table, now filled, answers the same

@@ -1,6 +1,12 @@
 """Words for search and near duplicates (annotations.text.words): pure, no database."""
 
+import pytest
+
+from annotations.text.clitics import search_stem
+from annotations.text.normalize import fold_for_search, to_nfc
 from annotations.text.words import (
+    _WORD,
+    DETACHED_CLITICS,
     matches,
     query_words,
     search_words,
@@ -8,6 +14,7 @@ from annotations.text.words import (
     similarity_keys,
     word_matches,
     words_column,
+    words_column_of_folded,
 )
 
 from .samples import SEED_ATTACK
@@ -50,3 +57,33 @@ def test_similarity_keys_are_stable_and_shared_by_near_duplicates():
     assert similarity_keys(a) == keys_a  # the same in every process: no salted hash()
     assert not set(keys_a) & set(similarity_keys(search_words("اجتماع دبلوماسي في جنيف")))
     assert similarity_keys([]) == []
+
+
+def test_every_letter_is_a_word_character_and_none_is_whitespace():
+    # _words_of_folded takes a piece made only of letters (str.isalpha) as one word without the pattern,
+    # and splits the text on whitespace first: both are right only while these hold for every code point
+    # (the `regex` module and Python may use different Unicode versions).
+    for point in range(0x110000):
+        char = chr(point)
+        if char.isalpha():
+            assert _WORD.fullmatch(char), hex(point)
+        if char.isspace():
+            assert not _WORD.fullmatch(char), hex(point)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        SEED_ATTACK,
+        "قال: داعش! (30) مقاتلاً،والجيش—الرقة…ﻷسباب «الهجوم» 2024-05-01",
+        "e\u0301te\u0301 Straße İstanbul ǅ x\u0308y 👍🏽 ١٢٣ abc_def",
+        "كَتَبَ\u200cوا الـــجيش\u00a0قوات\u2028النظام\tو\nف  ب",
+    ],
+)
+def test_words_are_those_of_the_pattern_over_the_whole_folded_text(text):
+    folded = fold_for_search(to_nfc(text))
+    stems = [search_stem(run) for run in _WORD.findall(folded)]
+    expected = [stem for stem in stems if stem and stem not in DETACHED_CLITICS]
+    assert search_words(text) == expected
+    assert search_words(text) == expected  # again, from the remembered pieces
+    assert words_column(text) == words_column_of_folded(folded) == (f" {' '.join(expected)} " if expected else "")
