@@ -80,7 +80,7 @@ def trigrams(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("annotations", "0016_user_profile"),
+        ("annotations", "0017_agreement_pieces"),
     ]
 
     operations = [
