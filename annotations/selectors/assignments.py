@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from annotations.models import Assignment, AssignmentStatus, ClaimLink, ReliabilityRating, Span
+from annotations.models import Assignment, AssignmentStatus, ClaimLink, ReliabilityRating, Span, SpanComment
 
 
 def assignment_detail(assignment: Assignment) -> Assignment:
@@ -22,6 +22,43 @@ def assignment_detail(assignment: Assignment) -> Assignment:
         )
         .get(pk=assignment.pk)
     )
+
+
+def workspace_spans(assignment: Assignment) -> list[dict]:
+    """The assignment's live spans in reading order as plain dicts, the shape of the API's `SpanOutput` (id,
+    start, end, label, text, version, claim_links with id, claim, claim_text, stance; links by id).
+
+    The workspace page starts from these: two queries of values, no model instances or serializers, so a
+    document with thousands of spans costs milliseconds to describe (tests/pages/test_bootstraps.py checks
+    that the page and the API say the same)."""
+    links: dict[int, list[dict]] = {}
+    for link_id, span_id, claim_id, claim_text, stance in (
+        ClaimLink.objects.filter(span__assignment=assignment)
+        .order_by("id")
+        .values_list("id", "span_id", "claim_id", "claim__text", "stance")
+    ):
+        links.setdefault(span_id, []).append(
+            {"id": link_id, "claim": claim_id, "claim_text": claim_text, "stance": stance}
+        )
+    return [
+        {
+            "id": span_id,
+            "start": start,
+            "end": end,
+            "label": label,
+            "text": text,
+            "version": version,
+            "claim_links": links.get(span_id, []),
+        }
+        for span_id, start, end, label, text, version in Span.objects.filter(assignment=assignment)
+        .order_by("start", "end", "id")
+        .values_list("id", "start", "end", "label__name", "text", "version")
+    ]
+
+
+def assignment_span_comments(assignment: Assignment) -> QuerySet[SpanComment]:
+    """The reviewer's notes on their live spans, for the adjudicator, oldest first."""
+    return SpanComment.objects.filter(span__assignment=assignment, span__deleted_at__isnull=True).order_by("id")
 
 
 def assignments_of_reviewer(user) -> QuerySet[Assignment]:
