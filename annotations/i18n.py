@@ -1,8 +1,12 @@
 """Names the interface shows in the reader's language for things whose identifiers stay English
 (export formats, Admiralty grades). Identifiers in data, URLs and exports never change."""
 
+import functools
+import hashlib
 import re
+from pathlib import Path
 
+import django
 from django.utils.translation import gettext_lazy as _
 
 FORMAT_TITLES = {
@@ -103,3 +107,14 @@ def localize_reasons(value):
     if isinstance(value, list):
         return [localize_reasons(item) for item in value]
     return value
+
+
+@functools.cache
+def javascript_catalog_version(language: str) -> str:
+    """A short hash of what the JavaScript catalog of `language` is made of (the compiled djangojs catalogs
+    and Django's version, whose formats it carries): it changes when a deploy changes the catalog, so the
+    catalog's URL can carry it and the browser can keep the catalog without asking again."""
+    digest = hashlib.sha256(f"{language} {django.get_version()}".encode())
+    for path in sorted((Path(__file__).resolve().parent / "locale").glob("*/LC_MESSAGES/djangojs.mo")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]

@@ -1,7 +1,6 @@
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from annotations.pages import accounts, audit, claims, curation, exports, projects, queue, setup
@@ -32,7 +31,7 @@ urlpatterns = [
     path("accounts/logout/", accounts.LogoutView.as_view(), name="logout"),
     path("i18n/language/", accounts.language_switch, name="language-switch"),
     # The JavaScript translation catalog, served from our origin (script-src 'self'); cached per language.
-    path("i18n/catalog.js", JavaScriptCatalog.as_view(packages=["annotations"]), name="javascript-catalog"),
+    path("i18n/catalog.js", accounts.javascript_catalog, name="javascript-catalog"),
     path("admin/", admin.site.urls),
     path("api/", include("annotations.api.urls", namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

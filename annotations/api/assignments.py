@@ -10,7 +10,7 @@ from annotations.access import access_assignment, access_span
 from annotations.api.fields import StrictCharField, StrictIntegerField
 from annotations.api.pagination import Pagination, paginated
 from annotations.models import Assignment, ClaimLink, DocumentFlag, ReliabilityRating, Span, SpanComment
-from annotations.selectors.assignments import assignment_data, assignments_of_reviewer
+from annotations.selectors.assignments import assignment_data, assignment_span_comments, assignments_of_reviewer
 from annotations.services.assignments import assignment_submit
 from annotations.services.spans import span_delete, span_restore, span_save, span_update
 
@@ -112,10 +112,7 @@ class AssignmentOutput(serializers.ModelSerializer):
     @extend_schema_field(NoteCommentOutput(many=True))
     def get_comments(self, assignment) -> list[dict]:
         """The reviewer's notes on their spans, for the adjudicator."""
-        return NoteCommentOutput(
-            SpanComment.objects.filter(span__assignment=assignment, span__deleted_at__isnull=True).order_by("id"),
-            many=True,
-        ).data
+        return NoteCommentOutput(assignment_span_comments(assignment), many=True).data
 
     @extend_schema_field(NoteFlagOutput(many=True))
     def get_flags(self, assignment) -> list[dict]:

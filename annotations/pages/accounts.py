@@ -1,4 +1,5 @@
-"""Pages outside any project: sign in and out, the CSRF refusal page, and the health check."""
+"""Pages outside any project: sign in and out, the language switch and the JavaScript catalog, the CSRF
+refusal page, and the health check."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from django.db import connection
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_POST
-from django.views.i18n import set_language
+from django.views.i18n import JavaScriptCatalog, set_language
 
 from annotations.errors import ApplicationError
 from annotations.services import accounts
@@ -43,6 +45,25 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     pass
+
+
+_javascript_catalog = JavaScriptCatalog.as_view(packages=["annotations"])
+
+
+@require_GET
+def javascript_catalog(request):
+    """The JavaScript translation catalog (gettext() and interpolate() for our scripts), from our origin
+    (script-src 'self'). Pages ask for it as `?l=<language>&v=<version>` (workbench_i18n's
+    javascript_catalog_url): such a URL always answers the same, so the browser keeps it for a year and a
+    page load makes no request for it; another language or a new catalog is another URL."""
+    language = request.GET.get("l", "")
+    if not (language and translation.check_for_language(language)):
+        return _javascript_catalog(request)
+    with translation.override(language):
+        response = _javascript_catalog(request)
+    if request.GET.get("v"):
+        patch_cache_control(response, private=True, max_age=365 * 24 * 3600, immutable=True)
+    return response
 
 
 @require_GET

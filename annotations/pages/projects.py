@@ -11,12 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from annotations.access import access_assignment, access_project_by_slug, sees_all_work
-from annotations.api.assignments import ReliabilityOutput, SpanOutput
+from annotations.api.assignments import NoteCommentOutput, NoteFlagOutput, ReliabilityOutput
 from annotations.api.projects import LabelOutput
 from annotations.i18n import localize_reasons
 from annotations.models import Assignment, AssignmentStatus, Role
 from annotations.selectors.agreement import agreement_dashboard
-from annotations.selectors.assignments import assignment_detail, assignments_of_reviewer
+from annotations.selectors.assignments import assignment_span_comments, assignments_of_reviewer, workspace_spans
 from annotations.selectors.documents import document_list
 from annotations.selectors.projects import project_labels, project_list_for_user
 from annotations.selectors.search import documents_matching, snippets
@@ -77,14 +77,28 @@ def workspace_flow_text() -> dict:
     }
 
 
+# What workspace.js imports, directly or not (annotations/static/annotations/js/): preloaded by the page.
+WORKSPACE_MODULES = [
+    "workspace-state.js",
+    "workspace-render.js",
+    "workspace-actions.js",
+    "textmodel.js",
+    "selection.js",
+    "evidence.js",
+    "http.js",
+    "labels.js",
+]
+
+
 @login_required
 @require_GET
 def workspace(request, assignment_id: int):
     """The annotation workspace: the article right-to-left, labels with hotkeys, the reviewer's spans."""
-    assignment = access_assignment(request.user, assignment_id)
-    detail = assignment_detail(assignment)
+    detail = access_assignment(request.user, assignment_id)
     project = detail.document.project
     editable = detail.reviewer_id == request.user.pk and detail.status != AssignmentStatus.SUBMITTED
+    # Built from values, not the API's serializers: thousands of spans in milliseconds. The same data as
+    # GET /api/assignments/{id}/ (tests/pages/test_bootstraps.py compares them).
     bootstrap = {
         "assignment": {
             "id": detail.id,
@@ -94,8 +108,12 @@ def workspace(request, assignment_id: int):
         },
         "document": {"id": detail.document.id, "title": detail.document.title, "text": detail.document.text},
         "labels": LabelOutput(project_labels(project), many=True).data,
-        "spans": SpanOutput(detail.spans.all(), many=True).data,
-        "ratings": ReliabilityOutput(detail.ratings.all(), many=True).data,
+        "spans": workspace_spans(detail),
+        "ratings": ReliabilityOutput(detail.ratings.order_by("id"), many=True).data,
+        "notes": {  # notes.js: the reviewer's flags and span notes, without a second request at load
+            "comments": NoteCommentOutput(assignment_span_comments(detail), many=True).data,
+            "flags": NoteFlagOutput(detail.flags.order_by("id"), many=True).data,
+        },
         "snapToWords": project.snap_to_words,
         "urls": {
             "claims": f"/api/projects/{project.id}/claims/",
@@ -121,6 +139,7 @@ def workspace(request, assignment_id: int):
             "document": detail.document,
             "bootstrap": bootstrap,
             "editable": editable,
+            "workspace_modules": WORKSPACE_MODULES,
         },
     )
 

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from collections import defaultdict
-
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from annotations.models import (
@@ -35,6 +33,43 @@ def assignment_detail(assignment: Assignment) -> Assignment:
     )
 
 
+def workspace_spans(assignment: Assignment | int) -> list[dict]:
+    """The assignment's live spans in reading order as plain dicts, the shape of the API's `SpanOutput` (id,
+    start, end, label, text, version, claim_links with id, claim, claim_text, stance; links by id).
+
+    The workspace page starts from these: two queries of values, no model instances or serializers, so a
+    document with thousands of spans costs milliseconds to describe (tests/pages/test_bootstraps.py checks
+    that the page and the API say the same)."""
+    links: dict[int, list[dict]] = {}
+    for link_id, span_id, claim_id, claim_text, stance in (
+        ClaimLink.objects.filter(span__assignment=assignment)
+        .order_by("id")
+        .values_list("id", "span_id", "claim_id", "claim__text", "stance")
+    ):
+        links.setdefault(span_id, []).append(
+            {"id": link_id, "claim": claim_id, "claim_text": claim_text, "stance": stance}
+        )
+    return [
+        {
+            "id": span_id,
+            "start": start,
+            "end": end,
+            "label": label,
+            "text": text,
+            "version": version,
+            "claim_links": links.get(span_id, []),
+        }
+        for span_id, start, end, label, text, version in Span.objects.filter(assignment=assignment)
+        .order_by("start", "end", "id")
+        .values_list("id", "start", "end", "label__name", "text", "version")
+    ]
+
+
+def assignment_span_comments(assignment: Assignment) -> QuerySet[SpanComment]:
+    """The reviewer's notes on their live spans, for the adjudicator, oldest first."""
+    return SpanComment.objects.filter(span__assignment=assignment, span__deleted_at__isnull=True).order_by("id")
+
+
 def assignment_data(assignment_id: int) -> dict:
     """`GET /api/assignments/<id>/` (the API's AssignmentOutput, field for field), read as rows: one
     statement per kind of record and no model instances, so fetching a document with its hundreds of spans
@@ -59,27 +94,7 @@ def assignment_data(assignment_id: int) -> dict:
         )
         .get()
     )
-    links = defaultdict(list)
-    for span_id, link_id, claim_id, claim_text, stance in (
-        ClaimLink.objects.filter(span__assignment_id=assignment_id)
-        .order_by("id")
-        .values_list("span_id", "id", "claim_id", "claim__text", "stance")
-    ):
-        links[span_id].append({"id": link_id, "claim": claim_id, "claim_text": claim_text, "stance": stance})
-    spans = [
-        {
-            "id": pk,
-            "start": start,
-            "end": end,
-            "label": label,
-            "text": text,
-            "version": version,
-            "claim_links": links[pk],
-        }
-        for pk, start, end, label, text, version in Span.objects.filter(assignment_id=assignment_id)
-        .order_by("start", "end", "id")
-        .values_list("id", "start", "end", "label__name", "text", "version")
-    ]
+    spans = workspace_spans(assignment_id)
     ratings = list(
         ReliabilityRating.objects.filter(assignment_id=assignment_id)
         .order_by("id")

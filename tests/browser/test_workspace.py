@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from annotations.models import Assignment, Role, Span
+from annotations.models import Assignment, LabelType, Role, Span
 from annotations.services.assignments import assignment_open
 from annotations.services.demo import CONFLICT_EVENT_LABELS, SEED_DIR, labels_ensure
 from annotations.services.spans import span_create
@@ -320,6 +320,157 @@ def test_offset_tables_round_trip_on_random_text(workspace, page):
         assert result["toCp"] == expected
 
     check()
+
+
+LANES_JS = """async (n) => {
+  const { assignLanes } = await import('/static/annotations/js/textmodel.js');
+  let seed = 7;
+  const rand = (k) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % k; };
+  const spans = Array.from({ length: n }, (_, id) => {
+    const start = rand(600);
+    return { id, start, end: start + 1 + rand(40) };
+  });
+  const got = assignLanes(spans);
+  // the rule, the slow way: by start (longer first), the lowest lane whose last span has ended by this start
+  const order = [...spans].sort((a, b) => a.start - b.start || b.end - a.end || a.id - b.id);
+  const ends = [], want = new Map();
+  for (const s of order) {
+    let lane = ends.findIndex((end) => end <= s.start);
+    if (lane < 0) { lane = ends.length; ends.push(0); }
+    ends[lane] = s.end;
+    want.set(s.id, lane);
+  }
+  const overlapping = spans.some((a) => spans.some((b) =>
+    a !== b && a.start < b.end && b.start < a.end && got.get(a.id) === got.get(b.id)));
+  const same = spans.every((s) => got.get(s.id) === want.get(s.id));
+  return { same, overlapping, lanes: Math.max(...got.values()) + 1 };
+}"""
+
+
+def test_underline_lanes_follow_the_greedy_rule_on_many_spans(workspace, page):
+    workspace("نص")
+    result = page.evaluate(LANES_JS, 3000)
+    assert result["same"] and not result["overlapping"] and result["lanes"] > 3, result
+
+
+# Offsets of selections in an article of paragraphs, some cut into segments and some still plain text (the
+# workspace cuts paragraphs off screen while idle), at text positions and between elements.
+PARAGRAPH_SELECTIONS_JS = """async (text) => {
+  const { selectionOffsets } = await import('/static/annotations/js/selection.js');
+  const { OffsetTable } = await import('/static/annotations/js/textmodel.js');
+  const table = new OffsetTable(text);
+  const article = document.createElement('div');
+  document.body.append(article);
+  const positions = []; // [code point, DOM node, offset]
+  let at = 0;
+  text.split(/(?<=\\n)/).forEach((line, p) => {
+    const para = document.createElement('span');
+    para.className = 'para';
+    para.dataset.start = at;
+    const chars = Array.from(line);
+    if (p % 2) {  // plain text
+      para.textContent = line;
+      let u = 0;
+      chars.forEach((ch, i) => { positions.push([at + i, para.firstChild, u]); u += ch.length; });
+      positions.push([at, para, 0]);
+    } else {  // segments of three code points
+      for (let i = 0; i < chars.length; i += 3) {
+        const seg = document.createElement('span');
+        seg.className = 'seg';
+        seg.dataset.start = at + i;
+        seg.textContent = chars.slice(i, i + 3).join('');
+        para.append(seg);
+        let u = 0;
+        for (let k = i; k < Math.min(i + 3, chars.length); k++) {
+          positions.push([at + k, seg.firstChild, u]);
+          u += chars[k].length;
+        }
+        positions.push([at + i, para, para.childNodes.length - 1]);
+      }
+    }
+    article.append(para);
+    positions.push([at, article, p]);
+    at += chars.length;
+  });
+  positions.push([at, article, article.childNodes.length]);
+  const wrong = [];
+  for (const [a, nodeA, offA] of positions) {
+    for (const [b, nodeB, offB] of positions) {
+      if (b <= a) continue;
+      const range = document.createRange();
+      range.setStart(nodeA, offA);
+      range.setEnd(nodeB, offB);
+      const selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+      const got = selectionOffsets(article, table);
+      if (!got || got[0] !== a || got[1] !== b) wrong.push([a, b, got]);
+    }
+  }
+  article.remove();
+  return { checked: positions.length, wrong: wrong.slice(0, 5) };
+}"""
+
+
+def test_selections_map_to_offsets_in_cut_and_plain_paragraphs(workspace, page):
+    workspace("نص")
+    text = "قال 👍 المرصد\nنصٌّ ثانٍ 🇮🇶 هنا\n\nثالث و رابع\ne\u0301 👨\u200d👩\u200d👧 خامس"
+    result = page.evaluate(PARAGRAPH_SELECTIONS_JS, text)
+    assert result["checked"] > len(text) and result["wrong"] == [], result
+
+
+LISTED_JS = "[...document.querySelectorAll('.span-item')].map((li) => [+li.dataset.start, +li.dataset.end])"
+
+
+def test_a_long_article_is_drawn_in_paragraphs_and_labelled_far_down(workspace, page):
+    # 24 paragraphs, a span on every other word, phrases overlapping them, one span across a line break
+    text = "\n".join([SEED_TEXT.strip()] * 6)
+    assignment = workspace(text)
+    labels = list(LabelType.objects.filter(project=assignment.document.project).order_by("order", "id"))
+    tokens = [t for t in tokenize(text) if t.text.isalpha()]
+    spans = {(t.start, t.end, labels[i % 3]) for i, t in enumerate(tokens[:-40:2])}
+    spans |= {(a.start, b.end, labels[4]) for a, b in zip(tokens[:-40:7], tokens[2:-40:7], strict=False)}
+    line_break = text.index("\n", len(text) // 2)
+    before = max((t for t in tokens if t.end <= line_break), key=lambda t: t.start)
+    after = min((t for t in tokens if t.start > line_break), key=lambda t: t.start)
+    spans.add((before.start, after.end, labels[5]))
+    Span.objects.bulk_create(
+        Span(assignment=assignment, label=label, start=start, end=end, text=text[start:end])
+        for start, end, label in spans
+    )
+    page.reload()
+    page.wait_for_selector("body[data-workspace-ready=true]")
+    # every paragraph cut and every item listed, soon after the first paint
+    wait_for(page, f"document.querySelectorAll('.span-item').length === {len(spans)}")
+    wait_for(page, "[...document.querySelectorAll('#article .para')].every((p) => p.firstElementChild)")
+    assert page.evaluate("document.getElementById('article').textContent") == text
+    assert page.evaluate("document.querySelectorAll('#article .para').length") == text.count("\n") + 1
+    listed = page.evaluate(LISTED_JS)
+    assert listed == sorted(listed) and len(listed) == len(spans)
+    across = Span.objects.get(assignment=assignment, start=before.start, end=after.end)
+    paragraphs = page.evaluate(
+        "(id) => [...document.querySelectorAll('#article .seg[data-spans]')]"
+        ".filter((el) => el.dataset.spans.split(' ').includes(String(id))).map((el) => el.parentNode.dataset.start)",
+        across.id,
+    )
+    assert len(set(paragraphs)) == 2  # drawn on both sides of the line break
+    # a word near the end, scrolled to and selected, gets its span
+    word = next(t for t in reversed(tokens) if not any(s <= t.start < e for s, e, _ in spans))
+    page.evaluate(
+        f"(offsets) => ({RANGE_JS})(offsets).startContainer.parentElement.scrollIntoView({{ block: 'center' }})",
+        [utf16(text, word.start), utf16(text, word.end)],
+    )
+    page.evaluate(SELECT_JS, [utf16(text, word.start), utf16(text, word.end)])
+    page.keyboard.press("2")
+    wait_saved(page)
+    assert (word.start, word.end, "place", word.text) in stored(assignment)
+    wait_for(page, f"document.querySelectorAll('.span-item').length === {len(spans) + 1}")
+    listed = page.evaluate(LISTED_JS)
+    assert listed == sorted(listed)
+    page.keyboard.press("Control+z")
+    wait_saved(page)
+    wait_for(page, f"document.querySelectorAll('.span-item').length === {len(spans)}")
+    assert len(stored(assignment)) == len(spans)
 
 
 def test_hostile_strings_stay_inert_in_the_workspace(live_server, page):

@@ -140,3 +140,23 @@ def test_pages_rendered_in_arabic_have_no_english_chrome(desk):
         response = client.get(url)
         assert response.status_code == 200, url
         assert ENGLISH_RUN.findall(visible_text(response.content.decode())) == [], url
+
+
+def test_the_javascript_catalog_has_a_url_per_language_and_version_that_browsers_keep(desk):
+    _project, reviewer, _assignment = desk
+    client = Client()
+    client.force_login(reviewer)
+    urls = {}
+    for language in ("en", "ar"):
+        client.post("/i18n/language/", {"language": language, "next": "/"})
+        page = client.get("/").content.decode()
+        found = re.search(r'<script defer src="(/i18n/catalog\.js\?[^"]+)"', page)
+        urls[language] = found.group(1).replace("&amp;", "&")
+    assert urls["en"] != urls["ar"] and all("v=" in url for url in urls.values())
+    arabic = client.get(urls["ar"])  # the language named in the URL, whatever the cookie now says
+    assert arabic.status_code == 200
+    assert "max-age=31536000" in arabic["Cache-Control"] and "immutable" in arabic["Cache-Control"]
+    assert "\\u06" in arabic.content.decode()  # Arabic translations
+    assert "\\u06" not in client.get(urls["en"]).content.decode()
+    plain = client.get("/i18n/catalog.js")  # a URL without a version may change: not kept
+    assert plain.status_code == 200 and "max-age" not in plain.get("Cache-Control", "")

@@ -70,12 +70,12 @@ export function showSessionNotice(element, visible) {
   element.hidden = !visible;
   if (!visible) return;
   element.replaceChildren();
-  element.append("Your session ended — sign in again. Your unsaved changes are kept and will be saved. ");
+  element.append(gettext("Your session ended — sign in again. Your unsaved changes are kept and will be saved."), " ");
   const link = document.createElement("a");
   link.href = `/accounts/login/?next=${encodeURIComponent(location.pathname)}`;
   link.target = "_blank";
   link.rel = "noopener";
-  link.textContent = "Sign in (opens a new tab)";
+  link.textContent = gettext("Sign in (opens a new tab)");
   element.append(link);
 }
 

@@ -75,4 +75,7 @@ for (const type of ["click", "keyup"]) {
     if (state.selectedId !== selected) { selected = state.selectedId; render(); }
   });
 }
-load().catch(() => {});
+// The page starts with the reviewer's notes (the workspace's bootstrap); a change reads them again.
+notes.comments = data.notes?.comments ?? [];
+notes.flags = data.notes?.flags ?? [];
+render();

@@ -66,20 +66,32 @@ document.addEventListener("keydown", (event) => {
 });
 
 // Workspace layout: the heights of the sticky label bar and of the phone's bottom sheet become scroll
-// padding (workbench.css), so scrolling a selection into view never hides it under either of them.
+// padding, so scrolling a selection into view never hides it under either of them, and the sheet's height
+// becomes room below the article. Written straight to the properties that use them (workbench.css holds
+// the defaults): a custom property on the root would restyle the whole page, the article's thousands of
+// segments included, on every change. Measured when the observer reports a size (also right after the
+// first layout), never by forcing a layout.
 const root = document.documentElement;
 const labelBar = document.getElementById("labels");
 const sidePane = document.querySelector(".side-pane");
 if (labelBar || sidePane) {
+  const article = document.querySelector(".workspace .article");
+  const written = new Map();
+  const write = (el, property, value) => {
+    if (!el || written.get(property) === value) return;
+    written.set(property, value);
+    el.style.setProperty(property, value);
+  };
   const measure = () => {
-    if (labelBar) root.style.setProperty("--label-bar-height", `${labelBar.getBoundingClientRect().height}px`);
+    if (labelBar) write(root, "scroll-padding-block-start", `calc(${labelBar.getBoundingClientRect().height}px + .5rem)`);
     const fixed = sidePane && getComputedStyle(sidePane).position === "fixed";
-    root.style.setProperty("--sheet-height", fixed ? `${sidePane.getBoundingClientRect().height}px` : "0px");
+    const sheet = fixed ? sidePane.getBoundingClientRect().height : 0;
+    write(root, "scroll-padding-block-end", `calc(${sheet}px + .5rem)`);
+    write(article, "margin-block-end", fixed ? `calc(${sheet}px + 1rem)` : "");
   };
   const observer = new ResizeObserver(measure);
   for (const el of [labelBar, sidePane]) if (el) observer.observe(el);
   window.addEventListener("resize", measure);
-  measure();
 }
 const sheetToggle = document.getElementById("sheet-toggle");
 // A phone starts with the sheet folded to its header (status, Undo, Submit): the article comes first.

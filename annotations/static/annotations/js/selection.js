@@ -1,21 +1,30 @@
 // From the browser's selection to a span's code point offsets, shared by the workspace and the adjudication page.
 //
 // The article is a list of <span class="seg" data-start=…> elements (code point offset of each segment's
-// first character). The DOM counts UTF-16 units; textmodel.OffsetTable converts. Snapping follows
+// first character), directly or grouped in paragraphs (<span class="para" data-start=…>, the workspace).
+// The DOM counts UTF-16 units; textmodel.OffsetTable converts. Snapping follows
 // annotations/text/snap.py: whole words (keeping a cut the user made at a clitic), or, with Alt held
 // during the drag, the toolbar's "exact" toggle on, or the project's snap_to_words off, exactly the
 // characters selected, never splitting a letter from its marks or an emoji.
 
-/** UTF-16 offset, within the whole text, of a DOM position inside the article; null outside a segment. */
+/** UTF-16 offset, within the whole text, of a DOM position inside the article; null outside its text. */
 function utf16Offset(article, table, node, offset) {
-  if (node === article) {
-    const child = article.childNodes[offset];
-    return child ? table.toUtf16(Number(child.dataset.start)) : table.text.length;
+  const start = (el) => table.toUtf16(Number(el.dataset.start));
+  if (node.nodeType === Node.TEXT_NODE) {
+    // the text of a segment, or of a paragraph not cut into segments yet
+    const parent = node.parentElement;
+    if (!parent || !(parent.classList.contains("seg") || parent.classList.contains("para"))) return null;
+    return start(parent) + offset;
   }
-  const seg = node.nodeType === Node.TEXT_NODE ? node.parentElement : node;
-  if (!seg || !seg.classList.contains("seg")) return null;
-  const base = table.toUtf16(Number(seg.dataset.start));
-  return base + (node.nodeType === Node.TEXT_NODE ? offset : offset === 0 ? 0 : seg.textContent.length);
+  if (node === article || node.classList.contains("para")) {
+    // between children: the start of the next one, else the end of this container (the next paragraph's start)
+    const child = node.childNodes[offset];
+    if (child) return child.nodeType === Node.TEXT_NODE ? (node === article ? null : start(node)) : start(child);
+    const next = node === article ? null : node.nextElementSibling;
+    return next ? start(next) : table.text.length;
+  }
+  if (!node.classList.contains("seg")) return null;
+  return start(node) + (offset === 0 ? 0 : node.textContent.length);
 }
 
 /** The selection inside `article` as code points [start, end), not snapped; null when there is none. */

@@ -222,18 +222,65 @@ export class Snapper {
   }
 }
 
-/** Lanes for stacked underlines: overlapping spans never share a lane; outer spans get lower lanes. */
+/** A binary heap; `before(a, b)` is true when a comes out first. */
+class Heap {
+  constructor(before) { this.before = before; this.items = []; }
+  get size() { return this.items.length; }
+  peek() { return this.items[0]; }
+  push(item) {
+    const items = this.items;
+    let i = items.push(item) - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.before(items[i], items[parent])) break;
+      [items[i], items[parent]] = [items[parent], items[i]];
+      i = parent;
+    }
+  }
+  pop() {
+    const items = this.items;
+    const top = items[0];
+    const last = items.pop();
+    if (items.length) {
+      items[0] = last;
+      for (let i = 0; ;) {
+        const left = 2 * i + 1, right = left + 1;
+        let first = i;
+        if (left < items.length && this.before(items[left], items[first])) first = left;
+        if (right < items.length && this.before(items[right], items[first])) first = right;
+        if (first === i) break;
+        [items[i], items[first]] = [items[first], items[i]];
+        i = first;
+      }
+    }
+    return top;
+  }
+}
+
+/**
+ * Lanes for stacked underlines: overlapping spans never share a lane; outer spans get lower lanes. Each span
+ * takes the lowest lane free at its start, in order of start (longer first): O(s log s) for s spans.
+ */
 export function assignLanes(spans) {
   const order = [...spans].sort((a, b) => a.start - b.start || b.end - a.end || a.id - b.id);
-  const laneEnds = [];
   const lanes = new Map();
+  const busy = new Heap((a, b) => a.end < b.end); // lanes in use, the one freed first on top
+  const free = new Heap((a, b) => a < b); // lanes free again, the lowest on top
+  let opened = 0;
   for (const span of order) {
-    let lane = laneEnds.findIndex((end) => end <= span.start);
-    if (lane === -1) { lane = laneEnds.length; laneEnds.push(0); }
-    laneEnds[lane] = span.end;
+    while (busy.size && busy.peek().end <= span.start) free.push(busy.pop().lane);
+    const lane = free.size ? free.pop() : opened++;
+    busy.push({ end: span.end, lane });
     lanes.set(span.id, lane);
   }
   return lanes;
+}
+
+/** Code point offsets where a paragraph (a line of the text) begins: 0 and every offset after a line feed. */
+export function paragraphStarts(chars) {
+  const starts = [0];
+  for (let i = 0; i + 1 < chars.length; i++) if (chars[i] === "\n") starts.push(i + 1);
+  return starts;
 }
 
 /**

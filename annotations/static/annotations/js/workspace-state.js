@@ -3,6 +3,8 @@
 
 import { OffsetTable, Snapper } from "./textmodel.js";
 
+// Performance marks (workspace:start, workspace:drawn, workspace:ready) time the load: bench/workspace_bench.py.
+performance.mark("workspace:start");
 export const data = JSON.parse(document.getElementById("workspace-data").textContent);
 export const els = {
   article: document.getElementById("article"),
@@ -17,7 +19,12 @@ export const els = {
 };
 
 export const table = new OffsetTable(data.document.text);
-export const snapper = new Snapper(table);
+let snapperMade = null;
+/** Word and cluster snapping (textmodel.Snapper): built once, after the first paint or at the first selection. */
+export function snapper() {
+  snapperMade ??= new Snapper(table);
+  return snapperMade;
+}
 export const labels = data.labels;
 export const labelByName = new Map(labels.map((label) => [label.name, label]));
 export const hotkeys = new Map();
