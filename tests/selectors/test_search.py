@@ -79,9 +79,9 @@ def test_the_lexeme_query_asks_for_every_word_as_a_prefix_or_the_unindexed():
     assert lexeme_query(["it's"]) == "('it''s':*) | '!'"  # never a word, quoted all the same
 
 
+@pytest.mark.postgres  # the index is PostgreSQL's (SQLite scans)
 def test_document_search_can_be_answered_by_the_lexeme_index(project):
-    if connection.vendor != "postgresql":
-        pytest.skip("the index is PostgreSQL's (SQLite scans)")
+    require_service("PostgreSQL", connection.vendor == "postgresql", "set DATABASE_URL, as scripts/test.sh does")
     DocumentFactory(project=project)
     with transaction.atomic(), connection.cursor() as cursor:
         # Only a bitmap scan of an index is left to the planner (a project's search may rather start from
