@@ -22,9 +22,11 @@ Run: .venv/bin/python bench/workspace_bench.py [--dev] [--loads N] [--hotkeys N]
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import random
 import secrets
+import shutil
 import socket
 import statistics
 import subprocess
@@ -37,6 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 TMP = Path(tempfile.mkdtemp(prefix="workspace-bench-"))
+atexit.register(shutil.rmtree, TMP, ignore_errors=True)  # the throwaway database and collected static files
 ARGS = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 ARGS.add_argument("--dev", action="store_true", help="runserver with DEBUG on instead of the shipped setup")
 ARGS.add_argument("--loads", type=int, default=7)
