@@ -97,8 +97,9 @@ def workspace(request, assignment_id: int):
     detail = access_assignment(request.user, assignment_id)
     project = detail.document.project
     editable = detail.reviewer_id == request.user.pk and detail.status != AssignmentStatus.SUBMITTED
-    # Built from values, not the API's serializers: thousands of spans in milliseconds. The same data as
-    # GET /api/assignments/{id}/ (tests/pages/test_bootstraps.py compares them).
+    # Built from values, not the API's serializers, and the spans compact (selectors.workspace_spans):
+    # thousands of spans in milliseconds. Decoded, the same data as GET /api/assignments/{id}/
+    # (tests/pages/test_bootstraps.py compares them).
     bootstrap = {
         "assignment": {
             "id": detail.id,

@@ -6,6 +6,7 @@ from django.db import connection, transaction
 from annotations.models import Document, Membership
 from annotations.selectors.search import documents_matching, lexeme_query, snippets, words_filter
 from annotations.services.assignments import assignment_open
+from tests.conftest import require_service
 from tests.factories import DocumentFactory
 
 SEED_SENTENCE = "و جرى الهجوم بالأسلحة الرشاشة وتمكن من إيقاع عدد كبير من القتلى والجرحى، إذ تأكد مقتل 30 من العسكريين"

@@ -35,7 +35,7 @@ labels.forEach((label, index) => {
 
 export const state = {
   editable: data.assignment.editable,
-  spans: data.spans.map((span) => ({ ...span })),
+  spans: decodeSpans(data.spans),
   ratings: data.ratings.map((rating) => ({ ...rating })),
   selectedId: null,
   localIds: -1, // ids for spans not yet saved
@@ -45,6 +45,16 @@ export const state = {
   sessionLost: false, // a save met an ended session: changes wait until the reviewer signs in again
   lastKeyAt: null, // event time of the last label hotkey, for the draw-time figure
 };
+
+/**
+ * The bootstrap's compact spans (selectors.workspace_spans: rows of [id, start, end, label index, version],
+ * the links of the spans that have some) as the API's span objects; a span's text is the document's slice.
+ */
+function decodeSpans({ labels: names, rows, claimLinks }) {
+  return rows.map(([id, start, end, label, version]) => ({
+    id, start, end, label: names[label], text: table.slice(start, end), version, claim_links: claimLinks[id] ?? [],
+  }));
+}
 
 export function colorOf(span) {
   return labelByName.get(span.label)?.color ?? "#777777";
