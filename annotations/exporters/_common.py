@@ -98,10 +98,17 @@ def finite(value):
 _SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f]")  # \s: what str.isspace() calls whitespace
 
 
+# http(s)://host[:port] then the end or / ? #, the host of plain ASCII name characters only (no user
+# info, no brackets): urlsplit gives scheme http(s) and that host, non-empty.
+_PLAIN_HTTP_URL = re.compile(r"https?://[A-Za-z0-9._~-]+(?::[0-9]*)?(?:[/?#]|\Z)", re.IGNORECASE)
+
+
 def http_url(url: str) -> bool:
     """Whether `url` is an absolute http(s) URL with a host, usable as an IRI (else we use a URN)."""
     if not url or _SPACE_OR_CONTROL.search(url):
         return False
+    if _PLAIN_HTTP_URL.match(url):  # the usual shape, where urlsplit could only agree (it costs ~3 us)
+        return True
     try:
         parts = urlsplit(url)
     except ValueError:

@@ -228,3 +228,25 @@ def test_gold_spans_are_immutable_records():
     with pytest.raises(AttributeError):
         span.start = 1  # type: ignore[misc]
     assert document_2().spans == ()
+
+
+def test_http_url_takes_its_shortcut_only_where_urlsplit_agrees():
+    from urllib.parse import urlsplit
+
+    from annotations.exporters._common import _PLAIN_HTTP_URL, http_url
+
+    def by_urlsplit(url):
+        if not url or any(ch.isspace() or ord(ch) < 32 for ch in url):
+            return False
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return False
+        return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+    rng = random.Random(3)
+    alphabet = [*"hHtTpPsS:/.?#@[]-_~%aZ09 \t", "é", "٣", "\uff03", "\u2100", ":80", "//", "https://", "http://"]
+    urls = ["https://example.org/news/1", "HTTP://x", "https://", "https://:80/", "https://a:b@c/", "https://[::1]/"]
+    urls += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14))) for _ in range(20000)]
+    assert [http_url(url) for url in urls] == [by_urlsplit(url) for url in urls]
+    assert sum(1 for url in urls if _PLAIN_HTTP_URL.match(url)) > 100  # the shortcut is taken
