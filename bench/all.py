@@ -6,7 +6,8 @@
 Runs, each in its own process, on PostgreSQL at 127.0.0.1:5432 (databases named after --db-prefix, so
 engineers sharing a host do not drop each other's):
   span_post_bench.py      SQL statements of a span POST; span POST and submit p50 in-process;
-  import_bench.py         bulk import of articles, documents/s (goal > 2,000);
+  document_post_bench.py  SQL statements of a document POST; its p50/p95 and CPU in-process;
+  import_bench.py         bulk import of articles (import_articles and the web import job), documents/s (goal > 2,000);
   export_bench.py         CoNLL (both), Web Annotation (both), CSV and JSONL exports, documents/s, peak memory;
   agreement_job_bench.py  the agreement job on 10,000 documents x 3 reviewers x 50 spans (goal < 5 s);
   workspace_bench.py      a 20,000-character article with 2,000 spans in Chromium (goals 300 ms, 16 ms).
@@ -36,6 +37,7 @@ def main() -> int:
     env = {
         **os.environ,
         "SPAN_BENCH_DATABASE": f"{prefix}_spanbench",
+        "DOCUMENT_BENCH_DATABASE": f"{prefix}_documentbench",
         "IMPORT_BENCH_DATABASE": f"{prefix}_importbench",
         "EXPORT_BENCH_DATABASE": f"{prefix}_exportbench",
         "AGREEMENT_BENCH_DATABASE": f"{prefix}_agreementbench",
@@ -43,6 +45,7 @@ def main() -> int:
     quick = args.quick
     parts = [
         ("span", ["span_post_bench.py", "--documents", "10" if quick else "40"]),
+        ("document", ["document_post_bench.py", "--documents", "100" if quick else "300"]),
         ("import", ["import_bench.py", "--documents", "10000" if quick else "100000"]),
         (
             "export",
