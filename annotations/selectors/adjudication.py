@@ -149,31 +149,6 @@ def gold_grade_data(rating) -> dict | None:
     }
 
 
-def gold_span_data(gold: GoldSpan) -> dict:
-    """One gold span with its claim links and quoted-source grade (the fields of the API's GoldSpanOutput)."""
-    grades = list(gold.ratings.all())
-    return {
-        "id": gold.id,
-        "start": gold.start,
-        "end": gold.end,
-        "label": gold.label.name,
-        "text": gold.text,
-        "decision": gold.decision,
-        "decided_by": gold.decided_by.username,
-        "decided_at": _datetime(gold.decided_at),
-        "claim_links": [
-            {
-                "claim": link.claim_id,
-                "claim_text": link.claim.text,
-                "stance": link.stance,
-                "decided_by": link.decided_by.username,
-            }
-            for link in gold.claim_links.all()
-        ],
-        "reliability": gold_grade_data(grades[0] if grades else None),
-    }
-
-
 def _gold_data(adjudication) -> tuple[list[dict], dict | None]:
     """The gold spans (GoldSpanOutput's fields) and the outlet's gold grade, read as rows: three statements."""
     links = defaultdict(list)
@@ -306,6 +281,5 @@ __all__ = [
     "adjudication_next",
     "adjudication_state",
     "candidates",
-    "gold_span_data",
     "submitted_spans",
 ]
