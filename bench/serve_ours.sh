@@ -9,9 +9,12 @@ set -euo pipefail
 PORT="$1"; DIR="$2"; PW="$3"
 cd "$(dirname "$0")/.."
 mkdir -p "$DIR"
-export CELERY_BROKER_URL="sqla+sqlite:///$DIR/celery.sqlite" DEBUG="${DEBUG:-1}"
+# DEBUG off as the peers run (doccano serves config.settings.production): a loopback-only bench secret
+export CELERY_BROKER_URL="sqla+sqlite:///$DIR/celery.sqlite" DEBUG="${DEBUG:-0}"
+export SECRET_KEY="${SECRET_KEY:-bench-only-$(head -c 48 /dev/urandom | base64 | tr -d '/+=' | head -c 56)}"
+export ALLOWED_HOSTS="${ALLOWED_HOSTS:-127.0.0.1,localhost}"
 .venv/bin/python manage.py migrate --noinput -v0
-.venv/bin/python manage.py seed_demo --password "$PW" >/dev/null
+.venv/bin/python manage.py seed_demo --password "$PW" --force >/dev/null  # known passwords: loopback only
 # the peer benchmark's project: demo labels, manager / adjudicator / reviewer1 as members, k = 1
 .venv/bin/python manage.py shell -c '
 from django.contrib.auth import get_user_model

@@ -52,6 +52,15 @@ def pct(values, q):
     return statistics.quantiles(values, n=100)[q - 1] * 1000 if len(values) > 1 else values[0] * 1000
 
 
+def backend_cpu(connection) -> float:
+    """CPU seconds used so far by this connection's PostgreSQL backend process (same machine)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--documents", type=int, default=20)
@@ -87,6 +96,7 @@ def main() -> None:
     for text in texts:
         document_create(project=project, text=text)
     posts, submits, counts = [], [], []
+    post_cpu = backend_post_cpu = 0.0
     for _ in texts:
         assignment = assignment_lease_next(project=project, reviewer=reviewer)
         text = assignment.document.text
@@ -94,12 +104,16 @@ def main() -> None:
         url = f"/api/assignments/{assignment.pk}/spans/"
         for word in words:
             body = {"start": word.start, "end": word.end, "label": label, "quote": word.text}
+            backend_before = backend_cpu(connection)
             with CaptureQueriesContext(connection) as queries:
+                cpu_started = time.process_time()
                 started = time.perf_counter()
                 response = client.post(
                     url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4())
                 )
                 posts.append(time.perf_counter() - started)
+                post_cpu += time.process_time() - cpu_started
+            backend_post_cpu += backend_cpu(connection) - backend_before
             assert response.status_code == 201, response.content
             counts.append(len(queries.captured_queries))
         started = time.perf_counter()
@@ -109,7 +123,9 @@ def main() -> None:
     steady = counts[1:]  # the first save of the first document also reads its text into the cache
     print(
         f"span POST (Idempotency-Key): {min(steady)}-{max(steady)} SQL statements (20 before issue 17); "
-        f"p50 {pct(posts, 50):.1f} ms, p95 {pct(posts, 95):.1f} ms in-process over {len(posts):,} POSTs"
+        f"p50 {pct(posts, 50):.1f} ms, p95 {pct(posts, 95):.1f} ms in-process over {len(posts):,} POSTs; "
+        f"CPU per POST {post_cpu / len(posts) * 1000:.2f} ms here and "
+        f"{backend_post_cpu / len(posts) * 1000:.2f} ms in PostgreSQL (less sensitive to load than the times)"
     )
     print(
         f"submit (the agreement job published, not run): p50 {pct(submits, 50):.1f} ms, "

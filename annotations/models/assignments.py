@@ -14,8 +14,13 @@ class AssignmentStatus(models.TextChoices):
 class Assignment(models.Model):
     """One reviewer's work on one document."""
 
-    document = models.ForeignKey("annotations.Document", on_delete=models.CASCADE, related_name="assignments")
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments")
+    # db_index=False: the unique (document, reviewer) and the (reviewer, status) index serve these columns
+    document = models.ForeignKey(
+        "annotations.Document", on_delete=models.CASCADE, related_name="assignments", db_index=False
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments", db_index=False
+    )
     status = models.CharField(max_length=16, choices=AssignmentStatus.choices, default=AssignmentStatus.LEASED)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     skip_reason = models.TextField(blank=True)

@@ -6,9 +6,18 @@ class AuditEntry(models.Model):
     """Who changed what, when, with the values before and after. Written by annotations.services.audit
     in the same transaction as the change it records, so the trail and the data never disagree."""
 
-    project = models.ForeignKey("annotations.Project", on_delete=models.CASCADE, related_name="audit_entries")
+    # db_index=False here and below: the indexes in Meta begin with this column and serve its lookups
+    # (a second single-column index only costs every INSERT; issue 17)
+    project = models.ForeignKey(
+        "annotations.Project", on_delete=models.CASCADE, related_name="audit_entries", db_index=False
+    )
     document = models.ForeignKey(
-        "annotations.Document", null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_entries"
+        "annotations.Document",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_entries",
+        db_index=False,
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

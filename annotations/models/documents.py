@@ -36,7 +36,10 @@ def text_sha256(text: str) -> str:
 class Document(models.Model):
     """One article. Its text is NFC and never changes: a corrected article is a new document."""
 
-    project = models.ForeignKey("annotations.Project", on_delete=models.CASCADE, related_name="documents")
+    # db_index=False: every index in Meta begins with project
+    project = models.ForeignKey(
+        "annotations.Project", on_delete=models.CASCADE, related_name="documents", db_index=False
+    )
     title = models.CharField(max_length=500, blank=True)
     text = models.TextField()
     sha256 = models.CharField(max_length=64, editable=False)

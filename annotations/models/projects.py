@@ -43,7 +43,9 @@ class Role(models.TextChoices):
 
 
 class Membership(models.Model):
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    project = models.ForeignKey(  # the unique (project, user) serves it
+        Project, on_delete=models.CASCADE, related_name="memberships", db_index=False
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.REVIEWER)
     quota = models.PositiveIntegerField(
@@ -65,7 +67,9 @@ class Membership(models.Model):
 class LabelType(models.Model):
     """A span label of one project, named in Arabic and English."""
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="label_types")
+    project = models.ForeignKey(  # the unique (project, name) serves it
+        Project, on_delete=models.CASCADE, related_name="label_types", db_index=False
+    )
     name = models.CharField(max_length=64, help_text="Stable English identifier used by the API and exports.")
     name_ar = models.CharField(max_length=64, blank=True)
     name_en = models.CharField(max_length=64, blank=True, help_text="Display name in English (else `name`).")

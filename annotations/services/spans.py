@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -120,18 +121,8 @@ def span_save(*, user, assignment_id, start: int, end: int, label: str, quote=No
             if assignment.twin_id is not None:
                 return Span.objects.select_related("label").get(pk=assignment.twin_id), False
             label_type = LabelType(pk=assignment.label_id, project_id=assignment.project_id, name=label)
-            span = Span.objects.create(
-                assignment=assignment, label=label_type, start=start, end=end, text=text[start:end]
-            )
+            span = _span_insert_audited(assignment, label_type, start, end, text[start:end])
             _touch_if_stale(assignment)
-            audit_record(
-                project_id=assignment.project_id,
-                document_id=assignment.document_id,
-                actor_id=assignment.reviewer_id,
-                kind="span.created",
-                object_id=span.pk,
-                after=span_values(span),
-            )
     if refused is not None:
         raise refused
     return span, True
@@ -145,6 +136,48 @@ def _span_save_checks(user, assignment_id, start, end, label, quote) -> tuple[As
     text = document_text(assignment.document_id, assignment.sha256)
     span_check_offsets(text, start, end, quote)
     return assignment, text
+
+
+# The span and its "span.created" entry in one statement (a data-modifying WITH): one round trip fewer
+# per save on PostgreSQL. The columns are those Span.objects.create and audit_record would write.
+_SPAN_INSERT_AUDITED = """
+WITH new_span AS (
+    INSERT INTO annotations_span (assignment_id, label_id, start, "end", text, version, created_at, updated_at)
+    VALUES (%s, %s, %s, %s, %s, 1, %s, %s)
+    RETURNING id
+)
+INSERT INTO annotations_auditentry (project_id, document_id, actor_id, kind, object_id, after, created_at)
+SELECT %s, %s, %s, 'span.created', new_span.id, %s::jsonb, %s FROM new_span
+RETURNING object_id
+"""
+
+
+def _span_insert_audited(assignment: Assignment, label_type: LabelType, start: int, end: int, text: str) -> Span:
+    """INSERT of a new span with its audit entry, inside the caller's transaction."""
+    if connection.vendor != "postgresql":
+        span = Span.objects.create(assignment=assignment, label=label_type, start=start, end=end, text=text)
+        audit_record(
+            project_id=assignment.project_id,
+            document_id=assignment.document_id,
+            actor_id=assignment.reviewer_id,
+            kind="span.created",
+            object_id=span.pk,
+            after=span_values(span),
+        )
+        return span
+    now = timezone.now()
+    span = Span(
+        assignment=assignment, label=label_type, start=start, end=end, text=text, created_at=now, updated_at=now
+    )
+    after = json.dumps(span_values(span))
+    params = [assignment.pk, label_type.pk, start, end, text, now, now]
+    params += [assignment.project_id, assignment.document_id, assignment.reviewer_id, after, now]
+    with connection.cursor() as cursor:
+        cursor.execute(_SPAN_INSERT_AUDITED, params)
+        span.pk = cursor.fetchone()[0]
+    span._state.adding = False
+    span._state.db = connection.alias
+    return span
 
 
 def _touch_if_stale(assignment: Assignment) -> None:
