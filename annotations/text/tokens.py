@@ -32,6 +32,7 @@ not recognised.
 
 import sys
 from array import array
+from functools import cache
 from typing import NamedTuple
 
 from .chars import (
@@ -55,6 +56,7 @@ class Token(NamedTuple):
     end: int
 
 
+@cache  # per character, called once per cluster: a dictionary lookup after the first time
 def _is_skipped(ch: str) -> bool:
     return is_whitespace(ch) or ch in INVISIBLE_SEPARATORS or ch in JOINERS
 
@@ -146,11 +148,14 @@ def tokenize_sentences(text: str) -> list[list[Token]]:
     current: list[Token] = []
     ended = False  # the last token closed a sentence, if whitespace follows
     previous_end = 0
+    gaps: dict[str, tuple[bool, bool]] = {}  # the few distinct gaps (" ", "\n", ...) classified once
     for index, token in enumerate(tokens):
         gap = text[previous_end : token.start]
         if current:
-            line_break = any(ch in _LINE_BREAKS for ch in gap)
-            spaced = any(is_whitespace(ch) for ch in gap)
+            kind = gaps.get(gap)
+            if kind is None:
+                kind = gaps[gap] = (not _LINE_BREAKS.isdisjoint(gap), any(is_whitespace(ch) for ch in gap))
+            line_break, spaced = kind
             if line_break or (ended and spaced):
                 groups.append(current)
                 current = []
