@@ -174,6 +174,14 @@ def key_breakdown(path: str) -> list[dict[str, float]]:
             return max(0.0, min(ends, (e["ts"] + e["dur"]) / 1000) - max(handled, e["ts"] / 1000))
 
         busy = sum(within(t) for t in tasks)
+        # CPU time of the main thread from the handlers' start to the frame's end (tasks' thread time, the part
+        # in the window): the wall time less this is time the thread waited for a core (other processes ran)
+        started = timing["processingStart"] + at
+        cpu = sum(
+            t.get("tdur", t["dur"]) / t["dur"] * within(t, started)
+            for t in tasks
+            if t["dur"] > 0 and within(t, started)
+        )
         row = {
             "key -> handlers start (input delivery)": timing["processingStart"] - timing["timeStamp"],
             "handlers (the span drawn in the DOM)": timing["processingEnd"] - timing["processingStart"],
@@ -182,9 +190,11 @@ def key_breakdown(path: str) -> list[dict[str, float]]:
         # the frame's steps, and the style and layout a task before it forced (the next input event's)
         for label, name in FRAME_STEPS:
             row[f"  {label}"] = sum(within(e) for e in complete if e["name"] == name)
-        row["main thread idle: waiting for the frame (vsync)"] = (ends - handled) - busy
+        idle = "main thread idle: waiting for the frame (vsync)"
+        row[idle] = (ends - handled) - busy
         row["frame ended -> presented (raster, display)"] = timing["duration"] - (ends - pressed)
-        row["our work on the main thread (handlers + busy)"] = row["handlers (the span drawn in the DOM)"] + busy
+        row["our work: main-thread CPU time, handlers to frame end"] = cpu
+        row["  waiting for a core meanwhile (machine's load)"] = max(0.0, ends - started - cpu - row[idle])
         row["key -> frame ended on the main thread"] = ends - pressed
         row["key -> frame presented (Event Timing)"] = timing["duration"]
         rows.append(row)
@@ -290,6 +300,8 @@ def main() -> None:
                     [u16(token.start), u16(token.end)],
                 )
                 page.keyboard.press("1")
+                # no request to the page while its frame is made (each would be a task on its main thread)
+                page.wait_for_timeout(100)
                 deadline = time.monotonic() + 5
                 while page.evaluate("window.__lastPaintMs") is None and time.monotonic() < deadline:
                     page.wait_for_timeout(5)
