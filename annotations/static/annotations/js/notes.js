@@ -2,6 +2,7 @@
 // note on the selected span. Both are the reviewer's own work: nobody else sees them before adjudication.
 
 import { request } from "./http.js";
+import { afterNextPaint } from "./workspace-render.js";
 import { data, state } from "./workspace-state.js";
 
 const FLAGS = [["unclear", gettext("Unclear")], ["not_news", gettext("Not news")], ["duplicate", gettext("Duplicate")]];
@@ -68,11 +69,15 @@ async function load() {
 }
 
 let selected = null;
-// re-draw when the selected span changes (the workspace modules own the selection)
+// re-draw when the selected span changes (the workspace modules own the selection), after the frame that
+// shows the change in the article: a label key's frame draws the new span, not this panel
 for (const type of ["click", "keyup"]) {
   document.addEventListener(type, (event) => {
     if (panel?.contains(event.target)) return;
-    if (state.selectedId !== selected) { selected = state.selectedId; render(); }
+    if (state.selectedId === selected) return;
+    afterNextPaint(() => {
+      if (state.selectedId !== selected) { selected = state.selectedId; render(); }
+    });
   });
 }
 // The page starts with the reviewer's notes (the workspace's bootstrap); a change reads them again.

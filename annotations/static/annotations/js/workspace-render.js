@@ -129,9 +129,15 @@ const segmentSheet = new CSSStyleSheet();
 document.adoptedStyleSheets = [...document.adoptedStyleSheets, segmentSheet];
 const segmentClasses = new Map(); // "tint|underlines" -> class name
 
-function segmentClass(tintColor, underlines) {
+/**
+ * The class for a segment's look; null for a look not in the sheet yet when `add` is false. (A rule added to
+ * the sheet makes the browser rebuild the sheet's rule set and check every element against it, about a
+ * millisecond with a few hundred rules: a label key's new look is an inline style on its few segments.)
+ */
+function segmentClass(tintColor, underlines, add = true) {
   const key = `${tintColor}|${underlines}`;
   let name = segmentClasses.get(key);
+  if (!name && !add) return null;
   if (!name) {
     name = `look-${segmentClasses.size}`;
     segmentSheet.insertRule(`.seg.${name} { background-color: ${tintColor}; box-shadow: ${underlines}; }`, segmentSheet.cssRules.length);
@@ -142,7 +148,8 @@ function segmentClass(tintColor, underlines) {
 
 const safeColor = (span) => { const color = colorOf(span); return HEX.test(color) ? color : "#777777"; };
 
-function makeSegment(segment) {
+/** A segment's element; `now`: drawn for a change the reviewer waits to see (no new rule in the sheet). */
+function makeSegment(segment, now = false) {
   const el = document.createElement("span");
   el.className = "seg";
   el.dataset.start = segment.start;
@@ -154,7 +161,10 @@ function makeSegment(segment) {
     let innermost = covering[0];
     for (const span of covering) if (span.end - span.start < innermost.end - innermost.start) innermost = span;
     const underlines = covering.map((span) => `0 ${(lanes.get(span.id) + 1) * LANE_PX}px 0 0 ${safeColor(span)}`);
-    el.className = `seg marked ${segmentClass(tint(safeColor(innermost)), underlines.join(", "))}`;
+    const background = tint(safeColor(innermost)), shadow = underlines.join(", ");
+    const look = segmentClass(background, shadow, !now);
+    el.className = look ? `seg marked ${look}` : "seg marked";
+    if (!look) { el.style.backgroundColor = background; el.style.boxShadow = shadow; }
     el.dataset.spans = covering.map((span) => span.id).join(" ");
     el.title = [...new Set(covering.map((span) => labelName(labelByName.get(span.label)) || span.label))].join(" · ");
     if (covering.some((span) => span.pending)) el.classList.add("pending");
@@ -173,8 +183,8 @@ function lastAtOrBefore(values, offset) {
   return lo;
 }
 
-/** Segments of [from, to) (inside one paragraph) from the current spans, as elements. */
-function cut(from, to, spans = state.spans) {
+/** Segments of [from, to) (inside one paragraph) from the current spans, as elements (`now`: makeSegment). */
+function cut(from, to, spans = state.spans, now = false) {
   const clipped = [];
   for (const span of spans) {
     if (span.start < to && from < span.end) {
@@ -185,12 +195,12 @@ function cut(from, to, spans = state.spans) {
     start: segment.start + from,
     end: segment.end + from,
     spans: segment.spans.map((c) => c.span),
-  }));
+  }, now));
 }
 
-/** Cuts paragraph `p` into its segments (from `spans`, the spans over it, if known). */
-function buildParagraph(p, spans) {
-  const segs = cut(starts[p], paragraphEnd(p), spans);
+/** Cuts paragraph `p` into its segments (from `spans`, the spans over it, if known; `now`: makeSegment). */
+function buildParagraph(p, spans = state.spans, now = false) {
+  const segs = cut(starts[p], paragraphEnd(p), spans, now);
   paragraphSegs[p] = segs;
   paragraphSegStarts[p] = segs.map((el) => Number(el.dataset.start));
   paragraphEls[p].replaceChildren(...segs);
@@ -279,13 +289,13 @@ export function calibrateParagraphs() {
 function redraw(start, end) {
   const lastParagraph = lastAtOrBefore(starts, Math.max(start, end - 1));
   for (let p = lastAtOrBefore(starts, start); p <= lastParagraph; p++) {
-    if (!paragraphSegs[p]) { buildParagraph(p); continue; }
+    if (!paragraphSegs[p]) { buildParagraph(p, state.spans, true); continue; }
     const segs = paragraphSegs[p], segStarts = paragraphSegStarts[p];
     const first = lastAtOrBefore(segStarts, Math.max(start, starts[p]));
     const last = lastAtOrBefore(segStarts, Math.min(end, paragraphEnd(p)) - 1);
     const from = segStarts[first];
     const to = last + 1 < segs.length ? segStarts[last + 1] : paragraphEnd(p);
-    const fresh = cut(from, to);
+    const fresh = cut(from, to, state.spans, true);
     const next = segs[last + 1] ?? null;
     for (let i = first; i <= last; i++) segs[i].remove();
     for (const el of fresh) paragraphEls[p].insertBefore(el, next);
