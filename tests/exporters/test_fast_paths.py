@@ -113,9 +113,18 @@ def random_document(rng: random.Random, n: int) -> GoldDocument:
     )
 
 
+def plain(document: GoldDocument) -> GoldDocument:
+    """The document with every character JSON escapes (quotes, backslashes, controls) made a space, the
+    offsets kept: the writers' quotes-only path (`_common.json_plain`)."""
+    text = "".join(" " if ch in '"\\' or ch < " " else ch for ch in document.text)
+    spans = tuple(span._replace(text=text[span.start : span.end]) for span in document.spans)
+    return replace(document, text=text, sha256=hashlib.sha256(text.encode()).hexdigest(), spans=spans, tokens=None)
+
+
 def corpus() -> list[GoldDocument]:
     rng = random.Random(17)
-    return [*documents(), document_1(resolution=MAJORITY, reviewers=3)] + [random_document(rng, n) for n in range(300)]
+    randoms = [random_document(rng, n) for n in range(300)]
+    return [*documents(), document_1(resolution=MAJORITY, reviewers=3), *randoms, *map(plain, randoms[:100])]
 
 
 @pytest.mark.parametrize("utf16", [False, True])
