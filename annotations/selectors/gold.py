@@ -639,61 +639,54 @@ def _in(field: str, ids: list[int]):
     return Q(**{f"{field}__in": ids})
 
 
-# The text of these columns crosses as one string per document, split here: one str.split per document
-# instead of a str object converted per span (a separator inside one of them falls back to an array).
+# A document's span texts (and decisions) cross as one string, split here: one str.split per document
+# instead of a str converted per span. A text holding the separator splits into too many parts: then
+# that document's texts are read again by span id (`_span_groups`).
 SEPARATOR = "\x1f"
 _SPAN_GROUPS = f"""
 SELECT adjudication_id, array_agg(start), array_agg("end"), array_agg(label_id), array_agg(decided_by_id),
-    array_agg(id),
-    CASE WHEN bool_or(votes IS NOT NULL) THEN array_agg(votes) END,
+    array_agg(id), CASE WHEN bool_or(votes IS NOT NULL) THEN array_agg(votes) END,
     CASE WHEN bool_or(recorded_decider IS NOT NULL) THEN array_agg(recorded_decider) END,
-    CASE WHEN bool_or(strpos(text, E'\\x1f') > 0 OR strpos(decision, E'\\x1f') > 0) THEN NULL
-         ELSE string_agg(text, E'\\x1f') END,
-    CASE WHEN bool_or(strpos(text, E'\\x1f') > 0 OR strpos(decision, E'\\x1f') > 0) THEN NULL
-         ELSE string_agg(decision, E'\\x1f') END,
-    CASE WHEN bool_or(strpos(text, E'\\x1f') > 0 OR strpos(decision, E'\\x1f') > 0) THEN array_agg(text) END,
-    CASE WHEN bool_or(strpos(text, E'\\x1f') > 0 OR strpos(decision, E'\\x1f') > 0) THEN array_agg(decision) END
-FROM (
-    SELECT adjudication_id, start, "end", label_id, text, decision, decided_by_id, votes, recorded_decider, id
-    FROM {GoldSpanRow._meta.db_table} WHERE adjudication_id = ANY(%s::bigint[])
-    ORDER BY adjudication_id, start, "end", label_id, id
-) AS spans
+    string_agg(text, E'\\x1f'), string_agg(decision, E'\\x1f')
+FROM {GoldSpanRow._meta.db_table} WHERE adjudication_id = ANY(%s::bigint[])
 GROUP BY adjudication_id
 """
 
 
 class _SpanGroups(list):
-    """The gold spans of a chunk on PostgreSQL, one item per adjudication with its spans' columns in
-    export order by offsets (`_span_groups`), instead of one row per span."""
+    """The gold spans of a chunk on PostgreSQL, one item per adjudication with its spans' columns
+    (`_span_groups`), instead of one row per span."""
 
 
 def _span_groups(ids: list[int]) -> _SpanGroups:
     """(adjudication id, starts, ends, label ids, decider ids, span ids, votes or None, recorded deciders or
-    None, texts, decisions) per adjudication, the spans sorted by (start, end, label id, id): PostgreSQL
-    aggregates them, so Python converts a few arrays and two strings per document instead of ten values
-    per span (the largest cost of reading an export)."""
+    None, texts, decisions) per adjudication, its spans in the table's order (`_adjudicated` sorts them
+    when they are not in export order, as it does rows): PostgreSQL aggregates them, so Python converts a
+    few arrays and two strings per document instead of ten values per span. The aggregates neither sort
+    nor test for the separator (either made the database's work per chunk several times that of reading
+    the rows)."""
     groups = _SpanGroups()
     with connection.cursor() as cursor:
         cursor.execute(_SPAN_GROUPS, [_id_array(ids)])
         rows = cursor.fetchall()
-    for (
-        adjudication_id,
-        starts,
-        ends,
-        labels,
-        deciders,
-        span_ids,
-        votes,
-        recorded,
-        texts,
-        decisions,
-        *arrays,
-    ) in rows:
-        if texts is None:  # a separator inside a text or decision
-            texts, decisions = arrays
-        else:
-            texts, decisions = texts.split(SEPARATOR), decisions.split(SEPARATOR)
+    split = []  # groups whose texts or decisions hold the separator
+    for adjudication_id, starts, ends, labels, deciders, span_ids, votes, recorded, texts, decisions in rows:
+        texts, decisions = texts.split(SEPARATOR), decisions.split(SEPARATOR)
+        if len(texts) != len(starts) or len(decisions) != len(starts):
+            split.append(len(groups))
         groups.append((adjudication_id, starts, ends, labels, deciders, span_ids, votes, recorded, texts, decisions))
+    if split:
+        wanted = [span_id for index in split for span_id in groups[index][5]]
+        by_id = {
+            pk: (text, decision)
+            for pk, text, decision in GoldSpanRow.objects.filter(_in("id", wanted)).values_list(
+                "id", "text", "decision"
+            )
+        }
+        for index in split:
+            *head, span_ids, votes, recorded, _, _ = groups[index]
+            texts = [by_id[pk][0] for pk in span_ids]
+            groups[index] = (*head, span_ids, votes, recorded, texts, [by_id[pk][1] for pk in span_ids])
     return groups
 
 
