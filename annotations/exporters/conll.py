@@ -286,10 +286,11 @@ def document_block(document: GoldDocument, table, tails: list[str]) -> str:
     tabbed, numbered = _tables(len(text) + 2)
     ids: list[str] = []
     tails = tails[:]
+    comment = _comment if _LINE_BREAK.search(text) else str  # one scan of the text, not one per sentence
     for number in range(1, len(firsts)):
         low, high = firsts[number - 1], firsts[number]
         ids += numbered[1 : high - low + 1]
-        ids[low] = f"# sent_id = {doc_id}-{number}\n# text = {_comment(text[starts[low] : ends[high - 1]])}\n1\t"
+        ids[low] = f"# sent_id = {doc_id}-{number}\n# text = {comment(text[starts[low] : ends[high - 1]])}\n1\t"
         tails[high - 1] += "\n"
     ids[0] = head + ids[0]
     pieces: list = [None] * (5 * n)
