@@ -50,6 +50,13 @@ def line_safe(text: str) -> str:
 # encoder), so the joined text is byte for byte `dumps` of the equivalent dict (tests compare the two).
 # `line_safe` is applied to the whole text, as `dumps` does.
 json_string = encode_basestring  # a str as a JSON string literal (UTF-8 kept; " \\ and controls escaped)
+_JSON_ESCAPED = re.compile(r'[\x00-\x1f"\\]')  # what json_string escapes (the C encoder's set, ensure_ascii off)
+
+
+def json_plain(text: str) -> bool:
+    """Whether `json_string(text) == '"' + text + '"'`, so every piece of `text` can be written between
+    quotes as it is: one scan of a document instead of an encoder call per span."""
+    return _JSON_ESCAPED.search(text) is None
 
 
 def json_value(item) -> str:

@@ -44,7 +44,10 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_left, bisect_right
+from collections import deque
 from collections.abc import Iterable, Iterator
+from itertools import repeat
+from operator import itemgetter, le, lt, sub
 
 from annotations.text.clitics import clitic_cuts
 
@@ -186,45 +189,172 @@ def token_tags(
     return tags, left_out
 
 
+_START, _END, _LABEL = itemgetter(0), itemgetter(1), itemgetter(2)  # of a GoldSpan
+
+
+def disjoint_token_ranges(spans, starts: list[int], ends: list[int]) -> tuple[list[int], list[int]] | None:
+    """Per span (in order), its first token and the token after its last, when the spans share no code
+    point, each has a token of its own and no two share a token (the usual gold): then every span is kept
+    in either CoNLL format and no tag competes with another. None otherwise (the general rules apply)."""
+    span_starts = list(map(_START, spans))
+    span_ends = list(map(_END, spans))
+    if not all(map(le, span_ends, span_starts[1:])):  # in order and apart (this also checks the order)
+        return None
+    firsts = list(map(bisect_right, repeat(ends), span_starts))  # the first token ending after the start
+    lasts = list(map(bisect_left, repeat(starts), span_ends))  # the tokens starting before the end
+    if not all(map(lt, firsts, lasts)) or not all(map(le, lasts, firsts[1:])):
+        return None
+    return firsts, lasts
+
+
+class _Lines:
+    """The tail of a token line after END ("\tO\tB-actor\t…\n") for each tag a token can have alone."""
+
+    def __init__(self, names: list[str]):
+        cells = [_cell(name) for name in names]
+        width = len(cells)
+        self.outside = "\tO" * width + "\n"
+        begin = ["".join(f"\tB-{cells[c]}" if i == c else "\tO" for i in range(width)) + "\n" for c in range(width)]
+        inner = ["".join(f"\tI-{cells[c]}" if i == c else "\tO" for i in range(width)) + "\n" for c in range(width)]
+        self.begin = dict(zip(names, begin, strict=True))  # by label name
+        self.inner = dict(zip(names, inner, strict=True))
+        self.begin_of = dict(zip(inner, begin, strict=True))  # an inner tail -> the begin tail of its column
+
+
+def _fast_tails(document: GoldDocument, table, lines: _Lines) -> list[str] | None:
+    """Each token's line tail when the spans' token ranges are disjoint (`disjoint_token_ranges`): the
+    tags `token_tags` gives then, without its per-token rows. None when the general rules are needed."""
+    starts, ends, firsts = table
+    spans = document.spans
+    tails = [lines.outside] * len(starts)
+    if not spans:
+        return tails
+    ranges = disjoint_token_ranges(spans, starts, ends)
+    if ranges is None:
+        return None
+    labels = list(map(_LABEL, spans))
+    try:
+        begins = list(map(lines.begin.__getitem__, labels))
+    except KeyError:
+        return None  # the general path says which label
+    span_firsts, span_lasts = ranges
+    deque(map(tails.__setitem__, span_firsts, begins), maxlen=0)
+    widths = list(map(sub, span_lasts, span_firsts))
+    if max(widths) > 1:
+        inner = lines.inner
+        for first, width, label in zip(span_firsts, widths, labels, strict=True):
+            if width > 1:
+                tails[first + 1 : first + width] = [inner[label]] * (width - 1)
+        begin_of = lines.begin_of
+        for t in firsts[1:-1]:  # a span crossing a sentence break starts again with B-
+            tail = tails[t]
+            if tail in begin_of:
+                tails[t] = begin_of[tail]
+    return tails
+
+
+_TABBED: list[str] = []  # "\t0", "\t1", …
+_NUMBERED: list[str] = []  # "0\t", "1\t", …
+
+
+def _tables(limit: int) -> tuple[list[str], list[str]]:
+    """("\t" + str(i), str(i) + "\t") for every i < limit (at least): the START/END and ID cells. Grown on
+    demand, replaced rather than changed (see `_common.numbers`)."""
+    global _TABBED, _NUMBERED
+    tabbed, numbered = _TABBED, _NUMBERED
+    if len(tabbed) < limit:
+        size = max(limit, 2 * len(tabbed), 4096)
+        tabbed, numbered = ["\t" + n for n in numbers(size)[:size]], [n + "\t" for n in numbers(size)[:size]]
+        _TABBED, _NUMBERED = tabbed, numbered
+    return tabbed, numbered
+
+
+def document_block(document: GoldDocument, table, tails: list[str]) -> str:
+    """The document's lines: the header, then per sentence its comments and token lines
+    (ID, FORM, START, END, then `tails[t]`, which ends the line) and a blank line. Each line is one
+    joined run of pieces: cells looked up in tables, FORMs sliced from the text, placed by slice
+    assignment (no Python step per token)."""
+    starts, ends, firsts = table
+    text = document.text
+    doc_id = document.id
+    head = f"# doc_id = {doc_id}\n# sha256 = {document.sha256}\n"
+    n = len(starts)
+    if n == 0:  # a text without any token
+        return head + "\n"
+    if firsts[0] != 0 or not all(map(lt, firsts, firsts[1:])):  # an empty sentence: the plain loop
+        return plain_block(document, table, tails)
+    tabbed, numbered = _tables(len(text) + 2)
+    ids: list[str] = []
+    tails = tails[:]
+    comment = _comment if _LINE_BREAK.search(text) else str  # one scan of the text, not one per sentence
+    for number in range(1, len(firsts)):
+        low, high = firsts[number - 1], firsts[number]
+        ids += numbered[1 : high - low + 1]
+        ids[low] = f"# sent_id = {doc_id}-{number}\n# text = {comment(text[starts[low] : ends[high - 1]])}\n1\t"
+        tails[high - 1] += "\n"
+    ids[0] = head + ids[0]
+    pieces: list = [None] * (5 * n)
+    pieces[0::5] = ids
+    pieces[1::5] = map(text.__getitem__, map(slice, starts, ends))
+    pieces[2::5] = map(tabbed.__getitem__, starts)
+    pieces[3::5] = map(tabbed.__getitem__, ends)
+    pieces[4::5] = tails
+    return "".join(pieces)
+
+
+def plain_block(document: GoldDocument, table, tails: list[str]) -> str:
+    """`document_block` written line by line (the reference its tests compare with)."""
+    starts, ends, firsts = table
+    text = document.text
+    doc_id = document.id
+    out = [f"# doc_id = {doc_id}\n# sha256 = {document.sha256}\n"]
+    for number in range(1, len(firsts)):
+        low, high = firsts[number - 1], firsts[number]
+        out.append(f"# sent_id = {doc_id}-{number}\n# text = {_comment(text[starts[low] : ends[high - 1]])}\n")
+        for t in range(low, high):
+            out.append(f"{t - low + 1}\t{text[starts[t] : ends[t]]}\t{starts[t]}\t{ends[t]}{tails[t]}")
+        out.append("\n")
+    if len(out) == 1:  # a text without any token
+        out.append("\n")
+    return "".join(out)
+
+
 def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict | None = None) -> Iterator[str]:
     clitics = bool(context.options.get("segment_clitics"))
     clitic_cuts_total = 0
     names = context.label_names
     columns = {name: i for i, name in enumerate(names)}
     cells = [_cell(name) for name in names]
-    outside = "\tO" * len(names)
+    lines = _Lines(names)
     tag_cells = (["\tB-" + cell for cell in cells], ["\tI-" + cell for cell in cells], "\tO")
     header = ["ID", "FORM", "START", "END", *names]
     yield "# columns = " + json.dumps(header, ensure_ascii=False) + "\n"
     left_out_total = 0
     for document in documents:
-        kept, left_out = label_columns(document, columns)
-        text = document.text
-        starts, ends, firsts = document.token_table()
+        table = document.token_table()
         if clitics:
             boundaries = {b for span in document.spans for b in (span.start, span.end)}
             if boundaries:
-                starts, ends, firsts, cuts_made = cut_table(text, starts, ends, firsts, boundaries)
+                *table, cuts_made = cut_table(document.text, *table, boundaries)
                 clitic_cuts_total += cuts_made
-        tags, no_token = token_tags(kept, starts, ends, firsts, tag_cells)
-        left_out_total += left_out + no_token
-        suffixes = [outside] * len(starts)
-        for t, row in tags.items():
-            suffixes[t] = "".join(row)
-        nums = numbers(len(text) + 2)  # offsets and token numbers are at most the text's length
-        doc_id = document.id
-        out = [f"# doc_id = {doc_id}\n# sha256 = {document.sha256}\n"]
-        for number in range(1, len(firsts)):
-            low, high = firsts[number - 1], firsts[number]
-            out.append(f"# sent_id = {doc_id}-{number}\n# text = {_comment(text[starts[low] : ends[high - 1]])}\n")
-            for t in range(low, high):
-                start, end = starts[t], ends[t]
-                out.append(f"{nums[t - low + 1]}\t{text[start:end]}\t{nums[start]}\t{nums[end]}{suffixes[t]}\n")
-            out.append("\n")
-        if len(out) == 1:  # a text without any token
-            out.append("\n")
-        yield "".join(out)
+        tails = _fast_tails(document, table, lines)
+        if tails is None:  # overlapping spans: the general rules
+            tails = general_tails(document, columns, table, tag_cells, lines.outside)
+            left_out_total += tails.pop()
+        yield document_block(document, table, tails)
     if stats is not None:
         stats["conll_spans_left_out"] = stats.get("conll_spans_left_out", 0) + left_out_total
         if clitics:
             stats["conll_clitic_cuts"] = stats.get("conll_clitic_cuts", 0) + clitic_cuts_total
+
+
+def general_tails(document: GoldDocument, columns: dict[str, int], table, tag_cells, outside: str) -> list:
+    """Each token's line tail by `label_columns` and `token_tags`, followed by the number of spans left
+    out of the file."""
+    kept, left_out = label_columns(document, columns)
+    tags, no_token = token_tags(kept, *table, tag_cells)
+    tails: list = [outside] * len(table[0])
+    for t, row in tags.items():
+        tails[t] = "".join(row) + "\n"
+    tails.append(left_out + no_token)
+    return tails

@@ -33,9 +33,9 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
-from operator import attrgetter, neg
+from operator import attrgetter, lt, neg
 
-from .conll import _cell
+from .conll import _cell, disjoint_token_ranges
 from .records import ExportContext, GoldDocument
 
 NAME = "conll2003"
@@ -60,11 +60,17 @@ def tag_cell(label: str) -> str:
 
 
 class _Lines(dict):
-    """label -> (" B-<cell>\\n", " I-<cell>\\n"): each token line's tail, computed once per label."""
+    """label -> (" B-<cell>\\n", " I-<cell>\\n"): each token line's tail, computed once per label;
+    `begin_of` maps each I- tail to the B- tail of its label."""
+
+    def __init__(self):
+        super().__init__()
+        self.begin_of: dict[str, str] = {}
 
     def __missing__(self, label):
         cell = tag_cell(label)
         lines = self[label] = (f" B-{cell}\n", f" I-{cell}\n")
+        self.begin_of[lines[1]] = lines[0]
         return lines
 
 
@@ -73,13 +79,31 @@ _LABEL, _START, _END = attrgetter("label"), attrgetter("start"), attrgetter("end
 
 
 def document_tags(
-    document: GoldDocument, priority: dict[str, int], lines: _Lines | None = None
+    document: GoldDocument, priority: dict[str, int], lines: _Lines | None = None, shortcut: bool = True
 ) -> tuple[tuple, list[str], int, int]:
     """(the token table (starts, ends, sentence firsts), each token's line tail (" O\\n", " B-x\\n" or
-    " I-x\\n") in reading order, spans left out, chunks tagged B-)."""
+    " I-x\\n") in reading order, spans left out, chunks tagged B-). With `shortcut`, spans whose token ranges
+    are disjoint (`conll.disjoint_token_ranges`, the usual gold) are tagged without the ranking below, which
+    would keep them all (tests compare the two)."""
     lines = _Lines() if lines is None else lines
     starts, ends, firsts = table = document.token_table()
     spans = document.spans
+    ranges = disjoint_token_ranges(spans, starts, ends) if spans and shortcut else None
+    if ranges is not None:  # the usual gold: every span kept, no tag competes (the loop below agrees)
+        tails = [OUTSIDE] * len(starts)
+        entities = len(spans)
+        for first, last, span in zip(*ranges, spans, strict=True):
+            begin, inner = lines[span.label]
+            tails[first] = begin
+            if last - first > 1:
+                tails[first + 1 : last] = [inner] * (last - first - 1)
+        begin_of = lines.begin_of
+        for t in firsts[1:-1]:  # a chunk starts again in each sentence
+            tail = tails[t]
+            if tail in begin_of:
+                tails[t] = begin_of[tail]
+                entities += 1
+        return table, tails, 0, entities
     owner = [-1] * len(starts)  # per token, the index of the kept span covering it
     left_out = 0
     unranked = len(priority)
@@ -130,6 +154,14 @@ def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict
         left_out_total += left_out
         entities += chunks
         text = document.text
+        if firsts[0] == 0 and all(map(lt, firsts, firsts[1:])):  # no empty sentence: one join
+            for high in firsts[1:]:
+                tails[high - 1] += "\n"  # the blank line after each sentence
+            pieces: list = [None] * (2 * len(starts))
+            pieces[0::2] = map(text.__getitem__, map(slice, starts, ends))
+            pieces[1::2] = tails
+            yield DOCSTART + "\n\n" + "".join(pieces)
+            continue
         forms = list(map(text.__getitem__, map(slice, starts, ends)))
         out = [DOCSTART, "\n\n"]
         for number in range(1, len(firsts)):

@@ -33,10 +33,11 @@ import hashlib
 import json
 import unicodedata
 from collections.abc import Iterable, Iterator
+from operator import attrgetter
 
 from annotations.errors import ImportLineError
 
-from ._common import Cached, encode, finite, json_string, json_value, line_safe, numbers
+from ._common import Cached, encode, finite, json_plain, json_string, json_value, line_safe, numbers
 from .records import (
     ADJUDICATED,
     MAJORITY,
@@ -48,6 +49,8 @@ from .records import (
     GoldSpan,
     utf16_converter,
 )
+
+_TEXT = attrgetter("text")  # of a GoldSpan
 
 NAME = "jsonl"
 EXTENSION = "jsonl"
@@ -201,6 +204,14 @@ def document_line(document: GoldDocument, utf16_offsets: bool = False, columns: 
             f'{{"start":{nums[start]},"end":{nums[end]},"start_utf16":{utf16(start)},"end_utf16":{utf16(end)},'
             f'"label":{labels[label]},"text":{json_string(text)},"decision":{decisions[decision]},"decided_by":'
             f'{names[decided_by]},"votes":{value(votes) if majority else "null"}}}'
+            for start, end, label, text, decision, decided_by, votes in document.spans
+        ]
+    elif json_plain("".join(map(_TEXT, document.spans))):  # no span text needs escaping: quotes only
+        utf16 = None
+        spans = [
+            f'{{"start":{nums[start]},"end":{nums[end]},"label":{labels[label]},"text":"{text}",'
+            f'"decision":{decisions[decision]},"decided_by":{names[decided_by]},'
+            f'"votes":{value(votes) if majority else "null"}}}'
             for start, end, label, text, decision, decided_by, votes in document.spans
         ]
     else:

@@ -42,7 +42,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from operator import attrgetter
 
-from ._common import Cached, document_urn, dumps, http_url, json_string, line_safe, numbers
+from ._common import Cached, document_urn, dumps, http_url, json_plain, json_string, line_safe, numbers
 from .records import MAJORITY, OFFSET_UNIT, ExportContext, GoldDocument
 
 NAME = "web-annotation"
@@ -67,6 +67,7 @@ NOTES = (
 
 
 _LABEL = attrgetter("label")
+_EXACT = attrgetter("text")
 
 
 def _line_like(text: str) -> bool:
@@ -163,14 +164,24 @@ def document_item_texts(
     target = f',"target":{{"source":{json_string(source)},"workbench:textSha256":{json_string(document.sha256)},'
     target += '"selector":[{"type":"TextQuoteSelector","exact":'
     nums = numbers(len(text) + len(spans) + 1)
-    texts = [  # a GoldSpan is (start, end, label, text, decision, decided_by, votes)
-        f'{head}{nums[n]}","type":"Annotation","motivation":"tagging","body":{{"type":"TextualBody",'
-        f'"purpose":"tagging","value":{labels[label]}}}{target}{json_string(exact)},"prefix":'
-        f"{json_string(text[start - QUOTE_CONTEXT if start > QUOTE_CONTEXT else 0 : start])},"
-        f'"suffix":{json_string(text[end : end + QUOTE_CONTEXT])}}},{{"type":"TextPositionSelector",'
-        f'"start":{nums[start]},"end":{nums[end]}}}]}}{tail}'
-        for n, (start, end, label, exact, _, _, _) in enumerate(spans)
-    ]
+    if json_plain(text) and json_plain("".join(map(_EXACT, spans))):  # no piece needs escaping: quotes only
+        texts = [
+            f'{head}{nums[n]}","type":"Annotation","motivation":"tagging","body":{{"type":"TextualBody",'
+            f'"purpose":"tagging","value":{labels[label]}}}{target}"{exact}","prefix":'
+            f'"{text[start - QUOTE_CONTEXT if start > QUOTE_CONTEXT else 0 : start]}",'
+            f'"suffix":"{text[end : end + QUOTE_CONTEXT]}"}},{{"type":"TextPositionSelector",'
+            f'"start":{nums[start]},"end":{nums[end]}}}]}}{tail}'
+            for n, (start, end, label, exact, _, _, _) in enumerate(spans)
+        ]
+    else:
+        texts = [  # a GoldSpan is (start, end, label, text, decision, decided_by, votes)
+            f'{head}{nums[n]}","type":"Annotation","motivation":"tagging","body":{{"type":"TextualBody",'
+            f'"purpose":"tagging","value":{labels[label]}}}{target}{json_string(exact)},"prefix":'
+            f"{json_string(text[start - QUOTE_CONTEXT if start > QUOTE_CONTEXT else 0 : start])},"
+            f'"suffix":{json_string(text[end : end + QUOTE_CONTEXT])}}},{{"type":"TextPositionSelector",'
+            f'"start":{nums[start]},"end":{nums[end]}}}]}}{tail}'
+            for n, (start, end, label, exact, _, _, _) in enumerate(spans)
+        ]
     # the only strings in them that may hold one: pieces of the text, the source, the labels
     if _line_like(text) or _line_like(source) or _line_like("".join(map(_LABEL, spans))):
         texts = list(map(line_safe, texts))

@@ -32,7 +32,7 @@ import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from itertools import groupby
+from itertools import chain, groupby, repeat
 from operator import itemgetter, lt
 from typing import TYPE_CHECKING
 
@@ -296,6 +296,59 @@ def _rows(queryset) -> list[tuple]:
     return list(compiler.results_iter(tuple_expected=True, chunk_size=1 << 30))
 
 
+class _Statement:
+    """A values_list() query built and compiled once, then run with other values for its parameters:
+    building and compiling a queryset costs about a millisecond, several times per chunk (a tenth of an
+    export's time). `make(*values)` builds it; each value is a list of ids (`_in`) or an int, and the
+    markers it is compiled with (ids and ints no row has) are found among the compiled parameters and
+    replaced on each run. Used on PostgreSQL only (`_in` binds a list as one parameter there)."""
+
+    def __init__(self, make: Callable, kinds: tuple[type, ...]):
+        markers = [[-7919 * (k + 1)] if kind is list else -7919 * (k + 1) for k, kind in enumerate(kinds)]
+        queryset = make(*markers)
+        self.compiler = queryset.query.get_compiler(using=queryset.db)
+        self.sql, params = self.compiler.as_sql()
+        self.params = list(params)
+        bound = [_id_array(m) if isinstance(m, list) else m for m in markers]
+        self.slots = [(i, bound.index(p)) for i, p in enumerate(self.params) if type(p) in (str, int) and p in bound]
+        if {k for _, k in self.slots} != set(range(len(markers))):
+            raise ValueError("a marker is missing from the compiled query")
+
+    def rows(self, *values) -> list[tuple]:
+        params = self.params[:]
+        for i, k in self.slots:
+            value = values[k]
+            params[i] = _id_array(value) if isinstance(value, list) else value
+        compiler = self.compiler
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            fetched = cursor.fetchall()
+        if compiler.has_extra_select:
+            fetched = [row[: compiler.col_count] for row in fetched]
+        return list(compiler.results_iter(results=[fetched], tuple_expected=True))
+
+
+_statements = threading.local()  # .cache: this thread's compiled statements (`_fetch`), by name
+
+
+def _fetch(key: str, make: Callable, *values) -> list[tuple]:
+    """The rows of `make(*values)`; on PostgreSQL compiled once per thread (`_Statement`)."""
+    if connection.vendor != "postgresql":
+        queryset = make(*values)
+        return list(queryset) if queryset.query.combinator else _rows(queryset)
+    cache = getattr(_statements, "cache", None)
+    if cache is None:
+        cache = _statements.cache = {}
+    statement = cache.get(key)
+    if statement is None:
+        statement = cache[key] = _Statement(make, tuple(type(value) for value in values))
+    return statement.rows(*values)
+
+
+def _id_array(ids) -> str:
+    return "{" + ",".join(map(str, map(int, ids))) + "}"
+
+
 def _published():
     """published_at, on PostgreSQL as its text: Django's timestamptz loader for psycopg is the pure-Python
     one (about 10 µs a value, a tenth of an export's time per document); `_iso` parses the text in C."""
@@ -333,12 +386,12 @@ def _chunks(
     project: Project, condition: Q, *, include_majority: bool, snapshot_at: dt.datetime, chunk_size: int
 ) -> Iterator[_Chunk]:
     """The rows of the gold documents, chunk by chunk, keyset by document id: a fixed number of queries each."""
-    last = 0
-    while True:
+
+    def documents(last: int):
         page = Q(pk__gt=last)
         if not include_majority:  # an inner join: bound the adjudications too (PostgreSQL does not infer it)
             page &= Q(adjudication__document_id__gt=last)
-        rows = _rows(
+        return (
             Document.objects.filter(condition, page, project=project)
             .annotate(
                 published=_published(),
@@ -348,6 +401,13 @@ def _chunks(
             .order_by("pk")
             .values_list(*DOCUMENT_FIELDS)[:chunk_size]
         )
+
+    read = (
+        _Statement(documents, (int,)).rows if connection.vendor == "postgresql" else lambda last: _rows(documents(last))
+    )
+    last = 0
+    while True:
+        rows = read(last)
         if not rows:
             return
         last = rows[-1][0]
@@ -483,6 +543,10 @@ def _read_ahead(produce: Callable[[], Iterator], depth: int = READ_AHEAD) -> Ite
 
 def _note_rows(document_ids: list[int]) -> list[tuple]:
     """Submitted reviewers' flags and span comments of these documents (one UNION query)."""
+    return _fetch("notes", _notes, document_ids)
+
+
+def _notes(document_ids: list[int]):
     flags = DocumentFlag.objects.filter(
         _in("assignment__document_id", document_ids), assignment__status=AssignmentStatus.SUBMITTED
     ).values_list(
@@ -508,7 +572,7 @@ def _note_rows(document_ids: list[int]) -> list[tuple]:
         "id",
     )
     # without the models' Meta.ordering: SQLite refuses ORDER BY inside a UNION's parts
-    return list(flags.order_by().union(comments.order_by(), all=True))
+    return flags.order_by().union(comments.order_by(), all=True)
 
 
 def _review_notes(rows: list[tuple]) -> dict[int, list[ReviewNote]]:
@@ -565,7 +629,7 @@ class _AnyOf(Lookup):
 
     def as_sql(self, compiler, connection):
         lhs, params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s::bigint[])", [*params, "{" + ",".join(map(str, map(int, self.rhs))) + "}"]
+        return f"{lhs} = ANY(%s::bigint[])", [*params, _id_array(self.rhs)]
 
 
 def _in(field: str, ids: list[int]):
@@ -575,9 +639,64 @@ def _in(field: str, ids: list[int]):
     return Q(**{f"{field}__in": ids})
 
 
+# A document's span texts (and decisions) cross as one string, split here: one str.split per document
+# instead of a str converted per span. A text holding the separator splits into too many parts: then
+# that document's texts are read again by span id (`_span_groups`).
+SEPARATOR = "\x1f"
+_SPAN_GROUPS = f"""
+SELECT adjudication_id, array_agg(start), array_agg("end"), array_agg(label_id), array_agg(decided_by_id),
+    array_agg(id), CASE WHEN bool_or(votes IS NOT NULL) THEN array_agg(votes) END,
+    CASE WHEN bool_or(recorded_decider IS NOT NULL) THEN array_agg(recorded_decider) END,
+    string_agg(text, E'\\x1f'), string_agg(decision, E'\\x1f')
+FROM {GoldSpanRow._meta.db_table} WHERE adjudication_id = ANY(%s::bigint[])
+GROUP BY adjudication_id
+"""
+
+
+class _SpanGroups(list):
+    """The gold spans of a chunk on PostgreSQL, one item per adjudication with its spans' columns
+    (`_span_groups`), instead of one row per span."""
+
+
+def _span_groups(ids: list[int]) -> _SpanGroups:
+    """(adjudication id, starts, ends, label ids, decider ids, span ids, votes or None, recorded deciders or
+    None, texts, decisions) per adjudication, its spans in the table's order (`_adjudicated` sorts them
+    when they are not in export order, as it does rows): PostgreSQL aggregates them, so Python converts a
+    few arrays and two strings per document instead of ten values per span. The aggregates neither sort
+    nor test for the separator (either made the database's work per chunk several times that of reading
+    the rows)."""
+    groups = _SpanGroups()
+    with connection.cursor() as cursor:
+        cursor.execute(_SPAN_GROUPS, [_id_array(ids)])
+        rows = cursor.fetchall()
+    split = []  # groups whose texts or decisions hold the separator
+    for adjudication_id, starts, ends, labels, deciders, span_ids, votes, recorded, texts, decisions in rows:
+        texts, decisions = texts.split(SEPARATOR), decisions.split(SEPARATOR)
+        if len(texts) != len(starts) or len(decisions) != len(starts):
+            split.append(len(groups))
+        groups.append((adjudication_id, starts, ends, labels, deciders, span_ids, votes, recorded, texts, decisions))
+    if split:
+        wanted = [span_id for index in split for span_id in groups[index][5]]
+        by_id = {
+            pk: (text, decision)
+            for pk, text, decision in GoldSpanRow.objects.filter(_in("id", wanted)).values_list(
+                "id", "text", "decision"
+            )
+        }
+        for index in split:
+            *head, span_ids, votes, recorded, _, _ = groups[index]
+            texts = [by_id[pk][0] for pk in span_ids]
+            groups[index] = (*head, span_ids, votes, recorded, texts, [by_id[pk][1] for pk in span_ids])
+    return groups
+
+
 def _gold_rows(ids: list[int]) -> tuple[list, list, list]:
-    """The gold spans (grouped by adjudication, the index's order), claim links and grades of these
-    adjudications: three queries."""
+    """The gold spans (on PostgreSQL grouped per adjudication, `_span_groups`; elsewhere one row per span,
+    grouped by adjudication, the index's order), claim links and grades of these adjudications: three
+    queries."""
+    if connection.vendor == "postgresql":
+        spans = _span_groups(ids)
+        return spans, _link_rows(ids, spans), _grade_rows(ids)
     spans = _rows(
         GoldSpanRow.objects.filter(_in("adjudication_id", ids))
         .order_by("adjudication_id")  # the index's order: free; each document's spans are sorted in _adjudicated
@@ -594,8 +713,15 @@ def _gold_rows(ids: list[int]) -> tuple[list, list, list]:
             "id",
         )
     )
-    links = _link_rows(ids, spans)
-    grades = _rows(
+    return spans, _link_rows(ids, spans), _grade_rows(ids)
+
+
+def _grade_rows(ids: list[int]) -> list[tuple]:
+    return _fetch("grades", _grades, ids)
+
+
+def _grades(ids: list[int]):
+    return (
         GoldReliabilityRow.objects.filter(_in("adjudication_id", ids))
         .order_by("id")
         .values_list(
@@ -609,11 +735,18 @@ def _gold_rows(ids: list[int]) -> tuple[list, list, list]:
             "recorded_decider",
         )
     )
-    return spans, links, grades
 
 
 _SPAN_ID = itemgetter(9)
-LINK_FIELDS = ("gold_span_id", "claim_id", "stance", "decided_by_id", "votes", "recorded_decider")
+LINK_FIELDS = (
+    "gold_span_id",
+    "gold_span__adjudication_id",
+    "claim_id",
+    "stance",
+    "decided_by_id",
+    "votes",
+    "recorded_decider",
+)
 
 
 def _link_rows(ids: list[int], spans: list[tuple]) -> list[tuple]:
@@ -624,29 +757,30 @@ def _link_rows(ids: list[int], spans: list[tuple]) -> list[tuple]:
     the chunk's spans a second time (more than all the other queries of a chunk together)."""
     if not spans:
         return []  # a link belongs to a span
-    low, high = min(map(_SPAN_ID, spans)), max(map(_SPAN_ID, spans))
-    if high - low < 4 * len(spans):
-        rows = _rows(
-            GoldClaimLinkRow.objects.filter(gold_span_id__gte=low, gold_span_id__lte=high)
-            .order_by("gold_span_id", "claim_id")
-            .values_list(*LINK_FIELDS)
-        )
-        if not rows:
-            return []
-        adjudication_of = {row[9]: row[0] for row in spans}
-        return [(row[0], adjudication_of[row[0]], *row[1:]) for row in rows if row[0] in adjudication_of]
-    return _rows(
+    if isinstance(spans, _SpanGroups):
+        span_ids = [group[5] for group in spans]
+        low, high, count = min(map(min, span_ids)), max(map(max, span_ids)), sum(map(len, span_ids))
+    else:
+        low, high, count = min(map(_SPAN_ID, spans)), max(map(_SPAN_ID, spans)), len(spans)
+    if high - low < 4 * count:  # each link's span found by its primary key: links are few
+        wanted = set(ids)
+        return [row for row in _fetch("links in a window", _links_between, low, high) if row[1] in wanted]
+    return _fetch("links", _links_of, ids)
+
+
+def _links_between(low: int, high: int):
+    return (
+        GoldClaimLinkRow.objects.filter(gold_span_id__gte=low, gold_span_id__lte=high)
+        .order_by("gold_span_id", "claim_id")
+        .values_list(*LINK_FIELDS)
+    )
+
+
+def _links_of(ids: list[int]):
+    return (
         GoldClaimLinkRow.objects.filter(_in("gold_span__adjudication_id", ids))
         .order_by("gold_span_id", "claim_id")
-        .values_list(
-            "gold_span_id",
-            "gold_span__adjudication_id",
-            "claim_id",
-            "stance",
-            "decided_by_id",
-            "votes",
-            "recorded_decider",
-        )
+        .values_list(*LINK_FIELDS)
     )
 
 
@@ -673,7 +807,11 @@ def _adjudicated(chunk: _Chunk, lookups: _Lookups, agreement: dict) -> dict[int,
         if gold_span_id is not None:
             linked.add(adjudication_id)
         deciders.add(decided_by)
-    deciders.update({row[6] for row in span_rows})
+    grouped = isinstance(span_rows, _SpanGroups)
+    if grouped:
+        deciders.update(chain.from_iterable(group[4] for group in span_rows))
+    else:
+        deciders.update({row[6] for row in span_rows})
     lookups.load_users(deciders)
     lookups.load_claims(claim_ids)
     claims = lookups.claims
@@ -751,7 +889,54 @@ def _adjudicated(chunk: _Chunk, lookups: _Lookups, agreement: dict) -> dict[int,
             spans = [_NEW(GoldSpan, (r[1], r[2], labels[r[3]], r[4], r[5], users.get(r[6]), r[7])) for r in rows]
         return spans, [r[9] for r in rows]
 
-    if span_rows:
+    if grouped:  # PostgreSQL: each adjudication's spans as columns, sorted by offsets (`_span_groups`)
+        for (
+            adjudication_id,
+            starts,
+            ends,
+            label_ids,
+            decider_ids,
+            span_ids,
+            votes,
+            recorded,
+            texts,
+            decisions,
+        ) in span_rows:
+            n = len(starts)
+            # strictly increasing starts: strictly increasing (start, end), so the label order cannot matter
+            if all(map(lt, starts, starts[1:])) and not adjudicated[adjudication_id][13]:
+                spans = map(
+                    _SPAN_OF,
+                    zip(
+                        starts,
+                        ends,
+                        map(labels.__getitem__, label_ids),
+                        texts,
+                        decisions,
+                        map(users.get, decider_ids),
+                        repeat(None, n) if votes is None else votes,
+                        strict=True,
+                    ),
+                )
+                close(adjudication_id, list(spans), span_ids)
+            else:
+                rows = list(
+                    zip(
+                        repeat(adjudication_id, n),
+                        starts,
+                        ends,
+                        label_ids,
+                        texts,
+                        decisions,
+                        decider_ids,
+                        repeat(None, n) if votes is None else votes,
+                        repeat(None, n) if recorded is None else recorded,
+                        span_ids,
+                        strict=True,
+                    )
+                )
+                close(adjudication_id, *by_rows(rows))
+    elif span_rows:
         # Every span of the chunk at once, column by column, in C (no Python code per span); each
         # document then takes its slice. `increasing[i]`: rows i and i + 1 are in export order.
         columns = list(zip(*span_rows, strict=True))

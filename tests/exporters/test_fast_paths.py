@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import pytest
 
-from annotations.exporters import conll, csv_spans, get_writer, jsonl, web_annotation
+from annotations.exporters import conll, conll2003, csv_spans, get_writer, jsonl, web_annotation
 from annotations.exporters._common import dumps
 from annotations.exporters.records import (
     MAJORITY,
@@ -113,9 +113,18 @@ def random_document(rng: random.Random, n: int) -> GoldDocument:
     )
 
 
+def plain(document: GoldDocument) -> GoldDocument:
+    """The document with every character JSON escapes (quotes, backslashes, controls) made a space, the
+    offsets kept: the writers' quotes-only path (`_common.json_plain`)."""
+    text = "".join(" " if ch in '"\\' or ch < " " else ch for ch in document.text)
+    spans = tuple(span._replace(text=text[span.start : span.end]) for span in document.spans)
+    return replace(document, text=text, sha256=hashlib.sha256(text.encode()).hexdigest(), spans=spans, tokens=None)
+
+
 def corpus() -> list[GoldDocument]:
     rng = random.Random(17)
-    return [*documents(), document_1(resolution=MAJORITY, reviewers=3)] + [random_document(rng, n) for n in range(300)]
+    randoms = [random_document(rng, n) for n in range(300)]
+    return [*documents(), document_1(resolution=MAJORITY, reviewers=3), *randoms, *map(plain, randoms[:100])]
 
 
 @pytest.mark.parametrize("utf16", [False, True])
@@ -209,6 +218,47 @@ def test_conll_tags_are_those_of_a_token_by_token_scan():
         expected, expected_left_out = scanned_tags(kept, sentences, len(LABELS))
         assert [found.get(t, [None] * len(LABELS)) for t in range(len(starts))] == expected
         assert left_out == expected_left_out
+
+
+def disjoint(document: GoldDocument) -> GoldDocument:
+    """The document with only spans that share no token with an earlier one (the usual gold)."""
+    starts, ends, _ = document.token_table()
+    kept, reach = [], -1
+    for span in document.spans:
+        tokens = [t for t in range(len(starts)) if starts[t] < span.end and ends[t] > span.start]
+        if tokens and tokens[0] > reach and span.start >= (kept[-1].end if kept else 0):
+            kept.append(span)
+            reach = tokens[-1]
+    return replace(document, spans=tuple(kept), claim_links=(), reliability=document.reliability[:1])
+
+
+def test_conll_shortcuts_give_the_general_tags_and_lines():
+    """Spans with disjoint token ranges take the shortcut (no per-column rows, no ranking); documents are
+    joined from pieces: the same tails, lines and counts as the general rules and the line-by-line text."""
+    columns = {name: i for i, name in enumerate(LABELS)}
+    lines = conll._Lines(LABELS)
+    tag_cells = (["\tB-" + c for c in LABELS], ["\tI-" + c for c in LABELS], "\tO")
+    priority = {name: rank for rank, name in enumerate(LABELS)}
+    shortcuts = 0
+    for document in [*corpus(), *map(disjoint, corpus())]:
+        table = document.token_table()
+        general = conll.general_tails(document, columns, table, tag_cells, lines.outside)
+        left_out = general.pop()
+        tails = conll._fast_tails(document, table, lines)
+        if tails is not None:
+            shortcuts += 1
+            assert tails == general and left_out == 0
+        assert conll.document_block(document, table, general) == conll.plain_block(document, table, general)
+        assert conll2003.document_tags(document, priority) == conll2003.document_tags(document, priority, None, False)
+    assert shortcuts > 300
+    docs = [*corpus(), *map(disjoint, corpus())]
+    expected = []
+    for document in docs:
+        (starts, ends, firsts), tails, _, _ = conll2003.document_tags(document, priority, None, False)
+        expected.append(conll2003.DOCSTART + "\n\n")
+        for low, high in zip(firsts, firsts[1:], strict=False):
+            expected += [document.text[starts[t] : ends[t]] + tails[t] for t in range(low, high)] + ["\n"]
+    assert "".join(get_writer("conll2003").write(iter(docs), CONTEXT, {})) == "".join(expected)
 
 
 def test_token_tables_are_the_sentences_tokens():

@@ -176,6 +176,21 @@ def test_only_final_gold_in_document_order_with_exact_records(project, gold):
     assert a.agreement is None  # no finished agreement run
 
 
+def test_span_texts_holding_the_separator_read_the_same(project, gold, reviewer1, reviewer2, adjudicator):
+    """On PostgreSQL a document's span texts cross as one string split on U+001F; a text holding that
+    character is read as an array instead: the same spans either way, in export order."""
+    text = "قال\x1f الجيش إن الهجوم وقع في البادية"
+    odd = reviewed(DocumentFactory(project=project, text=text), [reviewer1, reviewer2])
+    finalize(odd, adjudicator, [(*at(text, "وقع"), "place"), (0, 4, "actor"), (*at(text, "الجيش"), "actor")])
+    record = next(r for r in gold_records(project) if r.id == odd.pk)
+    assert [(s.start, s.end, s.label, s.text) for s in record.spans] == [
+        (0, 4, "actor", "قال\x1f"),
+        (*at(text, "الجيش"), "actor", "الجيش"),
+        (*at(text, "وقع"), "place", "وقع"),
+    ]
+    assert {s.decided_by for s in record.spans} == {"adjudicator"}
+
+
 def test_gold_decided_after_the_snapshot_is_left_out(project, gold, adjudicator):
     snapshot = timezone.now()
     finalize(gold["c"], adjudicator, [])
