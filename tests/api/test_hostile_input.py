@@ -106,3 +106,17 @@ def test_a_deadlock_is_a_409_to_send_again_not_a_503(project, reviewer1, api_cli
     response = api_client_for(reviewer1).get("/api/projects/")
     assert response.status_code == 409
     assert "Send it again" in response.json()["detail"]
+
+
+def test_the_string_fields_surrogate_check_names_the_first_one_as_drf_does():
+    """Behind the JSON parser's own refusal (above), every string field still refuses a lone surrogate
+    (form and multipart bodies): one regular-expression search instead of DRF's loop, same message."""
+    from rest_framework.exceptions import ValidationError as DrfValidationError
+
+    from annotations.api.fields import StrictCharField
+
+    field = StrictCharField(trim_whitespace=False)
+    assert field.run_validation("قال المرصد السوري " * 100) == "قال المرصد السوري " * 100
+    with pytest.raises(DrfValidationError) as refused:
+        field.run_validation("قال المرصد " * 100 + "\udc80 نص \ud83d")
+    assert refused.value.detail == ["Surrogate characters are not allowed: U+DC80."]
