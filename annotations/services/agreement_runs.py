@@ -35,6 +35,7 @@ from annotations.selectors.agreement import (
     agreement_document_batches,
     agreement_input,
     agreement_last_done,
+    agreement_read_grades_and_links,
     agreement_source_triples,
     agreement_sources,
 )
@@ -162,6 +163,9 @@ def agreement_results_compute(
     timings["pieces"] = round(time.perf_counter() - clock, 4)
     timings["documents_computed"] = len(computed)
     timings["documents_cached"] = len(cached)
+    clock = time.perf_counter()
+    agreement_read_grades_and_links(project, sources)
+    timings["grades_and_links"] = round(time.perf_counter() - clock, 4)
 
     data = ReportInput(
         labels=snapshot.label_names,

@@ -10,6 +10,7 @@ from unittest import mock
 
 import pytest
 from django.db import OperationalError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from annotations.agreement import (
@@ -391,6 +392,108 @@ def test_a_run_recomputes_only_the_documents_whose_work_changed(project, annotat
     fifth = run_now(project)
     assert (fifth.timings["documents_computed"], fifth.timings["documents_cached"]) == (2, 0)
     assert [row["label"] for row in fifth.results["labels"]] == ["actor", "location", "casualty_figure"]
+
+
+def reopened(assignment):
+    """Runs the block with `assignment` open again, then submitted again, by `.update()`: its version,
+    updated_at and submitted_at stay as they were, so only the work stamp (database triggers) can tell
+    the agreement job that its work changed."""
+    from contextlib import contextmanager
+
+    from annotations.models import Assignment, AssignmentStatus
+
+    @contextmanager
+    def block():
+        row = Assignment.objects.filter(pk=assignment.pk)
+        kept = row.values("version", "updated_at", "submitted_at").get()
+        row.update(status=AssignmentStatus.LEASED)
+        assignment.refresh_from_db()
+        yield assignment
+        row.update(status=AssignmentStatus.SUBMITTED, **kept)
+
+    return block()
+
+
+def test_every_write_to_a_submitted_documents_work_recomputes_that_document(project, annotated, reviewer1):
+    """Each write to spans, claim links or grades, through the services or behind their back, changes the
+    work stamp of its assignment: the next run computes that document again (and only it), and its
+    report equals one computed from scratch."""
+    from annotations.models import Assignment, AssignmentWork, LabelType
+    from annotations.selectors.agreement import agreement_input, agreement_input_fingerprint
+    from annotations.services.claims import claim_link_create, claim_link_delete, reliability_set
+    from annotations.services.spans import span_delete, span_restore, span_update
+
+    document = annotated["documents"][1]
+    claim = annotated["claim"]
+    mine = Assignment.objects.get(document=document, reviewer=reviewer1)
+
+    def first_span():
+        return Span.objects.filter(assignment=mine).order_by("id").first()
+
+    def edit_span():
+        span = first_span()
+        span_update(span=span, version=span.version, end=span.end - 1)
+
+    def relabel_span():
+        span = first_span()
+        span_update(span=span, version=span.version, label="place")
+
+    def delete_span():
+        span_delete(span=first_span())
+
+    def restore_span():
+        span_restore(span=Span.all_objects.filter(assignment=mine, deleted_at__isnull=False).get())
+
+    def add_span():
+        span_create(assignment=mine, start=0, end=3, label="actor")
+
+    def change_stance():
+        claim_link_create(span=first_span(), claim_id=claim.pk, stance="refutes")
+
+    def delete_link():
+        claim_link_delete(link=ClaimLink.objects.filter(span__assignment=mine).first())
+
+    def grade():
+        reliability_set(assignment=mine, source_reliability="E", credibility=4)
+
+    through_services = [
+        edit_span,
+        relabel_span,
+        delete_span,
+        restore_span,
+        add_span,
+        change_stance,
+        delete_link,
+        grade,
+    ]
+    behind_their_back = [
+        lambda: Span.objects.filter(pk=first_span().pk).update(start=F("start") + 1, end=F("end") + 1),
+        lambda: Span.objects.filter(pk=first_span().pk).update(
+            label=LabelType.objects.get(project=project, name="actor")
+        ),
+        lambda: Span.objects.bulk_create(
+            [Span(assignment=mine, label=first_span().label, start=4, end=9, text=document.text[4:9])]
+        ),
+        lambda: ReliabilityRating.objects.filter(assignment=mine).update(credibility=1),
+        lambda: ClaimLink.objects.create(span=first_span(), claim=claim, stance="mentions"),
+        lambda: ClaimLink.objects.filter(span__assignment=mine).update(stance="supports"),
+        lambda: Span.objects.filter(pk=first_span().pk).delete(),  # its links go with it
+    ]
+    run_now(project)
+    for change in through_services + behind_their_back:
+        stamp = AssignmentWork.objects.filter(assignment_id=mine.pk).values_list("stamp", flat=True).first()
+        before = agreement_input_fingerprint(project, agreement_input(project))
+        with reopened(mine):
+            change()
+        after = AssignmentWork.objects.get(assignment_id=mine.pk).stamp
+        assert after != stamp
+        assert agreement_input_fingerprint(project, agreement_input(project)) != before
+        run = run_now(project)
+        assert run.results["unchanged"] is False
+        assert (run.timings["documents_computed"], run.timings["documents_cached"]) == (1, 1)
+        assert run.results == {**from_scratch(project), "unchanged": False, "copied_from": None}
+        run_now(project)  # the cache is full again
+    assert Span.objects.filter(assignment=mine).count() >= 2  # the document still had work to compare
 
 
 def test_a_damaged_or_stale_cached_piece_is_computed_again(project, annotated):
