@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.db import connection
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import F, QuerySet, Subquery
 
 from annotations.agreement.pieces import PIECE_VERSION, DocumentBatch, DocumentPiece, LabelTable, piece_from_bytes
 from annotations.agreement.report import DocumentRow, DocumentWork, PairRow, as_report
@@ -95,17 +95,8 @@ def agreement_input(project: Project) -> AgreementInput:
     assignments = {}
     reviewer_ids = set()
     documents = set()
-    stamp = Subquery(AssignmentWork.objects.filter(assignment_id=OuterRef("pk")).values("stamp")[:1])
-    rows = (
-        submitted_assignments(project)
-        .annotate(work_stamp=stamp)
-        .order_by("id")
-        .values_list("id", "document_id", "reviewer_id", "version", "updated_at", "work_stamp")
-    )
-    for pk, document_id, reviewer_id, version, updated_at, work_stamp in rows:
-        assignments[pk] = SubmittedAssignment(
-            pk, document_id, reviewer_id, version, updated_at.isoformat(), work_stamp or 0
-        )
+    for pk, document_id, reviewer_id, version, updated_at, stamp in _submitted_rows(project):
+        assignments[pk] = SubmittedAssignment(pk, document_id, reviewer_id, version, updated_at, stamp or 0)
         reviewer_ids.add(reviewer_id)
         documents.add(document_id)
     from django.contrib.auth import get_user_model
@@ -118,6 +109,24 @@ def agreement_input(project: Project) -> AgreementInput:
         labels[pk] = name
         colors[name] = color
     return AgreementInput(project.pk, assignments, reviewers, labels, colors, len(documents))
+
+
+def _submitted_rows(project: Project) -> list[tuple]:
+    """(id, document, reviewer, version, updated_at as text, work stamp or None) of the project's submitted
+    assignments, by id: one raw query (30,000 rows for 10,000 documents x 3 reviewers)."""
+    quote = connection.ops.quote_name
+    assignment, document, work = (quote(m._meta.db_table) for m in (Assignment, Document, AssignmentWork))
+    updated = "a.updated_at::text" if connection.vendor == "postgresql" else "CAST(a.updated_at AS TEXT)"
+    sql = f"""
+        SELECT a.id, a.document_id, a.reviewer_id, a.version, {updated}, w.stamp
+        FROM {assignment} a
+        JOIN {document} d ON d.id = a.document_id
+        LEFT JOIN {work} w ON w.assignment_id = a.id
+        WHERE d.project_id = %s AND a.status = %s
+        ORDER BY a.id"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [project.pk, AssignmentStatus.SUBMITTED])
+        return cursor.fetchall()
 
 
 # --- spans ------------------------------------------------------------------------------------------------
@@ -297,25 +306,28 @@ def agreement_read_grades_and_links(project: Project, sources: AgreementSources)
     if sources.ratings is not None and sources.links is not None:
         return
     known = sources.snapshot.assignments
-    sources.ratings = [
-        row
-        for row in ReliabilityRating.objects.filter(
-            assignment__document__project=project, assignment__status=AssignmentStatus.SUBMITTED, span__isnull=True
+    quote = connection.ops.quote_name
+    rating, link, span, assignment, document = (
+        quote(m._meta.db_table) for m in (ReliabilityRating, ClaimLink, Span, Assignment, Document)
+    )
+    submitted = f"""JOIN {assignment} a ON a.id = {{}}.assignment_id JOIN {document} d ON d.id = a.document_id
+        WHERE d.project_id = %s AND a.status = %s"""
+    params = [project.pk, AssignmentStatus.SUBMITTED]
+    with connection.cursor() as cursor:
+        # outlet grades: the ratings without a span
+        cursor.execute(
+            f"""SELECT r.id, r.assignment_id, r.source_reliability, r.credibility FROM {rating} r
+            {submitted.format("r")} AND r.span_id IS NULL ORDER BY r.id""",
+            params,
         )
-        .order_by("id")
-        .values_list("id", "assignment_id", "source_reliability", "credibility")
-        if row[1] in known
-    ]
-    sources.links = [
-        row
-        for row in ClaimLink.objects.filter(
-            span__assignment__document__project=project, span__assignment__status=AssignmentStatus.SUBMITTED
+        sources.ratings = [row for row in cursor.fetchall() if row[1] in known]
+        # claim links of live spans
+        cursor.execute(
+            f"""SELECT l.id, s.assignment_id, l.claim_id, l.stance FROM {link} l JOIN {span} s ON s.id = l.span_id
+            {submitted.format("s")} AND s.deleted_at IS NULL ORDER BY l.id""",
+            params,
         )
-        .order_by("id")
-        .values_list("id", "span__assignment_id", "claim_id", "stance")
-        .iterator(chunk_size=SPAN_CHUNK)
-        if row[1] in known
-    ]
+        sources.links = [row for row in cursor.fetchall() if row[1] in known]
 
 
 # --- pieces -----------------------------------------------------------------------------------------------
