@@ -22,6 +22,7 @@ between the two reads leaves a stamp newer than the one recorded, so the next ru
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -266,7 +267,7 @@ def agreement_sources(project: Project, snapshot: AgreementInput) -> AgreementSo
     document_fingerprints = _document_fingerprints(snapshot, documents, sources.text_sha256, sources.by_document)
 
     digest = hashlib.sha256()
-    digest.update(f"{ALGORITHM_VERSION}\nproject {project.pk}\n".encode())
+    digest.update(f"{ALGORITHM_VERSION}\nproject {project.pk} {_unstamped()}\n".encode())
     digest.update(repr([list(snapshot.labels.items()), snapshot.label_colors, snapshot.reviewers]).encode())
     digest.update(
         "".join(
@@ -281,11 +282,17 @@ def agreement_sources(project: Project, snapshot: AgreementInput) -> AgreementSo
     return sources
 
 
+def _unstamped() -> str:
+    """Empty where the work stamps are kept (migration 0020 has triggers for PostgreSQL and SQLite); on
+    any other database a value never seen before, so that nothing is taken from the cache or copied."""
+    return "" if connection.vendor in ("postgresql", "sqlite") else os.urandom(16).hex()
+
+
 def _document_fingerprints(snapshot, documents, sha, by_document) -> dict[int, str]:
     """sha256 of what a document's piece is computed from: the piece and tokenizer versions, the labels
     (ids, names, order: they give the codes), the text (its sha256) and each submitting reviewer's
     assignment and its work stamp (which changes with any write to its spans)."""
-    head = f"{PIECE_VERSION} {TOKENIZER_VERSION} {list(snapshot.labels.items())!r}\n"
+    head = f"{PIECE_VERSION} {TOKENIZER_VERSION} {list(snapshot.labels.items())!r} {_unstamped()}\n"
     sha256 = hashlib.sha256
     out = {}
     for pk in documents:
