@@ -728,3 +728,21 @@ def test_claim_verdicts_from_the_verification_queue_get_their_own_alpha(project,
     results = agreement_results_compute(project=project, snapshot=agreement_input(project))
     assert results["claims"]["verdict_ratings"] == 11
     assert results["claims"]["verdict_alpha"] == pytest.approx(krippendorff_alpha(triples, level="nominal"), abs=1e-12)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_grades_and_links_read_on_a_second_connection_give_the_same_report(project, annotated):
+    """Outside a transaction, with many documents to compute, grades and claim links are read by a thread
+    on its own connection while the pieces are computed: the report is the one read on one connection."""
+    with (
+        mock.patch.object(agreement_runs, "ASIDE_DOCUMENTS", 1),
+        mock.patch.object(agreement_runs, "_Aside", wraps=agreement_runs._Aside) as aside,
+    ):
+        run = run_now(project)
+    assert aside.call_count == 1 and run.status == JobStatus.DONE
+    assert run.results["reliability"]["source_reliability"]["alpha"] is not None
+    with mock.patch.object(agreement_runs, "_Aside") as unused:
+        reference = from_scratch(project)
+    assert not unused.called
+    assert run.results == {**reference, "unchanged": False, "copied_from": None}
