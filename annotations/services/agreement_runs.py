@@ -144,6 +144,8 @@ def agreement_results_compute(
     if sources is None:
         sources = agreement_sources(project, snapshot)
     table = LabelTable(snapshot.label_names)
+    # Grades and claim links are read meanwhile, on a connection of their own, in a large project
+    grades = _read_aside(project, sources) if len(sources.documents) >= ASIDE_DOCUMENTS else None
     cached, stale = agreement_cached_pieces(project, sources, table)
     if stale:
         AgreementPiece.objects.filter(pk__in=stale).delete()
@@ -152,8 +154,6 @@ def agreement_results_compute(
     clock = time.perf_counter()
     missing = [pk for pk in sources.documents if pk not in cached]
     computed: dict[int, DocumentPiece] = {}
-    # Grades and claim links are read meanwhile on a connection of their own when there is much to compute
-    grades = _read_aside(project, sources) if len(missing) >= ASIDE_DOCUMENTS else None
     batches = agreement_document_batches(project, sources, missing, table)  # reads every token first
     with agreement_pieces_writer(
         project=project, fingerprints=sources.document_fingerprints, documents=missing
@@ -185,12 +185,12 @@ def agreement_results_compute(
     return agreement_report(data, timings=timings)  # every piece is ready: adding them up is quick
 
 
-ASIDE_DOCUMENTS = 1000  # documents to compute from which grades and links are read aside
+ASIDE_DOCUMENTS = 1000  # documents with submitted work from which grades and links are read aside
 
 
 class _Aside:
     """`agreement_read_grades_and_links` in a thread with its own database connection, while this one
-    reads spans and tokens and stores pieces. Only outside a transaction on PostgreSQL: the other
+    reads the cached pieces, spans and tokens and stores pieces. Only outside a transaction on PostgreSQL: the other
     connection must see the same committed rows (inside a transaction, or on SQLite, nothing is started
     and the caller reads them itself). Read after the stamps, as on this connection."""
 
