@@ -361,17 +361,38 @@ def agreement_cached_pieces(
 
 
 def agreement_document_batches(
-    project: Project, sources: AgreementSources, document_ids: list[int], table: LabelTable
+    project: Project,
+    sources: AgreementSources,
+    document_ids: list[int],
+    table: LabelTable,
+    *,
+    aside: bool = False,
 ) -> Iterator[DocumentBatch]:
     """The documents `document_ids` (with submitted work) as `DocumentBatch`es: tokens stored at import
-    (a document whose statistics job has not run yet is tokenized now) and their submitted spans (read
-    into `sources.spans`). Spans and tokens are read before this returns; the batches are made as they
-    are iterated."""
-    sources.spans = _spans_of_documents(project, sources, document_ids)
+    (a document whose statistics job has not run yet is tokenized now) and their submitted spans.
+
+    Spans and tokens are read before this returns, on this connection (the spans into `sources.spans`);
+    the batches are made as they are iterated. With `aside` (see `agreement_aside_allowed`) and more than
+    one batch, they are read instead batch by batch by a thread on a connection of its own, while the
+    caller computes the batches already read."""
     label_ids = np.array(sorted(sources.snapshot.labels), dtype=np.int64)
     label_codes = np.array([table.code_of[sources.snapshot.labels[pk]] for pk in label_ids.tolist()], dtype=np.int64)
+    if aside and len(document_ids) > DOCUMENT_CHUNK:
+        return _batches_read_aside(project, sources, document_ids, table, label_ids, label_codes)
+    sources.spans = _spans_of_documents(project, sources, document_ids)
     # Every query first, then only computation: the caller may stream what it computes into the
     # connection (a COPY) while the batches are being made.
+    stored, texts = _document_tokens(document_ids)
+    return _document_batches(sources, sources.spans, document_ids, table, stored, texts, label_ids, label_codes)
+
+
+def agreement_aside_allowed() -> bool:
+    """Whether a second connection sees what this one sees: on PostgreSQL, outside a transaction."""
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
+def _document_tokens(document_ids: list[int]) -> tuple[dict[int, np.ndarray], dict[int, str]]:
+    """The stored tokens of `document_ids`, and the texts of those without usable ones."""
     stored: dict[int, np.ndarray] = {}
     for begin in range(0, len(document_ids), DOCUMENT_CHUNK):
         chunk = document_ids[begin : begin + DOCUMENT_CHUNK]
@@ -384,7 +405,42 @@ def agreement_document_batches(
     for begin in range(0, len(unusable), DOCUMENT_CHUNK):
         chunk = unusable[begin : begin + DOCUMENT_CHUNK]
         texts.update(Document.objects.filter(pk__in=chunk).values_list("id", "text"))
-    return _document_batches(sources, document_ids, table, stored, texts, label_ids, label_codes)
+    return stored, texts
+
+
+def _batches_read_aside(project, sources, document_ids, table, label_ids, label_codes) -> Iterator[DocumentBatch]:
+    """A thread reads each batch's spans (by assignment) and tokens on its own connection, into an
+    unbounded queue (so it always ends and closes its connection, whatever the caller does)."""
+    import queue
+    import threading
+
+    from django.db import connections
+
+    read: queue.Queue = queue.Queue()
+
+    def reader() -> None:
+        try:
+            for begin in range(0, len(document_ids), DOCUMENT_CHUNK):
+                chunk = document_ids[begin : begin + DOCUMENT_CHUNK]
+                ids = [a.id for pk in chunk for a in sources.by_document[pk]]
+                spans = agreement_span_table(project, sources.snapshot, ids)
+                read.put((chunk, spans, *_document_tokens(chunk)))
+            read.put(None)
+        except BaseException as exc:  # noqa: BLE001 - raised again by the consumer
+            read.put(exc)
+        finally:
+            connections.close_all()  # this thread's connection
+
+    threading.Thread(target=reader, daemon=True, name=f"agreement-spans-{project.pk}").start()
+
+    def batches() -> Iterator[DocumentBatch]:
+        while (item := read.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            chunk, spans, stored, texts = item
+            yield from _document_batches(sources, spans, chunk, table, stored, texts, label_ids, label_codes)
+
+    return batches()
 
 
 def _spans_of_documents(project: Project, sources: AgreementSources, document_ids: list[int]) -> SpanTable:
@@ -396,8 +452,9 @@ def _spans_of_documents(project: Project, sources: AgreementSources, document_id
     return agreement_span_table(project, sources.snapshot, ids)
 
 
-def _document_batches(sources, document_ids, table, stored, texts, label_ids, label_codes) -> Iterator[DocumentBatch]:
-    spans = sources.spans
+def _document_batches(
+    sources, spans: SpanTable, document_ids, table, stored, texts, label_ids, label_codes
+) -> Iterator[DocumentBatch]:
     for begin in range(0, len(document_ids), DOCUMENT_CHUNK):
         chunk = document_ids[begin : begin + DOCUMENT_CHUNK]
         tokens = {}

@@ -32,6 +32,7 @@ from annotations.selectors.agreement import (
     PIECE_KIND,
     AgreementInput,
     AgreementSources,
+    agreement_aside_allowed,
     agreement_cached_pieces,
     agreement_document_batches,
     agreement_input,
@@ -154,7 +155,8 @@ def agreement_results_compute(
     clock = time.perf_counter()
     missing = [pk for pk in sources.documents if pk not in cached]
     computed: dict[int, DocumentPiece] = {}
-    batches = agreement_document_batches(project, sources, missing, table)  # reads every token first
+    # spans and tokens read first, or batch by batch on a second connection while the others are computed
+    batches = agreement_document_batches(project, sources, missing, table, aside=agreement_aside_allowed())
     with agreement_pieces_writer(
         project=project, fingerprints=sources.document_fingerprints, documents=missing
     ) as store:
@@ -214,9 +216,7 @@ class _Aside:
 
 
 def _read_aside(project: Project, sources: AgreementSources) -> _Aside | None:
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return None
-    return _Aside(project, sources)
+    return _Aside(project, sources) if agreement_aside_allowed() else None
 
 
 @contextmanager

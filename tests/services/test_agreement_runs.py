@@ -732,17 +732,26 @@ def test_claim_verdicts_from_the_verification_queue_get_their_own_alpha(project,
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_grades_and_links_read_on_a_second_connection_give_the_same_report(project, annotated):
-    """Outside a transaction, with many documents to compute, grades and claim links are read by a thread
-    on its own connection while the pieces are computed: the report is the one read on one connection."""
+def test_reads_on_a_second_connection_give_the_same_report(project, annotated):
+    """Outside a transaction, in a large project, grades and claim links are read by a thread on its own
+    connection, and so are spans and tokens, batch by batch, while the pieces are computed: the report
+    is the one read on one connection."""
+    from annotations.selectors import agreement as selectors
+
     with (
         mock.patch.object(agreement_runs, "ASIDE_DOCUMENTS", 1),
+        mock.patch.object(selectors, "DOCUMENT_CHUNK", 1),  # two batches
         mock.patch.object(agreement_runs, "_Aside", wraps=agreement_runs._Aside) as aside,
+        mock.patch.object(selectors, "_batches_read_aside", wraps=selectors._batches_read_aside) as batches,
     ):
         run = run_now(project)
-    assert aside.call_count == 1 and run.status == JobStatus.DONE
+    assert aside.call_count == 1 and batches.call_count == 1 and run.status == JobStatus.DONE
+    assert run.timings["documents_computed"] == 2
     assert run.results["reliability"]["source_reliability"]["alpha"] is not None
-    with mock.patch.object(agreement_runs, "_Aside") as unused:
+    with (
+        mock.patch.object(agreement_runs, "_Aside") as unused,
+        mock.patch.object(selectors, "_batches_read_aside") as unused_batches,
+    ):
         reference = from_scratch(project)
-    assert not unused.called
+    assert not unused.called and not unused_batches.called
     assert run.results == {**reference, "unchanged": False, "copied_from": None}
