@@ -736,8 +736,12 @@ def test_reads_on_a_second_connection_give_the_same_report(project, annotated):
     """Outside a transaction, in a large project, grades and claim links are read by a thread on its own
     connection, and so are spans and tokens, batch by batch, while the pieces are computed: the report
     is the one read on one connection."""
-    from annotations.selectors import agreement as selectors
+    from django.db import connection
 
+    from annotations.selectors import agreement as selectors
+    from tests.conftest import require_service
+
+    require_service("PostgreSQL", connection.vendor == "postgresql", "set DATABASE_URL, as scripts/test.sh does")
     with (
         mock.patch.object(agreement_runs, "ASIDE_DOCUMENTS", 1),
         mock.patch.object(selectors, "DOCUMENT_CHUNK", 1),  # two batches
