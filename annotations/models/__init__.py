@@ -14,7 +14,7 @@ from .adjudication import (
     GoldReliability,
     GoldSpan,
 )
-from .assignments import Assignment, AssignmentStatus
+from .assignments import Assignment, AssignmentStatus, AssignmentWork
 from .audit import AuditEntry
 from .claims import Claim, ClaimLink, ClaimSimilarityKey, ClaimVerdictChange, ClaimVerification, Stance, Verdict
 from .documents import Document, DocumentStats, Source, text_sha256
@@ -35,6 +35,7 @@ __all__ = [
     "AgreementRun",
     "Assignment",
     "AssignmentStatus",
+    "AssignmentWork",
     "AuditEntry",
     "CandidateRejection",
     "Claim",

@@ -7,17 +7,22 @@ job reads are left out consistently (submitted work is frozen, so the rest canno
 Coders are reviewer user ids; units are tokens (`(document, token index)`), documents (outlet grades)
 or `(document, claim)` pairs (claim link stances).
 
-A run reads its sources once (`agreement_sources`): the spans of every submitted assignment in ONE
-query (on PostgreSQL one row per assignment, its spans packed as bytes), outlet grades, claim links,
-verdicts and document titles. From them come a fingerprint of each document's work (what its cached
-piece of the report depends on: the text, the tokenizer, the labels, each submitting reviewer's spans)
-and the fingerprint of the whole input. Tokens are read only for the documents whose piece has to be
-computed (`agreement_document_batches`).
+A run first reads what its fingerprints are made of (`agreement_sources`): the submitted assignments
+with their work stamps (`AssignmentWork`: database triggers change an assignment's stamp whenever one
+of its spans, claim links or grades is written), the labels, reviewer names, document titles and text
+digests, and claim verdicts: one row per assignment or document, never a span. From them come a
+fingerprint of each document's work (what its cached piece of the report depends on: the text, the
+tokenizer, the labels, each submitting assignment and its stamp) and the fingerprint of the whole
+input. Spans and tokens are then read only for the documents whose piece has to be computed
+(`agreement_document_batches`), grades and claim links only when the report is computed
+(`agreement_read_grades_and_links`). The stamps are read before any span, grade or link: a row written
+between the two reads leaves a stamp newer than the one recorded, so the next run computes again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -33,6 +38,7 @@ from annotations.models import (
     AgreementRun,
     Assignment,
     AssignmentStatus,
+    AssignmentWork,
     ClaimLink,
     ClaimVerification,
     Document,
@@ -47,10 +53,11 @@ from annotations.models import (
 from annotations.text.tokens import TOKENIZER_VERSION, tokenize
 
 # Part of the fingerprint: a change in how results are computed must not reuse older results.
-ALGORITHM_VERSION = "agreement-results-2"
+ALGORITHM_VERSION = "agreement-results-3"
 PIECE_KIND = "spans"  # AgreementPiece.kind of the pieces below: token values and span matches
 SPAN_CHUNK = 10_000
 DOCUMENT_CHUNK = 2000
+ID_CHUNK = 900  # ids per `IN (...)` on SQLite
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +67,7 @@ class SubmittedAssignment:
     reviewer_id: int
     version: int
     updated_at: str
+    stamp: int = 0  # AssignmentWork.stamp: 0 when nothing was written since the triggers exist
 
 
 @dataclass
@@ -83,17 +91,13 @@ def submitted_assignments(project: Project) -> QuerySet[Assignment]:
 
 
 def agreement_input(project: Project) -> AgreementInput:
-    """The snapshot every other read of one run is restricted to."""
+    """The snapshot every other read of one run is restricted to, with each assignment's work stamp
+    (read in the same query, so before any span)."""
     assignments = {}
     reviewer_ids = set()
     documents = set()
-    rows = (
-        submitted_assignments(project)
-        .order_by("id")
-        .values_list("id", "document_id", "reviewer_id", "version", "updated_at")
-    )
-    for pk, document_id, reviewer_id, version, updated_at in rows:
-        assignments[pk] = SubmittedAssignment(pk, document_id, reviewer_id, version, updated_at.isoformat())
+    for pk, document_id, reviewer_id, version, updated_at, stamp in _submitted_rows(project):
+        assignments[pk] = SubmittedAssignment(pk, document_id, reviewer_id, version, updated_at, stamp or 0)
         reviewer_ids.add(reviewer_id)
         documents.add(document_id)
     from django.contrib.auth import get_user_model
@@ -108,140 +112,139 @@ def agreement_input(project: Project) -> AgreementInput:
     return AgreementInput(project.pk, assignments, reviewers, labels, colors, len(documents))
 
 
+def _submitted_rows(project: Project) -> list[tuple]:
+    """(id, document, reviewer, version, updated_at as text, work stamp or None) of the project's submitted
+    assignments, by id: one raw query (30,000 rows for 10,000 documents x 3 reviewers)."""
+    quote = connection.ops.quote_name
+    assignment, document, work = (quote(m._meta.db_table) for m in (Assignment, Document, AssignmentWork))
+    updated = "a.updated_at::text" if connection.vendor == "postgresql" else "CAST(a.updated_at AS TEXT)"
+    sql = f"""
+        SELECT a.id, a.document_id, a.reviewer_id, a.version, {updated}, w.stamp
+        FROM {assignment} a
+        JOIN {document} d ON d.id = a.document_id
+        LEFT JOIN {work} w ON w.assignment_id = a.id
+        WHERE d.project_id = %s AND a.status = %s
+        ORDER BY a.id"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [project.pk, AssignmentStatus.SUBMITTED])
+        return cursor.fetchall()
+
+
 # --- spans ------------------------------------------------------------------------------------------------
 @dataclass
 class SpanTable:
-    """The live spans of the snapshot's submitted assignments that have spans, by assignment id (ascending;
-    an assignment's spans in no particular order), and per assignment a digest of its spans' content."""
+    """The live spans of some of the snapshot's submitted assignments (those that have spans), by
+    assignment id (ascending; an assignment's spans in no particular order)."""
 
     assignment_ids: np.ndarray  # (A,)
     offsets: np.ndarray  # (A + 1,): assignment i's spans are [offsets[i], offsets[i + 1])
     start: np.ndarray  # (S,)
     end: np.ndarray
     label: np.ndarray  # label ids
-    id_sums: np.ndarray  # (A,): sum of the span ids and of their versions (an edit bumps the version)
-    version_sums: np.ndarray
-    digests: np.ndarray = field(init=False)  # (A, 2) uint64: see _content_digests
     _index: dict[int, int] = field(default_factory=dict)
 
     def __post_init__(self):
         self._index = {pk: i for i, pk in enumerate(self.assignment_ids.tolist())}
-        self.digests = _content_digests(self.start, self.end, self.label, self.offsets)
 
     def bounds(self, assignment_id: int) -> tuple[int, int]:
         i = self._index.get(assignment_id)
         return (0, 0) if i is None else (int(self.offsets[i]), int(self.offsets[i + 1]))
 
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-
-
-def _mix(x: np.ndarray) -> np.ndarray:
-    """splitmix64's finalizer: 64 well-mixed bits of a uint64 (wrapping arithmetic)."""
-    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
-
-
-def _content_digests(start, end, label, offsets) -> np.ndarray:
-    """Per assignment, a 128-bit digest of the multiset of its spans (start, end, label id): two sums,
-    modulo 2**64, of well-mixed 64-bit hashes of each span. Any order of the spans gives the same digest
-    (the database hands them over unordered); a different set of spans gives another one but for a
-    chance of about 2**-128."""
-    if not len(start):
-        return np.zeros((0, 2), dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        key = (start.astype(np.uint64) << np.uint64(32)) | end.astype(np.uint64)
-        first = _mix(_mix(key) ^ label.astype(np.uint64) * _GOLDEN)
-        second = _mix(first ^ _GOLDEN)
-    firsts = offsets[:-1]
-    return np.stack([np.add.reduceat(first, firsts), np.add.reduceat(second, firsts)], axis=1)
-
-
-def agreement_span_table(project: Project, snapshot: AgreementInput) -> SpanTable:
-    """Every live span of the snapshot's assignments in one query: on PostgreSQL one row per assignment
-    with its spans packed as bytes (a few MB for a million spans, instead of a million rows)."""
+def agreement_span_table(
+    project: Project, snapshot: AgreementInput, assignment_ids: list[int] | None = None
+) -> SpanTable:
+    """The live spans of the snapshot's assignments (or of `assignment_ids` only) in one query (a few on
+    SQLite for a list of ids): on PostgreSQL one row per assignment with its spans packed as bytes (a
+    few MB for a million spans, instead of a million rows)."""
     order = None
     if connection.vendor == "postgresql":
-        ids, counts, id_sums, version_sums, packed = _span_rows_postgres(project)
+        ids, counts, packed = _span_rows_postgres(project, assignment_ids)
         spans = np.frombuffer(packed, dtype=[("start", ">i4"), ("end", ">i4"), ("label", ">i8")])
         start, end, label = (spans[name].astype(np.int64) for name in ("start", "end", "label"))
         if len(ids) > 1 and (ids[1:] < ids[:-1]).any():  # rows come grouped, not sorted: sort the groups
             order = np.argsort(ids, kind="stable")
     else:
-        rows = (
-            Span.objects.filter(assignment__document__project=project, assignment__status=AssignmentStatus.SUBMITTED)
-            .order_by("assignment_id", "start", "end", "label_id")
-            .values_list("assignment_id", "start", "end", "label_id", "id", "version")
-        )
-        table = np.array(list(rows.iterator(chunk_size=SPAN_CHUNK)), dtype=np.int64).reshape(-1, 6)
-        owner, start, end, label, span_ids, versions = table.T
+        columns = ("assignment_id", "start", "end", "label_id")
+        if assignment_ids is None:
+            queries = [
+                Span.objects.filter(
+                    assignment__document__project=project, assignment__status=AssignmentStatus.SUBMITTED
+                )
+            ]
+        else:
+            chunks = [sorted(assignment_ids)[i : i + ID_CHUNK] for i in range(0, len(assignment_ids), ID_CHUNK)]
+            queries = [Span.objects.filter(assignment_id__in=chunk) for chunk in chunks]
+        rows = []
+        for query in queries:
+            rows.extend(query.order_by(*columns).values_list(*columns).iterator(chunk_size=SPAN_CHUNK))
+        owner, start, end, label = np.array(rows, dtype=np.int64).reshape(-1, 4).T
         new = np.ones(len(owner), dtype=bool)
         new[1:] = owner[1:] != owner[:-1]
         firsts = np.flatnonzero(new)
         ids = owner[firsts]
         counts = np.diff(np.append(firsts, len(owner)))
-        id_sums = np.add.reduceat(span_ids, firsts) if len(firsts) else np.zeros(0, dtype=np.int64)
-        version_sums = np.add.reduceat(versions, firsts) if len(firsts) else np.zeros(0, dtype=np.int64)
     if order is not None:
         firsts = np.cumsum(counts) - counts
         sizes = counts[order]
         take = np.repeat(firsts[order] - (np.cumsum(sizes) - sizes), sizes) + np.arange(int(sizes.sum()))
-        ids, counts, id_sums, version_sums = ids[order], counts[order], id_sums[order], version_sums[order]
+        ids, counts = ids[order], counts[order]
         start, end, label = start[take], end[take], label[take]
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     known = np.isin(ids, np.fromiter(snapshot.assignments, dtype=np.int64, count=len(snapshot.assignments)))
     if not known.all():  # submitted after the snapshot was read
         keep = np.repeat(known, counts)
-        ids, counts, id_sums, version_sums = ids[known], counts[known], id_sums[known], version_sums[known]
+        ids, counts = ids[known], counts[known]
         start, end, label = start[keep], end[keep], label[keep]
         offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    return SpanTable(ids, offsets, start, end, label, id_sums, version_sums)
+    return SpanTable(ids, offsets, start, end, label)
 
 
-def _span_rows_postgres(project: Project):
+def _span_rows_postgres(project: Project, assignment_ids: list[int] | None):
     quote = connection.ops.quote_name
     span, assignment, document = (quote(m._meta.db_table) for m in (Span, Assignment, Document))
-    sql = f"""
-        SELECT s.assignment_id, count(*), sum(s.id), sum(s.version),
-               string_agg(int4send(s.start) || int4send(s."end") || int8send(s.label_id), ''::bytea)
-        FROM {span} s
-        WHERE s.assignment_id IN (
+    if assignment_ids is None:
+        where = f"""s.assignment_id IN (
             SELECT a.id FROM {assignment} a JOIN {document} d ON d.id = a.document_id
             WHERE d.project_id = %s AND a.status = %s
-        ) AND s.deleted_at IS NULL
+        )"""
+        params = [project.pk, AssignmentStatus.SUBMITTED]
+    else:
+        where, params = "s.assignment_id = ANY(%s)", [list(assignment_ids)]
+    sql = f"""
+        SELECT s.assignment_id, count(*),
+               string_agg(int4send(s.start) || int4send(s."end") || int8send(s.label_id), ''::bytea)
+        FROM {span} s
+        WHERE {where} AND s.deleted_at IS NULL
         GROUP BY s.assignment_id"""
     with connection.cursor() as cursor:
-        cursor.execute(sql, [project.pk, AssignmentStatus.SUBMITTED])
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     ids = np.array([row[0] for row in rows], dtype=np.int64)
     counts = np.array([row[1] for row in rows], dtype=np.int64)
-    id_sums = np.array([int(row[2]) for row in rows], dtype=np.int64)
-    version_sums = np.array([int(row[3]) for row in rows], dtype=np.int64)
-    return ids, counts, id_sums, version_sums, b"".join(bytes(row[4]) for row in rows)
+    return ids, counts, b"".join(bytes(row[2]) for row in rows)
 
 
 # --- the sources of a run ---------------------------------------------------------------------------------
 @dataclass
 class AgreementSources:
-    """Everything a run reads but the tokens, read once, and the fingerprints made from it (the last four
-    fields are left empty by `agreement_documents`, which needs only the documents and their spans)."""
+    """What a run's fingerprints are made of, read once (no span, grade or link: see the module
+    docstring), and the fingerprints. `spans`, `ratings` and `links` are read later, when needed."""
 
     snapshot: AgreementInput
-    spans: SpanTable
     documents: dict[int, str]  # id -> title: documents with submitted work, in id order
     text_sha256: dict[int, str]
     by_document: dict[int, list[SubmittedAssignment]]  # each document's submitted assignments, by reviewer
-    ratings: list[tuple] = field(default_factory=list)  # (id, assignment id, source reliability, credibility)
-    links: list[tuple] = field(default_factory=list)  # (id, assignment id, claim id, stance)
+    spans: SpanTable | None = None  # of the documents being computed (agreement_document_batches)
+    ratings: list[tuple] | None = None  # (id, assignment id, source reliability, credibility)
+    links: list[tuple] | None = None  # (id, assignment id, claim id, stance)
     verdicts: list[tuple[int, int, str]] = field(default_factory=list)
     document_fingerprints: dict[int, str] = field(default_factory=dict)
     fingerprint: str = ""  # of the whole input: equal, and the last results can be copied
 
 
 def _document_sources(project: Project, snapshot: AgreementInput) -> AgreementSources:
-    """The documents with submitted work and their spans (two queries)."""
-    spans = agreement_span_table(project, snapshot)
+    """The documents with submitted work (one query)."""
     by_document: dict[int, list[SubmittedAssignment]] = defaultdict(list)
     for a in snapshot.assignments.values():
         by_document[a.document_id].append(a)
@@ -254,76 +257,104 @@ def _document_sources(project: Project, snapshot: AgreementInput) -> AgreementSo
     ):
         if pk in by_document:
             documents[pk], sha[pk] = title, digest
-    return AgreementSources(snapshot, spans, documents, sha, by_document)
+    return AgreementSources(snapshot, documents, sha, by_document)
 
 
 def agreement_sources(project: Project, snapshot: AgreementInput) -> AgreementSources:
     sources = _document_sources(project, snapshot)
-    spans, documents, sha, by_document = sources.spans, sources.documents, sources.text_sha256, sources.by_document
-    known = snapshot.assignments
-    ratings = [
-        row
-        for row in ReliabilityRating.objects.filter(
-            assignment__document__project=project, assignment__status=AssignmentStatus.SUBMITTED, span__isnull=True
-        )
-        .order_by("id")
-        .values_list("id", "assignment_id", "source_reliability", "credibility")
-        if row[1] in known
-    ]
-    links = [
-        row
-        for row in ClaimLink.objects.filter(
-            span__assignment__document__project=project, span__assignment__status=AssignmentStatus.SUBMITTED
-        )
-        .order_by("id")
-        .values_list("id", "span__assignment_id", "claim_id", "stance")
-        .iterator(chunk_size=SPAN_CHUNK)
-        if row[1] in known
-    ]
+    documents = sources.documents
     verdicts = agreement_claim_verdicts(project)
-    document_fingerprints = _document_fingerprints(snapshot, spans, documents, sha, by_document)
+    document_fingerprints = _document_fingerprints(snapshot, documents, sources.text_sha256, sources.by_document)
 
     digest = hashlib.sha256()
-    digest.update(f"{ALGORITHM_VERSION}\nproject {project.pk}\n".encode())
+    digest.update(f"{ALGORITHM_VERSION}\nproject {project.pk} {_unstamped()}\n".encode())
     digest.update(repr([list(snapshot.labels.items()), snapshot.label_colors, snapshot.reviewers]).encode())
-    for pk in sorted(snapshot.assignments):
-        a = snapshot.assignments[pk]
-        digest.update(f"\na {a.id} {a.document_id} {a.reviewer_id} {a.version} {a.updated_at}".encode())
-    for part in (spans.assignment_ids, np.diff(spans.offsets), spans.id_sums, spans.version_sums, spans.digests):
-        digest.update(np.ascontiguousarray(part).astype("<u8").tobytes())
-    for pk, title in documents.items():
-        digest.update(f"\nd {pk} {document_fingerprints[pk]} {title}".encode())
-    digest.update(repr(ratings).encode())
-    digest.update(repr(links).encode())
+    digest.update(
+        "".join(
+            f"\na {a.id} {a.document_id} {a.reviewer_id} {a.version} {a.updated_at} {a.stamp}"
+            for a in sorted(snapshot.assignments.values(), key=lambda a: a.id)
+        ).encode()
+    )
+    digest.update("".join(f"\nd {pk} {document_fingerprints[pk]} {title}" for pk, title in documents.items()).encode())
     digest.update(repr(verdicts).encode())
-    sources.ratings, sources.links, sources.verdicts = ratings, links, verdicts
+    sources.verdicts = verdicts
     sources.document_fingerprints, sources.fingerprint = document_fingerprints, digest.hexdigest()
     return sources
 
 
-def _document_fingerprints(snapshot, spans: SpanTable, documents, sha, by_document) -> dict[int, str]:
+# The nine triggers of migration 0019 (spans, grades, claim links x insert, update, delete), by name.
+WORK_TRIGGERS = 9
+_TRIGGER_COUNT = {
+    "postgresql": "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE %s",
+    "sqlite": "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
+}
+
+
+def work_triggers_present() -> bool:
+    """Whether every work-stamp trigger is in place. A table rebuilt by a later migration (SQLite remakes a
+    table to alter it, and its triggers go with it) or dropped by hand would leave stamps that no longer
+    follow the writes: then nothing may come from the cache."""
+    query = _TRIGGER_COUNT.get(connection.vendor)
+    if query is None:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(query, ["annotations_%_work_%"])
+        return cursor.fetchone()[0] >= WORK_TRIGGERS
+
+
+def _unstamped() -> str:
+    """Empty where the work stamps are kept (the triggers of migration 0019, on PostgreSQL and SQLite, all
+    present); otherwise a value never seen before, so that nothing is taken from the cache or copied."""
+    return "" if work_triggers_present() else os.urandom(16).hex()
+
+
+def _document_fingerprints(snapshot, documents, sha, by_document) -> dict[int, str]:
     """sha256 of what a document's piece is computed from: the piece and tokenizer versions, the labels
     (ids, names, order: they give the codes), the text (its sha256) and each submitting reviewer's
-    spans (their number and content digest: start, end, label id)."""
-    head = f"{PIECE_VERSION} {TOKENIZER_VERSION} {list(snapshot.labels.items())!r}\n"
-    digests = spans.digests.tolist()
-    counts = np.diff(spans.offsets).tolist()
-    index = spans._index
+    assignment and its work stamp (which changes with any write to its spans)."""
+    head = f"{PIECE_VERSION} {TOKENIZER_VERSION} {list(snapshot.labels.items())!r} {_unstamped()}\n"
+    sha256 = hashlib.sha256
     out = {}
     for pk in documents:
-        parts = [head, str(pk), sha[pk]]
-        for a in by_document[pk]:
-            i = index.get(a.id)
-            parts.append(f"r {a.reviewer_id} 0" if i is None else f"r {a.reviewer_id} {counts[i]} {digests[i]}")
-        out[pk] = hashlib.sha256(" ".join(parts).encode()).hexdigest()
+        work = " ".join(f"r {a.reviewer_id} {a.id} {a.stamp}" for a in by_document[pk])
+        out[pk] = sha256(f"{head}{pk} {sha[pk]} {work}".encode()).hexdigest()
     return out
 
 
 def agreement_input_fingerprint(project: Project, snapshot: AgreementInput) -> str:
-    """sha256 over the submitted assignments (id, version, updated_at), their spans (content, and the
-    sums of their ids and versions), outlet grades and claim links, verdicts, the labels, reviewer names,
-    document titles and ALGORITHM_VERSION: nothing changed, same fingerprint."""
+    """sha256 over the submitted assignments (id, version, updated_at and work stamp: their spans, claim
+    links and grades), verdicts, the labels, reviewer names, document titles and texts and
+    ALGORITHM_VERSION: nothing changed, same fingerprint."""
     return agreement_sources(project, snapshot).fingerprint
+
+
+def agreement_read_grades_and_links(project: Project, sources: AgreementSources) -> None:
+    """Reads the outlet grades and claim links of `sources`' assignments into it (once)."""
+    if sources.ratings is not None and sources.links is not None:
+        return
+    known = sources.snapshot.assignments
+    quote = connection.ops.quote_name
+    rating, link, span, assignment, document = (
+        quote(m._meta.db_table) for m in (ReliabilityRating, ClaimLink, Span, Assignment, Document)
+    )
+    submitted = f"""JOIN {assignment} a ON a.id = {{}}.assignment_id JOIN {document} d ON d.id = a.document_id
+        WHERE d.project_id = %s AND a.status = %s"""
+    params = [project.pk, AssignmentStatus.SUBMITTED]
+    with connection.cursor() as cursor:
+        # outlet grades: the ratings without a span
+        cursor.execute(
+            f"""SELECT r.id, r.assignment_id, r.source_reliability, r.credibility FROM {rating} r
+            {submitted.format("r")} AND r.span_id IS NULL ORDER BY r.id""",
+            params,
+        )
+        sources.ratings = [row for row in cursor.fetchall() if row[1] in known]
+        # claim links of live spans
+        cursor.execute(
+            f"""SELECT l.id, s.assignment_id, l.claim_id, l.stance FROM {link} l JOIN {span} s ON s.id = l.span_id
+            {submitted.format("s")} AND s.deleted_at IS NULL ORDER BY l.id""",
+            params,
+        )
+        sources.links = [row for row in cursor.fetchall() if row[1] in known]
 
 
 # --- pieces -----------------------------------------------------------------------------------------------
@@ -350,15 +381,38 @@ def agreement_cached_pieces(
 
 
 def agreement_document_batches(
-    project: Project, sources: AgreementSources, document_ids: list[int], table: LabelTable
+    project: Project,
+    sources: AgreementSources,
+    document_ids: list[int],
+    table: LabelTable,
+    *,
+    aside: bool = False,
 ) -> Iterator[DocumentBatch]:
     """The documents `document_ids` (with submitted work) as `DocumentBatch`es: tokens stored at import
-    (a document whose statistics job has not run yet is tokenized now) and the spans of `sources`. The
-    tokens are read before this returns; the batches are made as they are iterated."""
+    (a document whose statistics job has not run yet is tokenized now) and their submitted spans.
+
+    Spans and tokens are read before this returns, on this connection (the spans into `sources.spans`);
+    the batches are made as they are iterated. With `aside` (see `agreement_aside_allowed`) and more than
+    one batch, they are read instead batch by batch by a thread on a connection of its own, while the
+    caller computes the batches already read."""
     label_ids = np.array(sorted(sources.snapshot.labels), dtype=np.int64)
     label_codes = np.array([table.code_of[sources.snapshot.labels[pk]] for pk in label_ids.tolist()], dtype=np.int64)
+    if aside and len(document_ids) > DOCUMENT_CHUNK:
+        return _batches_read_aside(project, sources, document_ids, table, label_ids, label_codes)
+    sources.spans = _spans_of_documents(project, sources, document_ids)
     # Every query first, then only computation: the caller may stream what it computes into the
     # connection (a COPY) while the batches are being made.
+    stored, texts = _document_tokens(document_ids)
+    return _document_batches(sources, sources.spans, document_ids, table, stored, texts, label_ids, label_codes)
+
+
+def agreement_aside_allowed() -> bool:
+    """Whether a second connection sees what this one sees: on PostgreSQL, outside a transaction."""
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
+def _document_tokens(document_ids: list[int]) -> tuple[dict[int, np.ndarray], dict[int, str]]:
+    """The stored tokens of `document_ids`, and the texts of those without usable ones."""
     stored: dict[int, np.ndarray] = {}
     for begin in range(0, len(document_ids), DOCUMENT_CHUNK):
         chunk = document_ids[begin : begin + DOCUMENT_CHUNK]
@@ -371,11 +425,56 @@ def agreement_document_batches(
     for begin in range(0, len(unusable), DOCUMENT_CHUNK):
         chunk = unusable[begin : begin + DOCUMENT_CHUNK]
         texts.update(Document.objects.filter(pk__in=chunk).values_list("id", "text"))
-    return _document_batches(sources, document_ids, table, stored, texts, label_ids, label_codes)
+    return stored, texts
 
 
-def _document_batches(sources, document_ids, table, stored, texts, label_ids, label_codes) -> Iterator[DocumentBatch]:
-    spans = sources.spans
+def _batches_read_aside(project, sources, document_ids, table, label_ids, label_codes) -> Iterator[DocumentBatch]:
+    """A thread reads each batch's spans (by assignment) and tokens on its own connection, into an
+    unbounded queue (so it always ends and closes its connection, whatever the caller does)."""
+    import queue
+    import threading
+
+    from django.db import connections
+
+    read: queue.Queue = queue.Queue()
+
+    def reader() -> None:
+        try:
+            for begin in range(0, len(document_ids), DOCUMENT_CHUNK):
+                chunk = document_ids[begin : begin + DOCUMENT_CHUNK]
+                ids = [a.id for pk in chunk for a in sources.by_document[pk]]
+                spans = agreement_span_table(project, sources.snapshot, ids)
+                read.put((chunk, spans, *_document_tokens(chunk)))
+            read.put(None)
+        except BaseException as exc:  # noqa: BLE001 - raised again by the consumer
+            read.put(exc)
+        finally:
+            connections.close_all()  # this thread's connection
+
+    threading.Thread(target=reader, daemon=True, name=f"agreement-spans-{project.pk}").start()
+
+    def batches() -> Iterator[DocumentBatch]:
+        while (item := read.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            chunk, spans, stored, texts = item
+            yield from _document_batches(sources, spans, chunk, table, stored, texts, label_ids, label_codes)
+
+    return batches()
+
+
+def _spans_of_documents(project: Project, sources: AgreementSources, document_ids: list[int]) -> SpanTable:
+    """The spans of `document_ids`' submitted assignments: the whole project's in one scan when they are
+    most of it, else those of their assignments only (a submission recomputes one document)."""
+    if 2 * len(document_ids) >= len(sources.documents):
+        return agreement_span_table(project, sources.snapshot)
+    ids = [a.id for pk in document_ids for a in sources.by_document[pk]]
+    return agreement_span_table(project, sources.snapshot, ids)
+
+
+def _document_batches(
+    sources, spans: SpanTable, document_ids, table, stored, texts, label_ids, label_codes
+) -> Iterator[DocumentBatch]:
     for begin in range(0, len(document_ids), DOCUMENT_CHUNK):
         chunk = document_ids[begin : begin + DOCUMENT_CHUNK]
         tokens = {}
@@ -508,7 +607,10 @@ def agreement_claim_verdicts(project: Project) -> list[tuple[int, int, str]]:
 
 
 def agreement_source_triples(sources: AgreementSources) -> dict[str, list]:
-    """The grades, stances and verdicts of `sources` as the triples of `annotations.agreement.report`."""
+    """The grades, stances and verdicts of `sources` (grades and links read by
+    `agreement_read_grades_and_links`) as the triples of `annotations.agreement.report`."""
+    if sources.ratings is None or sources.links is None:
+        raise ValueError("the grades and claim links of these sources have not been read")
     reliability, credibility = _outlet_triples(sources.ratings, sources.snapshot)
     return {
         "reliability": reliability,

@@ -17,11 +17,12 @@ which propagates so the task retries with backoff.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
 
 from annotations.agreement.pieces import DocumentPiece, LabelTable, batch_pieces, piece_to_bytes
@@ -31,10 +32,12 @@ from annotations.selectors.agreement import (
     PIECE_KIND,
     AgreementInput,
     AgreementSources,
+    agreement_aside_allowed,
     agreement_cached_pieces,
     agreement_document_batches,
     agreement_input,
     agreement_last_done,
+    agreement_read_grades_and_links,
     agreement_source_triples,
     agreement_sources,
 )
@@ -142,6 +145,8 @@ def agreement_results_compute(
     if sources is None:
         sources = agreement_sources(project, snapshot)
     table = LabelTable(snapshot.label_names)
+    # Grades and claim links are read meanwhile, on a connection of their own, in a large project
+    grades = _read_aside(project, sources) if len(sources.documents) >= ASIDE_DOCUMENTS else None
     cached, stale = agreement_cached_pieces(project, sources, table)
     if stale:
         AgreementPiece.objects.filter(pk__in=stale).delete()
@@ -150,7 +155,8 @@ def agreement_results_compute(
     clock = time.perf_counter()
     missing = [pk for pk in sources.documents if pk not in cached]
     computed: dict[int, DocumentPiece] = {}
-    batches = agreement_document_batches(project, sources, missing, table)  # reads every token first
+    # spans and tokens read first, or batch by batch on a second connection while the others are computed
+    batches = agreement_document_batches(project, sources, missing, table, aside=agreement_aside_allowed())
     with agreement_pieces_writer(
         project=project, fingerprints=sources.document_fingerprints, documents=missing
     ) as store:
@@ -162,6 +168,11 @@ def agreement_results_compute(
     timings["pieces"] = round(time.perf_counter() - clock, 4)
     timings["documents_computed"] = len(computed)
     timings["documents_cached"] = len(cached)
+    clock = time.perf_counter()
+    if grades is not None:
+        grades.join()  # raises what the read raised
+    agreement_read_grades_and_links(project, sources)  # (read already, unless on this connection)
+    timings["grades_and_links"] = round(time.perf_counter() - clock, 4)  # the wait for them
 
     data = ReportInput(
         labels=snapshot.label_names,
@@ -174,6 +185,38 @@ def agreement_results_compute(
     )
     progress(0.85)
     return agreement_report(data, timings=timings)  # every piece is ready: adding them up is quick
+
+
+ASIDE_DOCUMENTS = 1000  # documents with submitted work from which grades and links are read aside
+
+
+class _Aside:
+    """`agreement_read_grades_and_links` in a thread with its own database connection, while this one
+    reads the cached pieces, spans and tokens and stores pieces. Only outside a transaction on PostgreSQL: the other
+    connection must see the same committed rows (inside a transaction, or on SQLite, nothing is started
+    and the caller reads them itself). Read after the stamps, as on this connection."""
+
+    def __init__(self, project: Project, sources: AgreementSources):
+        self.project, self.sources, self.error = project, sources, None
+        self.thread = threading.Thread(target=self._read, daemon=True, name=f"agreement-grades-{project.pk}")
+        self.thread.start()
+
+    def _read(self) -> None:
+        try:
+            agreement_read_grades_and_links(self.project, self.sources)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller by join()
+            self.error = exc
+        finally:
+            connections.close_all()  # this thread's connection
+
+    def join(self) -> None:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+
+def _read_aside(project: Project, sources: AgreementSources) -> _Aside | None:
+    return _Aside(project, sources) if agreement_aside_allowed() else None
 
 
 @contextmanager

@@ -10,6 +10,7 @@ from unittest import mock
 
 import pytest
 from django.db import OperationalError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from annotations.agreement import (
@@ -393,6 +394,108 @@ def test_a_run_recomputes_only_the_documents_whose_work_changed(project, annotat
     assert [row["label"] for row in fifth.results["labels"]] == ["actor", "location", "casualty_figure"]
 
 
+def reopened(assignment):
+    """Runs the block with `assignment` open again, then submitted again, by `.update()`: its version,
+    updated_at and submitted_at stay as they were, so only the work stamp (database triggers) can tell
+    the agreement job that its work changed."""
+    from contextlib import contextmanager
+
+    from annotations.models import Assignment, AssignmentStatus
+
+    @contextmanager
+    def block():
+        row = Assignment.objects.filter(pk=assignment.pk)
+        kept = row.values("version", "updated_at", "submitted_at").get()
+        row.update(status=AssignmentStatus.LEASED)
+        assignment.refresh_from_db()
+        yield assignment
+        row.update(status=AssignmentStatus.SUBMITTED, **kept)
+
+    return block()
+
+
+def test_every_write_to_a_submitted_documents_work_recomputes_that_document(project, annotated, reviewer1):
+    """Each write to spans, claim links or grades, through the services or behind their back, changes the
+    work stamp of its assignment: the next run computes that document again (and only it), and its
+    report equals one computed from scratch."""
+    from annotations.models import Assignment, AssignmentWork, LabelType
+    from annotations.selectors.agreement import agreement_input, agreement_input_fingerprint
+    from annotations.services.claims import claim_link_create, claim_link_delete, reliability_set
+    from annotations.services.spans import span_delete, span_restore, span_update
+
+    document = annotated["documents"][1]
+    claim = annotated["claim"]
+    mine = Assignment.objects.get(document=document, reviewer=reviewer1)
+
+    def first_span():
+        return Span.objects.filter(assignment=mine).order_by("id").first()
+
+    def edit_span():
+        span = first_span()
+        span_update(span=span, version=span.version, end=span.end - 1)
+
+    def relabel_span():
+        span = first_span()
+        span_update(span=span, version=span.version, label="place")
+
+    def delete_span():
+        span_delete(span=first_span())
+
+    def restore_span():
+        span_restore(span=Span.all_objects.filter(assignment=mine, deleted_at__isnull=False).get())
+
+    def add_span():
+        span_create(assignment=mine, start=0, end=3, label="actor")
+
+    def change_stance():
+        claim_link_create(span=first_span(), claim_id=claim.pk, stance="refutes")
+
+    def delete_link():
+        claim_link_delete(link=ClaimLink.objects.filter(span__assignment=mine).first())
+
+    def grade():
+        reliability_set(assignment=mine, source_reliability="E", credibility=4)
+
+    through_services = [
+        edit_span,
+        relabel_span,
+        delete_span,
+        restore_span,
+        add_span,
+        change_stance,
+        delete_link,
+        grade,
+    ]
+    behind_their_back = [
+        lambda: Span.objects.filter(pk=first_span().pk).update(start=F("start") + 1, end=F("end") + 1),
+        lambda: Span.objects.filter(pk=first_span().pk).update(
+            label=LabelType.objects.get(project=project, name="actor")
+        ),
+        lambda: Span.objects.bulk_create(
+            [Span(assignment=mine, label=first_span().label, start=4, end=9, text=document.text[4:9])]
+        ),
+        lambda: ReliabilityRating.objects.filter(assignment=mine).update(credibility=1),
+        lambda: ClaimLink.objects.create(span=first_span(), claim=claim, stance="mentions"),
+        lambda: ClaimLink.objects.filter(span__assignment=mine).update(stance="supports"),
+        lambda: Span.objects.filter(pk=first_span().pk).delete(),  # its links go with it
+    ]
+    run_now(project)
+    for change in through_services + behind_their_back:
+        stamp = AssignmentWork.objects.filter(assignment_id=mine.pk).values_list("stamp", flat=True).first()
+        before = agreement_input_fingerprint(project, agreement_input(project))
+        with reopened(mine):
+            change()
+        after = AssignmentWork.objects.get(assignment_id=mine.pk).stamp
+        assert after != stamp
+        assert agreement_input_fingerprint(project, agreement_input(project)) != before
+        run = run_now(project)
+        assert run.results["unchanged"] is False
+        assert (run.timings["documents_computed"], run.timings["documents_cached"]) == (1, 1)
+        assert run.results == {**from_scratch(project), "unchanged": False, "copied_from": None}
+        run_now(project)  # the cache is full again
+    assert Span.objects.filter(assignment=mine).count() >= 2  # the document still had work to compare
+
+
 def test_a_damaged_or_stale_cached_piece_is_computed_again(project, annotated):
     from annotations.models import AgreementPiece
 
@@ -400,6 +503,26 @@ def test_a_damaged_or_stale_cached_piece_is_computed_again(project, annotated):
     AgreementPiece.objects.filter(document=annotated["documents"][1]).update(data=b"not a piece")
     AgreementPiece.objects.filter(document=annotated["documents"][2]).update(fingerprint="0" * 64)
     AgreementRun.objects.all().delete()  # no results to copy: compute
+    again = run_now(project)
+    assert (again.timings["documents_computed"], again.timings["documents_cached"]) == (2, 0)
+    assert again.results == reference
+
+
+def test_without_every_work_stamp_trigger_nothing_comes_from_the_cache(project, annotated):
+    """A migration that rebuilds the spans table on SQLite drops its triggers with it; a trigger dropped by
+    hand on PostgreSQL likewise. Stamps that no longer follow the writes must not be trusted: every
+    document is computed again (and a later edit shows in the results)."""
+    from django.db import connection
+
+    from annotations.selectors.agreement import work_triggers_present
+
+    assert work_triggers_present()
+    reference = run_now(project).results
+    drop = "DROP TRIGGER annotations_span_work_update"
+    with connection.cursor() as cursor:
+        cursor.execute(drop + (" ON annotations_span" if connection.vendor == "postgresql" else ""))
+    assert not work_triggers_present()
+    AgreementRun.objects.all().delete()  # no results to copy
     again = run_now(project)
     assert (again.timings["documents_computed"], again.timings["documents_cached"]) == (2, 0)
     assert again.results == reference
@@ -625,3 +748,34 @@ def test_claim_verdicts_from_the_verification_queue_get_their_own_alpha(project,
     results = agreement_results_compute(project=project, snapshot=agreement_input(project))
     assert results["claims"]["verdict_ratings"] == 11
     assert results["claims"]["verdict_alpha"] == pytest.approx(krippendorff_alpha(triples, level="nominal"), abs=1e-12)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_reads_on_a_second_connection_give_the_same_report(project, annotated):
+    """Outside a transaction, in a large project, grades and claim links are read by a thread on its own
+    connection, and so are spans and tokens, batch by batch, while the pieces are computed: the report
+    is the one read on one connection."""
+    from django.db import connection
+
+    from annotations.selectors import agreement as selectors
+    from tests.conftest import require_service
+
+    require_service("PostgreSQL", connection.vendor == "postgresql", "set DATABASE_URL, as scripts/test.sh does")
+    with (
+        mock.patch.object(agreement_runs, "ASIDE_DOCUMENTS", 1),
+        mock.patch.object(selectors, "DOCUMENT_CHUNK", 1),  # two batches
+        mock.patch.object(agreement_runs, "_Aside", wraps=agreement_runs._Aside) as aside,
+        mock.patch.object(selectors, "_batches_read_aside", wraps=selectors._batches_read_aside) as batches,
+    ):
+        run = run_now(project)
+    assert aside.call_count == 1 and batches.call_count == 1 and run.status == JobStatus.DONE
+    assert run.timings["documents_computed"] == 2
+    assert run.results["reliability"]["source_reliability"]["alpha"] is not None
+    with (
+        mock.patch.object(agreement_runs, "_Aside") as unused,
+        mock.patch.object(selectors, "_batches_read_aside") as unused_batches,
+    ):
+        reference = from_scratch(project)
+    assert not unused.called and not unused_batches.called
+    assert run.results == {**reference, "unchanged": False, "copied_from": None}

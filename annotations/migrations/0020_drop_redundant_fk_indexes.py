@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('annotations', '0018_document_search_lexemes'),
+        ('annotations', '0019_assignment_work_stamps'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
