@@ -6,8 +6,9 @@ spans' claim links or one of its grades is inserted, updated or deleted, whateve
 its assignments' stamps (one row per assignment) instead of reading every span, link and grade.
 
 PostgreSQL: statement-level triggers with transition tables (one upsert per statement, in assignment
-order, whatever the number of rows: `bulk_create` of 5,000 spans costs one statement), the stamp is the
-next value of a sequence (never repeats). SQLite: row-level triggers, the stamp is `random()` (64 bits).
+order, whatever the number of rows), except for a new span: a row-level trigger (a span save inserts one
+row, and the statement-level machinery cost it 0.18 ms); the stamp is the next value of a sequence (never
+repeats). SQLite: row-level triggers, the stamp is `random()` (64 bits).
 An UPDATE that moves a row to another assignment (or a link to another span) touches both.
 """
 
@@ -67,15 +68,42 @@ TRANSITIONS = {
     "UPDATE": "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
     "DELETE": "REFERENCING OLD TABLE AS old_rows",
 }
+# A new span, the write a reviewer repeats all day (one row per request): a row-level trigger with a
+# plain upsert. The statement-level machinery (transition table, array, sort) cost 0.18 ms per saved span,
+# this 0.04 ms; a bulk insert of spans pays the row-level call per row instead.
+POSTGRES.append(
+    """
+    CREATE OR REPLACE FUNCTION annotations_work_span_inserted() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        INSERT INTO annotations_assignmentwork (assignment_id, stamp)
+        VALUES (NEW.assignment_id, nextval('annotations_assignmentwork_stamp'))
+        ON CONFLICT (assignment_id) DO UPDATE SET stamp = EXCLUDED.stamp;
+        RETURN NULL;
+    END
+    $$
+    """
+)
 for table, kind in TABLES:
     for event, transition in TRANSITIONS.items():
+        if (table, event) == ("annotations_span", "INSERT"):
+            POSTGRES.append(
+                "CREATE OR REPLACE TRIGGER annotations_span_work_insert AFTER INSERT ON annotations_span "
+                "FOR EACH ROW EXECUTE FUNCTION annotations_work_span_inserted()"
+            )
+            continue
         POSTGRES.append(
             f"CREATE OR REPLACE TRIGGER {table}_work_{event.lower()} AFTER {event} ON {table} {transition} "
             f"FOR EACH STATEMENT EXECUTE FUNCTION annotations_work_changed('{kind}')"
         )
 POSTGRES_REVERSE = [
-    *(f"DROP TRIGGER IF EXISTS {table}_work_{event.lower()} ON {table}" for table, _ in TABLES for event in TRANSITIONS),
+    *(
+        f"DROP TRIGGER IF EXISTS {table}_work_{event.lower()} ON {table}"
+        for table, _ in TABLES
+        for event in TRANSITIONS
+    ),
     "DROP FUNCTION IF EXISTS annotations_work_changed()",
+    "DROP FUNCTION IF EXISTS annotations_work_span_inserted()",
     "DROP FUNCTION IF EXISTS annotations_work_touch(bigint[])",
     "DROP SEQUENCE IF EXISTS annotations_assignmentwork_stamp",
 ]
