@@ -1,8 +1,9 @@
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
+from annotations.api.schema_view import SchemaView
 from annotations.pages import accounts, audit, claims, curation, exports, projects, queue, setup
 
 urlpatterns = [
@@ -34,7 +35,7 @@ urlpatterns = [
     path("i18n/catalog.js", accounts.javascript_catalog, name="javascript-catalog"),
     path("admin/", admin.site.urls),
     path("api/", include("annotations.api.urls", namespace="api")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/schema/", SchemaView.as_view(), name="api-schema"),
     # The split view serves its script from our origin, so the page runs under `script-src 'self'`;
     # Swagger UI sets inline styles, which this one page allows (styles cannot run code).
     path(

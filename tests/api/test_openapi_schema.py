@@ -92,3 +92,36 @@ def test_the_schema_generates_without_warnings(tmp_path):
     from django.core.management import call_command
 
     call_command("spectacular", "--fail-on-warn", "--validate", "--file", str(tmp_path / "schema.yaml"))
+
+
+@pytest.mark.django_db
+def test_the_first_schemas_generated_at_once_by_several_threads_all_answer():
+    """gunicorn's gthread workers serve /api/schema/ from several threads. drf-spectacular loads each
+    extension's target class on first use, without a lock: two threads loading an extension whose app is
+    not installed raced into a 500 (the second read the target the first had just set to None). The view
+    generates one schema at a time. Extensions made unloaded again here, as in a fresh worker."""
+    import threading
+
+    from django.test import Client
+    from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+    class Unloaded(OpenApiAuthenticationExtension):
+        target_class = "not_installed_app.authentication.Missing"  # an optional integration, absent here
+
+    statuses, start = [], threading.Barrier(8)
+
+    def fetch():
+        start.wait()
+        statuses.append(Client().get("/api/schema/", {"format": "json"}).status_code)
+
+    try:
+        for _ in range(2):
+            Unloaded.target_class = "not_installed_app.authentication.Missing"
+            threads = [threading.Thread(target=fetch) for _ in range(8)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+    finally:
+        OpenApiAuthenticationExtension._registry.remove(Unloaded)
+    assert statuses == [200] * 16, statuses
