@@ -15,37 +15,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from shipped import ensure_database, pct, shipped_environment  # noqa: E402  (bench/ is the script's folder)
+
 DATABASE = os.environ.get("DOCUMENT_BENCH_DATABASE", "workbench_documentbench")
-os.environ.update(
-    {
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-" + "x" * 60,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SETTINGS_MODULE": "workbench.settings",
-        "CELERY_BROKER_URL": f"sqla+sqlite:///{tempfile.mkdtemp(prefix='document-bench-')}/celery.sqlite",
-    }
-)
-
-
-def ensure_database() -> None:
-    import psycopg
-
-    with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as connection:
-        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone():
-            connection.execute(f'CREATE DATABASE "{DATABASE}"')
-
-
-def pct(values, q):
-    return statistics.quantiles(values, n=100)[q - 1] * 1000 if len(values) > 1 else values[0] * 1000
+shipped_environment(DATABASE, "document-bench-")
 
 
 def main() -> None:
@@ -53,7 +32,7 @@ def main() -> None:
     parser.add_argument("--documents", type=int, default=300)
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
-    ensure_database()
+    ensure_database(DATABASE)
     import django
 
     django.setup()

@@ -34,31 +34,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 from export_bench import PARAGRAPH  # noqa: E402  (before the environment below: it sets its own)
+from shipped import ensure_database, shipped_environment  # noqa: E402  (bench/ is the script's folder)
 
 DATABASE = os.environ.get("IMPORT_BENCH_DATABASE", "workbench_importbench")
-BROKER_DIR = tempfile.mkdtemp(prefix="import-bench-")
-os.environ.update(
-    {
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-" + "x" * 60,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SETTINGS_MODULE": "workbench.settings",
-        "CELERY_BROKER_URL": f"sqla+sqlite:///{BROKER_DIR}/celery.sqlite",
-        "IMPORT_MAX_BYTES": str(1 << 30),
-    }
-)
+shipped_environment(DATABASE, "import-bench-", IMPORT_MAX_BYTES=str(1 << 30))
 
 GOAL = 2_000
 OUTLETS = ["المرصد السوري", "عنب بلدي", "سوريا 24", "الجزيرة", "رويترز"]
-
-
-def ensure_database() -> None:
-    import psycopg
-
-    with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as connection:
-        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone():
-            connection.execute(f'CREATE DATABASE "{DATABASE}"')
 
 
 def articles_jsonl(count: int) -> bytes:
@@ -139,7 +121,7 @@ def main() -> None:
     parser.add_argument("--documents", type=int, default=100_000)
     parser.add_argument("--via", choices=["command", "web", "both"], default="both")
     args = parser.parse_args()
-    ensure_database()
+    ensure_database(DATABASE)
     import django
 
     django.setup()

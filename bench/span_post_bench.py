@@ -14,42 +14,21 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from shipped import ensure_database, pct, shipped_environment  # noqa: E402  (bench/ is the script's folder)
+
 DATABASE = os.environ.get("SPAN_BENCH_DATABASE", "workbench_spanbench")
-os.environ.update(
-    {
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-" + "x" * 60,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SETTINGS_MODULE": "workbench.settings",
-        "CELERY_BROKER_URL": f"sqla+sqlite:///{tempfile.mkdtemp(prefix='span-bench-')}/celery.sqlite",
-    }
-)
+shipped_environment(DATABASE, "span-bench-")
 PARAGRAPH = (
     "قال المرصد السوري لحقوق الإنسان إن عناصر من تنظيم الدولة الإسلامية هاجموا مواقع لقوات النظام في بادية "
     "الرصافة جنوب غرب الرقة صباح يوم الأحد، ما أسفر عن مقتل ثلاثين عنصراً وإصابة آخرين بجروح متفاوتة."
 )
-
-
-def ensure_database() -> None:
-    import psycopg
-
-    with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as connection:
-        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone():
-            connection.execute(f'CREATE DATABASE "{DATABASE}"')
-
-
-def pct(values, q):
-    return statistics.quantiles(values, n=100)[q - 1] * 1000 if len(values) > 1 else values[0] * 1000
 
 
 def backend_cpu(connection) -> float:
@@ -66,7 +45,7 @@ def main() -> None:
     parser.add_argument("--documents", type=int, default=20)
     parser.add_argument("--spans", type=int, default=50)
     args = parser.parse_args()
-    ensure_database()
+    ensure_database(DATABASE)
     import django
 
     django.setup()
