@@ -889,6 +889,19 @@ def _adjudicated(chunk: _Chunk, lookups: _Lookups, agreement: dict) -> dict[int,
             spans = [_NEW(GoldSpan, (r[1], r[2], labels[r[3]], r[4], r[5], users.get(r[6]), r[7])) for r in rows]
         return spans, [r[9] for r in rows]
 
+    def spans_of_columns(starts, ends, label_ids, texts, decisions, decider_ids, votes) -> list:
+        """GoldSpans from columns, in C: no Python code per span."""
+        columns = (
+            starts,
+            ends,
+            map(labels.__getitem__, label_ids),
+            texts,
+            decisions,
+            map(users.get, decider_ids),
+            votes,
+        )
+        return list(map(_SPAN_OF, zip(*columns, strict=True)))
+
     if grouped:  # PostgreSQL: each adjudication's spans as columns, sorted by offsets (`_span_groups`)
         for (
             adjudication_id,
@@ -905,20 +918,10 @@ def _adjudicated(chunk: _Chunk, lookups: _Lookups, agreement: dict) -> dict[int,
             n = len(starts)
             # strictly increasing starts: strictly increasing (start, end), so the label order cannot matter
             if all(map(lt, starts, starts[1:])) and not adjudicated[adjudication_id][13]:
-                spans = map(
-                    _SPAN_OF,
-                    zip(
-                        starts,
-                        ends,
-                        map(labels.__getitem__, label_ids),
-                        texts,
-                        decisions,
-                        map(users.get, decider_ids),
-                        repeat(None, n) if votes is None else votes,
-                        strict=True,
-                    ),
+                spans = spans_of_columns(
+                    starts, ends, label_ids, texts, decisions, decider_ids, repeat(None, n) if votes is None else votes
                 )
-                close(adjudication_id, list(spans), span_ids)
+                close(adjudication_id, spans, span_ids)
             else:
                 rows = list(
                     zip(
@@ -941,28 +944,14 @@ def _adjudicated(chunk: _Chunk, lookups: _Lookups, agreement: dict) -> dict[int,
         # document then takes its slice. `increasing[i]`: rows i and i + 1 are in export order.
         columns = list(zip(*span_rows, strict=True))
         adjudication_ids, starts, ends, label_ids, texts, decisions, decider_ids, votes, _, span_ids = columns
-        built = list(
-            map(
-                _SPAN_OF,
-                zip(
-                    starts,
-                    ends,
-                    map(labels.__getitem__, label_ids),
-                    texts,
-                    decisions,
-                    map(users.get, decider_ids),
-                    votes,
-                    strict=True,
-                ),
-            )
-        )
+        all_spans = spans_of_columns(starts, ends, label_ids, texts, decisions, decider_ids, votes)
         offsets = list(zip(starts, ends, strict=True))
         increasing = list(map(lt, offsets, offsets[1:]))
         low = 0
         for adjudication_id, group in groupby(adjudication_ids):  # rows come grouped by adjudication
             high = low + len(list(group))
             if all(increasing[low : high - 1]) and not adjudicated[adjudication_id][13]:
-                close(adjudication_id, built[low:high], span_ids[low:high])
+                close(adjudication_id, all_spans[low:high], span_ids[low:high])
             else:
                 close(adjudication_id, *by_rows(span_rows[low:high]))
             low = high
