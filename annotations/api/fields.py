@@ -1,5 +1,6 @@
 import re
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
@@ -20,7 +21,7 @@ class ProhibitSurrogates(ProhibitSurrogateCharactersValidator):
 class StrictCharField(serializers.CharField):
     """A string, and only a string: DRF's CharField would turn 5 or true into "5" / "True"."""
 
-    default_error_messages = {"invalid": "Must be a string."}
+    default_error_messages = {"invalid": _("Must be a string.")}
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -37,7 +38,7 @@ class StrictCharField(serializers.CharField):
 class StrictIntegerField(serializers.IntegerField):
     """An integer, and only an integer: not "5", 5.0 or true."""
 
-    default_error_messages = {"invalid": "A valid integer is required."}
+    default_error_messages = {"invalid": _("A valid integer is required.")}
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int):

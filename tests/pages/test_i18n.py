@@ -99,6 +99,12 @@ def test_api_errors_follow_accept_language(desk):
     assert arabic.status_code == english.status_code == 400
     assert english.json()["label"] == ["This field is required."]
     assert arabic.json()["label"] == ["هذا الحقل مطلوب."]
+    # our strict fields' own refusals too (a number where a string or an integer belongs)
+    wrong = {"start": "0", "end": 2, "label": 5}
+    arabic = client.post(url, wrong, format="json", HTTP_ACCEPT_LANGUAGE="ar").json()
+    english = client.post(url, wrong, format="json", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert (english["label"], english["start"]) == (["Must be a string."], ["A valid integer is required."])
+    assert (arabic["label"], arabic["start"]) == (["يجب أن تكون القيمة نصاً."], ["يلزم عدد صحيح صالح."])
     missing = client.get("/api/assignments/999999/", HTTP_ACCEPT_LANGUAGE="ar")
     assert missing.status_code == 404
     assert not re.search(r"[A-Za-z]{3}", missing.json()["detail"])  # "Not found." from DRF's Arabic catalog
