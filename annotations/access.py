@@ -147,17 +147,29 @@ def access_assignment_locked_for_span_save(user, assignment_id, *, label: str, s
     `project_id`, the document's `sha256`, the project's `lease_minutes`, the id of the project's label
     named `label` (`label_id`, None if there is none) and of an identical live span (`twin_id`).
     Call it inside a transaction."""
+    sql, params = span_save_access_sql(user, assignment_id, label=label, start=start, end=end)
+    rows = list(Assignment.objects.raw(sql, params))
+    span_save_access_check(rows[0].is_member if rows else False)
+    return rows[0]
+
+
+def span_save_access_sql(user, assignment_id, *, label: str, start: int, end: int) -> tuple[str, list]:
+    """The locked read of `access_assignment_locked_for_span_save` as SQL and its parameters, for a statement
+    that also writes in the same round trip (services.spans on PostgreSQL). Its row's `is_member` (False
+    when there is no row) must then go through `span_save_access_check` before anything is answered."""
     if not getattr(user, "is_authenticated", False):
         raise NotFound()
     try:
         assignment_id = int(assignment_id)
     except (TypeError, ValueError):
         raise NotFound() from None
-    params = [user.pk, label, label, start, end, assignment_id, user.pk]
-    rows = list(Assignment.objects.raw(_span_save_sql(), params))
-    if not rows or not rows[0].is_member:
+    return _span_save_sql(), [user.pk, label, label, start, end, assignment_id, user.pk]
+
+
+def span_save_access_check(is_member: bool) -> None:
+    """NotFound unless the locked read found the caller's own assignment in a project they still belong to."""
+    if not is_member:
         raise NotFound()
-    return rows[0]
 
 
 def access_span(user, span_id, *, for_write: bool = False, deleted: bool = False) -> Span:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from functools import cache
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -11,7 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from annotations.access import access_assignment_locked_for_span_save
+from annotations.access import (
+    access_assignment_locked_for_span_save,
+    span_save_access_check,
+    span_save_access_sql,
+)
 from annotations.errors import ApplicationError, Conflict
 from annotations.models import Assignment, AssignmentStatus, ClaimLink, LabelType, ReliabilityRating, Span
 from annotations.models.validation import validate_span_offsets
@@ -107,8 +112,13 @@ def span_save(*, user, assignment_id, start: int, end: int, label: str, quote=No
     rules allow. One locked read of the assignment answers the access rule (its reviewer, still a member),
     its state, the label's id by name and an identical span already saved; the text comes from the
     per-process cache; then the INSERT, the audit entry and, at most once a minute, the lease extension.
+    On PostgreSQL, once the caller has saved on the assignment, all of that is a single statement.
     The span answered carries its label: the response needs no query."""
     _label_name_check(label)
+    if connection.vendor == "postgresql":
+        saved = _span_save_in_one_statement(user, assignment_id, start, end, label, quote)
+        if saved is not None:
+            return saved
     # No savepoint inside the Idempotency-Key transaction: every refusal comes before the first write and
     # leaves the block normally (raised after it), so no statement needs undoing.
     with transaction.atomic(savepoint=False):
@@ -130,12 +140,108 @@ def span_save(*, user, assignment_id, start: int, end: int, label: str, quote=No
 
 def _span_save_checks(user, assignment_id, start, end, label, quote) -> tuple[Assignment, str]:
     assignment = access_assignment_locked_for_span_save(user, assignment_id, label=label, start=start, end=end)
+    _save_target_remember(user.pk, assignment.pk, assignment.document_id, assignment.sha256)
     assignment_check_open(assignment)
     if assignment.label_id is None:
         raise _unknown_label(label)
     text = document_text(assignment.document_id, assignment.sha256)
     span_check_offsets(text, start, end, quote)
     return assignment, text
+
+
+# (reviewer, assignment) -> (document id, its sha256), per process, for the one-statement save: a reviewer
+# who passed the access rule once on an assignment has its text checked before the statement, which then
+# re-checks everything (access, state, label, that document) under the row lock. An assignment's document
+# never changes and a text is never edited, so an entry never goes stale; the bound keeps memory small.
+_SAVE_TARGETS: dict[tuple[int, int], tuple[int, str]] = {}
+_SAVE_TARGETS_MAX = 4096
+
+
+def _save_target_remember(user_id: int, assignment_id: int, document_id: int, sha256: str) -> None:
+    if len(_SAVE_TARGETS) >= _SAVE_TARGETS_MAX:
+        _SAVE_TARGETS.clear()
+    _SAVE_TARGETS[(user_id, assignment_id)] = (document_id, sha256)
+
+
+def _span_save_in_one_statement(user, assignment_id, start, end, label, quote) -> tuple[Span, bool] | None:
+    """span_save as one statement (PostgreSQL, autocommit: no BEGIN and COMMIT round trips): the locked read
+    of the access rule, and from its row, only if every check passes, the INSERT of the span, its audit
+    entry and the lease extension. None when it cannot be used (the assignment's text is not known here
+    yet, or the offsets are refused: the full path then answers, with its refusals in their order)."""
+    try:
+        key = (user.pk, int(assignment_id))
+    except (AttributeError, TypeError, ValueError):
+        return None
+    target = _SAVE_TARGETS.get(key)
+    if target is None:
+        return None
+    document_id, sha256 = target
+    text = document_text(document_id, sha256)
+    try:
+        span_check_offsets(text, start, end, quote)
+    except ApplicationError:
+        return None
+    access_sql, params = span_save_access_sql(user, assignment_id, label=label, start=start, end=end)
+    now = timezone.now()
+    span = Span(assignment_id=key[1], start=start, end=end, text=text[start:end], created_at=now, updated_at=now)
+    span.label = LabelType(name=label)
+    after = json.dumps(span_values(span))
+    params += [start, end, span.text, now, now, *CLOSED, document_id, sha256, after, now]
+    params += [now, now, now, now, now]
+    with connection.cursor() as cursor:
+        cursor.execute(_span_save_statement(access_sql), params)
+        row = cursor.fetchone()
+    is_member, status, label_id, twin_id, found_document, found_sha256, project_id, new_id = row or (False,) * 8
+    span_save_access_check(is_member)
+    if (found_document, found_sha256) != target:  # not that document (never, as texts are never edited)
+        _SAVE_TARGETS.pop(key, None)
+        return None
+    assignment_check_open(Assignment(status=status))
+    if label_id is None:
+        raise _unknown_label(label)
+    if twin_id is None and new_id is None:  # an identical save committed while this one waited for the lock
+        twin_id = _twins(key[1], label_id, start, end).values_list("pk", flat=True).first()
+    if twin_id is not None:
+        return Span.objects.select_related("label").get(pk=twin_id), False
+    span.pk, span.label = new_id, LabelType(pk=label_id, project_id=project_id, name=label)
+    span._state.adding, span._state.db = False, connection.alias
+    return span, True
+
+
+@cache
+def _span_save_statement(access_sql: str) -> str:
+    """The access rule's locked read (annotations.access) as the first part of one statement that writes the
+    span, its "span.created" entry and the lease extension (as `_touch_if_stale` would) only when the read's
+    row allows it. ON CONFLICT: the unique constraint on live identical spans answers a concurrent twin."""
+    return f"""
+WITH target AS ({access_sql}),
+new_span AS (
+    INSERT INTO annotations_span (assignment_id, label_id, start, "end", text, version, created_at, updated_at)
+    SELECT target.id, target.label_id, %s, %s, %s, 1, %s, %s FROM target
+    WHERE target.is_member AND target.status NOT IN (%s, %s, %s) AND target.label_id IS NOT NULL
+        AND target.twin_id IS NULL AND target.document_id = %s AND target.sha256 = %s
+    ON CONFLICT (assignment_id, start, "end", label_id) WHERE deleted_at IS NULL DO NOTHING
+    RETURNING id
+),
+audit AS (
+    INSERT INTO annotations_auditentry (project_id, document_id, actor_id, kind, object_id, after, created_at)
+    SELECT target.project_id, target.document_id, target.reviewer_id, 'span.created', new_span.id, %s::jsonb, %s
+    FROM target, new_span
+),
+touch AS (
+    UPDATE annotations_assignment AS t SET updated_at = %s, lease_expires_at = CASE
+        WHEN target.lease_expires_at < %s + target.lease_minutes * INTERVAL '1 minute' - {_TOUCH_EVERY}
+        THEN %s + target.lease_minutes * INTERVAL '1 minute' ELSE t.lease_expires_at END
+    FROM target
+    WHERE t.id = target.id AND EXISTS (SELECT 1 FROM new_span) AND (target.updated_at < %s - {_TOUCH_EVERY}
+        OR target.lease_expires_at < %s + target.lease_minutes * INTERVAL '1 minute' - {_TOUCH_EVERY})
+)
+SELECT target.is_member, target.status, target.label_id, target.twin_id, target.document_id, target.sha256,
+    target.project_id, (SELECT id FROM new_span) FROM target
+"""
+
+
+_TOUCH_EVERY = f"INTERVAL '{int(LEASE_TOUCH_EVERY.total_seconds())} seconds'"
 
 
 # The span and its "span.created" entry in one statement (a data-modifying WITH): one round trip fewer
