@@ -131,6 +131,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Statements run through workbench.db.prepared_cursor are prepared on the server once per connection;
+    # psycopg prepares no other statement on its own (this threshold is never reached). Set
+    # DB_PREPARED_STATEMENTS=0 behind a transaction-mode pooler that cannot keep them (PgBouncer < 1.21).
+    prepare = os.environ.get("DB_PREPARED_STATEMENTS", "1") != "0"
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1 if prepare else None
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache holds sign-in failure counts and API throttle counters. Set CACHE_URL (redis://...) when

@@ -22,6 +22,7 @@ from annotations.models import Assignment, AssignmentStatus, ClaimLink, LabelTyp
 from annotations.models.validation import validate_span_offsets
 from annotations.selectors.documents import document_text
 from annotations.services.audit import audit_record, span_values
+from workbench.db import prepared_cursor
 
 # A save extends the lease; saves closer together than this share one extension (no UPDATE per span).
 LEASE_TOUCH_EVERY = timedelta(seconds=60)
@@ -188,7 +189,7 @@ def _span_save_in_one_statement(user, assignment_id, start, end, label, quote) -
     after = json.dumps(span_values(span))
     params += [start, end, span.text, now, now, *CLOSED, document_id, sha256, after, now]
     params += [now, now, now, now, now]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_span_save_statement(access_sql), params)
         row = cursor.fetchone()
     is_member, status, label_id, twin_id, found_document, found_sha256, project_id, new_id = row or (False,) * 8

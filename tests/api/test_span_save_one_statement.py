@@ -162,3 +162,34 @@ def test_an_identical_save_that_commits_while_this_one_waits_is_answered_not_sto
     assert response.status_code == 200, response.content
     assert response.json()["id"] == twin_id[0]
     assert Span.objects.filter(assignment=warm, start=6, end=11).count() == 1
+
+
+def _prepared_span_saves():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans + custom_plans FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%WITH target AS%INSERT INTO annotations_span%"],
+        )
+        return sum(row[0] for row in cursor.fetchall())
+
+
+def test_the_statement_is_prepared_once_and_run_again_without_planning(client, warm):
+    """workbench.db.prepared_cursor: PostgreSQL planned the statement longer than it ran it."""
+    before = _prepared_span_saves()
+    for start, end in [(6, 11), (12, 15), (16, 22)]:
+        assert _post(client, warm, start, end).status_code == 201
+    assert _prepared_span_saves() == before + 3  # one prepared statement, run three more times
+
+
+def test_with_preparing_turned_off_the_save_is_the_same(client, warm):
+    """DB_PREPARED_STATEMENTS=0 sets psycopg's prepare_threshold to None: bound on the server, not prepared."""
+    connection.ensure_connection()
+    threshold = connection.connection.prepare_threshold
+    connection.connection.prepare_threshold = None
+    try:
+        before = _prepared_span_saves()
+        assert _post(client, warm, 6, 11).status_code == 201
+        assert _prepared_span_saves() == before
+    finally:
+        connection.connection.prepare_threshold = threshold
+    assert _saved(warm) == [(0, 3), (6, 11)]

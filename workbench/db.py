@@ -1,0 +1,34 @@
+"""Database helpers that Django does not offer."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from django.db import connection
+
+
+@cache
+def _preparing_cursor_class():
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparingCursor(ServerBindingCursor):
+        """Binds parameters on the server and asks psycopg to prepare each statement it runs."""
+
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True, binary=binary)
+
+    return PreparingCursor
+
+
+def prepared_cursor():
+    """A Django cursor (logged and counted like any other) whose statements PostgreSQL prepares once per
+    connection, then runs without planning them again. Django binds parameters on the client and prepares
+    nothing; for a statement run at every request whose planning costs more than running it (the span
+    save's: 0.8 of 1.2 ms), preparing it saves that planning. Persistent connections keep the prepared
+    statement. With DB_PREPARED_STATEMENTS=0 (settings: psycopg's prepare_threshold None) the statement
+    is bound on the server but not prepared. Elsewhere (SQLite), an ordinary cursor."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.cursor().close()  # the health check and the connection, as for an ordinary cursor
+    raw = _preparing_cursor_class()(connection.connection)
+    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
