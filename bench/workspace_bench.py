@@ -279,9 +279,12 @@ def main() -> None:
                 token = rng.choice(tokens)
                 u16 = lambda i: len(text[:i].encode("utf-16-le")) // 2  # noqa: E731
                 # A reviewer selects a word they see: scroll it to the middle of the screen and let the page
-                # draw it (two frames), then select it and press the label's key.
+                # draw it (two frames), then select it and press the label's key. A person's key comes at
+                # any moment of the 16.7 ms between two frames: the pause after the last frame is drawn
+                # at random over one frame interval (a fixed pause would put every key at the same phase).
+                pause = 30 + rng.uniform(0, 1000 / 60)
                 page.evaluate(
-                    """async ([s, e]) => {
+                    """async ([s, e, pause]) => {
                       const article = document.getElementById('article');
                       const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
                       const range = document.createRange(); let seen = 0, node, started = false;
@@ -293,11 +296,11 @@ def main() -> None:
                       }
                       range.startContainer.parentElement.scrollIntoView({ block: 'center' });
                       for (let i = 0; i < 2; i++) await new Promise((r) => requestAnimationFrame(r));
-                      await new Promise((r) => setTimeout(r, 30));
+                      await new Promise((r) => setTimeout(r, pause));
                       const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(range);
                       window.__lastFrameMs = null; window.__lastPaintMs = null;
                     }""",
-                    [u16(token.start), u16(token.end)],
+                    [u16(token.start), u16(token.end), pause],
                 )
                 page.keyboard.press("1")
                 # no request to the page while its frame is made (each would be a task on its main thread)
