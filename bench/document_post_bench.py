@@ -8,7 +8,8 @@ SQLAlchemy transport on a temporary SQLite file; no worker, so the statistics jo
 
 Prints the SQL statements of one POST, the p50 and p95 of a POST, the CPU time per POST of this process
 (the request and the background send of its job) and of its PostgreSQL backend, and the load average;
-`--profile` adds the functions that take the time (cProfile, cumulative). The HTTP figures beside doccano's come from ../shared/peer-bench.
+`--profile` adds the functions that take the time (cProfile, cumulative). The HTTP figures beside doccano's
+come from ../shared/peer-bench.
 """
 
 from __future__ import annotations
