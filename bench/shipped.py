@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import statistics
 import tempfile
+from pathlib import Path
 
 
 def shipped_environment(database: str, prefix: str, **extra: str) -> None:
@@ -35,3 +36,12 @@ def ensure_database(database: str) -> None:
 def pct(values, q: int) -> float:
     """The q-th percentile of durations in seconds, in milliseconds."""
     return statistics.quantiles(values, n=100)[q - 1] * 1000 if len(values) > 1 else values[0] * 1000
+
+
+def backend_cpu(connection) -> float:
+    """CPU seconds used so far by this connection's PostgreSQL backend process (same machine)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from shipped import ensure_database, pct, shipped_environment  # noqa: E402  (bench/ is the script's folder)
+from shipped import backend_cpu, ensure_database, pct, shipped_environment  # noqa: E402  (bench/ is the script's folder)
 
 DATABASE = os.environ.get("SPAN_BENCH_DATABASE", "workbench_spanbench")
 shipped_environment(DATABASE, "span-bench-")
@@ -29,15 +29,6 @@ PARAGRAPH = (
     "قال المرصد السوري لحقوق الإنسان إن عناصر من تنظيم الدولة الإسلامية هاجموا مواقع لقوات النظام في بادية "
     "الرصافة جنوب غرب الرقة صباح يوم الأحد، ما أسفر عن مقتل ثلاثين عنصراً وإصابة آخرين بجروح متفاوتة."
 )
-
-
-def backend_cpu(connection) -> float:
-    """CPU seconds used so far by this connection's PostgreSQL backend process (same machine)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:

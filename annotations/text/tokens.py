@@ -30,9 +30,11 @@ abbreviation (د. محمد, أ. ف. ب); Latin abbreviations such as "U.S. army"
 not recognised.
 """
 
+import re
 import sys
 from array import array
 from functools import cache
+from itertools import accumulate
 from typing import NamedTuple
 
 from .chars import (
@@ -40,6 +42,7 @@ from .chars import (
     JOINERS,
     NUMBER_SEPARATORS,
     category,
+    grapheme_strings,
     graphemes,
     is_arabic_letter,
     is_digit,
@@ -66,6 +69,53 @@ def tokenize(text: str) -> list[Token]:
 
     Works on grapheme clusters (``chars.graphemes``); a cluster is classified by its first character.
     """
+    # Each cluster becomes one symbol of its class (_cluster_symbol) and the rules above become one
+    # regular expression over the symbols (_TOKEN): the loop over clusters runs in C, not in Python.
+    clusters = grapheme_strings(text)
+    symbols = _SYMBOLS
+    if len(symbols) > _SYMBOLS_MAX:  # clusters are a few hundred distinct strings per language
+        symbols.clear()
+    for cluster in set(clusters).difference(symbols):
+        symbols[cluster] = _cluster_symbol(cluster)
+    classes = "".join(map(symbols.__getitem__, clusters))
+    matches = _TOKEN.finditer(classes)
+    if len(clusters) == len(text):  # every cluster one code point: cluster indices are offsets
+        return [Token(text[a:b], a, b) for a, b in map(re.Match.span, matches)]
+    ends = list(accumulate(map(len, clusters)))
+    starts = [0, *ends]
+    tokens = []
+    for match in matches:
+        first, last = match.span()
+        start, end = starts[first], ends[last - 1]
+        tokens.append(Token(text[start:end], start, end))
+    return tokens
+
+
+# A cluster's class, from its first character (and, for the number rule, its last one and its length):
+# w a word character (a letter, mark or number), then d when it starts with a digit, e when it ends with
+# one, b both; j a joiner (skipped outside a word); s skipped (whitespace, invisible separators); n a
+# number separator alone (. , ٫ ٬); o anything else (punctuation, symbols, emoji).
+def _cluster_symbol(cluster: str) -> str:
+    first = cluster[0]
+    if is_word_char(first):
+        return "wdeb"[is_digit(first) + 2 * is_digit(cluster[-1])]
+    if first in JOINERS:
+        return "j"
+    if _is_skipped(first):
+        return "s"
+    return "n" if first in NUMBER_SEPARATORS and len(cluster) == 1 else "o"
+
+
+_SYMBOLS: dict[str, str] = {}
+_SYMBOLS_MAX = 100_000
+# A word: a word cluster, extended over word clusters, over joiners followed by a word cluster, and over a
+# number separator between a cluster ending with a digit and one starting with one; any other cluster that
+# is not skipped is a token of its own.
+_TOKEN = re.compile(r"[wdeb](?:[wdeb]|j+[wdeb]|(?<=[eb])n[db])*|[on]")
+
+
+def _tokenize_by_clusters(text: str) -> list[Token]:
+    """The rules as a loop over the clusters: what ``tokenize`` computes (the tests compare them)."""
     clusters = graphemes(text)
     tokens = []
     n = len(clusters)

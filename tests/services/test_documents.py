@@ -16,6 +16,7 @@ from annotations.models import Document, DocumentStats, OutboxMessage, Predictio
 from annotations.services import documents as documents_service
 from annotations.services.documents import ImportResult, _create_documents, document_create
 from annotations.services.imports import documents_write
+from annotations.services.stats import text_stats
 
 
 def test_create_stores_nfc_and_its_hash(project):
@@ -34,6 +35,44 @@ def test_duplicate_text_is_a_conflict_naming_the_existing_document(project):
         document_create(project=project, text=unicodedata.normalize("NFD", "نص الخبر"))
     assert error.value.extra == {"id": first.id}
     assert Document.objects.count() == 1
+
+
+def test_a_duplicate_inside_a_transaction_leaves_it_usable(project):
+    """An Idempotency-Key request runs in a transaction: a refused duplicate must not abort it (PostgreSQL's
+    one-statement INSERT inserts nothing instead of failing; the ORM path rolls back to its savepoint)."""
+    first = document_create(project=project, text="نص الخبر")
+    with transaction.atomic():
+        with pytest.raises(Conflict) as error:
+            document_create(project=project, text="نص الخبر")
+        second = document_create(project=project, text="نص خبر آخر")
+    assert error.value.extra == {"id": first.id}
+    assert sorted(Document.objects.values_list("id", flat=True)) == [first.id, second.id]
+    assert DocumentStats.objects.filter(document=second).exists()
+
+
+@pytest.mark.parametrize("source", ["", "المرصد السوري"], ids=["without-outlet", "with-outlet"])
+def test_a_created_document_is_what_the_database_holds(project, source):
+    """What document_create returns (the API's answer is made from it) equals the stored row, on both paths
+    (PostgreSQL writes an article without an outlet with one statement of its own)."""
+    published = dt.datetime(2024, 3, 1, 12, 30, tzinfo=dt.UTC)
+    document = document_create(
+        project=project,
+        text="قال المرصد إن 30 جندياً قتلوا.\nوأكد الجيش ذلك.",
+        title=" عنوان ",
+        source=source,
+        url=" https://example.org/a ",
+        published_at=published,
+        external_id="x-1",
+    )
+    assert document.pk is not None and not document._state.adding
+    stored = Document.objects.get(pk=document.pk)
+    names = ["title", "text", "sha256", "url", "published_at", "external_id", "created_at", "project_id"]
+    names += ["source_id", "search_text", "search_words", "slots_taken", "submitted_count", "archived_at"]
+    assert {name: getattr(document, name) for name in names} == {name: getattr(stored, name) for name in names}
+    assert (stored.title, stored.url, stored.published_at) == ("عنوان", "https://example.org/a", published)
+    stats = DocumentStats.objects.get(document=stored)
+    assert {name: getattr(stats, name) for name in text_stats(stored.text)} == text_stats(stored.text)
+    assert stats.computed_at >= stored.created_at
 
 
 def test_same_text_in_another_project_is_allowed(project, other_project):
