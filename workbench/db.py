@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from django.db import connection
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 
 
 @cache
@@ -20,6 +21,15 @@ def _preparing_cursor_class():
     return PreparingCursor
 
 
+class _LoggedPreparedCursor(CursorDebugWrapper):
+    """Logs (DEBUG, tests' query capture) a prepared statement with its parameters in place, as Django logs
+    its own statements; Django would ask psycopg for the text sent, which a prepared statement has not."""
+
+    def execute(self, sql, params=None):
+        with self.debug_sql(self.db.ops.compose_sql(sql, params)):
+            return CursorWrapper.execute(self, sql, params)
+
+
 def prepared_cursor():
     """A Django cursor (logged and counted like any other) whose statements PostgreSQL prepares once per
     connection, then runs without planning them again. Django binds parameters on the client and prepares
@@ -31,4 +41,4 @@ def prepared_cursor():
         return connection.cursor()
     connection.cursor().close()  # the health check and the connection, as for an ordinary cursor
     raw = _preparing_cursor_class()(connection.connection)
-    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+    return _LoggedPreparedCursor(raw, connection) if connection.queries_logged else connection.make_cursor(raw)

@@ -80,7 +80,8 @@ class IdempotencyKeys:
         if user is None:
             return self.get_response(request)
         fingerprint = _fingerprint(request)
-        earlier = IdempotencyRecord.objects.filter(user=user, key=key).first()
+        # [:1], not first(): (user, key) is unique, an ORDER BY id would only cost planning and a sort.
+        earlier = next(iter(IdempotencyRecord.objects.filter(user=user, key=key)[:1]), None)
         if earlier is not None:
             if earlier.created_at >= timezone.now() - timedelta(seconds=settings.IDEMPOTENCY_TTL):
                 return self._answer_repeat(earlier, fingerprint)

@@ -8,7 +8,9 @@ class IdempotencyRecord(models.Model):
     Written in the same transaction as the work it records, so a key either has both or neither;
     the unique constraint decides between two simultaneous requests with one key."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # db_index=False: the unique (user, key) index serves the user's rows. With an index of its own the
+    # planner could pick it for a key lookup and read every answer the user stored that day.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64, help_text="SHA-256 of method, path and body")
     status_code = models.PositiveSmallIntegerField()

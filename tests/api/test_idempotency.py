@@ -167,3 +167,35 @@ def test_a_browser_session_with_its_csrf_token_is_replayed(assignment, reviewer1
     assert first.status_code == 201 and again.status_code == 201
     assert again["Idempotent-Replayed"] == "true"
     assert Span.objects.count() == 1
+
+
+@pytest.mark.postgres
+def test_a_key_is_looked_up_through_the_unique_user_key_index(assignment, reviewer1, api_client_for):
+    """A reviewer stores an answer per save all day: the lookup must go straight to the (user, key) entry,
+    not read the user's other answers. It did, through a user_id index of its own and an ORDER BY id."""
+    require_service("PostgreSQL", connection.vendor == "postgresql", "the plan is PostgreSQL's")
+    client = api_client_for(reviewer1)
+    IdempotencyRecord.objects.bulk_create(
+        IdempotencyRecord(
+            user=reviewer1,
+            key=f"k{n}",
+            fingerprint="0" * 64,
+            status_code=201,
+            body=b"{}",
+            content_type="application/json",
+        )  # fmt: skip
+        for n in range(500)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE annotations_idempotencyrecord")
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert post_span(client, assignment, HTTP_IDEMPOTENCY_KEY="k-new").status_code == 201
+    lookup = next(q["sql"] for q in queries.captured_queries if 'FROM "annotations_idempotencyrecord"' in q["sql"])
+    assert "ORDER BY" not in lookup
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + lookup)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "idempotency_unique_user_key" in plan, plan
+    assert "Rows Removed" not in plan

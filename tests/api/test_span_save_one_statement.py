@@ -193,3 +193,16 @@ def test_with_preparing_turned_off_the_save_is_the_same(client, warm):
     finally:
         connection.connection.prepare_threshold = threshold
     assert _saved(warm) == [(0, 3), (6, 11)]
+
+
+def test_the_prepared_statement_is_logged_with_its_values(client, warm):
+    """Query logs (DEBUG, the tests' capture) show a prepared statement as Django shows its own: the SQL
+    with its values in place (psycopg keeps no text for a prepared statement)."""
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert _post(client, warm, 6, 11).status_code == 201
+    statement = queries.captured_queries[-1]["sql"]
+    assert statement.lstrip().startswith("WITH target AS") and "'actor'" in statement and "%s" not in statement
+    token = queries.captured_queries[0]["sql"]
+    assert 'FROM "auth_user" u' in token and "%s" not in token
