@@ -36,7 +36,7 @@ from annotations.models import (
     Role,
     Span,
 )
-from workbench.db import prepared_cursor
+from workbench.db import converted_row, field_converters, prepared_cursor
 
 # What each role may do, beyond what every member may do (read the project, its labels, its claims).
 ROLE_RANK = {Role.REVIEWER: 1, Role.ADJUDICATOR: 2, Role.MANAGER: 3}
@@ -86,10 +86,7 @@ def membership_for(user, project_id) -> Membership | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    row = list(row)
-    for index, column, functions in converters:  # what the ORM does to each value read
-        for function in functions:
-            row[index] = function(row[index], column, connection)
+    row = converted_row(row, converters)  # what the ORM does to each value read
     split = len(membership_names)
     membership = Membership.from_db(connection.alias, membership_names, row[:split])
     _MEMBERSHIP_PROJECT.set_cached_value(membership, Project.from_db(connection.alias, project_names, row[split:]))
@@ -112,12 +109,7 @@ def _membership_statement() -> tuple[str, list[str], list[str], list[tuple]]:
         f" INNER JOIN {q(project.db_table)} p ON p.{q(project.pk.column)} = m.{q(_MEMBERSHIP_PROJECT.column)}"
         f" WHERE m.{q(_MEMBERSHIP_PROJECT.column)} = %s AND m.{q(membership.get_field('user').column)} = %s LIMIT 1"
     )
-    converters = []
-    for index, field in enumerate(fields):
-        column = field.get_col(field.model._meta.db_table)
-        functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        if functions:
-            converters.append((index, column, functions))
+    converters = field_converters(fields)
     names = [field.attname for field in fields]
     split = len(membership.concrete_fields)
     return sql, names[:split], names[split:], converters

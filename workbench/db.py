@@ -42,3 +42,37 @@ def prepared_cursor():
     connection.cursor().close()  # the health check and the connection, as for an ordinary cursor
     raw = _preparing_cursor_class()(connection.connection)
     return _LoggedPreparedCursor(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
+
+
+def field_converters(fields) -> list[tuple]:
+    """For a row of raw SQL selecting `fields` in this order: the converters the ORM applies to those of its
+    columns that have some (SQLite's booleans and dates, JSON...), as (index, column, functions)."""
+    converters = []
+    for index, field in enumerate(fields):
+        column = field.get_col(field.model._meta.db_table)
+        functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        if functions:
+            converters.append((index, column, functions))
+    return converters
+
+
+def converted_row(row, converters) -> list:
+    """`row` with each value as the ORM would have read it (`field_converters`)."""
+    row = list(row)
+    for index, column, functions in converters:
+        for function in functions:
+            row[index] = function(row[index], column, connection)
+    return row
+
+
+def prepared_instance(model, sql: str, params, converters):
+    """The instance of `model` read by `sql` (its concrete fields' columns, in order: `field_converters` of
+    them), prepared on PostgreSQL; None without a row."""
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return model.from_db(
+        connection.alias, [f.attname for f in model._meta.concrete_fields], converted_row(row, converters)
+    )

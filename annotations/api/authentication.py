@@ -16,7 +16,7 @@ from rest_framework import authentication
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 
-from workbench.db import prepared_cursor
+from workbench.db import field_converters, prepared_instance
 
 CACHED = "_workbench_token_auth"
 
@@ -27,25 +27,21 @@ def remember(request, header: str, result) -> None:
 
 
 @cache
-def _user_by_token_sql() -> str:
+def _user_by_token_statement() -> tuple[str, list]:
     q = connection.ops.quote_name
     user = get_user_model()._meta
     columns = ", ".join(f"u.{q(field.column)}" for field in user.concrete_fields)
-    return (
+    sql = (
         f"SELECT {columns} FROM {q(user.db_table)} u INNER JOIN {q(Token._meta.db_table)} t"
         f" ON t.{q('user_id')} = u.{q(user.pk.column)} WHERE t.{q('key')} = %s"
     )
+    return sql, field_converters(user.concrete_fields)
 
 
 def _user_by_token(key: str):
     """The token's user, or None. The statement runs at every API request: prepared (workbench.db)."""
-    model = get_user_model()
-    with prepared_cursor() as cursor:
-        cursor.execute(_user_by_token_sql(), [key])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    return model.from_db(connection.alias, [field.attname for field in model._meta.concrete_fields], row)
+    sql, converters = _user_by_token_statement()
+    return prepared_instance(get_user_model(), sql, [key], converters)
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
