@@ -23,7 +23,7 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from annotations.api.authentication import TokenAuthentication, remember
 from annotations.models import IdempotencyRecord
-from workbench.db import field_converters, prepared_instance
+from workbench.db import field_converters, prepared_cursor, prepared_instance
 
 HEADER = "HTTP_IDEMPOTENCY_KEY"
 
@@ -79,6 +79,28 @@ def _stored_answer(user_id: int, key: str) -> IdempotencyRecord | None:
     return prepared_instance(IdempotencyRecord, sql, [user_id, key], converters)
 
 
+_STORED = ("user", "key", "fingerprint", "status_code", "body", "content_type", "created_at")
+
+
+@cache
+def _store_answer_sql() -> str:
+    q = connection.ops.quote_name
+    meta = IdempotencyRecord._meta
+    columns = ", ".join(q(meta.get_field(name).column) for name in _STORED)
+    return f"INSERT INTO {q(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(_STORED))})"
+
+
+def _store_answer(user_id: int, key: str, fingerprint: str, response) -> None:
+    """IdempotencyRecord.objects.create(...) of the answer, as SQL written once and prepared (every save of
+    the workspace stores one); each value prepared for the database by its field, as the ORM does."""
+    content_type = response.get("Content-Type", "application/json")
+    values = (user_id, key, fingerprint, response.status_code, response.content, content_type, timezone.now())
+    fields = (IdempotencyRecord._meta.get_field(name) for name in _STORED)
+    prepared = [field.get_db_prep_save(value, connection) for field, value in zip(fields, values, strict=True)]
+    with prepared_cursor() as cursor:
+        cursor.execute(_store_answer_sql(), prepared)
+
+
 def _replay(record: IdempotencyRecord) -> HttpResponse:
     response = HttpResponse(bytes(record.body), status=record.status_code, content_type=record.content_type)
     response["Idempotent-Replayed"] = "true"
@@ -111,14 +133,7 @@ class IdempotencyKeys:
                 if 200 <= response.status_code < 300 and not response.streaming:
                     # No savepoint: if another request with this key committed first, the unique (user, key)
                     # constraint raises here and the whole transaction, the request's work included, rolls back.
-                    IdempotencyRecord.objects.create(
-                        user=user,
-                        key=key,
-                        fingerprint=fingerprint,
-                        status_code=response.status_code,
-                        body=response.content,
-                        content_type=response.get("Content-Type", "application/json"),
-                    )
+                    _store_answer(user.pk, key, fingerprint, response)
         except IntegrityError:
             return self._answer_repeat(IdempotencyRecord.objects.get(user=user, key=key), fingerprint)
         return response
