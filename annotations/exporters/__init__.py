@@ -33,10 +33,12 @@ class Writer:
     title: str
     notes: str
     write: Callable[[Iterable[GoldDocument], ExportContext, dict | None], Iterator[str]]
+    reads_tokens: bool = False  # uses GoldDocument.sentences() / token_table(): the export reads stored tokens
 
     @classmethod
     def of(cls, module: ModuleType) -> Writer:
-        return cls(module.NAME, module.EXTENSION, module.MEDIA_TYPE, module.TITLE, module.NOTES, module.write)
+        fields = (module.NAME, module.EXTENSION, module.MEDIA_TYPE, module.TITLE, module.NOTES, module.write)
+        return cls(*fields, getattr(module, "READS_TOKENS", False))
 
 
 REGISTRY: dict[str, Writer] = {

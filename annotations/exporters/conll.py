@@ -55,6 +55,7 @@ from ._common import numbers
 from .records import ExportContext, GoldDocument
 
 NAME = "conll"
+READS_TOKENS = True  # the tokens stored at import are read with the documents
 EXTENSION = "conll"
 MEDIA_TYPE = "text/plain; charset=utf-8"
 TITLE = "CoNLL (BIO, one column per label)"

@@ -39,6 +39,7 @@ from .conll import _cell, disjoint_token_ranges
 from .records import ExportContext, GoldDocument
 
 NAME = "conll2003"
+READS_TOKENS = True  # the tokens stored at import are read with the documents
 EXTENSION = "conll"
 MEDIA_TYPE = "text/plain; charset=utf-8"
 TITLE = "CoNLL-2003 NER (token and one IOB2 tag)"

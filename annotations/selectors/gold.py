@@ -40,6 +40,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import (
+    BinaryField,
     BooleanField,
     CharField,
     ExpressionWrapper,
@@ -383,9 +384,16 @@ class _Chunk:
 
 
 def _chunks(
-    project: Project, condition: Q, *, include_majority: bool, snapshot_at: dt.datetime, chunk_size: int
+    project: Project,
+    condition: Q,
+    *,
+    include_majority: bool,
+    snapshot_at: dt.datetime,
+    chunk_size: int,
+    tokens: bool,
 ) -> Iterator[_Chunk]:
-    """The rows of the gold documents, chunk by chunk, keyset by document id: a fixed number of queries each."""
+    """The rows of the gold documents, chunk by chunk, keyset by document id: a fixed number of queries each.
+    `tokens`: read the tokens stored at import too (about 1 KB a document; only the CoNLL writers use them)."""
 
     def documents(last: int):
         page = Q(pk__gt=last)
@@ -396,7 +404,7 @@ def _chunks(
             .annotate(
                 published=_published(),
                 final_at_snapshot=_final_at_snapshot(snapshot_at),
-                stored_tokens=_stored_tokens(),
+                stored_tokens=_stored_tokens() if tokens else Value(None, output_field=BinaryField()),
             )
             .order_by("pk")
             .values_list(*DOCUMENT_FIELDS)[:chunk_size]
@@ -434,11 +442,13 @@ def gold_records(
     agreement: dict[int, dict] | None = None,
     chunk_size: int = CHUNK,
     on_chunk: Callable[[int], None] | None = None,
+    tokens: bool = True,
 ) -> Iterator[GoldDocument]:
     """The project's gold, one document at a time, in document id order (see the module docstring).
 
     `agreement` maps document ids to their figures (`gold_agreement`); `on_chunk(n)` is called after
-    each chunk of n documents has been read (progress). Inside `gold_snapshot`'s own transaction, the
+    each chunk of n documents has been read (progress); `tokens=False`: without the tokens stored at
+    import (GoldDocument.tokens None; `sentences()` would tokenize again). Inside `gold_snapshot`'s own transaction, the
     next chunk's rows are read ahead by a thread in the same snapshot (`_read_ahead`) while this one is
     built and written."""
     snapshot_at = snapshot_at or timezone.now()
@@ -447,7 +457,13 @@ def gold_records(
     agreement = agreement or {}
     condition = gold_documents_filter(project, include_majority=include_majority, snapshot_at=snapshot_at)
     produce = functools.partial(
-        _chunks, project, condition, include_majority=include_majority, snapshot_at=snapshot_at, chunk_size=chunk_size
+        _chunks,
+        project,
+        condition,
+        include_majority=include_majority,
+        snapshot_at=snapshot_at,
+        chunk_size=chunk_size,
+        tokens=tokens,
     )
     for chunk in _read_ahead(produce) if _in_own_snapshot() else produce():
         built: dict[int, GoldDocument] = {}

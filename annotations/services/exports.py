@@ -280,7 +280,11 @@ def _write_export(
             total = gold_count(project, include_majority=options.include_majority, snapshot_at=snapshot_at)
             for n, (split, path) in enumerate(zip(splits, data_paths, strict=True)):
                 records = gold_records(
-                    project, include_majority=options.include_majority, snapshot_at=snapshot_at, agreement=per_document
+                    project,
+                    include_majority=options.include_majority,
+                    snapshot_at=snapshot_at,
+                    agreement=per_document,
+                    tokens=writer.reads_tokens,
                 )
                 split_counts = Counts()
                 split_stats: dict = {}

@@ -554,3 +554,13 @@ def test_the_audit_trail_is_exported_on_request(project, gold, manager, export_r
     assert listed["audit"]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     plain = run(project, requested_by=manager)
     assert export_file_path(plain, "audit") is None and "audit" not in {i["role"] for i in manifest_of(plain)["files"]}
+
+
+@pytest.mark.parametrize(("fmt", "reads"), [("jsonl", False), ("csv", False), ("conll", True), ("conll2003", True)])
+def test_only_the_conll_writers_read_the_stored_tokens(project, gold, tmp_path, fmt, reads):
+    """About 1 KB a document that only CoNLL uses: the other exports do not fetch it."""
+    from annotations.selectors import gold as gold_selectors
+
+    with mock.patch.object(gold_selectors, "_stored_tokens", wraps=gold_selectors._stored_tokens) as stored:
+        export_write(project=project, fmt=fmt, output_path=tmp_path / f"gold.{fmt}")
+    assert stored.called is reads
