@@ -6,7 +6,8 @@ broker (kombu's SQLAlchemy transport on a temporary SQLite file; no worker, so a
     .venv/bin/python bench/span_post_bench.py [--documents 20] [--spans 50]
 
 Prints, with an Idempotency-Key (as the workspace sends it) and without one (scripts, the peer benchmark),
-the SQL statements of a span POST and its p50 and p95; those of a submit; and the load average. The HTTP
+the SQL statements of a span POST and its p50 and p95; those of a submit, and of an adjudicator's accept
+agreed and finalize of each submitted document; and the load average. The HTTP
 figures beside the peers come from ../shared/peer-bench (bench/serve_ours.sh serves ours there).
 """
 
@@ -62,12 +63,17 @@ def main() -> None:
     Membership.objects.get_or_create(project=project, user=reviewer, defaults={"role": Role.REVIEWER})
     token, _ = Token.objects.get_or_create(user=reviewer)
     client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Token {token.key}")
+    adjudicator, _ = get_user_model().objects.get_or_create(username="span-bench-adjudicator")
+    Membership.objects.get_or_create(project=project, user=adjudicator, defaults={"role": Role.ADJUDICATOR})
+    adjudicator_token, _ = Token.objects.get_or_create(user=adjudicator)
+    adjudicating = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Token {adjudicator_token.key}")
     texts = [f"خبر {n} من {slug}: " + " ".join([PARAGRAPH] * 3) for n in range(args.documents)]
     for text in texts:
         document_create(project=project, text=text)
     # Documents alternate: the workspace sends an Idempotency-Key with every save, scripts and the peer
     # benchmark (../shared/peer-bench) do not; each kind is timed and counted apart.
     posts, submits, counts = {True: [], False: []}, [], {True: [], False: []}
+    accepts, finalizes = [], []
     post_cpu = {True: 0.0, False: 0.0}
     backend_post_cpu = {True: 0.0, False: 0.0}
     for number, _ in enumerate(texts):
@@ -93,6 +99,16 @@ def main() -> None:
         response = client.post(f"/api/assignments/{assignment.pk}/submit/", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
         submits.append(time.perf_counter() - started)
         assert response.status_code == 200, response.content
+        # the adjudicator's one-action path: accept what the reviewers agree on, then finalize (k = 1: all)
+        document_url = f"/api/documents/{assignment.document_id}/adjudication"
+        started = time.perf_counter()
+        response = adjudicating.post(f"{document_url}/accept-agreed/", {}, content_type="application/json")
+        accepts.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.content
+        started = time.perf_counter()
+        response = adjudicating.post(f"{document_url}/finalize/", {}, content_type="application/json")
+        finalizes.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.content
     for keyed, before in ((True, 20), (False, 12)):
         steady = sorted(counts[keyed])[len(counts[keyed]) // 2]  # an assignment's first save takes the full path
         times, n = posts[keyed], len(posts[keyed])
@@ -106,6 +122,11 @@ def main() -> None:
     print(
         f"submit (the agreement job published, not run): p50 {pct(submits, 50):.1f} ms, "
         f"p95 {pct(submits, 95):.1f} ms over {len(submits)} submits (goal p50 < 50 ms)"
+    )
+    print(
+        f"adjudication of a submitted document: accept agreed p50 {pct(accepts, 50):.1f} ms, p95 "
+        f"{pct(accepts, 95):.1f} ms; finalize (the agreement job published, not run) p50 {pct(finalizes, 50):.1f} ms, "
+        f"p95 {pct(finalizes, 95):.1f} ms (goal p50 < 50 ms), over {len(finalizes)} documents"
     )
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
