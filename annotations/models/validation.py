@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from annotations.errors import ApplicationError
 from annotations.importers import MAX_FIELD_CHARS, check_text, check_url
 from annotations.text.chars import BIDI_CONTROLS
-from annotations.text.offsets import validate_span
+from annotations.text.offsets import Message, validate_span
 
 # Claims are shown in lists next to other claims: embeddings, overrides and isolates (U+202A–U+202E,
 # U+2066–U+2069) could reorder what a reader sees ("Trojan Source"). Marks (ALM, LRM, RLM) are harmless.
@@ -112,12 +112,20 @@ def validate_claim(*, text, place="", actor="") -> ClaimValues:
     )
 
 
+def _translated(message: str) -> str:
+    """A refusal of annotations.text.offsets in the request's language."""
+    if isinstance(message, Message):
+        return _(message.template).format(**message.values)
+    return message
+
+
 def validate_span_offsets(text: str, start, end, quote=None) -> None:
     """A span (a reviewer's or gold) on `text`: bounds, order, no split character, and the quote, when
     given, equal to text[start:end]."""
     errors = validate_span(text, start, end)
     if errors:
-        raise ApplicationError(_("Invalid span offsets."), fields={name: [message] for name, message in errors.items()})
+        fields = {name: [_translated(message)] for name, message in errors.items()}
+        raise ApplicationError(_("Invalid span offsets."), fields=fields)
     if quote is not None and quote != text[start:end]:
         _refuse(
             "quote",

@@ -9,6 +9,24 @@ code point, which is exactly where naive conversions drift.
 from .chars import cluster_break_kind
 
 
+def gettext_noop(template: str) -> str:
+    """Marks a message for the Arabic catalog (Django's makemessages extracts `gettext_noop`); this module
+    stays free of Django, so the caller translates (annotations.models.validation)."""
+    return template
+
+
+class Message(str):
+    """A refusal in English that also carries its template and values, for a caller to translate."""
+
+    template: str
+    values: dict
+
+    def __new__(cls, template: str, **values) -> "Message":
+        message = super().__new__(cls, template.format(**values) if values else template)
+        message.template, message.values = template, values
+        return message
+
+
 def _check_index(value, name: str) -> None:
     # bool is an int subclass; True as an offset is always a bug upstream.
     if isinstance(value, bool) or not isinstance(value, int):
@@ -74,14 +92,18 @@ def codepoint_offsets_table(text: str) -> list[int | None]:
 
 
 _BOUNDARY_MESSAGES = {
-    "mark": "Span boundary falls inside a character: a combining mark ({cp}) follows it.",
-    "variation_selector": ("Span boundary falls inside a character: a variation selector ({cp}) follows it."),
-    "skin_tone": ("Span boundary falls inside an emoji: a skin-tone modifier ({cp}) follows it."),
-    "tag": "Span boundary falls inside an emoji flag: a tag character ({cp}) follows it.",
-    "zwj": ("Span boundary falls inside an emoji sequence joined by a zero-width joiner (U+200D)."),
-    "regional_indicator": ("Span boundary falls inside a flag: it would split the regional indicator pair ({pair})."),
-    "joiner": "Span boundary falls inside a character: a zero-width non-joiner ({cp}) attaches to it.",
-    "cluster": "Span boundary falls inside a character: {cp} belongs to the character before it.",
+    "mark": gettext_noop("Span boundary falls inside a character: a combining mark ({cp}) follows it."),
+    "variation_selector": gettext_noop(
+        "Span boundary falls inside a character: a variation selector ({cp}) follows it."
+    ),
+    "skin_tone": gettext_noop("Span boundary falls inside an emoji: a skin-tone modifier ({cp}) follows it."),
+    "tag": gettext_noop("Span boundary falls inside an emoji flag: a tag character ({cp}) follows it."),
+    "zwj": gettext_noop("Span boundary falls inside an emoji sequence joined by a zero-width joiner (U+200D)."),
+    "regional_indicator": gettext_noop(
+        "Span boundary falls inside a flag: it would split the regional indicator pair ({pair})."
+    ),
+    "joiner": gettext_noop("Span boundary falls inside a character: a zero-width non-joiner ({cp}) attaches to it."),
+    "cluster": gettext_noop("Span boundary falls inside a character: {cp} belongs to the character before it."),
 }
 
 
@@ -105,7 +127,7 @@ def boundary_error(text: str, index: int) -> str | None:
         return None
     ch = text[index]
     pair = f"{_u(text[index - 1])} {_u(ch)}"
-    return _BOUNDARY_MESSAGES[kind].format(cp=_u(ch), pair=pair)
+    return Message(_BOUNDARY_MESSAGES[kind], cp=_u(ch), pair=pair)
 
 
 def validate_span(text: str, start, end) -> dict[str, str]:
@@ -113,20 +135,20 @@ def validate_span(text: str, start, end) -> dict[str, str]:
     errors: dict[str, str] = {}
     for name, value in (("start", start), ("end", end)):
         if isinstance(value, bool) or not isinstance(value, int):
-            errors[name] = f"{name} must be an integer."
+            errors[name] = Message(gettext_noop("{name} must be an integer."), name=name)
     if errors:
         return errors
     length = len(text)
     if start < 0:
-        errors["start"] = "Ensure start ≥ 0."
+        errors["start"] = Message(gettext_noop("Ensure start ≥ 0."))
     elif start > length:
-        errors["start"] = f"Ensure start ≤ {length} (the document length)."
+        errors["start"] = Message(gettext_noop("Ensure start ≤ {length} (the document length)."), length=length)
     if end > length:
-        errors["end"] = f"Ensure end ≤ {length} (the document length)."
+        errors["end"] = Message(gettext_noop("Ensure end ≤ {length} (the document length)."), length=length)
     if errors:
         return errors
     if start >= end:
-        errors["end"] = "start must be less than end."
+        errors["end"] = Message(gettext_noop("start must be less than end."))
         return errors
     for name, value in (("start", start), ("end", end)):
         message = boundary_error(text, value)

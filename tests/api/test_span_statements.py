@@ -111,3 +111,19 @@ def test_the_lease_is_extended_once_a_minute_not_at_every_save(client, leased):
     assert extended > soon + timedelta(minutes=20)  # the project's 30 minutes from now
     _post(client, leased, 6, 11, "actor")
     assert Assignment.objects.get(pk=leased.pk).lease_expires_at == extended  # within the minute: kept
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "Ensure end ≤ 51 (the document length)."),
+        ("ar", "يجب أن تكون النهاية end ≤ 51 (طول الوثيقة)."),
+    ],
+)
+def test_offset_refusals_are_in_the_requests_language(client, leased, language, message):
+    """annotations.text.offsets has no Django in it: its refusals carry their template, translated here."""
+    payload = {"start": 6, "end": 999, "label": "actor"}
+    url = f"/api/assignments/{leased.pk}/spans/"
+    response = client.post(url, payload, format="json", HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 400
+    assert response.json() == {"end": [message]}
