@@ -27,6 +27,7 @@ thread CPU time, the top functions by own time). Prints the figures; exits 0.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -219,8 +220,58 @@ def vm(field: str) -> float:
     return float("nan")
 
 
+def pss_mb(pid: int) -> float:
+    """The proportional set size of a process in MB (its pages shared with others counted in part)."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:  # it has just ended
+        pass
+    return 0.0
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):  # a thread that has just ended
+            found += [int(n) for n in (task / "children").read_text().split()]
+    return found
+
+
+class PeakPss:
+    """The peak of the summed PSS of this process and its children (a parallel export's forked workers,
+    which share the pages they inherited: their RSS would count those pages again), sampled every 50 ms."""
+
+    def __init__(self):
+        import threading
+
+        self.peak = 0.0
+        self.workers = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.sample, daemon=True)
+
+    def sample(self) -> None:
+        me = os.getpid()
+        python = os.path.realpath(sys.executable)
+        while not self.stop.wait(0.05):
+            children = [pid for pid in children_of(me) if os.path.realpath(f"/proc/{pid}/exe") == python]
+            self.workers = max(self.workers, len(children))
+            self.peak = max(self.peak, pss_mb(me) + sum(map(pss_mb, children)))
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+
+
 def child(slug: str, fmt: str, profile: bool = False) -> None:
     """One export in this (fresh) process; prints a JSON line with its figures (after the profile)."""
+    import resource
+
     import django
 
     django.setup()
@@ -238,8 +289,14 @@ def child(slug: str, fmt: str, profile: bool = False) -> None:
         import cProfile
 
         profiler = cProfile.Profile(time.thread_time)  # this thread's CPU, not the wall clock of a busy host
-    with tempfile.TemporaryDirectory() as directory:
+
+    def children_cpu() -> float:  # the workers' (and git describe's), once they have ended
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    with tempfile.TemporaryDirectory() as directory, PeakPss() as pss:
         cpu = time.process_time()
+        workers_cpu = children_cpu()
         started = time.perf_counter()
         if profiler is not None:
             profiler.enable()
@@ -248,6 +305,7 @@ def child(slug: str, fmt: str, profile: bool = False) -> None:
             profiler.disable()
         seconds = time.perf_counter() - started
         cpu = time.process_time() - cpu
+        workers_cpu = children_cpu() - workers_cpu
     if profiler is not None:
         import pstats
 
@@ -264,6 +322,9 @@ def child(slug: str, fmt: str, profile: bool = False) -> None:
                 "spans": result.counts["spans"],
                 "seconds": seconds,
                 "cpu": cpu,
+                "workers_cpu": workers_cpu,
+                "workers": pss.workers,
+                "peak_pss_mb": pss.peak,
                 "load": load,
                 "bytes": result.bytes,
                 "baseline_mb": baseline,
@@ -281,6 +342,9 @@ def main() -> None:
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--profile", action="store_true", help="print where each export's main thread spends CPU")
+    parser.add_argument(
+        "--workers", default="", help="EXPORT_WORKERS for the exports, comma-separated to compare (default: as shipped)"
+    )
     parser.add_argument("--child", nargs=2, metavar=("SLUG", "FORMAT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -301,50 +365,55 @@ def main() -> None:
 
     connections.close_all()
     print(
-        f"{'format':20} {'documents':>10} {'spans':>10} {'seconds':>8} {'docs/s':>8} {'CPU s':>6} {'load':>5} "
-        f"{'MB out':>8} {'RSS before':>10} {'peak RSS':>9}"
+        f"{'format':20} {'documents':>10} {'spans':>10} {'workers':>7} {'seconds':>8} {'docs/s':>8} {'CPU s':>6} "
+        f"{'load':>5} {'MB out':>8} {'RSS before':>10} {'peak RSS':>9} {'peak PSS, all':>13}"
     )
     rows = []
-    for fmt in formats:
-        for size in sizes:
-            command = [
-                sys.executable,
-                __file__,
-                "--child",
-                slug_for(size),
-                fmt,
-                *(["--profile"] if args.profile else []),
-            ]
-            done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
-            if done.returncode != 0:
-                print(f"{fmt:20} {size:>10,} failed:\n{done.stderr[-2000:]}")
-                continue
-            *profile, last = done.stdout.strip().splitlines()
-            figures = json.loads(last)
-            rate = figures["documents"] / figures["seconds"]
-            rows.append((fmt, size, rate, figures["peak_mb"]))
-            print(
-                f"{fmt:20} {figures['documents']:>10,} {figures['spans']:>10,} {figures['seconds']:>8.2f} "
-                f"{rate:>8,.0f} {figures['cpu']:>6.2f} {figures['load']:>5.1f} {figures['bytes'] / 1e6:>8.1f} "
-                f"{figures['baseline_mb']:>8.0f} MB {figures['peak_mb']:>6.0f} MB",
-                flush=True,
-            )
-            if profile:
-                print("\n".join(profile), flush=True)
-    print(
-        f"snapshot: {figures['isolation'] if rows else 'n/a'}; goals: > {GOAL_RATE:,} documents/s, peak RSS < "
-        f"{GOAL_RSS_MB} MB and flat between sizes"
-    )
-    for fmt in formats:
-        mine = [row for row in rows if row[0] == fmt]
-        if not mine:
+    counts = [int(n) for n in args.workers.split(",") if n] or [None]  # None: as shipped
+    for fmt, size, workers in ((f, s, w) for f in formats for s in sizes for w in counts):
+        env = dict(os.environ)
+        if workers is not None:
+            env["EXPORT_WORKERS"] = str(workers)
+        command = [
+            sys.executable,
+            __file__,
+            "--child",
+            slug_for(size),
+            fmt,
+            *(["--profile"] if args.profile else []),
+        ]
+        done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env)
+        if done.returncode != 0:
+            print(f"{fmt:20} {size:>10,} failed:\n{done.stderr[-2000:]}")
             continue
+        *profile, last = done.stdout.strip().splitlines()
+        figures = json.loads(last)
+        rate = figures["documents"] / figures["seconds"]
+        memory = max(figures["peak_mb"], figures["peak_pss_mb"])
+        rows.append((fmt, figures["workers"] or 1, rate, memory))
+        print(
+            f"{fmt:20} {figures['documents']:>10,} {figures['spans']:>10,} {figures['workers'] or 1:>7} "
+            f"{figures['seconds']:>8.2f} {rate:>8,.0f} {figures['cpu'] + figures['workers_cpu']:>6.2f} "
+            f"{figures['load']:>5.1f} {figures['bytes'] / 1e6:>8.1f} {figures['baseline_mb']:>8.0f} MB "
+            f"{figures['peak_mb']:>6.0f} MB {figures['peak_pss_mb']:>10.0f} MB",
+            flush=True,
+        )
+        if profile:
+            print("\n".join(profile), flush=True)
+    print(
+        f"snapshot: {figures['isolation'] if rows else 'n/a'}; goals: > {GOAL_RATE:,} documents/s, peak memory "
+        f"(RSS of the exporting process, or the PSS of it and its workers, whichever is larger) < {GOAL_RSS_MB} MB "
+        "and flat between sizes"
+    )
+    for fmt, workers in sorted({row[:2] for row in rows}, key=lambda key: (formats.index(key[0]), key[1])):
+        mine = [row for row in rows if row[:2] == (fmt, workers)]
         rate_ok = all(rate > GOAL_RATE for _, _, rate, _ in mine)
         peaks = [peak for *_, peak in mine]
         flat = max(peaks) - min(peaks) < 30
         memory_ok = max(peaks) < GOAL_RSS_MB and flat
         print(
-            f"  {fmt}: rate {'met' if rate_ok else 'NOT met'}, memory {'met' if memory_ok else 'NOT met'} "
+            f"  {fmt}, {workers} process{'es' if workers > 1 else ''}: rate {'met' if rate_ok else 'NOT met'}, "
+            f"memory {'met' if memory_ok else 'NOT met'} "
             f"(peaks {', '.join(f'{p:.0f}' for p in peaks)} MB)"
         )
 

@@ -193,6 +193,10 @@ EXPORT_ORGANIZATION_NAME = os.environ.get("EXPORT_ORGANIZATION_NAME", "")
 EXPORT_ORGANIZATION_URL = os.environ.get("EXPORT_ORGANIZATION_URL", "")
 EXPORT_DATASET_LICENSE = os.environ.get("EXPORT_DATASET_LICENSE", "other")
 EXPORT_PSEUDONYM_SALT = os.environ.get("EXPORT_PSEUDONYM_SALT", "")
+# A large export on PostgreSQL is written by this many processes (forks of the exporting one), each a run of
+# EXPORT_PART_DOCUMENTS documents at a time in the export's snapshot (services/export_parts.py); 1: one process.
+EXPORT_WORKERS = int(os.environ.get("EXPORT_WORKERS", min(os.cpu_count() or 1, 4)))
+EXPORT_PART_DOCUMENTS = int(os.environ.get("EXPORT_PART_DOCUMENTS", 1000))
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"

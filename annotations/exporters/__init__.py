@@ -7,6 +7,12 @@ memory stays flat however large the project is. Output is deterministic: the sam
 same bytes (stable order, fixed keys, no timestamps in data files, "\\n" line ends; CSV uses CRLF as
 RFC 4180 says).
 
+A writer whose text for a document depends on no other document also has `body` (and `head`, the text
+before the documents): `write` is then `head` followed by `body` of the documents, and `body` of
+consecutive runs of documents, written apart (by a parallel export's processes) and joined, gives the
+same text. Where the documents' text is laid out after the fact (Web Annotation's pages), `assemble`
+lays out the UTF-8 of the bodies.
+
     >>> get_writer("jsonl").extension
     'jsonl'
 """
@@ -34,11 +40,23 @@ class Writer:
     notes: str
     write: Callable[[Iterable[GoldDocument], ExportContext, dict | None], Iterator[str]]
     reads_tokens: bool = False  # uses GoldDocument.sentences() / token_table(): the export reads stored tokens
+    head: Callable[[ExportContext], str] | None = None
+    body: Callable[[Iterable[GoldDocument], ExportContext, dict | None], Iterator[str]] | None = None
+    assemble: Callable[[Iterable[bytes], ExportContext, dict | None], Iterator[bytes]] | None = None
 
     @classmethod
     def of(cls, module: ModuleType) -> Writer:
         fields = (module.NAME, module.EXTENSION, module.MEDIA_TYPE, module.TITLE, module.NOTES, module.write)
-        return cls(*fields, getattr(module, "READS_TOKENS", False))
+        parts = (getattr(module, "head", None), getattr(module, "body", None), getattr(module, "assemble", None))
+        return cls(*fields, getattr(module, "READS_TOKENS", False), *parts)
+
+    @property
+    def writes_apart(self) -> bool:
+        """Runs of documents can be written apart and joined (see the module docstring)."""
+        return self.body is not None
+
+    def opening(self, context: ExportContext) -> str:
+        return self.head(context) if self.head is not None else ""
 
 
 REGISTRY: dict[str, Writer] = {

@@ -320,7 +320,18 @@ def plain_block(document: GoldDocument, table, tails: list[str]) -> str:
     return "".join(out)
 
 
+def head(context: ExportContext) -> str:
+    """The first line: the columns."""
+    return "# columns = " + json.dumps(["ID", "FORM", "START", "END", *context.label_names], ensure_ascii=False) + "\n"
+
+
 def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict | None = None) -> Iterator[str]:
+    yield head(context)
+    yield from body(documents, context, stats)
+
+
+def body(documents: Iterable[GoldDocument], context: ExportContext, stats: dict | None = None) -> Iterator[str]:
+    """The documents' blocks (a document's block depends on no other document)."""
     clitics = bool(context.options.get("segment_clitics"))
     clitic_cuts_total = 0
     names = context.label_names
@@ -328,8 +339,6 @@ def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict
     cells = [_cell(name) for name in names]
     lines = _Lines(names)
     tag_cells = (["\tB-" + cell for cell in cells], ["\tI-" + cell for cell in cells], "\tO")
-    header = ["ID", "FORM", "START", "END", *names]
-    yield "# columns = " + json.dumps(header, ensure_ascii=False) + "\n"
     left_out_total = 0
     for document in documents:
         table = document.token_table()

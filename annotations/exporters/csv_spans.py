@@ -171,10 +171,20 @@ def document_text(document: GoldDocument, cells: _Cells | None = None) -> tuple[
     return "".join(rows), len(rows)
 
 
-def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict | None = None) -> Iterator[str]:
+def head(context: ExportContext) -> str:
+    """The byte order mark and the header row."""
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerow(HEADER)
-    yield BOM + buffer.getvalue()
+    return BOM + buffer.getvalue()
+
+
+def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict | None = None) -> Iterator[str]:
+    yield head(context)
+    yield from body(documents, context, stats)
+
+
+def body(documents: Iterable[GoldDocument], context: ExportContext, stats: dict | None = None) -> Iterator[str]:
+    """The documents' rows (a document's rows depend on no other document)."""
     cells = _Cells()
     rows = 0
     for document in documents:
@@ -182,4 +192,4 @@ def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict
         rows += n
         yield text
     if stats is not None:
-        stats["csv_rows"] = rows
+        stats["csv_rows"] = stats.get("csv_rows", 0) + rows

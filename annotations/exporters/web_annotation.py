@@ -198,27 +198,54 @@ def collection_id(context: ExportContext) -> str:
     return f"urn:workbench:export:{context.project_slug}"
 
 
+def head(context: ExportContext) -> str:
+    """The text before the pages."""
+    return dumps({"@context": CONTEXT})[:-1] + ',"@graph":[\n'
+
+
 def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict | None = None) -> Iterator[str]:
-    collection = collection_id(context)
-    yield dumps({"@context": CONTEXT})[:-1] + ',"@graph":[\n'
-    page: list[str] = []  # the JSON of the annotations of the page being filled
-    pages = 0
-    total = 0
+    yield head(context)
     labels = Cached()
+    yield from paged((document_item_texts(document, context, labels) for document in documents), context, stats)
 
-    def flush(last: bool) -> Iterator[str]:
-        head = {"id": f"{collection}:page:{pages}", "type": "AnnotationPage", "partOf": collection}
-        head["startIndex"] = total - len(page)
-        if pages:
-            head["prev"] = f"{collection}:page:{pages - 1}"
-        if not last:
-            head["next"] = f"{collection}:page:{pages + 1}"
-        yield dumps(head)[:-1] + ',"items":['
-        yield ",".join(page)
-        yield "]},\n"
 
+def body(documents: Iterable[GoldDocument], context: ExportContext, stats: dict | None = None) -> Iterator[str]:
+    """The documents' annotations one per line, for `assemble` to page: a run of documents written apart
+    from the others (a parallel export's part)."""
+    labels = Cached()
     for document in documents:
         items = document_item_texts(document, context, labels)
+        if items:
+            yield "\n".join(items) + "\n"
+
+
+def assemble(bodies: Iterable[bytes], context: ExportContext, stats: dict | None = None) -> Iterator[bytes]:
+    """The pages and the collection, as `write` gives them after `head`, from the UTF-8 of `body`'s text
+    for consecutive runs of documents (an annotation's JSON holds no raw line break)."""
+    lines = (data.split(b"\n")[:-1] for data in bodies)
+    return paged(lines, context, stats, comma=b",", text=str.encode)
+
+
+def paged(item_lists: Iterable[list], context: ExportContext, stats: dict | None, comma=",", text=str) -> Iterator:
+    """The annotations (lists of their JSON, str or UTF-8 bytes: `comma` and `text` say which) in pages of
+    PAGE_SIZE, then the collection and the end of the file."""
+    collection = collection_id(context)
+    page: list = []  # the JSON of the annotations of the page being filled
+    pages = 0
+    total = 0
+
+    def flush(last: bool) -> Iterator:
+        opening = {"id": f"{collection}:page:{pages}", "type": "AnnotationPage", "partOf": collection}
+        opening["startIndex"] = total - len(page)
+        if pages:
+            opening["prev"] = f"{collection}:page:{pages - 1}"
+        if not last:
+            opening["next"] = f"{collection}:page:{pages + 1}"
+        yield text(dumps(opening)[:-1] + ',"items":[')
+        yield comma.join(page)
+        yield text("]},\n")
+
+    for items in item_lists:
         while items:
             room = PAGE_SIZE - len(page)
             if room == 0:  # a full page with more to come: it has a next page
@@ -239,7 +266,7 @@ def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict
         yield from flush(last=True)
         pages += 1
         tail.update({"first": f"{collection}:page:0", "last": f"{collection}:page:{pages - 1}"})
-    yield dumps(tail) + "]}\n"
+    yield text(dumps(tail) + "]}\n")
     if stats is not None:
         stats["annotations"] = stats.get("annotations", 0) + total
         stats["annotation_pages"] = stats.get("annotation_pages", 0) + pages

@@ -203,6 +203,24 @@ def gold_count(project: Project, *, include_majority: bool = False, snapshot_at:
     ).count()
 
 
+def gold_parts(
+    project: Project, *, include_majority: bool = False, snapshot_at: dt.datetime, size: int
+) -> list[tuple[int, int]]:
+    """The documents `gold_records` looks at, in runs of `size` in id order, as (after, up_to) id bounds
+    (its `ids`): the parts of a parallel export. One query of their ids."""
+    ids = list(
+        Document.objects.filter(
+            gold_documents_filter(project, include_majority=include_majority, snapshot_at=snapshot_at), project=project
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    bounds = [0, *ids[size - 1 :: size]]
+    if ids and bounds[-1] != ids[-1]:
+        bounds.append(ids[-1])
+    return list(zip(bounds, bounds[1:], strict=False))
+
+
 # --- the stream -----------------------------------------------------------------------------------------
 class _Lookups:
     """Caches that grow with the project's claims and deciders, not with its documents."""
@@ -391,6 +409,7 @@ def _chunks(
     snapshot_at: dt.datetime,
     chunk_size: int,
     tokens: bool,
+    after: int = 0,
 ) -> Iterator[_Chunk]:
     """The rows of the gold documents, chunk by chunk, keyset by document id: a fixed number of queries each.
     `tokens`: read the tokens stored at import too (about 1 KB a document; only the CoNLL writers use them)."""
@@ -413,7 +432,7 @@ def _chunks(
     read = (
         _Statement(documents, (int,)).rows if connection.vendor == "postgresql" else lambda last: _rows(documents(last))
     )
-    last = 0
+    last = after
     while True:
         rows = read(last)
         if not rows:
@@ -443,19 +462,25 @@ def gold_records(
     chunk_size: int = CHUNK,
     on_chunk: Callable[[int], None] | None = None,
     tokens: bool = True,
+    ids: tuple[int, int] | None = None,
 ) -> Iterator[GoldDocument]:
     """The project's gold, one document at a time, in document id order (see the module docstring).
 
     `agreement` maps document ids to their figures (`gold_agreement`); `on_chunk(n)` is called after
     each chunk of n documents has been read (progress); `tokens=False`: without the tokens stored at
-    import (GoldDocument.tokens None; `sentences()` would tokenize again). Inside `gold_snapshot`'s own transaction, the
-    next chunk's rows are read ahead by a thread in the same snapshot (`_read_ahead`) while this one is
-    built and written."""
+    import (GoldDocument.tokens None; `sentences()` would tokenize again). `ids` (after, up_to): only the
+    documents with after < id <= up_to (a parallel export's part: `gold_parts`). Inside `gold_snapshot`'s
+    own transaction, the next chunk's rows are read ahead by a thread in the same snapshot (`_read_ahead`)
+    while this one is built and written."""
     snapshot_at = snapshot_at or timezone.now()
     lookups = _Lookups(project)
     k = project.overlap_k
     agreement = agreement or {}
     condition = gold_documents_filter(project, include_majority=include_majority, snapshot_at=snapshot_at)
+    after = 0
+    if ids is not None:
+        after, up_to = ids
+        condition &= Q(pk__lte=up_to)
     produce = functools.partial(
         _chunks,
         project,
@@ -464,6 +489,7 @@ def gold_records(
         snapshot_at=snapshot_at,
         chunk_size=chunk_size,
         tokens=tokens,
+        after=after,
     )
     for chunk in _read_ahead(produce) if _in_own_snapshot() else produce():
         built: dict[int, GoldDocument] = {}
@@ -497,6 +523,38 @@ class _Failed:
         self.error = error
 
 
+def exported_snapshot() -> str | None:
+    """The id of this transaction's snapshot, for other connections to read in it (`imported_snapshot`)
+    while it stays open; None where none can be exported (a hot standby, a savepoint open)."""
+    if connection.savepoint_ids:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_export_snapshot() END")
+        (snapshot,) = cursor.fetchone()
+    if snapshot is not None and not _SNAPSHOT_ID.fullmatch(snapshot):
+        raise ValueError(f"unexpected snapshot id {snapshot!r}")
+    return snapshot
+
+
+@contextmanager
+def imported_snapshot(snapshot: str) -> Iterator[None]:
+    """A REPEATABLE READ, READ ONLY transaction on this thread's connection that sees exactly what the
+    transaction that exported `snapshot` sees (SET TRANSACTION SNAPSHOT). Inside it `gold_records` reads
+    no chunk ahead (its caller is already one of several readers)."""
+    if not _SNAPSHOT_ID.fullmatch(snapshot):
+        raise ValueError(f"unexpected snapshot id {snapshot!r}")
+    own = getattr(_snapshot, "open", False)
+    _snapshot.open = False
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+            yield
+    finally:
+        _snapshot.open = own
+
+
 def _read_ahead(produce: Callable[[], Iterator], depth: int = READ_AHEAD) -> Iterator:
     """`produce()`'s items, produced by a thread with a connection of its own that imports this
     transaction's snapshot (pg_export_snapshot / SET TRANSACTION SNAPSHOT: it sees exactly what this
@@ -504,16 +562,10 @@ def _read_ahead(produce: Callable[[], Iterator], depth: int = READ_AHEAD) -> Ite
     the current one (the two cores both work). At most `depth` items wait; an error in the thread is
     raised here; closing this generator stops the thread. Where no snapshot can be exported (a hot
     standby, a savepoint open), the items are produced here, one after the other."""
-    snapshot = None
-    if not connection.savepoint_ids:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_export_snapshot() END")
-            (snapshot,) = cursor.fetchone()
+    snapshot = exported_snapshot()
     if snapshot is None:
         yield from produce()
         return
-    if not _SNAPSHOT_ID.fullmatch(snapshot):
-        raise ValueError(f"unexpected snapshot id {snapshot!r}")
     items: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
     done = object()
@@ -529,10 +581,7 @@ def _read_ahead(produce: Callable[[], Iterator], depth: int = READ_AHEAD) -> Ite
 
     def work() -> None:
         try:
-            with transaction.atomic():
-                with connection.cursor() as cursor:  # this thread's own connection
-                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                    cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+            with imported_snapshot(snapshot):  # this thread's own connection
                 for item in produce():
                     if not put(item):
                         return

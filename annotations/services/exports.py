@@ -37,7 +37,7 @@ import secrets
 import subprocess
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,6 +69,7 @@ from annotations.exporters.options import (
 from annotations.models import ExportJob, JobStatus, Project
 from annotations.selectors.audit import audit_records
 from annotations.selectors.gold import gold_agreement, gold_context, gold_count, gold_records, gold_snapshot
+from annotations.services.export_parts import merge_stats, part_writers
 from annotations.services.jobs import JobContext, JobKind, job_execute, job_fail, job_progress, job_request
 
 logger = logging.getLogger(__name__)
@@ -185,8 +186,9 @@ def _progressed(documents: Iterable, total: int, on_progress: Callable[[float], 
             on_progress(min(seen / max(total, 1), 0.99))
 
 
-def _stream_to(path: Path, pieces: Iterable[str]) -> tuple[str, int]:
-    """Writes the text to `path` (UTF-8) in large blocks; returns its SHA-256 and size.
+def _stream_to(path: Path, pieces: Iterable[str], encoded: bool = False) -> tuple[str, int]:
+    """Writes the text to `path` (UTF-8; `encoded`: the pieces are its bytes) in large blocks; returns
+    its SHA-256 and size.
 
     The blocks are hashed and written by a second thread (hashlib and file writes release the GIL for
     large buffers), so this one goes on encoding the next block meanwhile; at most two blocks wait."""
@@ -202,7 +204,7 @@ def _stream_to(path: Path, pieces: Iterable[str]) -> tuple[str, int]:
             handle.write(block)
 
         for piece in pieces:
-            data = piece.encode("utf-8")
+            data = piece if encoded else piece.encode("utf-8")
             buffer.append(data)
             buffered += len(data)
             if buffered >= WRITE_BUFFER:
@@ -278,36 +280,52 @@ def _write_export(
             context = gold_context(project, options=options.as_dict())
             run, per_document = gold_agreement(project)
             total = gold_count(project, include_majority=options.include_majority, snapshot_at=snapshot_at)
-            for n, (split, path) in enumerate(zip(splits, data_paths, strict=True)):
-                records = gold_records(
-                    project,
-                    include_majority=options.include_majority,
-                    snapshot_at=snapshot_at,
+            workers = None
+            if in_transaction:  # before any thread of the export starts: the workers are forked
+                workers = part_writers(
+                    project=project,
+                    writer=writer,
+                    options=options,
+                    context=context,
                     agreement=per_document,
-                    tokens=writer.reads_tokens,
+                    snapshot_at=snapshot_at,
+                    total=total,
+                    shape=shaped_records,
                 )
-                split_counts = Counts()
-                split_stats: dict = {}
-                shaped = counted(shaped_records(records, options, split), split_counts)
-                progress = None
-                if on_progress is not None:
-                    progress = functools.partial(lambda base, value: on_progress((base + value) / len(splits)), n)
-                pieces = writer.write(_progressed(shaped, total, progress), context, split_stats)
-                sha256, size = _stream_to(parts[n], pieces)
-                counts.add(split_counts)
-                for key, value in split_stats.items():
-                    stats[key] = stats.get(key, 0) + value if isinstance(value, int) else value
-                item = {"name": path.name, "role": "data", "media_type": writer.media_type, "sha256": sha256}
-                item["bytes"] = size
-                if split is not None:
-                    item["split"] = split
-                    per_split[split] = {
-                        "fraction": dict(options.splits)[split],
-                        "file": path.name,
-                        "documents": split_counts.documents,
-                        "spans": split_counts.spans,
-                    }
-                files.append(item)
+            with workers or nullcontext():
+                for n, (split, path) in enumerate(zip(splits, data_paths, strict=True)):
+                    split_counts = Counts()
+                    split_stats: dict = {}
+                    progress = None
+                    if on_progress is not None:
+                        progress = functools.partial(lambda base, value: on_progress((base + value) / len(splits)), n)
+                    if workers is not None:  # written part by part by the forked workers
+                        pieces = workers.pieces(split, split_counts, split_stats, progress)
+                        sha256, size = _stream_to(parts[n], pieces, encoded=True)
+                    else:
+                        records = gold_records(
+                            project,
+                            include_majority=options.include_majority,
+                            snapshot_at=snapshot_at,
+                            agreement=per_document,
+                            tokens=writer.reads_tokens,
+                        )
+                        shaped = counted(shaped_records(records, options, split), split_counts)
+                        pieces = writer.write(_progressed(shaped, total, progress), context, split_stats)
+                        sha256, size = _stream_to(parts[n], pieces)
+                    counts.add(split_counts)
+                    merge_stats(stats, split_stats)
+                    item = {"name": path.name, "role": "data", "media_type": writer.media_type, "sha256": sha256}
+                    item["bytes"] = size
+                    if split is not None:
+                        item["split"] = split
+                        per_split[split] = {
+                            "fraction": dict(options.splits)[split],
+                            "file": path.name,
+                            "documents": split_counts.documents,
+                            "spans": split_counts.spans,
+                        }
+                    files.append(item)
             if extra_paths:  # the audit trail, from the same snapshot
                 pseudonym = pseudonymizer(pseudonym_salt()) if options.pseudonymize else None
                 lines = (

@@ -1,0 +1,178 @@
+"""A large export written by several processes: runs of documents ("parts") in the export's snapshot.
+
+Why: an export is CPU-bound in one interpreter (building each document's record and its text:
+bench/export_bench.py), so one process uses one core however many the server has. Here the exporting
+process forks EXPORT_WORKERS workers; each writes whole parts of EXPORT_PART_DOCUMENTS documents
+(`gold_records` of an id range, then the writer's `body`) and sends back their UTF-8, their counts and
+their writer's statistics; the exporting process writes the parts in document order (so the file is the
+one a single process writes, byte for byte), hashes it and adds the counts up.
+
+Consistency: every worker reads in the snapshot the exporting transaction exported (`exported_snapshot`,
+`imported_snapshot`), which stays open until the last part is in; so the parts together are exactly
+one REPEATABLE READ view, as in a single process.
+
+Used only where that holds and it pays: PostgreSQL inside the export's own snapshot transaction, a writer
+that writes runs of documents apart (`Writer.writes_apart`), more than one part of documents and more
+than one worker. Otherwise the export is written by the one process.
+
+Forking: workers are forked (cheap: the parent's Django, project, context and agreement figures are
+inherited, not sent) before the export starts any thread of its own. A worker never touches the
+connections it inherited (closing one would end the parent's session on the server): it opens its own.
+A worker that fails raises its error in the export, and one that dies (killed, out of memory) fails the
+export as a broken pool; either way no file is left half written (the caller's temporary files).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection, connections
+
+from annotations.exporters import Writer
+from annotations.exporters.manifest import Counts, counted
+from annotations.exporters.options import ExportOptions
+from annotations.exporters.records import ExportContext
+from annotations.models import Project
+from annotations.selectors.gold import exported_snapshot, gold_parts, gold_records, imported_snapshot
+
+
+def merge_stats(into: dict, other: dict) -> None:
+    """A writer's statistics of one more pass (a split, a part): numbers add up, anything else is replaced."""
+    for key, value in other.items():
+        into[key] = into.get(key, 0) + value if isinstance(value, int) else value
+
+
+@dataclass
+class _Job:
+    """What every worker needs, set before the fork (inherited, never sent)."""
+
+    project: Project
+    writer: Writer
+    options: ExportOptions
+    context: ExportContext
+    agreement: dict
+    snapshot_at: object
+    snapshot: str
+    shape: Callable  # (records, options, split) -> the records of the split as the options shape them
+
+
+_JOB: _Job | None = None
+_INHERITED: list = []  # the parent's connections, in a worker: kept from the garbage collector, never closed
+
+
+def _start_worker() -> None:
+    for alias in connections:
+        inherited = connections[alias]
+        _INHERITED.append(inherited)
+        connections[alias] = type(inherited)(inherited.settings_dict, alias)
+
+
+def _write_part(split: str | None, after: int, up_to: int) -> tuple[bytes, Counts, dict]:
+    """In a worker: the writer's body of the documents after < id <= up_to, their counts and statistics."""
+    job = _JOB
+    counts = Counts()
+    stats: dict = {}
+    with imported_snapshot(job.snapshot):
+        records = gold_records(
+            job.project,
+            include_majority=job.options.include_majority,
+            snapshot_at=job.snapshot_at,
+            agreement=job.agreement,
+            tokens=job.writer.reads_tokens,
+            ids=(after, up_to),
+        )
+        documents = counted(job.shape(records, job.options, split), counts)
+        text = "".join(job.writer.body(documents, job.context, stats))
+    return text.encode("utf-8"), counts, stats
+
+
+class PartWriters:
+    """The workers of one export (a context manager): `pieces` per data file (per split)."""
+
+    def __init__(self, job: _Job, parts: list[tuple[int, int]], workers: int):
+        self.job = job
+        self.parts = parts
+        self.workers = workers
+        self.pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> PartWriters:
+        global _JOB
+        _JOB = self.job
+        self.pool = ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker
+        )
+        self.pool.submit(int).result()  # forks every worker now (with "fork" all start at the first task)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        global _JOB
+        try:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        finally:
+            _JOB = None
+
+    def pieces(
+        self, split: str | None, counts: Counts, stats: dict, on_progress: Callable[[float], None] | None = None
+    ) -> Iterator[bytes]:
+        """The data file's UTF-8, in order: the writer's head, then its parts (as laid out by its
+        `assemble`, if it has one); the parts' counts and statistics are added to `counts` and `stats`."""
+        job = self.job
+        yield job.writer.opening(job.context).encode("utf-8")
+        bodies = self._bodies(split, counts, stats, on_progress)
+        if job.writer.assemble is not None:
+            yield from job.writer.assemble(bodies, job.context, stats)
+        else:
+            yield from bodies
+
+    def _bodies(self, split, counts: Counts, stats: dict, on_progress) -> Iterator[bytes]:
+        waiting: deque = deque()
+        todo = iter(self.parts)
+        ahead = 2 * self.workers  # parts sent ahead: the workers never wait for this process, memory stays bounded
+        for part in todo:
+            waiting.append(self.pool.submit(_write_part, split, *part))
+            if len(waiting) == ahead:
+                break
+        done = 0
+        while waiting:
+            data, part_counts, part_stats = waiting.popleft().result()
+            for part in todo:  # one more sent for each one received
+                waiting.append(self.pool.submit(_write_part, split, *part))
+                break
+            counts.add(part_counts)
+            merge_stats(stats, part_stats)
+            done += 1
+            if on_progress is not None:
+                on_progress(min(done / len(self.parts), 0.99))
+            yield data
+
+
+def part_writers(
+    *,
+    project: Project,
+    writer: Writer,
+    options: ExportOptions,
+    context: ExportContext,
+    agreement: dict,
+    snapshot_at,
+    total: int,
+    shape: Callable,
+) -> PartWriters | None:
+    """The workers for this export, or None where it is written by this process (see the module docstring).
+    Call inside `gold_snapshot`'s own transaction, before the export starts a thread."""
+    workers = settings.EXPORT_WORKERS
+    size = max(1, settings.EXPORT_PART_DOCUMENTS)
+    if workers < 2 or total <= size or not writer.writes_apart or connection.vendor != "postgresql":
+        return None
+    snapshot = exported_snapshot()
+    if snapshot is None:
+        return None
+    parts = gold_parts(project, include_majority=options.include_majority, snapshot_at=snapshot_at, size=size)
+    if len(parts) < 2:
+        return None
+    job = _Job(project, writer, options, context, agreement, snapshot_at, snapshot, shape)
+    return PartWriters(job, parts, min(workers, len(parts)))
