@@ -24,10 +24,15 @@ export as a broken pool; either way no file is left half written (the caller's t
 
 from __future__ import annotations
 
+import ctypes
+import logging
 import multiprocessing
+import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -61,11 +66,21 @@ class _Job:
     shape: Callable  # (records, options, split) -> the records of the split as the options shape them
 
 
+logger = logging.getLogger(__name__)
 _JOB: _Job | None = None
 _INHERITED: list = []  # the parent's connections, in a worker: kept from the garbage collector, never closed
 
 
-def _start_worker() -> None:
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _start_worker(exporter: int) -> None:
+    # A worker must not outlive the export (a killed exporter would leave it waiting, its snapshot open).
+    libc = ctypes.CDLL(None, use_errno=True) if hasattr(ctypes, "CDLL") else None
+    if libc is not None and hasattr(libc, "prctl"):
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != exporter:  # the exporter died before that
+            os._exit(1)
     for alias in connections:
         inherited = connections[alias]
         _INHERITED.append(inherited)
@@ -91,6 +106,34 @@ def _write_part(split: str | None, after: int, up_to: int) -> tuple[bytes, Count
     return text.encode("utf-8"), counts, stats
 
 
+@contextmanager
+def _children_allowed() -> Iterator[None]:
+    """Celery's prefork pool marks its processes daemonic, and multiprocessing refuses children to a daemonic
+    process (they could outlive it). The workers die with the exporter (`_start_worker`) and are shut down
+    before the export returns, so the mark is lifted while they are forked."""
+    config = multiprocessing.current_process()._config
+    daemon = config.pop("daemon", None)
+    try:
+        yield
+    finally:
+        if daemon is not None:
+            config["daemon"] = daemon
+
+
+def forked_pool(workers: int) -> ProcessPoolExecutor:
+    """`workers` processes forked from this one now (with "fork", all start at the first task), each with
+    database connections of its own."""
+    with _children_allowed():
+        pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_start_worker,
+            initargs=(os.getpid(),),
+        )
+        pool.submit(int).result()
+    return pool
+
+
 class PartWriters:
     """The workers of one export (a context manager): `pieces` per data file (per split)."""
 
@@ -103,10 +146,13 @@ class PartWriters:
     def __enter__(self) -> PartWriters:
         global _JOB
         _JOB = self.job
-        self.pool = ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker
+        self.pool = forked_pool(self.workers)
+        logger.info(
+            "export of project %s: %d processes write %d parts of the gold",
+            self.job.project.pk,
+            self.workers,
+            len(self.parts),
         )
-        self.pool.submit(int).result()  # forks every worker now (with "fork" all start at the first task)
         return self
 
     def __exit__(self, *exc) -> None:

@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import threading
+import time
 from pathlib import Path
 from unittest import mock
 
@@ -155,9 +156,10 @@ def test_a_killed_worker_fails_the_job_readably_and_leaves_no_file(many, setting
     assert failed.error.startswith("The export could not be written: BrokenProcessPool")
     root = Path(settings.EXPORT_ROOT)
     assert not root.exists() or [p for p in root.rglob("*") if p.is_file()] == []
-    assert export_run_execute(export_id=ExportJob.objects.create(project=many, format="jsonl").pk).counts[
-        "documents"
-    ] == 11  # the pool is gone with the failed export; the next one forks its own
+    assert (
+        export_run_execute(export_id=ExportJob.objects.create(project=many, format="jsonl").pk).counts["documents"]
+        == 11
+    )  # the pool is gone with the failed export; the next one forks its own
 
 
 def test_small_exports_and_sqlite_stay_in_one_process(many, settings, tmp_path):
@@ -170,3 +172,40 @@ def test_small_exports_and_sqlite_stay_in_one_process(many, settings, tmp_path):
         snapshot.return_value.__enter__.return_value = False  # no snapshot of its own (SQLite, a caller's transaction)
         exported(many, "jsonl", tmp_path / "two")
     assert calls == []
+
+
+def test_the_workers_die_with_the_exporting_process():
+    """An exporter killed with SIGKILL (an out-of-memory kill, a Celery worker killed) takes its workers with
+    it: none is left waiting for parts with its snapshot open."""
+    read, write = os.pipe()
+    exporter = os.fork()
+    if exporter == 0:  # the exporter: forks its workers, says their pids, waits to be killed
+        try:
+            os.close(read)
+            pool = export_parts.forked_pool(2)
+            os.write(write, json.dumps([process.pid for process in pool._processes.values()]).encode() + b"\n")
+            time.sleep(60)
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as said:
+        workers = json.loads(said.readline())
+    try:
+        assert len(workers) == 2 and all(alive(pid) for pid in workers)
+        os.kill(exporter, signal.SIGKILL)
+        os.waitpid(exporter, 0)
+        deadline = time.monotonic() + 10
+        while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(alive(pid) for pid in workers)
+    finally:  # a failing run leaves no orphan holding the test run's output open
+        for pid in filter(alive, workers):
+            os.kill(pid, signal.SIGKILL)
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"  # a zombie has ended (its parent, gone, cannot reap it until init does)

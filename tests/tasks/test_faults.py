@@ -34,7 +34,7 @@ pytestmark = [
 ]
 
 
-def start_worker(redis_url, **env):
+def start_worker(redis_url, pool="solo", **env):
     db = connection.settings_dict
     environment = {
         **os.environ,
@@ -45,7 +45,7 @@ def start_worker(redis_url, **env):
         **env,
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "workbench", "worker", "--pool=solo", "--without-mingle"]
+        [sys.executable, "-m", "celery", "-A", "workbench", "worker", f"--pool={pool}", "--without-mingle"]
         + ["--without-gossip", "--without-heartbeat", "--loglevel=INFO", "-I", "tests.fault_injection"],
         cwd=ROOT,
         env=environment,
@@ -247,3 +247,36 @@ def test_a_worker_killed_mid_export_the_export_is_written_again_identically(
     replacement.refresh_from_db()
     assert replacement.sha256 == expected_sha
     assert export_file_path(replacement).read_bytes() == export_file_path(reference).read_bytes()
+
+
+def test_a_prefork_worker_writes_an_export_with_its_own_forked_processes(
+    project,
+    gold,  # noqa: F811
+    manager,
+    broker,
+    redis_url,
+    settings,
+    tmp_path,
+):
+    """As docker-compose runs it (the prefork pool, its heartbeat thread running): the export's process, a
+    pool child, forks two more, one part of one document each; the file is the one a single process writes."""
+    settings.EXPORT_ROOT = tmp_path
+    settings.EXPORT_WORKERS = 1
+    for fmt in ("conll", "web-annotation"):
+        reference = export_run_execute(export_id=export_run_create(project=project, fmt=fmt, requested_by=manager).pk)
+        assert reference.status == JobStatus.DONE
+        broker(redis_url)
+        worker = start_worker(
+            redis_url, pool="prefork", EXPORT_ROOT=str(tmp_path), EXPORT_WORKERS="2", EXPORT_PART_DOCUMENTS="1"
+        )
+        try:
+            job = export_run_create(project=project, fmt=fmt, requested_by=manager)
+            outbox_send()
+            wait_for(lambda pk=job.pk: status_of(ExportJob, pk) in (JobStatus.DONE, JobStatus.FAILED), worker=worker)
+        finally:
+            output = stop(worker)
+        job.refresh_from_db()
+        assert job.status == JobStatus.DONE, (job.error, output[-3000:])
+        assert f"export of project {project.pk}: 2 processes write 2 parts of the gold" in output
+        assert job.counts == reference.counts and job.counts["documents"] == 2 and job.sha256 == reference.sha256
+        assert export_file_path(job).read_bytes() == export_file_path(reference).read_bytes()
