@@ -11,7 +11,8 @@ A writer whose text for a document depends on no other document also has `body` 
 before the documents): `write` is then `head` followed by `body` of the documents, and `body` of
 consecutive runs of documents, written apart (by a parallel export's processes) and joined, gives the
 same text. Where the documents' text is laid out after the fact (Web Annotation's pages), `assemble`
-lays out the UTF-8 of the bodies.
+lays out the bodies, each given as its UTF-8, the byte length of each piece `body` yielded and how many
+lines each piece holds.
 
     >>> get_writer("jsonl").extension
     'jsonl'
@@ -42,7 +43,7 @@ class Writer:
     reads_tokens: bool = False  # uses GoldDocument.sentences() / token_table(): the export reads stored tokens
     head: Callable[[ExportContext], str] | None = None
     body: Callable[[Iterable[GoldDocument], ExportContext, dict | None], Iterator[str]] | None = None
-    assemble: Callable[[Iterable[bytes], ExportContext, dict | None], Iterator[bytes]] | None = None
+    assemble: Callable[[Iterable[tuple[bytes, list, list]], ExportContext, dict | None], Iterator[bytes]] | None = None
 
     @classmethod
     def of(cls, module: ModuleType) -> Writer:

@@ -39,7 +39,9 @@ gold), …:link:<n> and …:grade:<n>: stable across re-exports and projects. St
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
+from itertools import accumulate
 from operator import attrgetter
 
 from ._common import Cached, document_urn, dumps, http_url, json_plain, json_string, line_safe, numbers
@@ -206,12 +208,13 @@ def head(context: ExportContext) -> str:
 def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict | None = None) -> Iterator[str]:
     yield head(context)
     labels = Cached()
-    yield from paged((document_item_texts(document, context, labels) for document in documents), context, stats)
+    runs = (_Texts(document_item_texts(document, context, labels)) for document in documents)
+    yield from paged(runs, context, stats)
 
 
 def body(documents: Iterable[GoldDocument], context: ExportContext, stats: dict | None = None) -> Iterator[str]:
-    """The documents' annotations one per line, for `assemble` to page: a run of documents written apart
-    from the others (a parallel export's part)."""
+    """The documents' annotations one per line, a piece per document that has any, for `assemble` to page:
+    a run of documents written apart from the others (a parallel export's part)."""
     labels = Cached()
     for document in documents:
         items = document_item_texts(document, context, labels)
@@ -219,24 +222,73 @@ def body(documents: Iterable[GoldDocument], context: ExportContext, stats: dict 
             yield "\n".join(items) + "\n"
 
 
-def assemble(bodies: Iterable[bytes], context: ExportContext, stats: dict | None = None) -> Iterator[bytes]:
-    """The pages and the collection, as `write` gives them after `head`, from the UTF-8 of `body`'s text
-    for consecutive runs of documents (an annotation's JSON holds no raw line break)."""
-    lines = (data.split(b"\n")[:-1] for data in bodies)
-    return paged(lines, context, stats, comma=b",", text=str.encode)
+def assemble(parts: Iterable[tuple[bytes, list, list]], context: ExportContext, stats: dict | None = None) -> Iterator:
+    """The pages and the collection, as `write` gives them after `head`, in UTF-8: from `body`'s text of
+    consecutive runs of documents, each as its UTF-8, the byte length of each of its pieces and how many
+    lines (annotations) each holds."""
+    return paged((_Encoded(*part) for part in parts), context, stats, comma=b",", text=str.encode)
 
 
-def paged(item_lists: Iterable[list], context: ExportContext, stats: dict | None, comma=",", text=str) -> Iterator:
-    """The annotations (lists of their JSON, str or UTF-8 bytes: `comma` and `text` say which) in pages of
-    PAGE_SIZE, then the collection and the end of the file."""
+class _Texts:
+    """A document's annotations as their JSON texts (`count` left; `take(n)`: the next n joined by commas)."""
+
+    __slots__ = ("count", "items")
+
+    def __init__(self, items: list[str]):
+        self.items = items
+        self.count = len(items)
+
+    def take(self, n: int) -> str:
+        taken = self.items
+        if n < self.count:
+            taken, self.items = taken[:n], taken[n:]
+        self.count -= n
+        return ",".join(taken)
+
+
+class _Encoded:
+    """A run of documents' annotations in UTF-8, one per line (`body`), with the byte length and the
+    number of lines of each piece: an annotation's end is found from the piece it is in, without a Python
+    step per annotation."""
+
+    __slots__ = ("count", "data", "ends", "position", "taken", "through")
+
+    def __init__(self, data: bytes, lengths: list[int], lines: list[int]):
+        self.data = data
+        self.ends = list(accumulate(lengths))
+        self.through = list(accumulate(lines))  # annotations up to the end of each piece
+        self.count = self.through[-1] if self.through else 0
+        self.taken = 0
+        self.position = 0
+
+    def take(self, n: int) -> bytes:
+        data = self.data
+        self.taken += n
+        self.count -= n
+        if self.count == 0:
+            end = len(data)
+        else:
+            piece = bisect_left(self.through, self.taken)  # the piece holding the last one taken
+            end = self.ends[piece - 1] if piece else 0
+            for _ in range(self.taken - (self.through[piece - 1] if piece else 0)):
+                end = data.index(b"\n", end) + 1
+        taken = data[self.position : end - 1].replace(b"\n", b",")  # JSON holds no raw line break
+        self.position = end
+        return taken
+
+
+def paged(runs: Iterable, context: ExportContext, stats: dict | None, comma=",", text=str) -> Iterator:
+    """The annotations (runs of them, `_Texts` or `_Encoded`: `comma` and `text` say str or UTF-8) in pages
+    of PAGE_SIZE, then the collection and the end of the file."""
     collection = collection_id(context)
-    page: list = []  # the JSON of the annotations of the page being filled
+    page: list = []  # the page being filled: runs of its annotations, each joined by commas
+    filled = 0
     pages = 0
     total = 0
 
     def flush(last: bool) -> Iterator:
         opening = {"id": f"{collection}:page:{pages}", "type": "AnnotationPage", "partOf": collection}
-        opening["startIndex"] = total - len(page)
+        opening["startIndex"] = total - filled
         if pages:
             opening["prev"] = f"{collection}:page:{pages - 1}"
         if not last:
@@ -245,21 +297,17 @@ def paged(item_lists: Iterable[list], context: ExportContext, stats: dict | None
         yield comma.join(page)
         yield text("]},\n")
 
-    for items in item_lists:
-        while items:
-            room = PAGE_SIZE - len(page)
-            if room == 0:  # a full page with more to come: it has a next page
+    for run in runs:
+        while run.count:
+            if filled == PAGE_SIZE:  # a full page with more to come: it has a next page
                 yield from flush(last=False)
                 page = []
+                filled = 0
                 pages += 1
-                room = PAGE_SIZE
-            if len(items) <= room:
-                page += items
-                total += len(items)
-                break
-            page += items[:room]
-            total += room
-            items = items[room:]
+            n = min(PAGE_SIZE - filled, run.count)
+            page.append(run.take(n))
+            filled += n
+            total += n
     tail = {"id": collection, "type": "AnnotationCollection", "label": context.project_name}
     tail.update({"workbench:offsetUnit": OFFSET_UNIT, "workbench:textNormalization": "NFC", "total": total})
     if page:

@@ -3,7 +3,8 @@
 Why: an export is CPU-bound in one interpreter (building each document's record and its text:
 bench/export_bench.py), so one process uses one core however many the server has. Here the exporting
 process forks EXPORT_WORKERS workers; each writes whole parts of EXPORT_PART_DOCUMENTS documents
-(`gold_records` of an id range, then the writer's `body`) and sends back their UTF-8, their counts and
+(`gold_records` of an id range, then the writer's `body`) into a file of its own beside the export (one
+copy through the page cache, where a pipe and pickling cost several) and sends back their counts and
 their writer's statistics; the exporting process writes the parts in document order (so the file is the
 one a single process writes, byte for byte), hashes it and adds the counts up.
 
@@ -34,6 +35,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, connections
@@ -64,6 +66,10 @@ class _Job:
     snapshot_at: object
     snapshot: str
     shape: Callable  # (records, options, split) -> the records of the split as the options shape them
+    directory: Path  # where the parts are written (beside the export's files), named by `part_path`
+
+    def part_path(self, split: str | None, index: int) -> Path:
+        return self.directory / f".{self.snapshot}.{split or 'all'}.{index}.part"
 
 
 logger = logging.getLogger(__name__)
@@ -87,8 +93,10 @@ def _start_worker(exporter: int) -> None:
         connections[alias] = type(inherited)(inherited.settings_dict, alias)
 
 
-def _write_part(split: str | None, after: int, up_to: int) -> tuple[bytes, Counts, dict]:
-    """In a worker: the writer's body of the documents after < id <= up_to, their counts and statistics."""
+def _write_part(split: str | None, index: int, after: int, up_to: int) -> tuple[tuple | None, Counts, dict]:
+    """In a worker: the writer's body of the documents after < id <= up_to, written to the part's file; for
+    the writer's `assemble` (if it has one) the byte length and the number of lines of each of its pieces;
+    the counts; the statistics."""
     job = _JOB
     counts = Counts()
     stats: dict = {}
@@ -102,8 +110,13 @@ def _write_part(split: str | None, after: int, up_to: int) -> tuple[bytes, Count
             ids=(after, up_to),
         )
         documents = counted(job.shape(records, job.options, split), counts)
-        text = "".join(job.writer.body(documents, job.context, stats))
-    return text.encode("utf-8"), counts, stats
+        pieces = [piece.encode("utf-8") for piece in job.writer.body(documents, job.context, stats)]
+    with open(job.part_path(split, index), "wb") as handle:
+        handle.write(b"".join(pieces))
+    pieces_of = None
+    if job.writer.assemble is not None:
+        pieces_of = (list(map(len, pieces)), [piece.count(b"\n") for piece in pieces])
+    return pieces_of, counts, stats
 
 
 @contextmanager
@@ -161,6 +174,8 @@ class PartWriters:
             self.pool.shutdown(wait=True, cancel_futures=True)
         finally:
             _JOB = None
+            for path in self.job.directory.glob(f".{self.job.snapshot}.*.part"):  # left by a failure
+                path.unlink(missing_ok=True)
 
     def pieces(
         self, split: str | None, counts: Counts, stats: dict, on_progress: Callable[[float], None] | None = None
@@ -175,26 +190,31 @@ class PartWriters:
         else:
             yield from bodies
 
-    def _bodies(self, split, counts: Counts, stats: dict, on_progress) -> Iterator[bytes]:
+    def _bodies(self, split, counts: Counts, stats: dict, on_progress) -> Iterator:
+        """Each part's UTF-8 in order (with `assemble`: and its pieces' lengths and lines)."""
         waiting: deque = deque()
-        todo = iter(self.parts)
+        todo = enumerate(self.parts)
         ahead = 2 * self.workers  # parts sent ahead: the workers never wait for this process, memory stays bounded
-        for part in todo:
-            waiting.append(self.pool.submit(_write_part, split, *part))
+        for index, part in todo:
+            waiting.append((index, self.pool.submit(_write_part, split, index, *part)))
             if len(waiting) == ahead:
                 break
         done = 0
         while waiting:
-            data, part_counts, part_stats = waiting.popleft().result()
-            for part in todo:  # one more sent for each one received
-                waiting.append(self.pool.submit(_write_part, split, *part))
+            index, future = waiting.popleft()
+            pieces_of, part_counts, part_stats = future.result()
+            for more, part in todo:  # one more sent for each one received
+                waiting.append((more, self.pool.submit(_write_part, split, more, *part)))
                 break
+            path = self.job.part_path(split, index)
+            data = path.read_bytes()
+            path.unlink()
             counts.add(part_counts)
             merge_stats(stats, part_stats)
             done += 1
             if on_progress is not None:
                 on_progress(min(done / len(self.parts), 0.99))
-            yield data
+            yield data if pieces_of is None else (data, *pieces_of)
 
 
 def part_writers(
@@ -207,6 +227,7 @@ def part_writers(
     snapshot_at,
     total: int,
     shape: Callable,
+    directory: Path,
 ) -> PartWriters | None:
     """The workers for this export, or None where it is written by this process (see the module docstring).
     Call inside `gold_snapshot`'s own transaction, before the export starts a thread."""
@@ -220,5 +241,5 @@ def part_writers(
     parts = gold_parts(project, include_majority=options.include_majority, snapshot_at=snapshot_at, size=size)
     if len(parts) < 2:
         return None
-    job = _Job(project, writer, options, context, agreement, snapshot_at, snapshot, shape)
+    job = _Job(project, writer, options, context, agreement, snapshot_at, snapshot, shape, Path(directory))
     return PartWriters(job, parts, min(workers, len(parts)))

@@ -291,6 +291,7 @@ def _write_export(
                     snapshot_at=snapshot_at,
                     total=total,
                     shape=shaped_records,
+                    directory=data_path.parent,
                 )
             with workers or nullcontext():
                 for n, (split, path) in enumerate(zip(splits, data_paths, strict=True)):

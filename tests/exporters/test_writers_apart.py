@@ -36,11 +36,12 @@ def written_apart(writer, runs: list[list], stats: dict) -> bytes:
     bodies = []
     for run in runs:
         run_stats: dict = {}
-        bodies.append("".join(writer.body(iter(run), CONTEXT, run_stats)).encode())
+        pieces = [piece.encode() for piece in writer.body(iter(run), CONTEXT, run_stats)]
+        bodies.append((b"".join(pieces), [len(piece) for piece in pieces], [piece.count(b"\n") for piece in pieces]))
         merge_stats(stats, run_stats)
     opening = writer.opening(CONTEXT).encode()
     if writer.assemble is None:
-        return opening + b"".join(bodies)
+        return opening + b"".join(data for data, *_ in bodies)
     return opening + b"".join(writer.assemble(iter(bodies), CONTEXT, stats))
 
 

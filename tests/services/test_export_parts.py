@@ -132,11 +132,11 @@ def test_every_part_reads_the_exports_snapshot(many, gold, adjudicator, tmp_path
     assert exported(many, "jsonl", tmp_path / "later")[1]["counts"]["documents"] == 11  # C in, A out
 
 
-def failing_part(split, after, up_to):
+def failing_part(split, index, after, up_to):
     raise ValueError(f"part after {after} could not be read")
 
 
-def dying_part(split, after, up_to):
+def dying_part(split, index, after, up_to):
     os.kill(os.getpid(), signal.SIGKILL)
 
 
