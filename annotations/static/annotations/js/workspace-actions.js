@@ -141,9 +141,9 @@ export async function createSpan(start, end, labelName, { recordUndo = true } = 
     key: newIdempotencyKey(),
   };
   // Sent (and journaled) once the frame that shows the span is painted: the request costs that frame nothing.
-  // The change counts as unsaved from the key on (the status says so, and leaving the page asks).
+  // The change counts as unsaved from the key on (leaving the page asks); the status line says "Saving…"
+  // from that frame's end (save() below), so its text, layout and paint are not in the key's frame either.
   state.pendingSaves++;
-  showStatus();
   await new Promise((resolve) => afterNextPaint(resolve));
   state.pendingSaves--; // save() counts it from here on
   const saved = await save(() => send(entry), {
