@@ -64,10 +64,10 @@ def sign_in(page, base_url, username):
 
 
 def wait_saved(page):
-    """Saved in any language: the status is "saved" and no span is pending."""
+    """Saved in any language: the status is "saved" and no span is pending (drawn or listed)."""
     page.wait_for_function(
         "() => document.getElementById('save-status').classList.contains('saved')"
-        " && !document.querySelector('#span-list li.pending')"
+        " && !document.querySelector('#article .seg.pending, #span-list li.pending')"
     )
 
 

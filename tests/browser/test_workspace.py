@@ -91,6 +91,8 @@ def wait_for(page, expression: str, timeout: float = 15.0):
 
 
 def wait_saved(page):
+    # a span drawn by a key is pending at once; the list and the status line follow after its frame
+    wait_for(page, "!document.querySelector('#article .seg.pending')")
     wait_for(page, "document.getElementById('save-status').textContent === 'All changes saved'")
     wait_for(page, "!document.querySelector('.span-item.pending')")
 
@@ -224,6 +226,29 @@ def test_relabel_and_undo(workspace, page):
     assert stored(assignment) == []
 
 
+def test_a_span_waiting_for_the_server_is_drawn_pending_and_the_status_says_saving(workspace, page):
+    # The key's frame draws the span (pending); the status line and the list follow after that frame.
+    text = "قتل 30 عنصراً من قوات النظام"
+    assignment = workspace(text)
+    held = []
+    page.route("**/api/assignments/*/spans/", lambda route: held.append(route))
+    start = text.index("قوات")
+    page.evaluate(SELECT_JS, [start, start + 4])
+    page.keyboard.press("1")
+    assert page.evaluate("document.querySelector('#article .seg.pending')?.textContent") == "قوات"
+    wait_for(page, "document.getElementById('save-status').textContent === 'Saving…'")
+    wait_for(page, "document.querySelector('.span-item.pending .span-text')?.textContent === 'قوات'")
+    assert page.locator("#save-status").get_attribute("aria-live") == "polite"
+    deadline = time.monotonic() + 15
+    while not held:  # the request leaves after the frame; held here until the checks are done
+        assert time.monotonic() < deadline, "the span was never sent"
+        page.wait_for_timeout(50)
+    assert stored(assignment) == []
+    held[0].continue_()
+    wait_saved(page)
+    assert stored(assignment) == [(start, start + 4, "actor", "قوات")]
+
+
 def test_a_failed_save_is_shown_and_retried(workspace, page):
     text = "قتل 30 عنصراً من قوات النظام"
     assignment = workspace(text)
@@ -276,7 +301,13 @@ def test_the_article_is_right_to_left_in_an_arabic_font(workspace, page, screens
     workspace(SEED_TEXT)
     article = page.locator("#article")
     assert article.evaluate("el => getComputedStyle(el).direction") == "rtl"
-    assert article.inner_text() == SEED_TEXT  # the text appears in one element, in order
+    # the text appears in one element, in order, as a reader selects and copies it (its innerText has each line
+    # break twice: the article's lines are blocks, workbench.css)
+    copied = article.evaluate(
+        "el => { const range = document.createRange(); range.selectNodeContents(el);"
+        " getSelection().removeAllRanges(); getSelection().addRange(range); return getSelection().toString(); }"
+    )
+    assert copied == SEED_TEXT and "\n" in SEED_TEXT
     screenshot("workspace-rtl")
 
 

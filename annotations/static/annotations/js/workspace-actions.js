@@ -126,12 +126,8 @@ export async function createSpan(start, end, labelName, { recordUndo = true } = 
   // read by bench/workspace_bench.py: from the key to the span in the DOM, to the next frame's start
   // (requestAnimationFrame) and to the end of that frame's style, layout and paint (asked for first, so
   // that the work deferred to after the frame below is not counted in the frame)
-  requestAnimationFrame(() => {
-    window.__lastFrameMs = performance.now() - started;
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => { window.__lastPaintMs = performance.now() - started; };
-    channel.port2.postMessage(null);
-  });
+  requestAnimationFrame(() => { window.__lastFrameMs = performance.now() - started; });
+  afterNextPaint(() => { window.__lastPaintMs = performance.now() - started; }, null);
   const optimistic = { id: state.localIds--, start, end, label: labelName, text: table.slice(start, end), version: 0, pending: true };
   state.spans.push(optimistic);
   // drawn now; the list and the selected span's panel after the frame that shows it
@@ -145,9 +141,9 @@ export async function createSpan(start, end, labelName, { recordUndo = true } = 
     key: newIdempotencyKey(),
   };
   // Sent (and journaled) once the frame that shows the span is painted: the request costs that frame nothing.
-  // The change counts as unsaved from the key on (the status says so, and leaving the page asks).
+  // The change counts as unsaved from the key on (leaving the page asks); the status line says "Saving…"
+  // from that frame's end (save() below), so its text, layout and paint are not in the key's frame either.
   state.pendingSaves++;
-  showStatus();
   await new Promise((resolve) => afterNextPaint(resolve));
   state.pendingSaves--; // save() counts it from here on
   const saved = await save(() => send(entry), {

@@ -15,18 +15,29 @@ const LANE_PX = 4;
 // panel) waits until that frame is painted: a requestAnimationFrame callback runs just before the frame's
 // style, layout and paint, and a message posted from it runs just after them.
 
+// One requestAnimationFrame callback and one message on a channel made once serve every caller waiting for
+// the same frame: a label key asks three or four times (the bench's probe, the list, the save, the notes
+// panel), and each rAF callback that made its own MessageChannel was work inside the key's frame.
+const paintChannel = new MessageChannel();
+let waitingForFrame = []; // callbacks for the next frame
+const framesPainted = []; // per frame whose rAF has run: its callbacks, run once the message comes
+paintChannel.port1.onmessage = () => { for (const run of framesPainted.shift() ?? []) run(); };
+
 /**
  * Runs `fn` once the next frame has been painted, or after `fallbackMs` if that comes first (a hidden page
- * paints no frames; null: wait for the frame, however long).
+ * paints no frames; null: wait for the frame, however long). Callbacks run in the order they were asked.
  */
 export function afterNextPaint(fn, fallbackMs = 500) {
   let done = false;
   const run = () => { if (!done) { done = true; fn(); } };
-  requestAnimationFrame(() => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = run;
-    channel.port2.postMessage(null);
-  });
+  if (!waitingForFrame.length) {
+    requestAnimationFrame(() => {
+      framesPainted.push(waitingForFrame);
+      waitingForFrame = [];
+      paintChannel.port2.postMessage(null);
+    });
+  }
+  waitingForFrame.push(run);
   if (fallbackMs !== null) setTimeout(run, fallbackMs);
 }
 
