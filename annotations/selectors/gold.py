@@ -95,6 +95,7 @@ from annotations.models import (
 from annotations.models import (
     GoldSpan as GoldSpanRow,
 )
+from workbench.db import prepared_cursor
 
 if TYPE_CHECKING:  # the stored report's shape; the agreement package (numpy) is not loaded for an export
     from annotations.agreement.report import DocumentRow, Summary
@@ -731,7 +732,7 @@ def _span_groups(ids: list[int]) -> _SpanGroups:
     nor test for the separator (either made the database's work per chunk several times that of reading
     the rows)."""
     groups = _SpanGroups()
-    with connection.cursor() as cursor:
+    with prepared_cursor(binary=True) as cursor:  # ints, arrays of them and text: read in binary
         cursor.execute(_SPAN_GROUPS, [_id_array(ids)])
         rows = cursor.fetchall()
     split = []  # groups whose texts or decisions hold the separator
