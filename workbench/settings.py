@@ -195,7 +195,8 @@ EXPORT_DATASET_LICENSE = os.environ.get("EXPORT_DATASET_LICENSE", "other")
 EXPORT_PSEUDONYM_SALT = os.environ.get("EXPORT_PSEUDONYM_SALT", "")
 # A large export on PostgreSQL is written by this many processes (forks of the exporting one), each a run of
 # EXPORT_PART_DOCUMENTS documents at a time in the export's snapshot (services/export_parts.py); 1: one process.
-EXPORT_WORKERS = int(os.environ.get("EXPORT_WORKERS", min(os.cpu_count() or 1, 4)))
+# One more than the cores: a worker waiting for PostgreSQL leaves its core to another (bench/export_bench.py).
+EXPORT_WORKERS = int(os.environ.get("EXPORT_WORKERS", min((os.cpu_count() or 1) + 1, 4)))
 EXPORT_PART_DOCUMENTS = int(os.environ.get("EXPORT_PART_DOCUMENTS", 1000))
 
 LOGIN_URL = "/accounts/login/"
