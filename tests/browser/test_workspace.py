@@ -542,3 +542,42 @@ def test_another_reviewers_workspace_is_not_found(live_server, page, workspace):
     sign_in(page, live_server, "reviewer2")
     response = page.goto(f"{live_server.url}/assignments/{assignment.id}/")
     assert response.status == 404 and "نص الخبر" not in page.content()
+
+
+HOLD_IDLE_JS = "window.__idle = []; window.requestIdleCallback = (work) => window.__idle.push(work);"
+RUN_IDLE_JS = """() => {
+  for (let n = 0; n < 10000 && window.__idle.length; n++) window.__idle.shift()({ timeRemaining: () => 50 });
+}"""
+PLAIN_JS = "[...document.querySelectorAll('#article .para')].map((p) => !p.firstElementChild)"
+
+
+def test_a_selection_made_before_the_article_is_cut_survives_the_cutting(workspace, page):
+    """A reader who selects a word far down a page opened a moment ago, before its paragraph has been cut
+    into segments while idle, keeps the selection (cutting would replace the text under it) and labels it."""
+    text = "\n".join([SEED_TEXT.strip()] * 6)
+    page.add_init_script(HOLD_IDLE_JS)  # the page's idle work waits for the test
+    assignment = workspace(text)
+    word = next(t for t in reversed(tokenize(text)) if t.text.isalpha())
+    offsets = [utf16(text, word.start), utf16(text, word.end)]
+    for attempt in ("labelled", "left"):
+        page.reload()
+        page.wait_for_selector("body[data-workspace-ready=true]")
+        assert page.evaluate(PLAIN_JS)[-1]  # the last paragraph is still plain text
+        page.evaluate(f"(offsets) => ({RANGE_JS})(offsets).startContainer.parentElement.scrollIntoView()", offsets)
+        assert page.evaluate(SELECT_JS, offsets) == word.text
+        page.evaluate(RUN_IDLE_JS)
+        plain = page.evaluate(PLAIN_JS)
+        assert plain[-1] and not any(plain[:-1])  # every paragraph cut but the one holding the selection
+        assert page.evaluate("window.getSelection().toString()") == word.text
+        if attempt == "labelled":
+            page.keyboard.press("2")
+            wait_saved(page)
+            assert (word.start, word.end, "place", word.text) in stored(assignment)
+            page.keyboard.press("Control+z")
+            wait_saved(page)
+            assert stored(assignment) == []
+        else:  # once the selection has gone, the paragraph is cut while idle
+            page.evaluate("window.getSelection().removeAllRanges()")
+            page.wait_for_timeout(100)  # selectionchange is dispatched as a task
+            page.evaluate(RUN_IDLE_JS)
+            assert not any(page.evaluate(PLAIN_JS))

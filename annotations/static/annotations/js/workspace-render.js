@@ -252,14 +252,32 @@ export function render() {
   estimateParagraphHeights();
   els.article.replaceChildren(...paragraphEls);
   // The rest while idle. `over` stays true for a paragraph still plain text: a span that changes there cuts
-  // the paragraph at once (redraw).
-  whenIdle(() => {
+  // the paragraph at once (redraw). A paragraph holding the reader's selection is left plain until the
+  // selection leaves it: cutting replaces its text, which would drop what was just selected on a page opened
+  // a moment ago.
+  let held = [];
+  const cutWhileIdle = () => {
     while (next < starts.length && paragraphSegs[next]) next++;
-    if (next >= starts.length) return false;
-    buildParagraph(next, over[next]);
+    if (next >= starts.length) {
+      if (held.length) document.addEventListener("selectionchange", cutHeld, { once: true });
+      return false;
+    }
+    if (holdsSelection(paragraphEls[next])) held.push(next++);
+    else buildParagraph(next, over[next]);
     return true;
-  });
+  };
+  const cutHeld = () => {
+    next = Math.min(...held);
+    held = [];
+    whenIdle(cutWhileIdle);
+  };
+  whenIdle(cutWhileIdle);
   renderList();
+}
+
+function holdsSelection(el) {
+  const selection = document.getSelection();
+  return !!selection && selection.rangeCount > 0 && selection.getRangeAt(0).intersectsNode(el);
 }
 
 // A paragraph off screen is not laid out: until it has been, its height is an estimate (its length over the
