@@ -76,6 +76,7 @@ logger = logging.getLogger(__name__)
 
 RUNNING_MESSAGE = gettext_lazy("An export for this project is already running.")
 WRITE_BUFFER = 1 << 20  # bytes gathered before each write
+WRITEBACK = 32 << 20  # bytes written between two requests to the disk to start writing them (`_stream_to`)
 MANIFEST_NAME = "manifest.json"
 CARD_NAME = "README.md"
 AUDIT_NAME = "audit.jsonl"
@@ -191,17 +192,26 @@ def _stream_to(path: Path, pieces: Iterable[str], encoded: bool = False) -> tupl
     its SHA-256 and size.
 
     The blocks are hashed and written by a second thread (hashlib and file writes release the GIL for
-    large buffers), so this one goes on encoding the next block meanwhile; at most two blocks wait."""
+    large buffers), so this one goes on encoding the next block meanwhile; at most two blocks wait. Every
+    WRITEBACK bytes the disk is asked to start writing what came before (POSIX_FADV_DONTNEED starts the
+    writeback without waiting for it, and leaves the export out of the page cache), so the closing fsync
+    waits for the last few blocks, not the whole file (1.4 GB: 2.4 s at this disk's 590 MB/s)."""
     digest = hashlib.sha256()
     size = 0
     buffer: list[bytes] = []
     buffered = 0
     pending: list[Future] = []
+    written = [0, 0]  # bytes written, and up to where writeback was started
     with open(path, "wb") as handle, ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-write") as writer:
 
         def hash_and_write(block: bytes) -> None:  # in the writer thread, one block after the other
             digest.update(block)
             handle.write(block)
+            written[0] += len(block)
+            if written[0] - written[1] >= WRITEBACK and hasattr(os, "posix_fadvise"):
+                handle.flush()
+                os.posix_fadvise(handle.fileno(), written[1], written[0] - written[1], os.POSIX_FADV_DONTNEED)
+                written[1] = written[0]
 
         for piece in pieces:
             data = piece if encoded else piece.encode("utf-8")

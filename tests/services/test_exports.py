@@ -564,3 +564,18 @@ def test_only_the_conll_writers_read_the_stored_tokens(project, gold, tmp_path, 
     with mock.patch.object(gold_selectors, "_stored_tokens", wraps=gold_selectors._stored_tokens) as stored:
         export_write(project=project, fmt=fmt, output_path=tmp_path / f"gold.{fmt}")
     assert stored.called is reads
+
+
+def test_the_disk_is_asked_to_write_the_file_as_it_grows(tmp_path, monkeypatch):
+    """Writeback starts every WRITEBACK bytes (POSIX_FADV_DONTNEED), in order and without gaps, so the closing
+    fsync waits for the last blocks only; the bytes and their hash are those of the text."""
+    monkeypatch.setattr(exports, "WRITEBACK", 3 << 20)
+    calls = []
+    monkeypatch.setattr(exports.os, "posix_fadvise", lambda fd, offset, length, advice: calls.append((offset, length)))
+    pieces = [f"سطر {n} ".encode() * 120_000 for n in range(10)]  # 10.8 MB
+    sha256, size = exports._stream_to(tmp_path / "out", pieces, encoded=True)
+    data = (tmp_path / "out").read_bytes()
+    assert size == len(data) == sum(map(len, pieces)) and sha256 == hashlib.sha256(data).hexdigest()
+    assert len(calls) == 3 and calls[0][0] == 0
+    assert all(offset == before + length for (before, length), (offset, _) in zip(calls, calls[1:], strict=False))
+    assert all(length >= 3 << 20 for _, length in calls) and calls[-1][0] + calls[-1][1] <= size
