@@ -47,6 +47,9 @@ from annotations.exporters.records import ExportContext
 from annotations.models import Project
 from annotations.selectors.gold import exported_snapshot, gold_parts, gold_records, imported_snapshot
 
+logger = logging.getLogger(__name__)
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
 
 def merge_stats(into: dict, other: dict) -> None:
     """A writer's statistics of one more pass (a split, a part): numbers add up, anything else is replaced."""
@@ -72,12 +75,8 @@ class _Job:
         return self.directory / f".{self.snapshot}.{split or 'all'}.{index}.part"
 
 
-logger = logging.getLogger(__name__)
 _JOB: _Job | None = None
 _INHERITED: list = []  # the parent's connections, in a worker: kept from the garbage collector, never closed
-
-
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def _start_worker(exporter: int) -> None:
