@@ -254,8 +254,12 @@ class PeakPss:
     def sample(self) -> None:
         me = os.getpid()
         python = os.path.realpath(sys.executable)
+        before: set[int] = set()
         while not self.stop.wait(0.05):
-            children = [pid for pid in children_of(me) if os.path.realpath(f"/proc/{pid}/exe") == python]
+            # workers: children running Python seen at the sample before too (not `git describe`, forked from
+            # this process for a moment before it runs git: read between the two, its pages would count twice)
+            now = {pid for pid in children_of(me) if os.path.realpath(f"/proc/{pid}/exe") == python}
+            children, before = now & before, now
             self.workers = max(self.workers, len(children))
             self.peak = max(self.peak, pss_mb(me) + sum(map(pss_mb, children)))
 
