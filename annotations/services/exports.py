@@ -34,6 +34,7 @@ import logging
 import os
 import re
 import secrets
+import shutil
 import subprocess
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -442,6 +443,9 @@ EXPORT_JOB = JobKind(
     replacement=lambda job: ExportJob(
         project_id=job.project_id, format=job.format, options=job.options, requested_by_id=job.requested_by_id
     ),
+    # a worker killed while writing leaves its temporary files (and a parallel export's parts) behind: a
+    # failed export has nothing to deliver, so its directory goes
+    abandoned=lambda job: shutil.rmtree(export_directory(job.project_id, job.pk), ignore_errors=True),
 )
 
 

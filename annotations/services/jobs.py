@@ -26,6 +26,7 @@ transaction commits: the same path, in-process (no heartbeat: there is no other 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import threading
 from collections.abc import Callable
@@ -63,6 +64,8 @@ class JobKind:
     replacement: Callable[[object], object] | None = None
     # Large fields left unread when the job is started and finished (an import's upload: its work reads it).
     deferred: tuple[str, ...] = ()
+    # Called with a job whose worker died, once it is failed: removes what the worker left half done.
+    abandoned: Callable[[object], None] | None = None
 
 
 def job_stale_after() -> dt.timedelta:
@@ -105,6 +108,13 @@ def job_in_flight(model, project_id: int, *, fail: Callable[[object, str], None]
     return job
 
 
+def _fail_dead(kind: JobKind, job, error: str) -> None:
+    """Fails a job whose worker died; once that commits, its kind removes what the worker left (`abandoned`)."""
+    job_fail(kind, job.pk, error)
+    if kind.abandoned is not None:
+        transaction.on_commit(functools.partial(kind.abandoned, job))
+
+
 def _dead_message(job) -> str:
     if job.heartbeat_at is not None:
         return f"The worker stopped without finishing (no heartbeat for {settings.JOB_HEARTBEAT_STALE} s)."
@@ -127,7 +137,7 @@ def job_request(kind: JobKind, project_id: int, create: Callable[[], object]) ->
     Locks the project row until the caller's transaction ends (its own when there is none)."""
     with transaction.atomic():
         project_lock(project_id)
-        current = job_in_flight(kind.model, project_id, fail=lambda job, error: job_fail(kind, job.pk, error))
+        current = job_in_flight(kind.model, project_id, fail=functools.partial(_fail_dead, kind))
         if current is not None:
             stale = timezone.now() - RESEND_AFTER
             if current.status == JobStatus.PENDING and not current.enqueued and current.created_at < stale:
@@ -280,9 +290,9 @@ def jobs_sweep(kinds: list[JobKind]) -> list[object]:
                     continue
                 message = _dead_message(job)
                 if kind.replacement is None or job.attempt >= settings.JOB_MAX_ATTEMPTS:
-                    job_fail(kind, job.pk, f"{message} Not queued again after {job.attempt} attempt(s).")
+                    _fail_dead(kind, job, f"{message} Not queued again after {job.attempt} attempt(s).")
                     continue
-                job_fail(kind, job.pk, f"{message} Queued again.")
+                _fail_dead(kind, job, f"{message} Queued again.")
                 replacement = kind.replacement(job)
                 replacement.attempt = job.attempt + 1
                 replacement.save()

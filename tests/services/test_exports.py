@@ -579,3 +579,31 @@ def test_the_disk_is_asked_to_write_the_file_as_it_grows(tmp_path, monkeypatch):
     assert len(calls) == 3 and calls[0][0] == 0
     assert all(offset == before + length for (before, length), (offset, _) in zip(calls, calls[1:], strict=False))
     assert all(length >= 3 << 20 for _, length in calls) and calls[-1][0] + calls[-1][1] <= size
+
+
+def test_an_export_whose_worker_died_leaves_no_half_written_files(
+    project, export_root, django_capture_on_commit_callbacks
+):
+    """A worker killed while writing leaves its temporary files (a parallel export's parts too) in the export's
+    directory. Once the export is failed as dead, by the sweep or by the next request, the directory goes;
+    other exports' files stay."""
+    from annotations.services.sweep import jobs_sweep_all
+
+    old = timezone.now() - job_stale_after() - timedelta(seconds=1)
+    done = run(project, "jsonl")
+    kept = files_under(export_root)
+    for ended_by in ("sweep", "request"):
+        dead = ExportJob.objects.create(project=project, format="csv", status=JobStatus.RUNNING, started_at=old)
+        directory = exports.export_directory(project.pk, dead.pk)
+        directory.mkdir(parents=True)
+        (directory / ".gold-x.csv.0a1b2c.part").write_bytes(b"half")
+        (directory / ".00000003-0000001B-1.all.7.part").write_bytes(b"a part")
+        with django_capture_on_commit_callbacks(execute=True), mock.patch.object(export_run_task, "apply_async"):
+            if ended_by == "sweep":
+                (replacement,) = jobs_sweep_all()
+            else:
+                replacement = export_run_create(project=project, fmt="csv")
+        dead.refresh_from_db()
+        assert dead.status == JobStatus.FAILED and not directory.exists(), ended_by
+        assert replacement.pk != dead.pk and replacement.format == "csv"  # queued again / the new request
+    assert set(kept) <= set(files_under(export_root)) and export_file_path(done).is_file()  # others' stay
