@@ -10,7 +10,7 @@ from playwright.sync_api import Error as PlaywrightError
 from annotations.models import AgreementRun, JobStatus, Role
 from annotations.services.agreement_runs import agreement_run_execute
 from annotations.tasks import agreement_run_task
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import ARTIFACTS, sign_in
 from tests.factories import DocumentFactory, LabelTypeFactory, MembershipFactory, UserFactory
 from tests.services.test_agreement_runs import annotate, annotated, assign, run_now, two_documents  # noqa: F401
 
@@ -149,3 +149,41 @@ def test_reviewers_get_403_on_the_dashboard(live_server, page, project, reviewer
     assert response.status == 403
     page.goto(f"{live_server.url}/projects/{project.slug}/")
     assert page.get_by_role("link", name="Agreement dashboard").count() == 0
+
+
+LEFT_TO_RIGHT_JS = """(id) => {
+  const chart = Chart.getChart(id), x = chart.scales.x;
+  return chart.data.labels.map((label, i) => [x.getPixelForValue(i), String(label)])
+    .sort((a, b) => a[0] - b[0]).map((pair) => pair[1]);
+}"""
+DIRECTIONS_JS = """['labels-chart', 'trend-chart'].map((id) => {
+  const options = Chart.getChart(id).options;
+  return [options.scales.y.position, options.plugins.legend.rtl, options.plugins.tooltip.rtl];
+})"""
+
+
+@pytest.mark.parametrize("language", ["ar", "en"])
+def test_the_charts_read_right_to_left_in_arabic(live_server, browser, project, two_runs, language):
+    """In Arabic the labels and the runs are drawn from the right, the value axis is on the right and its
+    title is Arabic; in English they stay left to right."""
+    from tests.browser.test_i18n import new_page
+
+    page = new_page(browser, language)
+    sign_in(page, live_server, "manager")
+    page.goto(f"{live_server.url}/projects/{project.slug}/agreement/")
+    wait_until(page, "document.body.dataset.dashboardReady === 'true'")
+    rtl = language == "ar"
+    data = json.loads(page.evaluate("document.getElementById('agreement-data').textContent"))
+    bars = [row["label"] for row in data["latest"]["labels"]]
+    runs = [f"#{point['id']}" for point in data["trend"]]
+    assert len(bars) >= 3 and len(runs) == 2
+    drawn_bars = page.evaluate(LEFT_TO_RIGHT_JS, "labels-chart")
+    drawn_runs = [label.split(",")[0] for label in page.evaluate(LEFT_TO_RIGHT_JS, "trend-chart")]
+    assert (drawn_bars, drawn_runs) == ((bars[::-1], runs[::-1]) if rtl else (bars, runs))
+    assert page.evaluate(DIRECTIONS_JS) == [["right" if rtl else "left", rtl, rtl]] * 2
+    title = page.evaluate("Chart.getChart('labels-chart').options.scales.y.title.text")
+    assert title == ("الاتفاق" if rtl else "agreement")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"dashboard-{language}.png"))
+    assert page.console_errors == []
+    page.context.close()

@@ -18,6 +18,23 @@ const button = document.getElementById("recompute");
 
 // --- charts ---------------------------------------------------------------------------------------
 
+// Right to left in Arabic: the categories and the runs read from the right (the data in reverse order: a
+// reversed scale drew its first and last tick labels cut at the chart's edges), the value axis on the right,
+// legends and tooltips laid out right to left.
+const RTL = document.documentElement.dir === "rtl";
+
+function mirrored(config) {
+  if (RTL) {
+    config.data.labels.reverse();
+    for (const dataset of config.data.datasets) dataset.data.reverse();
+  }
+  const { options } = config;
+  const direction = { rtl: RTL, textDirection: RTL ? "rtl" : "ltr" };
+  options.scales.y = { ...options.scales.y, position: RTL ? "right" : "left" };
+  options.plugins = { ...options.plugins, legend: { ...options.plugins.legend, ...direction }, tooltip: direction };
+  return config;
+}
+
 function chartDefaults(Chart) {
   Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
   Chart.defaults.color = "#1d2330";
@@ -29,7 +46,7 @@ function drawLabels(Chart, latest) {
   const canvas = document.getElementById("labels-chart");
   if (!canvas || !latest.labels.length) return;
   const metrics = ["token_alpha", "exact_f1", "overlap_f1"];
-  new Chart(canvas, {
+  new Chart(canvas, mirrored({
     type: "bar",
     data: {
       labels: latest.labels.map((row) => row.label),
@@ -40,20 +57,21 @@ function drawLabels(Chart, latest) {
       })),
     },
     options: {
-      scales: { y: { suggestedMin: 0, suggestedMax: 1, title: { display: true, text: "agreement" } } },
+      scales: { y: { suggestedMin: 0, suggestedMax: 1, title: { display: true, text: gettext("agreement") } } },
       plugins: { legend: { position: "bottom" } },
     },
-  });
+  }));
 }
 
 function drawTrend(Chart, trend) {
   const canvas = document.getElementById("trend-chart");
   if (!canvas || !trend.length) return;
   const metrics = ["token_alpha", "overlap_f1", "exact_f1"];
-  new Chart(canvas, {
+  new Chart(canvas, mirrored({
     type: "line",
     data: {
-      labels: trend.map((point) => `#${point.id} ${(point.finished_at || "").slice(5, 16).replace("T", " ")}`),
+      // two lines (the run, then when it finished): narrow enough for the first and last run at the chart's edges
+      labels: trend.map((point) => [`#${point.id}`, (point.finished_at || "").slice(5, 16).replace("T", " ")]),
       datasets: metrics.map((key) => ({
         label: NAMES[key],
         data: trend.map((point) => point[key]),
@@ -68,7 +86,7 @@ function drawTrend(Chart, trend) {
       scales: { y: { suggestedMin: 0, suggestedMax: 1 } },
       plugins: { legend: { position: "bottom" } },
     },
-  });
+  }));
 }
 
 // --- heatmap ----------------------------------------------------------------------------------------
