@@ -41,11 +41,11 @@ from django.conf import settings
 from django.db import connection, connections
 
 from annotations.exporters import Writer
-from annotations.exporters.manifest import Counts, counted
+from annotations.exporters.manifest import Counts
 from annotations.exporters.options import ExportOptions
 from annotations.exporters.records import ExportContext
 from annotations.models import Project
-from annotations.selectors.gold import exported_snapshot, gold_parts, gold_records, imported_snapshot
+from annotations.selectors.gold import exported_snapshot, gold_parts, imported_snapshot
 
 logger = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -63,12 +63,9 @@ class _Job:
 
     project: Project
     writer: Writer
-    options: ExportOptions
     context: ExportContext
-    agreement: dict
-    snapshot_at: object
     snapshot: str
-    shape: Callable  # (records, options, split) -> the records of the split as the options shape them
+    gold: Callable  # (split, counts, ids) -> the gold documents of one part, shaped and counted
     directory: Path  # where the parts are written (beside the export's files), named by `part_path`
 
     def part_path(self, split: str | None, index: int) -> Path:
@@ -100,15 +97,7 @@ def _write_part(split: str | None, index: int, after: int, up_to: int) -> tuple[
     counts = Counts()
     stats: dict = {}
     with imported_snapshot(job.snapshot):
-        records = gold_records(
-            job.project,
-            include_majority=job.options.include_majority,
-            snapshot_at=job.snapshot_at,
-            agreement=job.agreement,
-            tokens=job.writer.reads_tokens,
-            ids=(after, up_to),
-        )
-        documents = counted(job.shape(records, job.options, split), counts)
+        documents = job.gold(split, counts, (after, up_to))
         pieces = [piece.encode("utf-8") for piece in job.writer.body(documents, job.context, stats)]
     with open(job.part_path(split, index), "wb") as handle:
         handle.write(b"".join(pieces))
@@ -222,13 +211,13 @@ def part_writers(
     writer: Writer,
     options: ExportOptions,
     context: ExportContext,
-    agreement: dict,
     snapshot_at,
     total: int,
-    shape: Callable,
+    gold: Callable,
     directory: Path,
 ) -> PartWriters | None:
     """The workers for this export, or None where it is written by this process (see the module docstring).
+    `gold(split, counts, ids)`: the documents the export writes, as in one process (`ids`: one part's).
     Call inside `gold_snapshot`'s own transaction, before the export starts a thread."""
     workers = settings.EXPORT_WORKERS
     size = max(1, settings.EXPORT_PART_DOCUMENTS)
@@ -240,5 +229,5 @@ def part_writers(
     parts = gold_parts(project, include_majority=options.include_majority, snapshot_at=snapshot_at, size=size)
     if len(parts) < 2:
         return None
-    job = _Job(project, writer, options, context, agreement, snapshot_at, snapshot, shape, Path(directory))
+    job = _Job(project, writer, context, snapshot, gold, Path(directory))
     return PartWriters(job, parts, min(workers, len(parts)))

@@ -291,6 +291,18 @@ def _write_export(
             context = gold_context(project, options=options.as_dict())
             run, per_document = gold_agreement(project)
             total = gold_count(project, include_majority=options.include_majority, snapshot_at=snapshot_at)
+
+            def gold(split, split_counts, ids=None):  # in this process, or in a worker for one part (`ids`)
+                records = gold_records(
+                    project,
+                    include_majority=options.include_majority,
+                    snapshot_at=snapshot_at,
+                    agreement=per_document,
+                    tokens=writer.reads_tokens,
+                    ids=ids,
+                )
+                return counted(shaped_records(records, options, split), split_counts)
+
             workers = None
             if in_transaction:  # before any thread of the export starts: the workers are forked
                 workers = part_writers(
@@ -298,10 +310,9 @@ def _write_export(
                     writer=writer,
                     options=options,
                     context=context,
-                    agreement=per_document,
                     snapshot_at=snapshot_at,
                     total=total,
-                    shape=shaped_records,
+                    gold=gold,
                     directory=data_path.parent,
                 )
             with workers or nullcontext():
@@ -315,14 +326,7 @@ def _write_export(
                         pieces = workers.pieces(split, split_counts, split_stats, progress)
                         sha256, size = _stream_to(parts[n], pieces, encoded=True)
                     else:
-                        records = gold_records(
-                            project,
-                            include_majority=options.include_majority,
-                            snapshot_at=snapshot_at,
-                            agreement=per_document,
-                            tokens=writer.reads_tokens,
-                        )
-                        shaped = counted(shaped_records(records, options, split), split_counts)
+                        shaped = gold(split, split_counts)
                         pieces = writer.write(_progressed(shaped, total, progress), context, split_stats)
                         sha256, size = _stream_to(parts[n], pieces)
                     counts.add(split_counts)
