@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import json
 import queue
 import re
 import threading
@@ -303,7 +304,7 @@ DOCUMENT_FIELDS = (
     "adjudication__resolution",
     "adjudication__reviewers",
     "adjudication__recorded_adjudicator",
-    "adjudication__recorded_agreement",
+    "recorded_agreement",  # 17: `_recorded_agreement`
     "stored_tokens",  # 18: the tokenizer's output stored at import (CoNLL), or None (`_stored_tokens`)
 )
 _NEW = tuple.__new__  # GoldSpan(*row) without the Python-level __new__: a span is built from a tuple in C
@@ -323,7 +324,8 @@ class _Statement:
     markers it is compiled with (ids and ints no row has) are found among the compiled parameters and
     replaced on each run. Used on PostgreSQL only (`_in` binds a list as one parameter there)."""
 
-    def __init__(self, make: Callable, kinds: tuple[type, ...]):
+    def __init__(self, make: Callable, kinds: tuple[type, ...], binary: bool = False):
+        self.binary = binary
         markers = [[-7919 * (k + 1)] if kind is list else -7919 * (k + 1) for k, kind in enumerate(kinds)]
         queryset = make(*markers)
         self.compiler = queryset.query.get_compiler(using=queryset.db)
@@ -340,7 +342,7 @@ class _Statement:
             value = values[k]
             params[i] = _id_array(value) if isinstance(value, list) else value
         compiler = self.compiler
-        with connection.cursor() as cursor:
+        with prepared_cursor(binary=True) if self.binary else connection.cursor() as cursor:
             cursor.execute(self.sql, params)
             fetched = cursor.fetchall()
         if compiler.has_extra_select:
@@ -375,6 +377,18 @@ def _published():
     if connection.vendor == "postgresql":
         return Cast("published_at", TextField())
     return F("published_at")
+
+
+def _recorded_agreement():
+    """The agreement import_gold recorded (jsonb), on PostgreSQL as its text (`_agreement_of` parses it), so
+    that the document query can be read in PostgreSQL's binary format (Django reads jsonb as text)."""
+    if connection.vendor == "postgresql":
+        return Cast("adjudication__recorded_agreement", TextField())
+    return F("adjudication__recorded_agreement")
+
+
+def _agreement_of(recorded) -> dict | None:
+    return json.loads(recorded) if isinstance(recorded, str) else recorded
 
 
 def _final_at_snapshot(snapshot_at: dt.datetime) -> ExpressionWrapper:
@@ -424,15 +438,18 @@ def _chunks(
             .annotate(
                 published=_published(),
                 final_at_snapshot=_final_at_snapshot(snapshot_at),
+                recorded_agreement=_recorded_agreement(),
                 stored_tokens=_stored_tokens() if tokens else Value(None, output_field=BinaryField()),
             )
             .order_by("pk")
             .values_list(*DOCUMENT_FIELDS)[:chunk_size]
         )
 
-    read = (
-        _Statement(documents, (int,)).rows if connection.vendor == "postgresql" else lambda last: _rows(documents(last))
-    )
+    def read(last: int) -> list[tuple]:
+        return _rows(documents(last))
+
+    if connection.vendor == "postgresql":
+        read = _Statement(documents, (int,), binary=True).rows  # noqa: F811
     last = after
     while True:
         rows = read(last)
@@ -925,7 +942,7 @@ def _adjudicated(chunk: _Chunk, lookups: _Lookups, agreement: dict) -> dict[int,
             out[row[0]] = _document(
                 row,
                 lookups,
-                agreement if row[0] in agreement else {row[0]: row[17]},
+                agreement if row[0] in agreement else {row[0]: _agreement_of(row[17])},
                 resolution=MAJORITY if majority else ADJUDICATED,
                 spans=spans,
                 links=links,
