@@ -12,7 +12,8 @@ before the documents): `write` is then `head` followed by `body` of the document
 consecutive runs of documents, written apart (by a parallel export's processes) and joined, gives the
 same text. Where the documents' text is laid out after the fact (Web Annotation's pages), `assemble`
 lays out the bodies, each given as its UTF-8, the byte length of each piece `body` yielded and how many
-lines each piece holds.
+lines each piece holds. A writer may also give its body as UTF-8 (`body_utf8`, pieces of any size): the
+export streams those bytes without decoding and encoding them again (`Writer.write_utf8`).
 
     >>> get_writer("jsonl").extension
     'jsonl'
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 from types import ModuleType
 
 from annotations.errors import UnknownFormat
@@ -44,12 +46,29 @@ class Writer:
     head: Callable[[ExportContext], str] | None = None
     body: Callable[[Iterable[GoldDocument], ExportContext, dict | None], Iterator[str]] | None = None
     assemble: Callable[[Iterable[tuple[bytes, list, list]], ExportContext, dict | None], Iterator[bytes]] | None = None
+    body_utf8: Callable[[Iterable[GoldDocument], ExportContext, dict | None], Iterator[bytes]] | None = None
 
     @classmethod
     def of(cls, module: ModuleType) -> Writer:
         fields = (module.NAME, module.EXTENSION, module.MEDIA_TYPE, module.TITLE, module.NOTES, module.write)
         parts = (getattr(module, "head", None), getattr(module, "body", None), getattr(module, "assemble", None))
-        return cls(*fields, getattr(module, "READS_TOKENS", False), *parts)
+        return cls(*fields, getattr(module, "READS_TOKENS", False), *parts, getattr(module, "body_utf8", None))
+
+    def write_utf8(
+        self, documents: Iterable[GoldDocument], context: ExportContext, stats: dict | None
+    ) -> Iterator[bytes]:
+        """`write`, as UTF-8."""
+        if self.body_utf8 is None:
+            return (piece.encode("utf-8") for piece in self.write(documents, context, stats))
+        return chain([self.opening(context).encode("utf-8")], self.body_utf8(documents, context, stats))
+
+    def body_pieces_utf8(
+        self, documents: Iterable[GoldDocument], context: ExportContext, stats: dict | None
+    ) -> Iterator[bytes]:
+        """`body`, as UTF-8: each piece `body` yields, encoded (what `assemble` lays out), or `body_utf8`."""
+        if self.body_utf8 is None:
+            return (piece.encode("utf-8") for piece in self.body(documents, context, stats))
+        return self.body_utf8(documents, context, stats)
 
     @property
     def writes_apart(self) -> bool:

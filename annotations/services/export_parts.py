@@ -98,7 +98,7 @@ def _write_part(split: str | None, index: int, after: int, up_to: int) -> tuple[
     stats: dict = {}
     with imported_snapshot(job.snapshot):
         documents = job.gold(split, counts, (after, up_to))
-        pieces = [piece.encode("utf-8") for piece in job.writer.body(documents, job.context, stats)]
+        pieces = list(job.writer.body_pieces_utf8(documents, job.context, stats))
     with open(job.part_path(split, index), "wb") as handle:
         handle.write(b"".join(pieces))
     pieces_of = None

@@ -327,8 +327,8 @@ def _write_export(
                         sha256, size = _stream_to(parts[n], pieces, encoded=True)
                     else:
                         shaped = gold(split, split_counts)
-                        pieces = writer.write(_progressed(shaped, total, progress), context, split_stats)
-                        sha256, size = _stream_to(parts[n], pieces)
+                        pieces = writer.write_utf8(_progressed(shaped, total, progress), context, split_stats)
+                        sha256, size = _stream_to(parts[n], pieces, encoded=True)
                     counts.add(split_counts)
                     merge_stats(stats, split_stats)
                     item = {"name": path.name, "role": "data", "media_type": writer.media_type, "sha256": sha256}

@@ -4,6 +4,7 @@ SHA-256 of the bytes written, one export in flight per project, failures readabl
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import json
@@ -17,7 +18,7 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from annotations.errors import ApplicationError, Conflict, UnknownFormat
-from annotations.exporters import FORMATS
+from annotations.exporters import FORMATS, get_writer
 from annotations.models import ExportJob, JobStatus
 from annotations.services import exports
 from annotations.services.exports import (
@@ -204,11 +205,8 @@ def test_a_failure_is_stored_readably_and_leaves_no_partial_file(project, gold, 
         yield "partial\n"
         raise ValueError("the disk said no")
 
-    with mock.patch.object(
-        exports,
-        "get_writer",
-        return_value=mock.Mock(write=broken, extension="jsonl", media_type="x", title="t", notes="n"),
-    ):
+    writer = dataclasses.replace(get_writer("jsonl"), write=broken, body=None)
+    with mock.patch.object(exports, "get_writer", return_value=writer):
         failed = export_run_execute(export_id=job.pk)
     assert failed.status == JobStatus.FAILED and failed.finished_at is not None
     assert failed.error == "The export could not be written: ValueError: the disk said no"
