@@ -46,16 +46,16 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Iterable, Iterator
-from itertools import chain, repeat
+from itertools import repeat
 from operator import itemgetter, le, lt, sub
 
 import numpy as np
 
 from annotations.text.clitics import clitic_cuts
-from annotations.text.tokens import TOKENIZER_VERSION
 
-from . import _segments
+from . import _segments, _token_batches
 from ._common import numbers
+from ._token_batches import exclusive_sums
 from .records import ExportContext, GoldDocument
 
 NAME = "conll"
@@ -342,24 +342,24 @@ def body(documents: Iterable[GoldDocument], context: ExportContext, stats: dict 
 
 def body_utf8(documents: Iterable[GoldDocument], context: ExportContext, stats: dict | None = None) -> Iterator[bytes]:
     """The UTF-8 of the documents' blocks, a batch of documents at a time: most are laid out together by
-    numpy (`_Batch`), the others one by one (`_Layout.block`); the same bytes either way."""
+    numpy (`_laid_out`), the others one by one (`_Layout.block`); the same bytes either way."""
     layout = _Layout(context)
     batch: list[GoldDocument] = []
     size = 0
     for document in documents:
         if len(document.text) > BATCH_CHARACTERS or layout.clitics:  # alone: bounds a batch's memory
             if batch:
-                yield _Batch(batch, layout).utf8()
+                yield _laid_out(batch, layout)
                 batch, size = [], 0
             yield layout.block(document).encode("utf-8")
             continue
         batch.append(document)
         size += len(document.text)
         if size >= BATCH_CHARACTERS:
-            yield _Batch(batch, layout).utf8()
+            yield _laid_out(batch, layout)
             batch, size = [], 0
     if batch:
-        yield _Batch(batch, layout).utf8()
+        yield _laid_out(batch, layout)
     if stats is not None:
         stats["conll_spans_left_out"] = stats.get("conll_spans_left_out", 0) + layout.left_out
         if layout.clitics:
@@ -402,181 +402,76 @@ class _Layout:
         return document_block(document, table, tails)
 
 
-class _Batch:
-    """The blocks of consecutive documents laid out together: each token line is five byte segments
-    (ID, FORM, START, END, tail) and each sentence's comment lines one more, gathered by numpy
-    (`_segments`). A document that needs more than the usual rules (tokens not stored, overlapping spans,
-    a span without a token of its own, an empty sentence) is written on its own (`_Layout.block`) and
-    its block placed between the others."""
+def _laid_out(documents: list[GoldDocument], layout: _Layout) -> bytes:
+    """The blocks of consecutive documents laid out together (`_token_batches`): each token line is five
+    byte segments (ID, FORM, START, END, tail) and each sentence's comment lines four more, gathered by
+    numpy (`_segments`); a document outside the usual rules is written on its own (`_Layout.block`)."""
+    batch = _token_batches.TokenBatch(
+        documents, layout.columns, layout.width, lambda document: layout.block(document).encode("utf-8")
+    )
 
-    def __init__(self, documents: list[GoldDocument], layout: _Layout):
-        self.documents = documents
-        self.layout = layout
-        self.alone: dict[int, bytes] = {}  # index -> the block of a document written on its own
-
-    def utf8(self) -> bytes:
-        while True:
-            apart = self._laid_out()
-            if isinstance(apart, bytes):
-                return apart
-            for index in apart:  # these need the general rules: written on their own, then the rest again
-                self.alone[index] = self.layout.block(self.documents[index]).encode("utf-8")
-
-    def _laid_out(self) -> bytes | set[int]:
-        """The batch's UTF-8, or the indexes of documents that must be written on their own first."""
-        alone = self.alone
-        fast = [index for index in range(len(self.documents)) if index not in alone]
-        if not fast:
-            return b"".join(alone[index] for index in range(len(self.documents)))
-        docs = [self.documents[index] for index in fast]
-        packed = [document.tokens for document in docs]
-        unusable = {fast[k] for k, p in enumerate(packed) if not isinstance(p, bytes) or len(p) < 12 or len(p) % 4}
-        if unusable:
-            return unusable
-        count = len(docs)
-        words = np.frombuffer(b"".join(packed), "<u4").astype(np.int64)
-        sizes = np.fromiter(map(len, packed), np.int64, count) // 4
-        heads = _exclusive_sums(sizes)
-        n, m = words[heads + 1], words[heads + 2]  # tokens, sentences (`pack_sentences`)
-        texts = [document.text for document in docs]
-        lengths = np.fromiter(map(len, texts), np.int64, count)
-        valid = (words[heads] == TOKENIZER_VERSION) & (sizes == 3 + 2 * n + m) & (n > 0) & (m > 0)
-        if not valid.all():
-            return {fast[k] for k in np.flatnonzero(~valid)}
-        total = int(n.sum())
-        doc_of_token = np.repeat(np.arange(count), n)
-        token_base = _exclusive_sums(n)
-        within = np.arange(total) - token_base[doc_of_token]
-        starts = words[heads[doc_of_token] + 3 + within]
-        ends = words[heads[doc_of_token] + 3 + n[doc_of_token] + within]
-        doc_of_sentence = np.repeat(np.arange(count), m)
-        sentence_within = np.arange(len(doc_of_sentence)) - _exclusive_sums(m)[doc_of_sentence]
-        firsts = words[heads[doc_of_sentence] + 3 + 2 * n[doc_of_sentence] + sentence_within]
-        # the tokens in order and apart inside the text; sentences starting at 0, non-empty, in order
-        ends_document = np.append(doc_of_sentence[1:] != doc_of_sentence[:-1], True)
-        following = np.append(firsts[1:], 0)  # the next sentence's first, or the document's token count
-        following[ends_document] = n[doc_of_sentence[ends_document]]
-        same = doc_of_token[1:] == doc_of_token[:-1]
-        wrong = np.zeros(count, bool)
-        wrong[doc_of_token[(starts >= ends) | (ends > lengths[doc_of_token])]] = True
-        wrong[doc_of_token[1:][same & (starts[1:] < ends[:-1])]] = True
-        wrong[doc_of_sentence[following <= firsts]] = True
-        wrong[doc_of_sentence[(sentence_within == 0) & (firsts != 0)]] = True
-        if wrong.any():
-            return {fast[k] for k in np.flatnonzero(wrong)}
-
-        base = _exclusive_sums(lengths)  # each text's first code point in the batch's joined text
-        starts_at = starts + base[doc_of_token]
-        ends_at = ends + base[doc_of_token]
-        sentence_firsts = firsts + token_base[doc_of_sentence]  # in the batch's token numbering
-        sentence_lasts = np.append(sentence_firsts[1:], total) - 1
-        tags = self._tags(docs, fast, base, starts_at, ends_at, sentence_firsts)
-        if isinstance(tags, set):
-            return tags
-        tags[sentence_lasts] += len(self.layout.tails) // 2  # the tail with the blank line
-
-        joined = "".join(texts)
+    def lay_out(tokens: _token_batches.Tokens) -> bytes:
+        total, starts, ends = tokens.total, tokens.starts, tokens.ends
+        firsts, lasts = tokens.sentence_firsts, tokens.sentence_lasts
+        tails = layout.tails
+        tags = tokens.tags
+        tags[lasts] += len(tails) // 2  # the sentence's last token: its tail with the blank line
+        joined = tokens.joined
         utf8 = joined.encode("utf-8")
         utf8_at = _segments.utf8_offsets(joined)
         # `# text` is the sentence with line breaks as spaces: one character for one, so the same offsets
         commented = _LINE_BREAK.sub(" ", joined) if _LINE_BREAK.search(joined) else joined
-        comment_utf8, comment_at = (utf8, utf8_at) if commented is joined else _encoded(commented)
-        leads = self._leads(docs, fast)
-        sentence_numbers = _segments.number_table("%d\n# text = ", int(m.max()) + 1)
-        ids = np.arange(total) - np.repeat(sentence_firsts, sentence_lasts - sentence_firsts + 1) + 1
+        comment_utf8, comment_at = (b"", utf8_at) if commented is joined else _encoded(commented)
+        leads = []  # per document: the documents written on their own before it, its header; "# sent_id = <id>-"
+        for before, document in zip(batch.before(tokens), tokens.documents, strict=True):
+            leads += (
+                before + f"# doc_id = {document.id}\n# sha256 = {document.sha256}\n".encode(),
+                f"# sent_id = {document.id}-".encode(),
+            )
+        leads = _segments.Table(leads)
+        sentence_numbers = _segments.number_table("%d\n# text = ", int(tokens.sentences.max()) + 1)
+        ids = np.arange(total) - np.repeat(firsts, lasts - firsts + 1) + 1
         id_table = _segments.number_table("%d\t", int(ids.max()) + 1)
         offset_table = _segments.number_table("\t%d", int(ends.max()) + 1)
-        tails = self.layout.tails
-        # the source: the texts, the tails, the documents' leads, the tables, the comments' text, a "\n"
-        parts = (utf8, tails.data, leads.data, sentence_numbers.data, id_table.data, offset_table.data)
-        at = _exclusive_sums(np.array([*map(len, parts), 0])).tolist()
+        # the source: the texts, the tails, the leads, the tables, the comments' text (if not the texts), "\n"
+        parts = (utf8, tails.data, leads.data, sentence_numbers.data, id_table.data, offset_table.data, comment_utf8)
+        at = exclusive_sums(np.array(list(map(len, parts)))).tolist()
         _, at_tails, at_leads, at_numbers, at_ids, at_offsets, at_comments = at
-        source = b"".join((*parts, comment_utf8 if commented is not joined else b"", b"\n"))
         if commented is joined:
             at_comments = 0
+        source = b"".join((*parts, b"\n"))
         where = np.zeros((total, 10), np.int64)
         length = np.zeros((total, 10), np.int64)
         # before the document's first token: the blocks written on their own since the last, its header
-        where[token_base, 0], length[token_base, 0] = at_leads + leads.starts[0::2], leads.lengths[0::2]
+        where[tokens.token_base, 0], length[tokens.token_base, 0] = at_leads + leads.starts[0::2], leads.lengths[0::2]
         # before each sentence's first token: "# sent_id = <doc>-", "<n>\n# text = ", its text, "\n"
-        where[sentence_firsts, 1] = at_leads + leads.starts[1::2][doc_of_sentence]
-        length[sentence_firsts, 1] = leads.lengths[1::2][doc_of_sentence]
-        where[sentence_firsts, 2] = at_numbers + sentence_numbers.starts[sentence_within + 1]
-        length[sentence_firsts, 2] = sentence_numbers.lengths[sentence_within + 1]
-        where[sentence_firsts, 3] = at_comments + comment_at[starts_at[sentence_firsts]]
-        length[sentence_firsts, 3] = comment_at[ends_at[sentence_lasts]] - comment_at[starts_at[sentence_firsts]]
-        where[sentence_firsts, 4], length[sentence_firsts, 4] = len(source) - 1, 1
+        of_sentence = tokens.doc_of_sentence
+        where[firsts, 1], length[firsts, 1] = (
+            at_leads + leads.starts[1::2][of_sentence],
+            leads.lengths[1::2][of_sentence],
+        )
+        number = tokens.sentence_within + 1
+        where[firsts, 2], length[firsts, 2] = (
+            at_numbers + sentence_numbers.starts[number],
+            sentence_numbers.lengths[number],
+        )
+        where[firsts, 3] = at_comments + comment_at[tokens.starts_at[firsts]]
+        length[firsts, 3] = comment_at[tokens.ends_at[lasts]] - comment_at[tokens.starts_at[firsts]]
+        where[firsts, 4], length[firsts, 4] = len(source) - 1, 1
         # the token line: ID, FORM, START, END, the tail
         where[:, 5], length[:, 5] = at_ids + id_table.starts[ids], id_table.lengths[ids]
-        where[:, 6] = utf8_at[starts_at]
-        length[:, 6] = utf8_at[ends_at] - where[:, 6]
+        where[:, 6] = utf8_at[tokens.starts_at]
+        length[:, 6] = utf8_at[tokens.ends_at] - where[:, 6]
         where[:, 7], length[:, 7] = at_offsets + offset_table.starts[starts], offset_table.lengths[starts]
         where[:, 8], length[:, 8] = at_offsets + offset_table.starts[ends], offset_table.lengths[ends]
         where[:, 9], length[:, 9] = at_tails + tails.starts[tags], tails.lengths[tags]
-        laid_out = _segments.gather(source, where.ravel(), length.ravel())
-        trailing = [alone[index] for index in range(fast[-1] + 1, len(self.documents))]
-        return laid_out + b"".join(trailing) if trailing else laid_out
+        return _segments.gather(source, where.ravel(), length.ravel())
 
-    def _tags(self, docs, fast, base, starts_at, ends_at, sentence_firsts) -> np.ndarray | set[int]:
-        """Each token's tail (see `_Layout.tails`), or the documents whose spans need the general rules
-        (the cases `_fast_tails` leaves to them)."""
-        spans_of = [document.spans for document in docs]
-        spans = list(chain.from_iterable(spans_of))
-        width = self.layout.width
-        tags = np.zeros(len(starts_at), np.int64)
-        if not spans:
-            return tags
-        counts = np.fromiter(map(len, spans_of), np.int64, len(docs))
-        doc_of_span = np.repeat(np.arange(len(docs)), counts)
-        try:
-            columns = np.fromiter(map(self.layout.columns.__getitem__, map(_LABEL, spans)), np.int64, len(spans))
-        except KeyError:  # a label outside the label set: written on its own, which says which
-            return set(fast)
-        span_starts = np.fromiter(map(_START, spans), np.int64, len(spans)) + base[doc_of_span]
-        span_ends = np.fromiter(map(_END, spans), np.int64, len(spans)) + base[doc_of_span]
-        first = np.searchsorted(ends_at, span_starts, "right")  # the first token ending after the start
-        last = np.searchsorted(starts_at, span_ends, "left")  # the tokens starting before the end
-        same = doc_of_span[1:] == doc_of_span[:-1]
-        general = np.zeros(len(docs), bool)
-        general[doc_of_span[first >= last]] = True
-        apart = (span_ends[:-1] <= span_starts[1:]) & (last[:-1] <= first[1:])
-        general[doc_of_span[:-1][same & ~apart]] = True
-        if general.any():
-            return {fast[k] for k in np.flatnonzero(general)}
-        tags[first] = 1 + columns
-        inner = last - first - 1
-        if inner.any():
-            positions = np.repeat(first + 1 - _exclusive_sums(inner), inner) + np.arange(int(inner.sum()))
-            tags[positions] = np.repeat(1 + width + columns, inner)
-            begins = tags[sentence_firsts]  # a span crossing a sentence break starts again with B-
-            tags[sentence_firsts] = np.where(begins > width, begins - width, begins)
-        return tags
-
-    def _leads(self, docs, fast) -> _segments.Table:
-        """Per document, what comes before its first sentence (the blocks of the documents written on their
-        own since the last one laid out, then its header), and the start of its sentences' `# sent_id`."""
-        alone = self.alone
-        pieces = []
-        previous = -1
-        for document, index in zip(docs, fast, strict=True):
-            doc_id = document.id
-            lead = f"# doc_id = {doc_id}\n# sha256 = {document.sha256}\n".encode()
-            if index != previous + 1:
-                lead = b"".join(alone[k] for k in range(previous + 1, index)) + lead
-            previous = index
-            pieces += (lead, f"# sent_id = {doc_id}-".encode())
-        return _segments.Table(pieces)
+    return batch.utf8(lay_out)
 
 
 def _encoded(text: str) -> tuple[bytes, np.ndarray]:
     return text.encode("utf-8"), _segments.utf8_offsets(text)
-
-
-def _exclusive_sums(values: np.ndarray) -> np.ndarray:
-    """sums[i] = values[0] + ... + values[i - 1]."""
-    sums = np.zeros(len(values), np.int64)
-    np.cumsum(values[:-1], out=sums[1:])
-    return sums
 
 
 def general_tails(document: GoldDocument, columns: dict[str, int], table, tag_cells, outside: str) -> list:

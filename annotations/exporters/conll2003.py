@@ -35,6 +35,9 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from operator import attrgetter, lt, neg
 
+import numpy as np
+
+from . import _segments, _token_batches
 from .conll import _cell, disjoint_token_ranges
 from .records import ExportContext, GoldDocument
 
@@ -146,14 +149,59 @@ def document_tags(
 
 
 def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict | None = None) -> Iterator[str]:
-    priority = {name: rank for rank, name in enumerate(context.label_names)}
-    left_out_total = 0
-    entities = 0
-    lines = _Lines()
+    for piece in body_utf8(documents, context, stats):
+        yield piece.decode("utf-8")
+
+
+def body_utf8(documents: Iterable[GoldDocument], context: ExportContext, stats: dict | None = None) -> Iterator[bytes]:
+    """The UTF-8 of the documents' blocks, a batch of documents at a time (`_laid_out`), each document
+    written on its own (`_Layout.block`) where the usual rules do not hold; the same bytes either way."""
+    layout = _Layout(context)
+    batch: list[GoldDocument] = []
+    size = 0
     for document in documents:
-        (starts, ends, firsts), tails, left_out, chunks = document_tags(document, priority, lines)
-        left_out_total += left_out
-        entities += chunks
+        if len(document.text) > BATCH_CHARACTERS:  # alone: bounds a batch's memory
+            if batch:
+                yield _laid_out(batch, layout)
+                batch, size = [], 0
+            yield layout.block(document)
+            continue
+        batch.append(document)
+        size += len(document.text)
+        if size >= BATCH_CHARACTERS:
+            yield _laid_out(batch, layout)
+            batch, size = [], 0
+    if batch:
+        yield _laid_out(batch, layout)
+    if stats is not None:
+        stats["conll2003_spans_left_out"] = stats.get("conll2003_spans_left_out", 0) + layout.left_out
+        stats["conll2003_entities"] = stats.get("conll2003_entities", 0) + layout.entities
+
+
+BATCH_CHARACTERS = 250_000  # text per numpy batch, as `conll`'s
+
+
+class _Layout:
+    """What every document's block of one export needs: the tags' priority and line tails."""
+
+    def __init__(self, context: ExportContext):
+        names = context.label_names
+        self.priority = {name: rank for rank, name in enumerate(names)}
+        self.lines = _Lines()
+        self.columns = dict(self.priority)
+        self.width = len(names)
+        # a token's tail by tag: 0 outside, 1 + label B-, 1 + width + label I-; then each with the blank line
+        begins, inners = zip(*map(self.lines.__getitem__, names), strict=True) if names else ((), ())
+        tails = [OUTSIDE, *begins, *inners]
+        self.tails = _segments.Table([tail.encode() for tail in tails] + [(tail + "\n").encode() for tail in tails])
+        self.left_out = 0
+        self.entities = 0
+
+    def block(self, document: GoldDocument) -> bytes:
+        """The document's block written on its own, counting what it leaves out and its chunks."""
+        (starts, ends, firsts), tails, left_out, chunks = document_tags(document, self.priority, self.lines)
+        self.left_out += left_out
+        self.entities += chunks
         text = document.text
         if firsts[0] == 0 and all(map(lt, firsts, firsts[1:])):  # no empty sentence: one join
             for high in firsts[1:]:
@@ -161,18 +209,45 @@ def write(documents: Iterable[GoldDocument], context: ExportContext, stats: dict
             pieces: list = [None] * (2 * len(starts))
             pieces[0::2] = map(text.__getitem__, map(slice, starts, ends))
             pieces[1::2] = tails
-            yield DOCSTART + "\n\n" + "".join(pieces)
-            continue
+            return (DOCSTART + "\n\n" + "".join(pieces)).encode("utf-8")
         forms = list(map(text.__getitem__, map(slice, starts, ends)))
         out = [DOCSTART, "\n\n"]
         for number in range(1, len(firsts)):
             low, high = firsts[number - 1], firsts[number]
             out += map(str.__add__, forms[low:high], tails[low:high])
             out.append("\n")
-        yield "".join(out)
-    if stats is not None:
-        stats["conll2003_spans_left_out"] = stats.get("conll2003_spans_left_out", 0) + left_out_total
-        stats["conll2003_entities"] = stats.get("conll2003_entities", 0) + entities
+        return "".join(out).encode("utf-8")
+
+
+def _laid_out(documents: list[GoldDocument], layout: _Layout) -> bytes:
+    """Consecutive documents' blocks laid out together (`_token_batches`): each token line is two byte
+    segments (FORM, tail), and the document line one more, gathered by numpy (`_segments`)."""
+    batch = _token_batches.TokenBatch(documents, layout.columns, layout.width, layout.block)
+
+    def lay_out(tokens: _token_batches.Tokens) -> bytes:
+        layout.entities += tokens.entities
+        tails = layout.tails
+        tags = tokens.tags
+        tags[tokens.sentence_lasts] += len(tails) // 2  # the sentence's last token: its tail with the blank line
+        joined = tokens.joined
+        utf8 = joined.encode("utf-8")
+        utf8_at = _segments.utf8_offsets(joined)
+        leads = _segments.Table([before + _DOCUMENT_LINE for before in batch.before(tokens)])
+        at_tails = len(utf8)
+        at_leads = at_tails + len(tails.data)
+        source = b"".join((utf8, tails.data, leads.data))
+        where = np.zeros((tokens.total, 3), np.int64)
+        length = np.zeros((tokens.total, 3), np.int64)
+        where[tokens.token_base, 0], length[tokens.token_base, 0] = at_leads + leads.starts, leads.lengths
+        where[:, 1] = utf8_at[tokens.starts_at]
+        length[:, 1] = utf8_at[tokens.ends_at] - where[:, 1]
+        where[:, 2], length[:, 2] = at_tails + tails.starts[tags], tails.lengths[tags]
+        return _segments.gather(source, where.ravel(), length.ravel())
+
+    return batch.utf8(lay_out)
+
+
+_DOCUMENT_LINE = (DOCSTART + "\n\n").encode()
 
 
 body = write  # a document's block depends on no other document: runs of documents can be written apart

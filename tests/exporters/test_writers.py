@@ -417,11 +417,12 @@ def test_the_same_gold_gives_the_same_bytes(fmt):
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_writers_stream_one_document_at_a_time(fmt, monkeypatch):
     """A writer never asks for more than one document ahead of what it has yielded (constant memory),
-    except ClaimReview, which groups by claim and keeps only small per-link entries, and CoNLL, which lays
-    out a batch of documents together: at most BATCH_CHARACTERS of text (here one document's)."""
-    from annotations.exporters import conll
+    except ClaimReview, which groups by claim and keeps only small per-link entries, and the CoNLL formats,
+    which lay out a batch of documents together: at most BATCH_CHARACTERS of text (here one document's)."""
+    from annotations.exporters import conll, conll2003
 
     monkeypatch.setattr(conll, "BATCH_CHARACTERS", 1)
+    monkeypatch.setattr(conll2003, "BATCH_CHARACTERS", 1)
     pulled = []
 
     def source():
