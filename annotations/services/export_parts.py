@@ -49,6 +49,8 @@ from annotations.selectors.gold import exported_snapshot, gold_parts, imported_s
 
 logger = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's malloc.h
+KEEP_FREED = 256 << 20  # bytes of freed memory a worker keeps for its next part instead of returning them
 
 
 def merge_stats(into: dict, other: dict) -> None:
@@ -79,6 +81,12 @@ _INHERITED: list = []  # the parent's connections, in a worker: kept from the ga
 def _start_worker(exporter: int) -> None:
     # A worker must not outlive the export (a killed exporter would leave it waiting, its snapshot open).
     libc = ctypes.CDLL(None, use_errno=True) if hasattr(ctypes, "CDLL") else None
+    if libc is not None and hasattr(libc, "mallopt"):
+        # A worker allocates and frees the same large buffers part after part (the CoNLL batches' numpy
+        # arrays): glibc would hand them back to the system at each free (or after trimming the heap) and
+        # fault them in again, zeroed, at the next; in a forked process that tripled the export's system time.
+        libc.mallopt(M_MMAP_THRESHOLD, 64 << 20)
+        libc.mallopt(M_TRIM_THRESHOLD, KEEP_FREED)
     if libc is not None and hasattr(libc, "prctl"):
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         if os.getppid() != exporter:  # the exporter died before that
