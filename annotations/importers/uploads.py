@@ -5,7 +5,8 @@ Formats: `.txt` (one article), `.jsonl` (one object a line, as import_articles r
 with a `text` column; optional `title`, `source`, `url`, `published_at`, `external_id`) and `.zip`
 (of `.txt` files, one article each). `check_upload` refuses a whole file before any work (size, empty,
 not UTF-8, unsafe or too many zip members); `parse_upload` then returns the records and the list of
-line errors: the caller writes nothing when that list is not empty (all or nothing).
+line errors: the caller writes nothing when that list is not empty (all or nothing), and may be told how
+far the parse is (`on_progress`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import io
 import json
 import posixpath
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -26,6 +28,12 @@ from annotations.text.offsets import validate_span
 
 UPLOAD_SUFFIXES = (".txt", ".jsonl", ".csv", ".zip")
 CSV_COLUMNS = ("text", "title", "source", "url", "published_at", "external_id")
+# Lines (CSV rows, zip members) between two reports to `on_progress`: a report may be a database write,
+# which costs as much as parsing a few lines; every 1,000 lines it is lost in the parse's time.
+PROGRESS_EVERY = 1_000
+ZIP_PROGRESS_EVERY = 50  # a zip holds at most IMPORT_MAX_ZIP_MEMBERS (1,000) articles, each a file to inflate
+
+ProgressCallback = Callable[[float], None]
 
 
 class UploadRefused(ValueError):
@@ -133,9 +141,14 @@ def parse_suggestions(value, text: str, labels: set[str]) -> tuple[SuggestedSpan
     return tuple(spans)
 
 
-def _parse_jsonl(data: bytes, limits: UploadLimits, labels: set[str], errors: list) -> list[UploadedArticle]:
+def _parse_jsonl(
+    data: bytes, limits: UploadLimits, labels: set[str], errors: list, on_progress: ProgressCallback | None
+) -> list[UploadedArticle]:
     articles = []
-    for number, raw_line in enumerate(data.split(b"\n"), start=1):
+    lines = data.split(b"\n")
+    for number, raw_line in enumerate(lines, start=1):
+        if on_progress is not None and number % PROGRESS_EVERY == 0:
+            on_progress(number / len(lines))
         if not raw_line.strip():
             continue
         line = raw_line.decode("utf-8")
@@ -164,8 +177,11 @@ def _parse_jsonl(data: bytes, limits: UploadLimits, labels: set[str], errors: li
     return articles
 
 
-def _parse_csv(data: bytes, limits: UploadLimits, errors: list) -> list[UploadedArticle]:
+def _parse_csv(
+    data: bytes, limits: UploadLimits, errors: list, on_progress: ProgressCallback | None
+) -> list[UploadedArticle]:
     text = data.decode("utf-8").removeprefix("\ufeff")
+    lines = text.count("\n") + 1  # physical lines, as reader.line_num counts them (a cell may hold several)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     columns = [name.strip() for name in (reader.fieldnames or [])]
     if "text" not in columns:
@@ -174,8 +190,10 @@ def _parse_csv(data: bytes, limits: UploadLimits, errors: list) -> list[Uploaded
     reader.fieldnames = columns
     articles = []
     try:
-        for row in reader:
+        for rows, row in enumerate(reader, start=1):
             number = reader.line_num
+            if on_progress is not None and rows % PROGRESS_EVERY == 0:
+                on_progress(min(1.0, number / lines))
             if None in row:
                 errors.append((number, "more cells than header columns"))
                 continue
@@ -207,24 +225,29 @@ def _parse_txt(name: str, data: bytes, limits: UploadLimits, errors: list, line=
 
 
 def parse_upload(
-    name: str, data: bytes, *, limits: UploadLimits, labels: set[str]
+    name: str, data: bytes, *, limits: UploadLimits, labels: set[str], on_progress: ProgressCallback | None = None
 ) -> tuple[list[UploadedArticle], list[tuple[int | None, str]]]:
     """Every article of the file, and every problem as (line, message): all of them, not only the first.
 
-    For a zip the "line" is the member's position (1 for the first file). Call check_upload first."""
+    For a zip the "line" is the member's position (1 for the first file). Call check_upload first.
+    `on_progress(fraction)` is told the share of the file's lines parsed so far, every PROGRESS_EVERY lines
+    (CSV rows; every ZIP_PROGRESS_EVERY zip members); not at the end (the caller knows when it returns)."""
     suffix = suffix_of(name)
     errors: list[tuple[int | None, str]] = []
     if suffix == ".jsonl":
-        articles = _parse_jsonl(data, limits, labels, errors)
+        articles = _parse_jsonl(data, limits, labels, errors, on_progress)
     elif suffix == ".csv":
-        articles = _parse_csv(data, limits, errors)
+        articles = _parse_csv(data, limits, errors, on_progress)
     elif suffix == ".txt":
         articles = _parse_txt(name, data, limits, errors)
     else:
         articles = []
         archive = zipfile.ZipFile(io.BytesIO(data))
-        for position, info in enumerate(_zip_members(data, limits), start=1):
+        members = _zip_members(data, limits)
+        for position, info in enumerate(members, start=1):
             articles += _parse_txt(info.filename, archive.read(info), limits, errors, line=position)
+            if on_progress is not None and position % ZIP_PROGRESS_EVERY == 0:
+                on_progress(position / len(members))
     if not articles and not errors:
         errors.append((None, "no articles in the file"))
     return articles, errors

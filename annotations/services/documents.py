@@ -66,13 +66,16 @@ def _create_documents(
     existing: set[str] | None = None,
     sources: dict | None = None,
     on_created: Callable[[int, Document], None] | None = None,
+    on_written: Callable[[int], None] | None = None,
 ) -> None:
     """Validates and saves the records (with `path`, a file being imported, a refusal names its file and
     line). On PostgreSQL a large import streams the rows with COPY while the next ones are validated, so
     the database indexes one row while Python prepares the next; elsewhere, multi-row INSERTs of BATCH.
     Either way the caller's transaction holds everything: an error anywhere writes nothing.
     `existing` holds the sha256 of the project's texts (read here when not given); `sources` the outlets
-    already seen; `on_created(index, document)` is told of each new one once it is written."""
+    already seen; `on_created(index, document)` is told of each new one once it is written, and
+    `on_written(done)`, after each batch, how many of the records are done (written, or skipped as
+    duplicates), still inside the caller's transaction."""
     if existing is None:
         existing = set(Document.objects.filter(project=project).values_list("sha256", flat=True))
     sources = {} if sources is None else sources
@@ -109,6 +112,8 @@ def _create_documents(
             # them in memory.
             for name in ("search_text", "search_words"):
                 document.__dict__.pop(name, None)
+        if on_written is not None:
+            on_written(batch[-1][0] + 1)
 
 
 def _record_document(record: ArticleRecord, new_document: Callable[..., Document], sources: dict) -> Document:

@@ -3,13 +3,15 @@
 `import_request` refuses a whole file at once (size: 413; type, empty, not UTF-8, unsafe zip: 400) and
 queues a job; `import_run_execute` (the task's work) parses every line, and writes everything or
 nothing: a file with any bad line imports nothing and lists every bad line (`errors`, {line, message}),
-so the manager fixes the file and uploads it again. JSONL lines may carry `spans`: suggestions stored
-as predictions, never as any reviewer's work. `import_articles` writes through the same
-`documents_write` for `.csv` and `.zip` files.
+so the manager fixes the file and uploads it again. Its progress grows as the lines are parsed and as
+each batch of articles is written, seen while the write transaction is still open (`JobContext.progress`).
+JSONL lines may carry `spans`: suggestions stored as predictions, never as any reviewer's work.
+`import_articles` writes through the same `documents_write` for `.csv` and `.zip` files.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
@@ -123,12 +125,18 @@ def upload_data(job: ImportJob) -> bytes:
 
 
 def documents_write(
-    *, project: Project, articles: list[UploadedArticle], import_job: ImportJob | None = None
+    *,
+    project: Project,
+    articles: list[UploadedArticle],
+    import_job: ImportJob | None = None,
+    on_progress: Callable[[float], None] | None = None,
 ) -> tuple[ImportResult, int]:
     """Writes parsed articles and their suggestions in one transaction (exact duplicates skipped).
-    Returns the result and how many suggestions were stored."""
+    Returns the result and how many suggestions were stored. `on_progress(fraction)` is told, after each
+    batch of documents and their suggestions, the share of the articles written (inside the transaction)."""
     labels = {label.name: label for label in LabelType.objects.filter(project=project)}
     predictions: list[Prediction] = []
+    stored = 0
 
     def keep_suggestions(index: int, document) -> None:
         for span in articles[index].suggestions:
@@ -144,12 +152,27 @@ def documents_write(
                 )
             )
 
+    def write_suggestions(done: int) -> None:
+        # With their batch of documents: the time goes by the articles, as the progress counts, and
+        # 100,000 articles' suggestions are never all held at once.
+        nonlocal stored
+        Prediction.objects.bulk_create(predictions, ignore_conflicts=True)
+        stored += len(predictions)
+        predictions.clear()
+        if on_progress is not None:
+            on_progress(done / len(articles))
+
     result = ImportResult(files=1)
     with transaction.atomic():
-        _create_documents(project, [article.record for article in articles], result, on_created=keep_suggestions)
-        Prediction.objects.bulk_create(predictions, ignore_conflicts=True)
+        _create_documents(
+            project,
+            [article.record for article in articles],
+            result,
+            on_created=keep_suggestions,
+            on_written=write_suggestions,
+        )
         _enqueue_stats(result.created)
-    return result, len(predictions)
+    return result, stored
 
 
 def import_run_execute(*, import_id: int) -> ImportJob | None:
@@ -157,13 +180,26 @@ def import_run_execute(*, import_id: int) -> ImportJob | None:
     return job_execute(IMPORT_JOB, import_id, _import_work)
 
 
+# An import's progress, by the share of the job's time each step took (100,000 articles of 900 characters
+# on PostgreSQL, 67 s on 2 shared cores): reading the upload 1%; parsing 13% (40% with three suggestions a
+# line, each checked against the text's character boundaries); writing the documents and their
+# suggestions, batch by batch, 82%; then the audit row, the commit and the finish (1.0, with `done`) 4%.
+READ, PARSED, WRITTEN = 0.02, 0.2, 0.95
+
+
 def _import_work(job: ImportJob, context: JobContext) -> dict:
     project = Project.objects.get(pk=job.project_id)
     data = upload_data(job)
     labels = set(LabelType.objects.filter(project=project).values_list("name", flat=True))
-    context.progress(0.1)
-    articles, errors = parse_upload(job.file_name, data, limits=upload_limits(), labels=labels)
-    context.progress(0.5)
+    context.progress(READ)
+    articles, errors = parse_upload(
+        job.file_name,
+        data,
+        limits=upload_limits(),
+        labels=labels,
+        on_progress=lambda fraction: context.progress(READ + (PARSED - READ) * fraction),
+    )
+    context.progress(PARSED)
     if errors:
         context.failure_fields = {
             "errors": [{"line": line, "message": message} for line, message in errors[:MAX_ERRORS]],
@@ -175,7 +211,13 @@ def _import_work(job: ImportJob, context: JobContext) -> dict:
             % {"count": len(errors), "name": job.file_name}
         )
     with transaction.atomic():
-        result, suggestions = documents_write(project=project, articles=articles, import_job=job)
+        # Reported inside the transaction: JobContext writes it where others see it before the commit.
+        result, suggestions = documents_write(
+            project=project,
+            articles=articles,
+            import_job=job,
+            on_progress=lambda fraction: context.progress(PARSED + (WRITTEN - PARSED) * fraction),
+        )
         counts = {
             "imported": len(result.created),
             "duplicates": result.skipped,

@@ -9,7 +9,9 @@ its work function. Everything else is here:
   and sent to Celery when the transaction commits (`services.enqueue`: by task name, so services never
   import the tasks module; tasks import services);
 * start (`job_start`): pending -> running; a finished job is left alone (a duplicate delivery);
-* progress (`JobContext.progress`): only ever grows;
+* progress (`JobContext.progress`): only ever grows, and reaches 1.0 only with `done`; reported inside
+  the work's own transaction, it is written through a second connection on PostgreSQL, so that it is
+  seen while that transaction is still open (see `JobContext.progress`);
 * the execute skeleton (`job_execute`): the work function's fields are written with `done`; a
   database OperationalError propagates (the task retries with backoff), any other error fails the job
   with a readable message and no retry;
@@ -33,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, connections, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, connections, transaction
 from django.utils import timezone
 
 from annotations.errors import ApplicationError
@@ -46,6 +48,11 @@ IN_FLIGHT = [JobStatus.PENDING, JobStatus.RUNNING]
 # A pending job whose message the broker never took is sent again by the next request after this long.
 RESEND_AFTER = dt.timedelta(seconds=60)
 ERROR_LENGTH = 2000
+# A running job's progress stays below this: 1.0 is written by its finish, with `done`.
+RUNNING_PROGRESS_MAX = 0.99
+# Seconds between two progress writes from the side connection (`_ProgressWriter`): at most a few a
+# second, however often the work reports; the pages ask every half second.
+PROGRESS_INTERVAL = 0.25
 
 
 @dataclass(frozen=True)
@@ -220,9 +227,40 @@ class JobContext:
     kind: JobKind
     job_id: int
     failure_fields: dict = field(default_factory=dict)
+    # The job's connection's transaction depth when the work began: deeper is the work's own transaction.
+    _depth: int = field(default_factory=lambda: len(connection.atomic_blocks), init=False, repr=False)
+    _reported: float = field(default=0.0, init=False, repr=False)
+    _writer: _ProgressWriter | None = field(default=None, init=False, repr=False)
 
     def progress(self, value: float) -> None:
-        job_progress(self.kind.model, self.job_id, value)
+        """How far the work is, from 0 to 1 (kept below 1 until the job is done; only growth is written).
+
+        Outside the work's own transactions it is written at once, on the job's connection. Inside one, an
+        UPDATE on that connection would be seen by nobody until the commit (and would hold the job row's
+        lock until then), so:
+        * PostgreSQL: a thread with its own connection (`_ProgressWriter`) writes the latest value, at
+          most every PROGRESS_INTERVAL seconds: the imports page sees it grow while the rows are written;
+        * SQLite: it is not written. SQLite has one writer at a time, and that is the open transaction: a
+          second connection would wait for it and then fail with "database is locked". The value written
+          before the transaction stands until the job is done.
+        Nor is it written when the job itself runs inside a caller's transaction (a test's): nobody else
+        could see the job row then."""
+        value = min(RUNNING_PROGRESS_MAX, max(0.0, float(value)))
+        if value <= self._reported:
+            return
+        self._reported = value
+        if len(connection.atomic_blocks) <= self._depth:
+            job_progress(self.kind.model, self.job_id, value)
+        elif self._depth == 0 and connection.vendor == "postgresql":
+            if self._writer is None:
+                self._writer = _ProgressWriter(self.kind.model, self.job_id)
+            self._writer.offer(value)
+
+    def close(self) -> None:
+        """Stops the side writer, if any: called once the work has returned, before its outcome is written."""
+        if self._writer is not None:
+            self._writer.stop()
+            self._writer = None
 
 
 def job_execute(kind: JobKind, job_id: int, work: Callable[[object, JobContext], dict]):
@@ -235,7 +273,12 @@ def job_execute(kind: JobKind, job_id: int, work: Callable[[object, JobContext],
     context = JobContext(kind, job.pk)
     heartbeat = _Heartbeat(kind.model, job.pk) if job.heartbeat_at is not None else None
     try:
-        outcome = work(job, context)
+        try:
+            outcome = work(job, context)
+        finally:
+            context.close()  # no progress is written after the outcome
+            if heartbeat is not None:
+                heartbeat.stop()
     except OperationalError:
         raise
     except Exception as exc:  # a deterministic error: retrying would fail the same way
@@ -245,9 +288,6 @@ def job_execute(kind: JobKind, job_id: int, work: Callable[[object, JobContext],
         error = f"{kind.failure_message}: {reason}"[:ERROR_LENGTH]
         job_finish(kind, job.pk, status=JobStatus.FAILED, error=error, **context.failure_fields)
         return kind.model.objects.defer(*kind.deferred).get(pk=job.pk)
-    finally:
-        if heartbeat is not None:
-            heartbeat.stop()
     job_finish(kind, job.pk, status=JobStatus.DONE, progress=1.0, error="", **outcome)
     return kind.model.objects.defer(*kind.deferred).get(pk=job.pk)
 
@@ -274,6 +314,46 @@ class _Heartbeat:
     def stop(self) -> None:
         self.stopped.set()
         self.thread.join(timeout=settings.JOB_HEARTBEAT_SECONDS + 5)
+
+
+class _ProgressWriter:
+    """PostgreSQL: writes a running job's progress from a thread with its own database connection, so that
+    progress reported inside the work's transaction is committed, and seen, at once. `offer` keeps the
+    latest value; the thread writes it, then waits PROGRESS_INTERVAL before the next write. The work's
+    transaction does not block it: that transaction at most references the job row (a suggestion's
+    `import_job`: a key-share lock, which an UPDATE of the progress column does not wait for)."""
+
+    def __init__(self, model, job_id: int):
+        self.model, self.job_id = model, job_id
+        self.value = 0.0
+        self.offered = threading.Event()
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._write, daemon=True, name=f"progress-{job_id}")
+        self.thread.start()
+
+    def offer(self, value: float) -> None:
+        self.value = value
+        self.offered.set()
+
+    def _write(self) -> None:
+        try:
+            while True:
+                self.offered.wait()
+                if self.stopped.is_set():
+                    return
+                self.offered.clear()
+                try:
+                    job_progress(self.model, self.job_id, self.value)
+                except DatabaseError:  # a blip: a later value is written, and the finish writes the last
+                    logger.warning("progress of %s %s not written", self.model.__name__, self.job_id, exc_info=True)
+                self.stopped.wait(PROGRESS_INTERVAL)
+        finally:
+            connections.close_all()  # this thread's connection
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.offered.set()
+        self.thread.join(timeout=30)
 
 
 # --- liveness -------------------------------------------------------------------------------------------
