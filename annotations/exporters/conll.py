@@ -366,7 +366,7 @@ def body_utf8(documents: Iterable[GoldDocument], context: ExportContext, stats: 
             stats["conll_clitic_cuts"] = stats.get("conll_clitic_cuts", 0) + layout.clitic_cuts
 
 
-BATCH_CHARACTERS = 250_000  # text per numpy batch: about 2 MB of output and 30 MB of index arrays at most
+BATCH_CHARACTERS = 100_000  # text per numpy batch: about 0.8 MB of output and 12 MB of index arrays at most
 
 
 class _Layout:

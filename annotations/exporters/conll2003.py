@@ -178,7 +178,7 @@ def body_utf8(documents: Iterable[GoldDocument], context: ExportContext, stats: 
         stats["conll2003_entities"] = stats.get("conll2003_entities", 0) + layout.entities
 
 
-BATCH_CHARACTERS = 250_000  # text per numpy batch, as `conll`'s
+BATCH_CHARACTERS = 100_000  # text per numpy batch, as `conll`'s
 
 
 class _Layout:
