@@ -11,7 +11,7 @@ placed between the others, so a batch's text is always the text written one docu
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain
 from operator import itemgetter
@@ -193,6 +193,30 @@ class TokenBatch:
             tags[sentence_firsts] = np.where(again, begins - width, begins)
             entities += int(again.sum())
         return tags, entities
+
+
+def in_batches(
+    documents: Iterable[GoldDocument], characters: int, alone: bool = False
+) -> Iterator[list[GoldDocument] | GoldDocument]:
+    """The documents in order: runs of them with about `characters` of text together (a list), and each
+    document longer than that on its own (a GoldDocument), which bounds a batch's memory; with `alone`,
+    every document on its own."""
+    batch: list[GoldDocument] = []
+    size = 0
+    for document in documents:
+        if alone or len(document.text) > characters:
+            if batch:
+                yield batch
+                batch, size = [], 0
+            yield document
+            continue
+        batch.append(document)
+        size += len(document.text)
+        if size >= characters:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
 
 
 def exclusive_sums(values: np.ndarray) -> np.ndarray:

@@ -344,22 +344,8 @@ def body_utf8(documents: Iterable[GoldDocument], context: ExportContext, stats: 
     """The UTF-8 of the documents' blocks, a batch of documents at a time: most are laid out together by
     numpy (`_laid_out`), the others one by one (`_Layout.block`); the same bytes either way."""
     layout = _Layout(context)
-    batch: list[GoldDocument] = []
-    size = 0
-    for document in documents:
-        if len(document.text) > BATCH_CHARACTERS or layout.clitics:  # alone: bounds a batch's memory
-            if batch:
-                yield _laid_out(batch, layout)
-                batch, size = [], 0
-            yield layout.block(document).encode("utf-8")
-            continue
-        batch.append(document)
-        size += len(document.text)
-        if size >= BATCH_CHARACTERS:
-            yield _laid_out(batch, layout)
-            batch, size = [], 0
-    if batch:
-        yield _laid_out(batch, layout)
+    for batch in _token_batches.in_batches(documents, BATCH_CHARACTERS, alone=layout.clitics):
+        yield _laid_out(batch, layout) if isinstance(batch, list) else layout.block(batch).encode("utf-8")
     if stats is not None:
         stats["conll_spans_left_out"] = stats.get("conll_spans_left_out", 0) + layout.left_out
         if layout.clitics:

@@ -157,22 +157,8 @@ def body_utf8(documents: Iterable[GoldDocument], context: ExportContext, stats: 
     """The UTF-8 of the documents' blocks, a batch of documents at a time (`_laid_out`), each document
     written on its own (`_Layout.block`) where the usual rules do not hold; the same bytes either way."""
     layout = _Layout(context)
-    batch: list[GoldDocument] = []
-    size = 0
-    for document in documents:
-        if len(document.text) > BATCH_CHARACTERS:  # alone: bounds a batch's memory
-            if batch:
-                yield _laid_out(batch, layout)
-                batch, size = [], 0
-            yield layout.block(document)
-            continue
-        batch.append(document)
-        size += len(document.text)
-        if size >= BATCH_CHARACTERS:
-            yield _laid_out(batch, layout)
-            batch, size = [], 0
-    if batch:
-        yield _laid_out(batch, layout)
+    for batch in _token_batches.in_batches(documents, BATCH_CHARACTERS):
+        yield _laid_out(batch, layout) if isinstance(batch, list) else layout.block(batch)
     if stats is not None:
         stats["conll2003_spans_left_out"] = stats.get("conll2003_spans_left_out", 0) + layout.left_out
         stats["conll2003_entities"] = stats.get("conll2003_entities", 0) + layout.entities
