@@ -171,8 +171,8 @@ def test_csv_cells_are_what_the_csv_module_writes():
     assert "".join(",".join(map(csv_spans.cell, row)) + "\r\n" for row in rows) == buffer.getvalue()
 
 
-def test_csv_documents_are_their_rows_through_the_csv_module():
-    docs = corpus()
+def through_csv_module(docs: list[GoldDocument]) -> tuple[str, int]:
+    """The CSV export of `docs` as Python's csv module writes their neutralized rows, and its row count."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(csv_spans.HEADER)
@@ -181,9 +181,35 @@ def test_csv_documents_are_their_rows_through_the_csv_module():
         for row in csv_spans.document_rows(document):
             writer.writerow([csv_spans.neutralize(value) for value in row])
             rows += 1
+    return csv_spans.BOM + buffer.getvalue(), rows
+
+
+def test_csv_documents_are_their_rows_through_the_csv_module():
+    docs = corpus()
+    expected, rows = through_csv_module(docs)
     stats = {}
-    assert "".join(csv_spans.write(iter(docs), CONTEXT, stats)) == csv_spans.BOM + buffer.getvalue()
+    assert "".join(csv_spans.write(iter(docs), CONTEXT, stats)) == expected
     assert stats == {"csv_rows": rows}
+
+
+@pytest.mark.parametrize("piece", ["", "x", *PIECES, "a\x1f=b", "\x00", "\r", "a\x1f"])
+@pytest.mark.parametrize("where", [0, 1, 2])
+def test_csv_span_texts_of_the_usual_documents_are_quoted_and_neutralized(piece, where):
+    """Documents without votes, claim links or span grades (the usual case) take a path that checks all
+    their span texts at once: one hostile text, first, in the middle or last among plain ones, is still
+    written as the csv module writes it, with its formula start neutralized."""
+    texts = ["قال", "الجيش", "٣٠"]
+    texts[where] = piece + "نص"
+    texts = [piece] + texts if where == 0 else texts  # a text that is only the piece, too
+    text = " ".join(texts)
+    spans, start = [], 0
+    for label, part in zip(LABELS * 4, texts, strict=False):
+        if part:
+            spans.append(GoldSpan(start, start + len(part), label, part, "accepted", "adjudicator", None))
+        start += len(part) + 1
+    document = replace(document_2(), text=text, spans=tuple(spans), claim_links=(), reliability=())
+    expected, rows = through_csv_module([document])
+    assert "".join(csv_spans.write(iter([document]), CONTEXT, {})) == expected
 
 
 def scanned_tags(kept, sentences, width):
