@@ -43,7 +43,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -71,7 +70,7 @@ from annotations.models import ExportJob, JobStatus, Project
 from annotations.selectors.audit import audit_records
 from annotations.selectors.gold import gold_agreement, gold_context, gold_count, gold_records, gold_snapshot
 from annotations.services.export_parts import merge_stats, part_writers
-from annotations.services.jobs import JobContext, JobKind, job_execute, job_fail, job_progress, job_request
+from annotations.services.jobs import JobContext, JobKind, job_execute, job_fail, job_request
 
 logger = logging.getLogger(__name__)
 
@@ -269,7 +268,6 @@ def _write_export(
     card_path: Path,
     snapshot_at: dt.datetime,
     on_progress: Callable[[float], None] | None = None,
-    on_snapshot: Callable[[bool], None] | None = None,
     audit_path: Path | None = None,
 ) -> ExportResult:
     """Data file(s), then the dataset card, then the manifest (which lists every hash). Each is written to
@@ -286,8 +284,6 @@ def _write_export(
     per_split = {}
     try:
         with gold_snapshot() as in_transaction, _collector_paused():
-            if on_snapshot is not None:
-                on_snapshot(in_transaction)
             context = gold_context(project, options=options.as_dict())
             run, per_document = gold_agreement(project)
             total = gold_count(project, include_majority=options.include_majority, snapshot_at=snapshot_at)
@@ -476,36 +472,6 @@ def export_run_create(
 
 
 # --- execute ----------------------------------------------------------------------------------------------
-class _Progress:
-    """Writes progress (monotonic) while the export reads. Inside the PostgreSQL snapshot transaction
-    the default connection is read-only, so a second, autocommit connection writes it."""
-
-    def __init__(self, export_id: int):
-        self.export_id = export_id
-        self.side = None
-
-    def use_side_connection(self, in_transaction: bool) -> None:
-        if in_transaction and self.side is None:
-            self.side = connections.create_connection(DEFAULT_DB_ALIAS)
-
-    def __call__(self, value: float) -> None:
-        if self.side is None:
-            job_progress(ExportJob, self.export_id, value)
-            return
-        value = min(1.0, max(0.0, float(value)))
-        table = connection.ops.quote_name(ExportJob._meta.db_table)
-        with self.side.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} SET progress = %s WHERE id = %s AND status = %s AND progress < %s",
-                [value, self.export_id, JobStatus.RUNNING, value],
-            )
-
-    def close(self) -> None:
-        if self.side is not None:
-            self.side.close()
-            self.side = None
-
-
 def export_run_fail(*, export_id: int, error: str) -> None:
     """Marks an export that has not finished as failed (the task's last resort after its retries)."""
     job_fail(EXPORT_JOB, export_id, error)
@@ -525,22 +491,17 @@ def _write_job(job: ExportJob, context: JobContext) -> dict:
     directory = export_directory(project.pk, job.pk)
     directory.mkdir(parents=True, exist_ok=True)
     data_name = data_file_name(project, job.pk, writer)
-    progress = _Progress(job.pk)
-    try:
-        result = _write_export(
-            project=project,
-            writer=writer,
-            options=export_options({k: v for k, v in (job.options or {}).items() if v is not None}),
-            data_path=directory / data_name,
-            manifest_path=directory / MANIFEST_NAME,
-            card_path=directory / CARD_NAME,
-            audit_path=directory / AUDIT_NAME,
-            snapshot_at=job.started_at,
-            on_progress=progress,
-            on_snapshot=progress.use_side_connection,
-        )
-    finally:
-        progress.close()
+    result = _write_export(
+        project=project,
+        writer=writer,
+        options=export_options({k: v for k, v in (job.options or {}).items() if v is not None}),
+        data_path=directory / data_name,
+        manifest_path=directory / MANIFEST_NAME,
+        card_path=directory / CARD_NAME,
+        audit_path=directory / AUDIT_NAME,
+        snapshot_at=job.started_at,
+        on_progress=context.progress,  # inside the PostgreSQL snapshot: written by its own connection
+    )
     counts = {**result.counts, "format_stats": result.stats}
     if len(result.data_paths) > 1:  # per split: its file's name and SHA-256
         counts["split_files"] = [item for item in result.manifest["files"] if item.get("split")]

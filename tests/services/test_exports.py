@@ -344,6 +344,7 @@ def test_on_postgresql_the_export_reads_one_repeatable_read_snapshot(project, go
     READ transaction), another connection finalizes a document and renames one not read yet; the file shows neither, the
     manifest agrees with the file, and the progress written meanwhile is visible to others."""
     import threading
+    import time
 
     from django.db import connection, connections
 
@@ -357,7 +358,10 @@ def test_on_postgresql_the_export_reads_one_repeatable_read_snapshot(project, go
 
     def elsewhere():
         try:
-            seen["progress"] = ExportJob.objects.get(pk=job.pk).progress
+            deadline = time.monotonic() + 10  # the progress thread writes it within PROGRESS_INTERVAL
+            while (progress := ExportJob.objects.get(pk=job.pk).progress) < 0.5 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            seen["progress"] = progress
             finalize(gold["c"], adjudicator, [])
             Document.objects.filter(pk=gold["b"].pk).update(title="عنوان جديد")
         except Exception as exc:  # reported by the assertion below
