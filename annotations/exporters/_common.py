@@ -79,18 +79,24 @@ class Cached(dict):
         return text
 
 
-_NUMBERS: list[str] = []
+_FORMATTED: dict[str, list[str]] = {}
+
+
+def formatted(form: str, limit: int) -> list[str]:
+    """A table with table[i] == form % i for every i < limit (at least), e.g. the ID cells "%d\t" of CoNLL:
+    indexing it costs half of formatting an int, which the writers do for every offset and token number.
+    One per form, shared and grown on demand (replaced, never changed in place, so a reader in another
+    thread always holds a correct table)."""
+    table = _FORMATTED.get(form)
+    if table is None or len(table) < limit:
+        size = max(limit, 2 * len(table) if table is not None else 0, 4096)
+        table = _FORMATTED[form] = list(map(str, range(size))) if form == "%d" else [form % i for i in range(size)]
+    return table
 
 
 def numbers(limit: int) -> list[str]:
-    """A table with table[i] == str(i) for every i < limit (at least): indexing it costs half of formatting
-    an int, which the writers do for every offset and token number. Shared and grown on demand (replaced,
-    never changed in place, so a reader in another thread always holds a correct table)."""
-    global _NUMBERS
-    table = _NUMBERS
-    if len(table) < limit:
-        table = _NUMBERS = list(map(str, range(max(limit, 2 * len(table), 4096))))
-    return table
+    """str(i) for every i < limit (at least): `formatted("%d", limit)`."""
+    return formatted("%d", limit)
 
 
 def finite(value):

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._common import formatted
+
 INDEX = np.int32  # a batch's source buffer and output stay far below 2 GiB (see the callers' limits)
 
 
@@ -48,11 +50,11 @@ _number_tables: dict[str, Table] = {}
 
 
 def number_table(form: str, limit: int) -> Table:
-    """`form % n` as UTF-8 for every n < limit (at least): kept and grown on demand, one per form."""
+    """`form % n` as UTF-8 for every n < limit (at least): `_common.formatted`'s table, encoded; kept and
+    grown with it, one per form."""
     table = _number_tables.get(form)
     if table is None or len(table) < limit:
-        size = max(limit, 2 * len(table) if table is not None else 0, 4096)
-        table = _number_tables[form] = Table([(form % n).encode() for n in range(size)])
+        table = _number_tables[form] = Table([piece.encode() for piece in formatted(form, limit)])
     return table
 
 

@@ -54,7 +54,7 @@ import numpy as np
 from annotations.text.clitics import clitic_cuts
 
 from . import _segments, _token_batches
-from ._common import numbers
+from ._common import formatted
 from ._token_batches import exclusive_sums
 from .records import ExportContext, GoldDocument
 
@@ -258,22 +258,6 @@ def _fast_tails(document: GoldDocument, table, lines: _Lines) -> list[str] | Non
     return tails
 
 
-_TABBED: list[str] = []  # "\t0", "\t1", …
-_NUMBERED: list[str] = []  # "0\t", "1\t", …
-
-
-def _tables(limit: int) -> tuple[list[str], list[str]]:
-    """("\t" + str(i), str(i) + "\t") for every i < limit (at least): the START/END and ID cells. Grown on
-    demand, replaced rather than changed (see `_common.numbers`)."""
-    global _TABBED, _NUMBERED
-    tabbed, numbered = _TABBED, _NUMBERED
-    if len(tabbed) < limit:
-        size = max(limit, 2 * len(tabbed), 4096)
-        tabbed, numbered = ["\t" + n for n in numbers(size)[:size]], [n + "\t" for n in numbers(size)[:size]]
-        _TABBED, _NUMBERED = tabbed, numbered
-    return tabbed, numbered
-
-
 def document_block(document: GoldDocument, table, tails: list[str]) -> str:
     """The document's lines: the header, then per sentence its comments and token lines
     (ID, FORM, START, END, then `tails[t]`, which ends the line) and a blank line. Each line is one
@@ -288,7 +272,7 @@ def document_block(document: GoldDocument, table, tails: list[str]) -> str:
         return head + "\n"
     if firsts[0] != 0 or not all(map(lt, firsts, firsts[1:])):  # an empty sentence: the plain loop
         return plain_block(document, table, tails)
-    tabbed, numbered = _tables(len(text) + 2)
+    tabbed, numbered = formatted("\t%d", len(text) + 2), formatted("%d\t", len(text) + 2)  # START/END, ID cells
     ids: list[str] = []
     tails = tails[:]
     comment = _comment if _LINE_BREAK.search(text) else str  # one scan of the text, not one per sentence

@@ -326,3 +326,24 @@ def test_http_url_takes_its_shortcut_only_where_urlsplit_agrees():
     urls += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14))) for _ in range(20000)]
     assert [http_url(url) for url in urls] == [by_urlsplit(url) for url in urls]
     assert sum(1 for url in urls if _PLAIN_HTTP_URL.match(url)) > 100  # the shortcut is taken
+
+
+@pytest.mark.parametrize("form", ["%d", "\t%d", "%d\t", "%d\n# text = "])
+def test_number_tables_hold_every_number_asked_for_and_grow_by_replacement(form):
+    """The writers' number cells (`_common.formatted`, and its UTF-8 `_segments.number_table`): every
+    number below the limit asked for, as `form % n`; a table a reader holds is never changed when a larger
+    one is needed (another thread may be writing with it)."""
+    from annotations.exporters import _common, _segments
+
+    small = _common.formatted(form, 10)
+    held = list(small)
+    large = _common.formatted(form, len(small) + 5)
+    assert len(large) >= len(small) + 5 and small == held
+    assert large == [form % n for n in range(len(large))]
+    table = _segments.number_table(form, len(large) + 1)
+    assert len(table) >= len(large) + 1
+    assert [table.data[s : s + n] for s, n in zip(table.starts[:50], table.lengths[:50], strict=True)] == [
+        (form % n).encode() for n in range(50)
+    ]
+    last = len(table) - 1
+    assert table.data[table.starts[last] :] == (form % last).encode()
