@@ -20,6 +20,7 @@ import numpy as np
 
 from annotations.text.tokens import TOKENIZER_VERSION
 
+from . import _segments
 from .records import GoldDocument
 
 _START, _END, _LABEL = itemgetter(0), itemgetter(1), itemgetter(2)  # of a GoldSpan
@@ -224,3 +225,17 @@ def exclusive_sums(values: np.ndarray) -> np.ndarray:
     sums = np.zeros(len(values), np.int64)
     np.cumsum(values[:-1], out=sums[1:])
     return sums
+
+
+def tag_tails(outside: str, begins: Iterable[str], inners: Iterable[str]) -> _segments.Table:
+    """A token line's tail (what follows its FORM, to the end of the line) by its tag in `Tokens.tags`: 0
+    outside, 1 + column B-, 1 + width + column I-; then the same again, each with the blank line that
+    ends a sentence (`end_sentences`)."""
+    tails = [outside, *begins, *inners]
+    return _segments.Table([tail.encode() for tail in tails] + [(tail + "\n").encode() for tail in tails])
+
+
+def end_sentences(tokens: Tokens, tails: _segments.Table) -> np.ndarray:
+    """The batch's tags, each sentence's last token given its tail with the blank line (`tag_tails`)."""
+    tokens.tags[tokens.sentence_lasts] += len(tails) // 2
+    return tokens.tags

@@ -350,10 +350,7 @@ class _Layout:
         cells = [_cell(name) for name in names]
         self.tag_cells = (["\tB-" + cell for cell in cells], ["\tI-" + cell for cell in cells], "\tO")
         self.width = len(names)
-        # a token's tail by tag: 0 outside, 1 + column B-, 1 + width + column I-; then the same again, each
-        # with the blank line that ends a sentence
-        tails = [self.lines.outside, *self.lines.begin.values(), *self.lines.inner.values()]
-        self.tails = _segments.Table([tail.encode() for tail in tails] + [(tail + "\n").encode() for tail in tails])
+        self.tails = _token_batches.tag_tails(self.lines.outside, self.lines.begin.values(), self.lines.inner.values())
         self.left_out = 0
         self.clitic_cuts = 0
 
@@ -384,8 +381,7 @@ def _laid_out(documents: list[GoldDocument], layout: _Layout) -> bytes:
         total, starts, ends = tokens.total, tokens.starts, tokens.ends
         firsts, lasts = tokens.sentence_firsts, tokens.sentence_lasts
         tails = layout.tails
-        tags = tokens.tags
-        tags[lasts] += len(tails) // 2  # the sentence's last token: its tail with the blank line
+        tags = _token_batches.end_sentences(tokens, tails)
         joined = tokens.joined
         utf8 = joined.encode("utf-8")
         utf8_at = _segments.utf8_offsets(joined)

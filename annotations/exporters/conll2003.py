@@ -176,10 +176,8 @@ class _Layout:
         self.lines = _Lines()
         self.columns = dict(self.priority)
         self.width = len(names)
-        # a token's tail by tag: 0 outside, 1 + label B-, 1 + width + label I-; then each with the blank line
         begins, inners = zip(*map(self.lines.__getitem__, names), strict=True) if names else ((), ())
-        tails = [OUTSIDE, *begins, *inners]
-        self.tails = _segments.Table([tail.encode() for tail in tails] + [(tail + "\n").encode() for tail in tails])
+        self.tails = _token_batches.tag_tails(OUTSIDE, begins, inners)
         self.left_out = 0
         self.entities = 0
 
@@ -213,8 +211,7 @@ def _laid_out(documents: list[GoldDocument], layout: _Layout) -> bytes:
     def lay_out(tokens: _token_batches.Tokens) -> bytes:
         layout.entities += tokens.entities
         tails = layout.tails
-        tags = tokens.tags
-        tags[tokens.sentence_lasts] += len(tails) // 2  # the sentence's last token: its tail with the blank line
+        tags = _token_batches.end_sentences(tokens, tails)
         joined = tokens.joined
         utf8 = joined.encode("utf-8")
         utf8_at = _segments.utf8_offsets(joined)
