@@ -1,6 +1,7 @@
 """The Django admin: every model is browsable. Document text is never edited after import."""
 
 from django.contrib import admin
+from django.db import models
 
 from annotations import models as m
 
@@ -52,6 +53,8 @@ class DocumentAdmin(admin.ModelAdmin):
     search_fields = ["title", "external_id", "sha256", "url"]
     list_select_related = ["project", "source"]
     autocomplete_fields = ["source"]
+    # A link typed without its scheme ("example.org/a") is read as https (Django 6's default; 5.2 warns).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_readonly_fields(self, request, obj=None):
         # Text (and so its hash) is fixed once stored: a corrected article is a new document.

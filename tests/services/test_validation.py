@@ -180,6 +180,15 @@ def test_the_admin_refuses_an_over_long_document(project, admin_client, settings
     assert "the limit is 10" in response.content.decode() and not Document.objects.exists()
 
 
+@pytest.mark.filterwarnings("error::DeprecationWarning", "error::PendingDeprecationWarning")
+def test_the_admin_reads_a_link_without_scheme_as_https(project, admin_client):
+    response = admin_client.post(
+        "/admin/annotations/document/add/", {"project": project.pk, "text": TEXT, "title": "", "url": "example.org/a"}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Document.objects.get().url == "https://example.org/a"
+
+
 def test_the_admin_refuses_a_claim_with_bidi_overrides(project, admin_client):
     response = admin_client.post(
         "/admin/annotations/claim/add/",
