@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 
 import pytest
 
@@ -53,6 +54,34 @@ def no_outbound_network():
     yield
     socket.socket.connect = _real_connect
     socket.socket.connect_ex = _real_connect_ex
+
+
+_STARTED: list[tuple[float, str]] = []  # (time, test id) of every test, for `django_db_setup`'s report
+
+
+def pytest_runtest_logstart(nodeid, location):
+    _STARTED.append((time.time(), nodeid))
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, request):
+    """pytest-django's test databases. Before they are dropped, any other session still connected to the
+    PostgreSQL one is named with the test during which it connected (the drop would fail with "being
+    accessed by other users", which pytest-django only reports as a warning without saying whose)."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, backend_start, state, left(query, 100) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+        )
+        for pid, started, state, query in cursor.fetchall():
+            during = [nodeid for at, nodeid in _STARTED if at <= started.timestamp()][-1:] or ["the setup"]
+            message = f"database session {pid} ({state}, last {query!r}) still open; it connected during {during[0]}"
+            request.node.warn(pytest.PytestWarning(message))
 
 
 @pytest.fixture(autouse=True)

@@ -52,6 +52,9 @@ def test_a_holder_of_add_project_creates_a_project_and_manages_it(creator, api_c
     assert kinds == ["project.created", "label.created", "label.created"]
 
 
+# django_db: the role's fixture is asked for by name, so pytest-django cannot see that the test uses the
+# database; unmarked, it ran last, after the browser tests, and left a database session open.
+@pytest.mark.django_db
 @pytest.mark.parametrize("role", ["reviewer1", "adjudicator", "manager", "outsider"])
 def test_without_the_permission_nobody_creates_projects(role, request, api_client_for):
     user = request.getfixturevalue(role)
