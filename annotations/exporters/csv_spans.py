@@ -131,12 +131,8 @@ def cell(value) -> str:
 SEPARATOR = "\x1f"
 # Where `cell` would change a text (a quote, comma or line break anywhere; a formula start at the start of
 # one of the texts joined by SEPARATOR). A text holding SEPARATOR only makes this match more often.
-_NEEDS_CELL = re.compile('[",\r\n]|(?:^|\x1f)[=+\\-@\t\r\x00]')
+_NEEDS_CELL = re.compile('[",\r\n]|(?:^|\x1f)[' + re.escape("".join(FORMULA_START)) + "]")
 _TEXT = itemgetter(3)
-
-
-def _same(text: str) -> str:
-    return text
 
 
 class _Cells(dict):
@@ -179,7 +175,7 @@ def document_text(document: GoldDocument, cells: _Cells | None = None) -> tuple[
         # A GoldSpan is (start, end, label, text, decision, decided_by, votes). Span texts are usually cells
         # as they are: one search over all of them instead of a `cell` call each.
         texts = SEPARATOR.join(map(_TEXT, document.spans))
-        cell_of = _same if _NEEDS_CELL.search(texts) is None else cell
+        cell_of = str if _NEEDS_CELL.search(texts) is None else cell  # str(text) is text
         rows = [
             f"{head}{nums[index]},{nums[start]},{nums[end]},{cells[label]},{cell_of(text)},{cells[decision]},"
             f"{cells[decided_by or '']}{tail}"
