@@ -25,7 +25,10 @@ sys.path.insert(0, str(ROOT))
 from shipped import backend_cpu, ensure_database, pct, shipped_environment  # noqa: E402  (bench/ is the script's folder)
 
 DATABASE = os.environ.get("SPAN_BENCH_DATABASE", "workbench_spanbench")
-shipped_environment(DATABASE, "span-bench-")
+# One reviewer posting 2,000 spans back to back outruns the shipped per-user rate (1,200 a minute) on a fast
+# machine: the throttle still runs on every request, with a rate no person reaches, since its refusals are not
+# what is timed.
+shipped_environment(DATABASE, "span-bench-", API_THROTTLE_USER="1000000/minute")
 PARAGRAPH = (
     "قال المرصد السوري لحقوق الإنسان إن عناصر من تنظيم الدولة الإسلامية هاجموا مواقع لقوات النظام في بادية "
     "الرصافة جنوب غرب الرقة صباح يوم الأحد، ما أسفر عن مقتل ثلاثين عنصراً وإصابة آخرين بجروح متفاوتة."
