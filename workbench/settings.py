@@ -137,6 +137,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # DB_PREPARED_STATEMENTS=0 behind a transaction-mode pooler that cannot keep them (PgBouncer < 1.21).
     prepare = os.environ.get("DB_PREPARED_STATEMENTS", "1") != "0"
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1 if prepare else None
+    # Django's backend, but a connection that ran a statement in the last DB_HEALTH_CHECK_IDLE seconds is
+    # reused without its health check (workbench/postgresql/base.py); 0 checks before every request.
+    DATABASES["default"]["ENGINE"] = "workbench.postgresql"
+    DATABASES["default"]["HEALTH_CHECK_IDLE"] = float(os.environ.get("DB_HEALTH_CHECK_IDLE", "10"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
